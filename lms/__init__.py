@@ -1,0 +1,33 @@
+"""Zhuhun LMS (铸魂学堂): political training for a police bureau, as a Flask app or plugin."""
+import os
+
+from flask import Flask
+
+from . import config as lms_config
+from .extension import LMS
+
+__all__ = ["LMS", "create_app"]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The standalone app: a bare Flask app with the LMS mounted at the root."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    configure(app, config)
+    LMS().init_app(app, url_prefix="")
+    return app
+
+
+def configure(app: Flask, overrides: dict | None) -> None:
+    """Defaults → instance/config.py → environment → the mapping passed in (tests)."""
+    app.config.from_mapping(lms_config.DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(lms_config.environment_overrides())
+    app.config.update(overrides or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/lms.sqlite3"
+    if app.config["LMS_ENV"] == "production":
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    elif not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = lms_config.instance_secret_key(app.instance_path)

@@ -1,0 +1,1 @@
+"""Administration: org tree, users, roles, audit log."""

@@ -1,0 +1,85 @@
+"""Admin pages: org tree, user list with search and unit filter, role changes, audit log."""
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from ..domain import org
+from ..extension import db_session
+from ..models import ROLES, AuditEvent, Unit, User
+
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def admin_required(view):
+    """Only admins reach the admin pages."""
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@admin_bp.get("/units")
+@admin_required
+def units():
+    """The whole org tree with officer counts."""
+    db = db_session()
+    all_units = db.scalars(select(Unit).order_by(Unit.path)).all()
+    counts = org.officer_counts(db, "/")
+    return render_template("lms/admin/units.html", units=all_units, counts=counts)
+
+
+@admin_bp.get("/users")
+@admin_required
+def users():
+    """Users, searchable by police number or name, filtered by unit subtree."""
+    db = db_session()
+    text = request.args.get("q", "").strip()[:64]
+    unit = None
+    if request.args.get("unit"):
+        unit = db.scalar(select(Unit).where(Unit.code == request.args["unit"]))
+        if unit is None:
+            abort(404)
+    page = max(1, request.args.get("page", 1, type=int))
+    found, total = org.search_users(db, "/", text, unit, limit=50, offset=(page - 1) * 50)
+    return render_template("lms/admin/users.html", users=found, total=total, q=text,
+                           unit=unit, page=page, form=FlaskForm(), roles=ROLES)
+
+
+@admin_bp.post("/users/<police_no>/roles")
+@admin_required
+def set_roles(police_no: str):
+    """Change a user's roles (audited)."""
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = db_session()
+    user = db.scalar(select(User).where(User.police_no == police_no)) or abort(404)
+    roles = {role for role in request.form.getlist("roles") if role in ROLES}
+    try:
+        changed = org.change_roles(db, current_user.user, user, roles, request.remote_addr)
+    except ValueError:
+        flash(_("不能取消自己的管理员角色。"), "error")
+        return redirect(request.referrer or url_for(".users"))
+    db.commit()
+    if changed:
+        flash(_("已更新 %(name)s 的角色。", name=user.name), "success")
+    return redirect(url_for(".users", q=police_no))
+
+
+@admin_bp.get("/audit")
+@admin_required
+def audit_log():
+    """The latest audit events."""
+    db = db_session()
+    action = request.args.get("action", "").strip()
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(200)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return render_template("lms/admin/audit.html", events=db.scalars(query).all(), action=action)

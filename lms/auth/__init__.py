@@ -1,0 +1,1 @@
+"""Sign-in, activation and sign-out."""

@@ -1,0 +1,43 @@
+"""The one sign-in procedure shared by the HTML login and the API token endpoint."""
+from dataclasses import dataclass
+
+from ..domain import accounts, audit
+from ..extension import db_session
+from ..models import User, utcnow
+from . import throttle
+from .session import passwords
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in attempt came to."""
+
+    user: User | None
+    blocked: bool = False
+    needs_activation: bool = False
+
+
+def sign_in(police_no: str, secret: str, address: str, channel: str) -> SignIn:
+    """Check credentials under the failed-login limits and audit the outcome."""
+    db = db_session()
+    police_no = (police_no or "").strip()
+    known = accounts.find_user(db, police_no) is not None
+    if throttle.login_blocked(police_no, address, known):
+        audit.record(db, "login_blocked", target=police_no, ip=address, detail={"via": channel})
+        db.commit()
+        return SignIn(None, blocked=True)
+    result = accounts.authenticate(db, passwords(), police_no, secret or "")
+    if result.user is None:
+        throttle.record_failure(police_no, address, known)
+        audit.record(db, "login_failed", target=police_no, ip=address,
+                     detail={"via": channel, "reason": result.reason})
+        db.commit()
+        return SignIn(None)
+    if result.reason == "needs_activation":
+        audit.record(db, "activation_code_used", actor_id=result.user.id, ip=address)
+        db.commit()
+        return SignIn(result.user, needs_activation=True)
+    result.user.last_login_at = utcnow()
+    audit.record(db, "login", actor_id=result.user.id, ip=address, detail={"via": channel})
+    db.commit()
+    return SignIn(result.user)

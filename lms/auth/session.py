@@ -1,0 +1,51 @@
+"""Flask-Login wiring: session ids carry the user's session version, checked on every request."""
+from flask import current_app
+from flask_login import LoginManager, UserMixin
+
+from ..domain.passwords import Passwords
+from ..extension import db_session
+from ..models import User
+
+
+class SessionUser(UserMixin):
+    """Flask-Login's view of a `User`; the id embeds the session version."""
+
+    def __init__(self, user: User):
+        self.user = user
+
+    def get_id(self) -> str:
+        return f"{self.user.id}:{self.user.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.user.active)
+
+    def __getattr__(self, name):
+        return getattr(self.user, name)
+
+
+def load_user(session_id: str) -> SessionUser | None:
+    """Reload the user of a session; a stale session version means signed out."""
+    try:
+        user_id, version = (int(part) for part in session_id.split(":"))
+    except ValueError:
+        return None
+    user = db_session().get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return SessionUser(user)
+
+
+def init_login(login_manager: LoginManager) -> None:
+    """Point Flask-Login at our loader and sign-in page."""
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "lms.auth.login"
+    login_manager.session_protection = "basic"
+
+
+def passwords() -> Passwords:
+    """The app's argon2id hasher, built once from LMS_ARGON2."""
+    state = current_app.extensions["lms"]
+    if "passwords" not in state.extras:
+        state.extras["passwords"] = Passwords(**current_app.config["LMS_ARGON2"])
+    return state.extras["passwords"]

@@ -1,0 +1,112 @@
+"""`flask lms ...`: the operators' commands (stable contract, DESIGN §5)."""
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .extension import db_session
+
+lms_cli = AppGroup("lms", help="Zhuhun LMS: imports, content sync, demo data.")
+
+
+def report_problems(problems) -> None:
+    """Print `FILE:LINE: message` lines to stderr and exit non-zero."""
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"{len(problems)} problem(s); nothing was changed.", err=True)
+    sys.exit(1)
+
+
+@lms_cli.command("init-db")
+def init_db():
+    """Create or upgrade the schema (alembic upgrade head on the LMS migrations)."""
+    from .migrate import upgrade
+    upgrade()
+    click.echo("Database is at the latest revision.")
+
+
+@lms_cli.command("import-units")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_units(file: Path):
+    """Import the org tree from CSV: code,name,kind,parent_code."""
+    from .domain import orgimport
+    db = db_session()
+    plan, problems = orgimport.read_units(db, file)
+    if problems:
+        report_problems(problems)
+    with click.progressbar(length=len(plan.rows), label="Units") as bar:
+        summary = orgimport.apply_units(db, plan, progress=bar.update)
+    _audit_import(db, "units_imported", file, summary)
+    db.commit()
+    click.echo(f"Units: {summary}")
+
+
+@lms_cli.command("import-roster")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--codes-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write police_no,name,activation_code for new accounts here.")
+def import_roster(file: Path, codes_out: Path | None):
+    """Import or update accounts from CSV: police_no,name,unit_code,roles,party_member."""
+    from .auth.session import passwords
+    from .domain import orgimport
+    db = db_session()
+    plan, problems = orgimport.read_roster(db, file)
+    if problems:
+        report_problems(problems)
+    with click.progressbar(length=len(plan.rows), label="Accounts") as bar:
+        summary, codes = orgimport.apply_roster(db, plan, passwords(), progress=bar.update)
+    _audit_import(db, "roster_imported", file, summary)
+    db.commit()
+    if codes_out is not None:
+        orgimport.write_codes(codes_out, codes)
+        click.echo(f"Activation codes for {len(codes)} new account(s) written to {codes_out}")
+    elif codes:
+        click.echo(f"{len(codes)} new account(s) need activation codes: rerun with --codes-out "
+                   "is not possible (codes are shown once); use set-password instead.", err=True)
+    click.echo(f"Accounts: {summary}")
+
+
+def _audit_import(db, action: str, file: Path, summary) -> None:
+    from .domain import audit
+    audit.record(db, action, target=file.name, detail={"summary": str(summary), "via": "cli"})
+
+
+@lms_cli.command("set-password")
+@click.argument("police_no")
+@click.option("--password", help="The new password; prompted for when absent.")
+def set_password(police_no: str, password: str | None):
+    """Set an account's password (operators and scripts)."""
+    from .auth.session import passwords
+    from .domain import accounts, audit
+    db = db_session()
+    user = accounts.find_user(db, police_no)
+    if user is None:
+        click.echo(f"No account with police number {police_no}", err=True)
+        sys.exit(1)
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.set_password(db, passwords(), user, password)
+    except accounts.PasswordRejected as rejected:
+        for problem in rejected.problems:
+            click.echo(problem, err=True)
+        sys.exit(1)
+    audit.record(db, "password_set", target=police_no, detail={"via": "cli"})
+    db.commit()
+    click.echo(f"Password set for {police_no}.")
+
+
+@lms_cli.command("demo")
+@click.option("--officers", default=300, show_default=True, help="How many officers.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed.")
+def demo(officers: int, seed: int):
+    """Build a realistic org tree, roster and learning history (into an empty org)."""
+    from .domain import demo as demo_data
+    db = db_session()
+    with click.progressbar(length=100, label="Demo data") as bar:
+        summary = demo_data.build(db, officers=officers, seed=seed,
+                                  tz=current_app.config["LMS_TIMEZONE"], progress=bar.update)
+    db.commit()
+    click.echo(summary.describe())

@@ -1,0 +1,1 @@
+"""Plain domain logic shared by the views, the JSON API and the CLI (no Flask here)."""

@@ -1,0 +1,10 @@
+"""The audit log of security-relevant events; no Flask."""
+from sqlalchemy.orm import Session
+
+from ..models import AuditEvent
+
+
+def record(db: Session, action: str, *, actor_id: int | None = None, target: str | None = None,
+           detail: dict | None = None, ip: str | None = None) -> None:
+    """Add an audit event to the current transaction."""
+    db.add(AuditEvent(action=action, actor_id=actor_id, target=target, detail=detail, ip=ip))

@@ -1,0 +1,81 @@
+"""The one authorization policy: who may see which unit, officer, attempt or content; no Flask.
+
+Every entry point (HTML views, exports, the JSON API, the CLI) asks these functions; no
+view or query filters by scope on its own.
+"""
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ..models import Unit, User
+
+
+class PermissionDenied(Exception):
+    """The user may not see or do this."""
+
+
+def is_bureau_wide(user: User) -> bool:
+    """Admins see the whole bureau."""
+    return user.is_admin
+
+
+def can_supervise(user: User) -> bool:
+    """Whether the user may open supervision views at all."""
+    return user.active and (user.is_supervisor or user.is_admin)
+
+
+def can_author(user: User) -> bool:
+    """Trainers and admins write, review and schedule content."""
+    return user.active and (user.is_trainer or user.is_admin)
+
+
+def scope_path(user: User) -> str | None:
+    """The materialized path of the user's scope; None when the user has no supervision scope."""
+    if not can_supervise(user):
+        return None
+    if is_bureau_wide(user):
+        return "/"
+    return user.unit.path
+
+
+def unit_in_scope(user: User, unit: Unit) -> bool:
+    """Whether `unit` lies in the subtree the user supervises."""
+    path = scope_path(user)
+    return path is not None and unit.path.startswith(path)
+
+
+def require_unit(user: User, unit: Unit | None) -> Unit:
+    """The unit, if in scope; else PermissionDenied (the same for a missing unit)."""
+    if unit is None or not unit_in_scope(user, unit):
+        raise PermissionDenied
+    return unit
+
+
+def can_view_user(viewer: User, target: User) -> bool:
+    """Officers see themselves; supervisors the officers of their subtree."""
+    return viewer.id == target.id or unit_in_scope(viewer, target.unit)
+
+
+def require_user(viewer: User, target: User | None) -> User:
+    """The target user, if visible to `viewer`; else PermissionDenied."""
+    if target is None or not can_view_user(viewer, target):
+        raise PermissionDenied
+    return target
+
+
+def scope_root(db: Session, user: User) -> Unit | None:
+    """The top unit of the user's scope (the bureau root for admins)."""
+    if not can_supervise(user):
+        return None
+    if is_bureau_wide(user):
+        return db.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
+    return user.unit
+
+
+def units_in_scope_clause(user: User, unit_path_column):
+    """A SQL condition limiting `unit_path_column` to the user's scope (false when none)."""
+    path = scope_path(user)
+    if path is None:
+        return unit_path_column.is_(None) & unit_path_column.isnot(None)
+    if path == "/":
+        return or_(unit_path_column.isnot(None))
+    return unit_path_column.startswith(path, autoescape=True)

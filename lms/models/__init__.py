@@ -1,0 +1,13 @@
+"""LMS models, importable without Flask."""
+from .base import Base, utcnow
+from .content import (Attendance, Category, Classroom, ClassroomType, ClassSession, Courseware,
+                      CoursewareRevision, LessonAudience, MicroLesson, Question, Quiz)
+from .learning import Attempt, Completion, Mistake, Notification, PointsEntry
+from .org import ROLES, UNIT_KINDS, ApiToken, AuditEvent, Unit, User
+
+__all__ = [
+    "Base", "utcnow", "Attendance", "Category", "Classroom", "ClassroomType", "ClassSession",
+    "Courseware", "CoursewareRevision", "LessonAudience", "MicroLesson", "Question", "Quiz",
+    "Attempt", "Completion", "Mistake", "Notification", "PointsEntry", "ROLES", "UNIT_KINDS",
+    "ApiToken", "AuditEvent", "Unit", "User",
+]

@@ -1,0 +1,105 @@
+"""What officers do: attempts, completions, points, mistakes, notifications."""
+from datetime import datetime
+
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+ITEM_TYPES = ("lesson", "courseware", "session")
+
+
+class Attempt(Base):
+    """One quiz attempt; (user, idempotency_key) is unique so a retry is never counted twice."""
+
+    __tablename__ = "lms_attempt"
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key"),
+        Index("ix_lms_attempt_item", "item_type", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"), index=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("lms_quiz.id"))
+    item_type: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | submitted
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    option_order: Mapped[dict | None] = mapped_column(JSON)
+    answers: Mapped[dict | None] = mapped_column(JSON)
+    results: Mapped[list | None] = mapped_column(JSON)
+    score: Mapped[int | None] = mapped_column(Integer)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    points_awarded: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Completion(Base):
+    """One row per (user, item): the learning profile's backbone and the reports' fact table."""
+
+    __tablename__ = "lms_completion"
+    __table_args__ = (
+        UniqueConstraint("user_id", "item_type", "item_id"),
+        Index("ix_lms_completion_item", "item_type", "item_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"))
+    item_type: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")  # in_progress|completed
+    first_completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    best_score: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    time_spent_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_activity_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PointsEntry(Base):
+    """An append-only line of the points ledger (党建积分); unique per (user, rule, source)."""
+
+    __tablename__ = "lms_points_ledger"
+    __table_args__ = (UniqueConstraint("user_id", "rule", "source_type", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    points: Mapped[int] = mapped_column(Integer)
+    source_type: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Mistake(Base):
+    """A question the user got wrong (错题本); resolved after two later correct reviews."""
+
+    __tablename__ = "lms_mistake"
+    __table_args__ = (UniqueConstraint("user_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("lms_question.id"))
+    wrong_count: Mapped[int] = mapped_column(Integer, default=1)
+    correct_streak: Mapped[int] = mapped_column(Integer, default=0)
+    last_wrong_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Notification(Base):
+    """An in-app notification; `dedupe_key` makes each reminder step happen once."""
+
+    __tablename__ = "lms_notification"
+    __table_args__ = (UniqueConstraint("user_id", "dedupe_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str | None] = mapped_column(String(255))
+    dedupe_key: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)

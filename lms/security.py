@@ -1,0 +1,52 @@
+"""Session limits and security headers for the LMS's own routes."""
+import time
+
+from flask import current_app, request, session
+from flask_login import current_user, logout_user
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'self'")
+
+
+def is_lms_request() -> bool:
+    """Whether the current request is routed to one of our blueprints."""
+    return (request.blueprint or "").split(".")[0] == "lms"
+
+
+def enforce_session_limits():
+    """End a session idle for longer than LMS_IDLE_TIMEOUT or older than its absolute limit."""
+    if not is_lms_request() or not current_user.is_authenticated:
+        return None
+    now = time.time()
+    config = current_app.config
+    started, seen = session.get("lms_auth_at", 0), session.get("lms_seen_at", 0)
+    idle = config["LMS_IDLE_TIMEOUT"].total_seconds()
+    absolute = config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    if now - seen > idle or now - started > absolute:
+        logout_user()
+        session.clear()
+        return None
+    if now - seen > 30:  # refresh rarely: each refresh re-sends the cookie
+        session["lms_seen_at"] = now
+    return None
+
+
+def set_headers(response):
+    """CSP without inline script, nosniff, referrer policy; personal pages are never cached."""
+    if not is_lms_request():
+        return response
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    if request.endpoint != "lms.static":
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app) -> None:
+    """Install the hooks."""
+    app.before_request(enforce_session_limits)
+    app.after_request(set_headers)

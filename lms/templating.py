@@ -1,0 +1,29 @@
+"""Template filters shared by every page."""
+from flask import current_app
+from flask_babel import get_locale
+
+from .domain.clock import to_local
+
+
+def lms_datetime(moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC datetime in the bureau's time zone."""
+    if moment is None:
+        return ""
+    return to_local(moment, current_app.config["LMS_TIMEZONE"]).strftime(fmt)
+
+
+def lms_date(moment) -> str:
+    """Date part only, in the bureau's time zone."""
+    return lms_datetime(moment, "%Y-%m-%d")
+
+
+def ui_language() -> str:
+    """'en' or 'zh' for the current request."""
+    return "en" if str(get_locale()) == "en" else "zh"
+
+
+def init_app(app) -> None:
+    """Register the filters and globals."""
+    app.add_template_filter(lms_datetime)
+    app.add_template_filter(lms_date)
+    app.add_template_global(ui_language)

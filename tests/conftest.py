@@ -1,0 +1,107 @@
+"""Fixtures: one app per test session on SQLite or on PostgreSQL (DATABASE_URL), emptied
+between tests; factories for data; CSRF off except where a test turns it on."""
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from lms import create_app
+from lms.extension import db_session
+from lms.models import Base
+
+from factories import Factory
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    # Cheap hashing: the real cost is ~100 ms per hash by design.
+    "LMS_ARGON2": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+}
+
+
+def database_url(tmp_dir: str) -> str:
+    """PostgreSQL when DATABASE_URL is set (CI runs both), else a fresh SQLite file."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_dir}/test.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def app():
+    """The application, its schema built by the migrations (as in production)."""
+    tmp = tempfile.mkdtemp(prefix="lms-test-")
+    os.environ.pop("LMS_ENV", None)
+    application = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url(tmp)})
+    with application.app_context():
+        _drop_everything(application)
+        from lms.migrate import upgrade
+        upgrade()
+    yield application
+
+
+def _drop_everything(application) -> None:
+    """Start from an empty database (PostgreSQL keeps tables between runs)."""
+    engine = application.extensions["lms"].db.engine
+    with engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS lms_alembic_version"))
+
+
+TABLES_IN_DELETE_ORDER = [t.name for t in reversed(Base.metadata.sorted_tables)]
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request):
+    """Every test starts with empty tables, fresh limits and default config."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application = request.getfixturevalue("app")
+    saved = dict(application.config)
+    yield
+    application.config.clear()
+    application.config.update(saved)
+    with application.app_context():
+        db_session().remove()
+        engine = application.extensions["lms"].db.engine
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(TABLES_IN_DELETE_ORDER)} "
+                                  "RESTART IDENTITY CASCADE"))
+            else:
+                for table in TABLES_IN_DELETE_ORDER:
+                    conn.execute(text(f"DELETE FROM {table}"))
+        application.extensions["lms"].limiter.reset()
+
+
+@pytest.fixture
+def db(app):
+    """The SQLAlchemy session inside an app context."""
+    with app.app_context():
+        yield db_session()
+
+
+@pytest.fixture
+def make(db):
+    """Factories: make.unit(...), make.user(...), make.tree()..."""
+    return Factory(db)
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in through the real login form; returns the response."""
+    def _login(police_no: str, password: str = Factory.PASSWORD, **kwargs):
+        return client.post("/login", data={"police_no": police_no, "password": password},
+                           **kwargs)
+    return _login
+
+
+@pytest.fixture
+def csrf_on(app, monkeypatch):
+    """Turn CSRF protection on for one test."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
