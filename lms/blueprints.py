@@ -6,6 +6,11 @@ def feature_blueprints():
     from .admin.views import admin_bp
     from .api import api_bp
     from .auth.views import auth_bp
+    from .catalog.views import catalog_bp
+    from .classrooms.views import classrooms_bp
     from .home.views import home_bp
+    from .lessons.views import lessons_bp
+    from .profile.views import profile_bp
 
-    return [auth_bp, home_bp, admin_bp, api_bp]
+    return [auth_bp, home_bp, lessons_bp, catalog_bp, classrooms_bp, profile_bp, admin_bp,
+            api_bp]

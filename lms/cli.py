@@ -56,7 +56,9 @@ def import_roster(file: Path, codes_out: Path | None):
     if problems:
         report_problems(problems)
     with click.progressbar(length=len(plan.rows), label="Accounts") as bar:
-        summary, codes = orgimport.apply_roster(db, plan, passwords(), progress=bar.update)
+        summary, codes = orgimport.apply_roster(
+            db, plan, passwords(), progress=bar.update,
+            activation_ttl=current_app.config["LMS_ACTIVATION_TTL"])
     _audit_import(db, "roster_imported", file, summary)
     db.commit()
     if codes_out is not None:
@@ -103,10 +105,19 @@ def set_password(police_no: str, password: str | None):
 @click.option("--seed", default=2026, show_default=True, help="Random seed.")
 def demo(officers: int, seed: int):
     """Build a realistic org tree, roster and learning history (into an empty org)."""
+    from .auth.session import passwords
     from .domain import demo as demo_data
     db = db_session()
+    try:
+        demo_data.check_empty(db, officers)
+    except ValueError as refused:
+        click.echo(str(refused), err=True)
+        sys.exit(1)
+    # One slow hash shared by every demo login (NOTES: ~100 ms per hash).
+    password_hash = passwords().hash(demo_data.DEMO_PASSWORD)
     with click.progressbar(length=100, label="Demo data") as bar:
         summary = demo_data.build(db, officers=officers, seed=seed,
-                                  tz=current_app.config["LMS_TIMEZONE"], progress=bar.update)
+                                  tz=current_app.config["LMS_TIMEZONE"], progress=bar.update,
+                                  password_hash=password_hash)
     db.commit()
     click.echo(summary.describe())

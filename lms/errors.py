@@ -2,8 +2,9 @@
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 
+from .domain.policy import PermissionDenied
 from .extension import state
 
 HTML_MESSAGES = {
@@ -61,8 +62,14 @@ def handle_unexpected(error: Exception):
     return handle_http_error(InternalServerError())
 
 
+def handle_permission_denied(_error):
+    """The policy said no: a 403 page (JSON under the API)."""
+    return handle_http_error(Forbidden())
+
+
 def init_app(app) -> None:
     """Register the handlers."""
+    app.register_error_handler(PermissionDenied, handle_permission_denied)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -11,6 +11,7 @@ from lms import create_app
 from lms.extension import db_session
 from lms.models import Base
 
+from dbutil import isolated_database
 from factories import Factory
 
 TEST_CONFIG = {
@@ -23,30 +24,21 @@ TEST_CONFIG = {
 }
 
 
-def database_url(tmp_dir: str) -> str:
-    """PostgreSQL when DATABASE_URL is set (CI runs both), else a fresh SQLite file."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_dir}/test.sqlite3"
-
-
 @pytest.fixture(scope="session")
 def app():
-    """The application, its schema built by the migrations (as in production)."""
+    """The application on SQLite, or PostgreSQL when DATABASE_URL is set (CI runs both);
+    its schema built by the migrations, as in production."""
     tmp = tempfile.mkdtemp(prefix="lms-test-")
     os.environ.pop("LMS_ENV", None)
-    application = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url(tmp)})
-    with application.app_context():
-        _drop_everything(application)
-        from lms.migrate import upgrade
-        upgrade()
-    yield application
-
-
-def _drop_everything(application) -> None:
-    """Start from an empty database (PostgreSQL keeps tables between runs)."""
-    engine = application.extensions["lms"].db.engine
-    with engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS lms_alembic_version"))
+    with isolated_database(tmp) as db_config:
+        application = create_app({**TEST_CONFIG, **db_config})
+        with application.app_context():
+            from lms.migrate import upgrade
+            upgrade()
+        yield application
+        with application.app_context():
+            db_session().remove()
+            application.extensions["lms"].db.engine.dispose()
 
 
 TABLES_IN_DELETE_ORDER = [t.name for t in reversed(Base.metadata.sorted_tables)]
@@ -93,8 +85,8 @@ def make(db):
 def login(client):
     """Sign a user in through the real login form; returns the response."""
     def _login(police_no: str, password: str = Factory.PASSWORD, **kwargs):
-        return client.post("/login", data={"police_no": police_no, "password": password},
-                           **kwargs)
+        kwargs.setdefault("data", {"police_no": police_no, "password": password})
+        return client.post("/login", **kwargs)
     return _login
 
 
@@ -105,3 +97,9 @@ def csrf_on(app, monkeypatch):
 
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture
+def runner(app):
+    """The `flask` command line, bound to the test app."""
+    return app.test_cli_runner()

@@ -47,5 +47,6 @@ def passwords() -> Passwords:
     """The app's argon2id hasher, built once from LMS_ARGON2."""
     state = current_app.extensions["lms"]
     if "passwords" not in state.extras:
-        state.extras["passwords"] = Passwords(**current_app.config["LMS_ARGON2"])
+        state.extras["passwords"] = Passwords(**current_app.config["LMS_ARGON2"],
+                                              pepper=current_app.config["SECRET_KEY"])
     return state.extras["passwords"]

@@ -43,7 +43,8 @@ def authenticate(db: Session, passwords: Passwords, police_no: str, password: st
     if not user.active:
         return LoginResult(None, "inactive")
     if user.password_hash is None:
-        ok = user.activation_hash is not None and passwords.verify(user.activation_hash, password)
+        ok = (user.activation_expires_at is not None and user.activation_expires_at > utcnow()
+              and passwords.verify_code(user.activation_hash, password))
         return LoginResult(user if ok else None, "needs_activation" if ok else "bad_password")
     if not passwords.verify(user.password_hash, password):
         return LoginResult(None, "bad_password")
@@ -74,7 +75,7 @@ def set_password(db: Session, passwords: Passwords, user: User, new_password: st
     if problems:
         raise PasswordRejected(problems)
     user.password_hash = passwords.hash(new_password)
-    user.activation_hash = None
+    user.activation_hash = user.activation_expires_at = None
     user.session_version += 1
     revoke_tokens(db, user.id)
 

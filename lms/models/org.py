@@ -51,6 +51,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     activation_hash: Mapped[str | None] = mapped_column(String(255))
+    activation_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Bumped on logout and password change: every older session cookie stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     locale: Mapped[str | None] = mapped_column(String(16))

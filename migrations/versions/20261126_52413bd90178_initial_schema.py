@@ -1,14 +1,14 @@
 """initial schema
 
-Revision ID: 0c6f64e54286
+Revision ID: 52413bd90178
 Revises: 
-Create Date: 2026-11-26 22:11:58.247997
+Create Date: 2026-11-26 22:13:09.358210
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0c6f64e54286'
+revision = '52413bd90178'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -164,6 +164,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('activation_hash', sa.String(length=255), nullable=True),
+    sa.Column('activation_expires_at', sa.DateTime(), nullable=True),
     sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('locale', sa.String(length=16), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),

@@ -1,0 +1,47 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+DEMO_OFFICERS ?= 300
+
+.PHONY: install translations db content demo run test test-pg bench clean
+
+$(VENV)/.installed: setup.cfg constraints.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -c constraints.txt -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+translations: install
+	@if ls lms/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(VENV)/bin/pybabel compile -q -d lms/translations; fi
+
+db: install
+	$(FLASK) db upgrade
+
+content: db
+	$(FLASK) lms sync-courses courses
+
+demo: content
+	$(FLASK) lms demo --officers $(DEMO_OFFICERS) --if-empty
+
+run: translations demo
+	@echo "Serving 铸魂学堂 on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: translations
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-pg: translations
+	DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) *.egg-info tests/artifacts

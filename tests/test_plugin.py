@@ -1,0 +1,91 @@
+"""The LMS mounted into an existing Flask app that has its own Flask-SQLAlchemy."""
+import pytest
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import String, inspect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from lms import LMS
+from lms.domain.passwords import Passwords
+from lms.extension import db_session
+from lms.migrate import upgrade
+from lms.models import Unit, User
+
+from dbutil import isolated_database
+
+
+class HostBase(DeclarativeBase):
+    pass
+
+
+class HostThing(HostBase):
+    """A table of the host application's own."""
+
+    __tablename__ = "host_thing"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+
+
+def make_host(tmp_path, db_config) -> tuple[Flask, SQLAlchemy]:
+    host = Flask("intranet", instance_path=str(tmp_path))
+    host.config.update(db_config)
+    host.config.update(SECRET_KEY="host-secret-key-0123456789abcdef-long",
+                       WTF_CSRF_ENABLED=False,
+                       LMS_ARGON2={"time_cost": 1, "memory_cost": 8, "parallelism": 1})
+    host_db = SQLAlchemy(model_class=HostBase)
+    host_db.init_app(host)
+
+    @host.get("/")
+    def host_home():
+        return "intranet home"
+
+    return host, host_db
+
+
+@pytest.fixture
+def host(tmp_path):
+    with isolated_database(str(tmp_path), "host") as db_config:
+        app, host_db = make_host(tmp_path, db_config)
+        LMS().init_app(app, url_prefix="/training")
+        with app.app_context():
+            HostBase.metadata.create_all(host_db.engine)
+            upgrade()
+        yield app, host_db
+        with app.app_context():
+            host_db.session.remove()
+            host_db.engine.dispose()
+
+
+def test_plugin_uses_the_hosts_database_and_serves_under_its_prefix(host):
+    app, host_db = host
+    assert app.extensions["lms"].db is host_db
+    with app.app_context():
+        tables = set(inspect(host_db.engine).get_table_names())
+        assert {"host_thing", "lms_user", "lms_alembic_version"} <= tables
+        assert "alembic_version" not in tables  # the host's own version table stays free
+        db = db_session()
+        unit = Unit(code="SZ", name="市公安局", kind="bureau", path="", depth=0)
+        db.add(unit)
+        db.flush()
+        unit.path = f"/{unit.id}/"
+        db.add(User(police_no="700001", name="周杰", unit_id=unit.id,
+                    password_hash=Passwords(1, 8, 1).hash("a long enough password")))
+        db.commit()
+    client = app.test_client()
+    assert client.get("/").text == "intranet home"
+    assert client.get("/training/login").status_code == 200
+    response = client.post("/training/login", data={"police_no": "700001",
+                                                    "password": "a long enough password"})
+    assert response.status_code == 302 and response.headers["Location"] == "/training/"
+    home = client.get("/training/")
+    assert "周杰,您好" in home.text
+    assert "/training/static/lms/app.css" in home.text
+    # The API is mounted under the prefix too, with JSON errors there only.
+    assert client.get("/training/api/v1/me").json["error"]["code"] == "unauthorized"
+
+
+def test_registering_twice_is_refused(tmp_path):
+    app, _ = make_host(tmp_path, {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    LMS().init_app(app)
+    with pytest.raises(RuntimeError, match="already registered"):
+        LMS().init_app(app)

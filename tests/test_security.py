@@ -1,0 +1,174 @@
+"""The security baseline: CSRF, redirects, login limits, sessions, headers, production guard."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from lms import create_app
+from lms.models import AuditEvent, User
+
+from factories import Factory
+
+
+def csrf_token(page_text: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page_text).group(1)
+
+
+def test_login_without_csrf_token_is_refused(csrf_on, make, client):
+    officer = make.user()
+    response = client.post("/login", data={"police_no": officer.police_no,
+                                           "password": Factory.PASSWORD})
+    assert response.status_code == 400
+    assert "页面已过期或表单无效" in response.text
+    assert client.get("/").status_code == 302  # still signed out
+
+
+def test_login_with_csrf_token_works(csrf_on, make, client):
+    officer = make.user()
+    token = csrf_token(client.get("/login").text)
+    response = client.post("/login", data={"police_no": officer.police_no,
+                                           "password": Factory.PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)",
+    "http:/evil.example", " //evil.example",
+])
+def test_next_never_leaves_the_site(make, login, target):
+    officer = make.user()
+    response = login(officer.police_no, query_string={"next": target},
+                     data={"police_no": officer.police_no, "password": Factory.PASSWORD,
+                           "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_next_within_the_site_is_followed(make, login):
+    officer = make.user()
+    response = login(officer.police_no, data={"police_no": officer.police_no,
+                                              "password": Factory.PASSWORD,
+                                              "next": "/admin/users?q=1"})
+    assert response.headers["Location"] == "/admin/users?q=1"
+
+
+def test_same_message_for_unknown_number_and_wrong_password(make, login):
+    officer = make.user()
+    wrong = login(officer.police_no, "a wrong password here")
+    unknown = login("no-such-number", "a wrong password here")
+    assert wrong.status_code == unknown.status_code == 401
+    assert "警号或密码错误" in wrong.text and "警号或密码错误" in unknown.text
+
+
+def test_failed_logins_are_limited_per_number_but_colleagues_still_sign_in(make, login, db):
+    target, colleague = make.user(), make.user()
+    for _ in range(5):
+        assert login(target.police_no, "guessing wrongly 1").status_code == 401
+    assert login(target.police_no, "guessing wrongly 2").status_code == 429
+    # The right password waits too: the limit is on the account, not on the guess.
+    assert login(target.police_no).status_code == 429
+    # Same client address, another account: unaffected.
+    assert login(colleague.police_no).status_code == 302
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "login_blocked"))
+
+
+def test_unknown_numbers_are_limited_per_address_without_blocking_real_accounts(
+        app, make, login, monkeypatch):
+    monkeypatch.setitem(app.config, "LMS_UNKNOWN_LOGIN_LIMIT", "3 per 15 minutes")
+    officer = make.user()
+    for n in range(3):
+        assert login(f"nobody{n}", "whatever password").status_code == 401
+    assert login("nobody9", "whatever password").status_code == 429
+    assert login(officer.police_no).status_code == 302
+
+
+def test_login_is_audited(make, login, db):
+    officer = make.user()
+    login(officer.police_no, "a wrong password here")
+    login(officer.police_no)
+    actions = db.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["login_failed", "login"]
+
+
+def test_session_is_fresh_after_login(make, client, login):
+    officer = make.user()
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    login(officer.police_no)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_logout_voids_a_copied_session_cookie(make, client, login):
+    officer = make.user()
+    login(officer.police_no)
+    cookie = client.get_cookie("lms_session").value
+    assert client.post("/logout").status_code == 302
+    client.set_cookie("lms_session", cookie)  # replay the old cookie
+    assert client.get("/").status_code == 302
+
+
+def test_idle_session_expires(app, make, client, login, monkeypatch):
+    officer = make.user()
+    login(officer.police_no)
+    with client.session_transaction() as session:
+        session["lms_seen_at"] -= 31 * 60
+    assert client.get("/").status_code == 302
+
+
+def test_absolute_session_limit(app, make, client, login):
+    officer = make.user()
+    login(officer.police_no)
+    with client.session_transaction() as session:
+        session["lms_auth_at"] -= 13 * 3600
+    assert client.get("/").status_code == 302
+
+
+def test_deactivated_user_is_signed_out(make, client, login, db):
+    officer = make.user()
+    login(officer.police_no)
+    db.get(User, officer.id).active = False
+    db.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_session_cookie_flags(make, login):
+    officer = make.user()
+    response = login(officer.police_no)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_no_inline_script_or_style_in_pages(make, client, login):
+    admin = make.user(roles=("officer", "admin"))
+    login(admin.police_no)
+    for url in ("/login", "/", "/admin/users", "/admin/units", "/admin/audit"):
+        text = client.get(url).text
+        assert "<script>" not in text and " style=" not in text, url
+
+
+def test_oversized_request_is_refused(client):
+    response = client.post("/login", data={"police_no": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
+
+
+def test_production_refuses_a_missing_or_weak_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("LMS_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    url = f"sqlite:///{tmp_path}/p.sqlite3"
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "changeme"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "k" * 40})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert not app.debug
