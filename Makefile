@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_OFFICERS ?= 300
 
-.PHONY: install translations db content demo run test test-pg bench clean
+.PHONY: install translations messages db content demo run test test-pg bench clean
 
 $(VENV)/.installed: setup.cfg constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) *.egg-info tests/artifacts
+
+# Re-extract UI strings (msgids are the Chinese text) and update the English catalogue.
+messages: install
+	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot .
+	$(VENV)/bin/pybabel update -q -i lms/translations/messages.pot -d lms/translations -l en

@@ -55,6 +55,11 @@ def import_roster(file: Path, codes_out: Path | None):
     plan, problems = orgimport.read_roster(db, file)
     if problems:
         report_problems(problems)
+    if codes_out is None and orgimport.count_new_accounts(db, plan):
+        # Codes are shown once and stored only hashed: without a file they would be lost.
+        click.echo(f"{orgimport.count_new_accounts(db, plan)} new account(s) would get "
+                   "activation codes: pass --codes-out CODES.csv. Nothing was changed.", err=True)
+        sys.exit(1)
     with click.progressbar(length=len(plan.rows), label="Accounts") as bar:
         summary, codes = orgimport.apply_roster(
             db, plan, passwords(), progress=bar.update,
@@ -64,15 +69,60 @@ def import_roster(file: Path, codes_out: Path | None):
     if codes_out is not None:
         orgimport.write_codes(codes_out, codes)
         click.echo(f"Activation codes for {len(codes)} new account(s) written to {codes_out}")
-    elif codes:
-        click.echo(f"{len(codes)} new account(s) need activation codes: rerun with --codes-out "
-                   "is not possible (codes are shown once); use set-password instead.", err=True)
     click.echo(f"Accounts: {summary}")
 
 
 def _audit_import(db, action: str, file: Path, summary) -> None:
     from .domain import audit
     audit.record(db, action, target=file.name, detail={"summary": str(summary), "via": "cli"})
+
+
+@lms_cli.command("sync-courses")
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+def sync_courses(path: Path | None, dry_run: bool):
+    """Validate the course folder, then apply all of its changes in one transaction."""
+    from .domain import audit, content
+    from .domain.coursefiles import load_course_tree
+    root = path or _courses_path()
+    tree, problems = load_course_tree(root, tz=current_app.config["LMS_TIMEZONE"])
+    if problems:
+        report_problems(problems)
+    db = db_session()
+    plan = content.plan_sync(db, tree, root=root)
+    if plan.problems or plan.is_empty or dry_run:
+        db.rollback()  # only reads so far: end them so nothing lingers
+    if plan.problems:
+        report_problems(plan.problems)
+    if plan.is_empty:
+        click.echo("No changes.")
+        return
+    _echo_plan(plan, "Would add" if dry_run else "Added", "Would change" if dry_run else
+               "Changed", "Would retire" if dry_run else "Retired")
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+        return
+    content.apply_sync(db, plan, tree)
+    counts = {"added": len(plan.added), "changed": len(plan.changed),
+              "retired": len(plan.retired)}
+    audit.record(db, "courses_synced", target=str(root), detail={**counts, "via": "cli"})
+    db.commit()
+    click.echo("Synced: {added} added, {changed} changed, {retired} retired.".format(**counts))
+
+
+def _courses_path() -> Path:
+    """LMS_COURSES_PATH from the current directory, else the folder shipped with the code."""
+    from .paths import COURSES_DIR
+    configured = Path(current_app.config["LMS_COURSES_PATH"])
+    return configured if configured.exists() or configured.is_absolute() else COURSES_DIR
+
+
+def _echo_plan(plan, *headings: str) -> None:
+    for heading, labels in zip(headings, (plan.added, plan.changed, plan.retired)):
+        if labels:
+            click.echo(f"{heading} ({len(labels)}):")
+            for label in labels:
+                click.echo(f"  {label}")
 
 
 @lms_cli.command("set-password")
@@ -103,7 +153,9 @@ def set_password(police_no: str, password: str | None):
 @lms_cli.command("demo")
 @click.option("--officers", default=300, show_default=True, help="How many officers.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed.")
-def demo(officers: int, seed: int):
+@click.option("--if-empty", is_flag=True,
+              help="Do nothing (and succeed) when the org already has units.")
+def demo(officers: int, seed: int, if_empty: bool):
     """Build a realistic org tree, roster and learning history (into an empty org)."""
     from .auth.session import passwords
     from .domain import demo as demo_data
@@ -111,6 +163,10 @@ def demo(officers: int, seed: int):
     try:
         demo_data.check_empty(db, officers)
     except ValueError as refused:
+        if if_empty and demo_data.has_units(db):
+            click.echo("The org already has units; demo data left as it is.")
+            click.echo(demo_data.describe_logins(db))
+            return
         click.echo(str(refused), err=True)
         sys.exit(1)
     # One slow hash shared by every demo login (NOTES: ~100 ms per hash).

@@ -101,5 +101,8 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 
 @pytest.fixture
 def runner(app):
-    """The `flask` command line, bound to the test app."""
-    return app.test_cli_runner()
+    """The `flask` command line, bound to the test app and its session."""
+    yield app.test_cli_runner()
+    # A refused command leaves its read transaction open (a process would exit); on SQLite
+    # that would block the cleanup between tests.
+    db_session().remove()

@@ -1,0 +1,91 @@
+"""`flask lms demo`: a realistic org tree and roster with fixed demo logins."""
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.domain import demo
+from lms.extension import db_session
+from lms.models import Unit, User
+
+
+@pytest.fixture
+def demo_300(runner):
+    """The demo built by the CLI with 300 officers."""
+    result = runner.invoke(args=["lms", "demo", "--officers", "300"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_demo_tree_has_one_root_and_consistent_paths(demo_300, db):
+    units = {u.id: u for u in db.scalars(select(Unit))}
+    roots = [u for u in units.values() if u.parent_id is None]
+    assert [(r.code, r.name, r.kind, r.path, r.depth) for r in roots] == [
+        ("SZ", "市公安局", "bureau", f"/{roots[0].id}/", 0)]
+    for unit in units.values():
+        if unit.parent_id is not None:
+            parent = units[unit.parent_id]
+            assert unit.path == f"{parent.path}{unit.id}/"
+            assert unit.depth == parent.depth + 1
+    kinds = Counter(u.kind for u in units.values())
+    assert kinds["county"] == 2 and kinds["department"] == 1 and kinds["branch"] >= 3
+
+
+def test_demo_roster_fills_every_branch(demo_300, db):
+    assert db.scalar(select(func.count()).select_from(User)) == 300
+    per_branch = dict(db.execute(select(Unit.code, func.count(User.id))
+                                 .outerjoin(User, User.unit_id == Unit.id)
+                                 .where(Unit.kind == "branch").group_by(Unit.code)).all())
+    assert min(per_branch.values()) >= 30
+    numbers = db.scalars(select(User.police_no)).all()
+    assert all(len(n) == 6 and n.isdigit() for n in numbers)
+    party = db.scalar(select(func.count()).where(User.party_member))
+    assert 0.35 < party / 300 < 0.6
+
+
+def test_demo_logins_exist_and_officer_signs_in(demo_300, db, login):
+    logins = {u.police_no: u for u in db.scalars(select(User).where(
+        User.police_no.in_(["000001", "000002", "000003", "000004", "000005"])))}
+    assert logins["000001"].is_admin and logins["000001"].unit.kind == "bureau"
+    assert logins["000002"].is_supervisor and logins["000002"].unit.kind == "county"
+    assert logins["000003"].is_trainer and logins["000003"].unit.name == "政治部"
+    assert logins["000004"].roles == ["officer"] and logins["000004"].unit.kind == "branch"
+    assert logins["000005"].is_supervisor and logins["000005"].unit_id == logins["000004"].unit_id
+    assert logins["000004"].unit.path.startswith(logins["000002"].unit.path)
+    assert "000004" in demo_300.output and demo.DEMO_PASSWORD in demo_300.output
+    response = login("000004", demo.DEMO_PASSWORD)
+    assert response.status_code == 302
+    assert not response.headers["Location"].endswith("/activate")
+    others = db.scalar(select(func.count()).where(User.password_hash.is_not(None)))
+    assert others == 5
+
+
+def test_demo_refuses_a_second_run(demo_300, runner, db):
+    units = db.scalar(select(func.count()).select_from(Unit))
+    result = runner.invoke(args=["lms", "demo", "--officers", "300"])
+    assert result.exit_code != 0
+    assert "already has" in result.stderr
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Unit)) == units
+
+
+def test_demo_is_deterministic_and_reports_100_percent(db):
+    steps = []
+    demo.build(db, officers=300, seed=7, tz="Asia/Shanghai", progress=steps.append,
+               password_hash="not-a-real-hash")
+    first = db.execute(select(User.police_no, User.name).order_by(User.police_no)).all()
+    db.rollback()
+    demo.build(db, officers=300, seed=7, tz="Asia/Shanghai", progress=lambda n: None,
+               password_hash="not-a-real-hash")
+    again = db.execute(select(User.police_no, User.name).order_by(User.police_no)).all()
+    db.rollback()
+    assert sum(steps) == 100
+    assert first == again and len({name for _, name in first}) > 200
+
+
+def test_if_empty_leaves_an_existing_org_alone_and_repeats_the_logins(demo_300, runner, db):
+    units_before = db.scalar(select(func.count()).select_from(Unit))
+    result = runner.invoke(args=["lms", "demo", "--officers", "300", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "000004" in result.output and "zhuhun-demo-2026" in result.output
+    assert db.scalar(select(func.count()).select_from(Unit)) == units_before
