@@ -81,7 +81,7 @@ def _audit_import(db, action: str, file: Path, summary) -> None:
 @click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 def sync_courses(path: Path | None, dry_run: bool):
-    """Validate the course folder, then apply all of its changes in one transaction."""
+    """Validate the course folder (docs/CONTENT.md), then apply it in one transaction."""
     from .domain import audit, content
     from .domain.coursefiles import load_course_tree
     root = path or _courses_path()
@@ -91,15 +91,14 @@ def sync_courses(path: Path | None, dry_run: bool):
     db = db_session()
     plan = content.plan_sync(db, tree, root=root)
     if plan.problems or plan.is_empty or dry_run:
-        db.rollback()  # only reads so far: end them so nothing lingers
+        db.rollback()  # the plan only read: end its transaction, write nothing
     if plan.problems:
         report_problems(plan.problems)
     if plan.is_empty:
         click.echo("No changes.")
         return
-    _echo_plan(plan, "Would add" if dry_run else "Added", "Would change" if dry_run else
-               "Changed", "Would retire" if dry_run else "Retired")
     if dry_run:
+        _echo_plan(plan, ("Would add", "Would change", "Would retire"))
         click.echo("Dry run: nothing was changed.")
         return
     content.apply_sync(db, plan, tree)
@@ -107,6 +106,7 @@ def sync_courses(path: Path | None, dry_run: bool):
               "retired": len(plan.retired)}
     audit.record(db, "courses_synced", target=str(root), detail={**counts, "via": "cli"})
     db.commit()
+    _echo_plan(plan, ("Added", "Changed", "Retired"))
     click.echo("Synced: {added} added, {changed} changed, {retired} retired.".format(**counts))
 
 
@@ -117,7 +117,8 @@ def _courses_path() -> Path:
     return configured if configured.exists() or configured.is_absolute() else COURSES_DIR
 
 
-def _echo_plan(plan, *headings: str) -> None:
+def _echo_plan(plan, headings: tuple[str, str, str]) -> None:
+    """The plan's labels under a heading each for added, changed and retired items."""
     for heading, labels in zip(headings, (plan.added, plan.changed, plan.retired)):
         if labels:
             click.echo(f"{heading} ({len(labels)}):")
@@ -153,9 +154,11 @@ def set_password(police_no: str, password: str | None):
 @lms_cli.command("demo")
 @click.option("--officers", default=300, show_default=True, help="How many officers.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed.")
+@click.option("--weeks", default=52, show_default=True,
+              help="Weeks of lesson history (demo issues fill weeks without a real lesson).")
 @click.option("--if-empty", is_flag=True,
               help="Do nothing (and succeed) when the org already has units.")
-def demo(officers: int, seed: int, if_empty: bool):
+def demo(officers: int, seed: int, weeks: int, if_empty: bool):
     """Build a realistic org tree, roster and learning history (into an empty org)."""
     from .auth.session import passwords
     from .domain import demo as demo_data
@@ -174,6 +177,7 @@ def demo(officers: int, seed: int, if_empty: bool):
     with click.progressbar(length=100, label="Demo data") as bar:
         summary = demo_data.build(db, officers=officers, seed=seed,
                                   tz=current_app.config["LMS_TIMEZONE"], progress=bar.update,
-                                  password_hash=password_hash)
+                                  password_hash=password_hash, weeks=weeks,
+                                  points=current_app.config["LMS_POINTS"])
     db.commit()
     click.echo(summary.describe())

@@ -89,3 +89,25 @@ def test_if_empty_leaves_an_existing_org_alone_and_repeats_the_logins(demo_300, 
     assert result.exit_code == 0, result.output
     assert "000004" in result.output and "zhuhun-demo-2026" in result.output
     assert db.scalar(select(func.count()).select_from(Unit)) == units_before
+
+
+def test_demo_history_fills_a_year_of_weekly_lessons(runner, db):
+    from lms.models import Completion, MicroLesson, PointsEntry
+    from lms.paths import COURSES_DIR
+    assert runner.invoke(args=["lms", "sync-courses", str(COURSES_DIR)]).exit_code == 0
+    result = runner.invoke(args=["lms", "demo", "--officers", "300", "--weeks", "52"])
+    assert result.exit_code == 0, result.output
+    lessons = db.scalars(select(MicroLesson).order_by(MicroLesson.publish_at)).all()
+    assert len(lessons) == 52
+    assert len({lesson.issue_no for lesson in lessons}) == 52
+    gaps = {(b.publish_at - a.publish_at).days for a, b in zip(lessons, lessons[1:])}
+    assert gaps == {7}  # one lesson every week, the real 14 among them
+    by_id = {lesson.id: lesson for lesson in lessons}
+    rows = db.scalars(select(Completion)).all()
+    assert 300 * 40 < len(rows) < 300 * 52  # most done, some never
+    assert all(row.first_completed_at >= by_id[row.item_id].publish_at for row in rows)
+    late = {(p.user_id, p.source_id) for p in db.scalars(
+        select(PointsEntry).where(PointsEntry.rule == "lesson_late"))}
+    for row in rows:
+        is_late = row.first_completed_at > by_id[row.item_id].due_at
+        assert ((row.user_id, row.item_id) in late) == is_late

@@ -12,6 +12,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Unit, User
+from . import demo_history
+
+DEFAULT_POINTS = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2}
 
 DEMO_PASSWORD = "zhuhun-demo-2026"
 MIN_OFFICERS, MAX_OFFICERS = 10, 200_000
@@ -91,6 +94,7 @@ class DemoSummary:
     units_by_kind: dict[str, int]
     accounts: int
     party_members: int
+    completions: int = 0
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # no, name, note, unit
 
     def describe(self) -> str:
@@ -98,6 +102,7 @@ class DemoSummary:
         kinds = ", ".join(f"{n} {kind}" for kind, n in self.units_by_kind.items())
         lines = [f"Units: {sum(self.units_by_kind.values())} ({kinds})",
                  f"Accounts: {self.accounts} ({self.party_members} party members)",
+                 f"Lesson completions in the history: {self.completions}",
                  f"Demo logins (password {DEMO_PASSWORD}):"]
         lines += [f"  {no}  {name}  {note}  {unit}" for no, name, note, unit in self.logins]
         lines.append("Every other account has no password yet (activation pending).")
@@ -131,7 +136,8 @@ def check_empty(db: Session, officers: int) -> None:
 
 
 def build(db: Session, officers: int, seed: int, tz: str, progress: Callable[[int], object],
-          password_hash: str) -> DemoSummary:
+          password_hash: str, weeks: int = 52, points: dict[str, int] | None = None
+          ) -> DemoSummary:
     """Build the demo org tree, roster and history; `progress` receives 100 in total; no commit.
 
     `password_hash` is the hash of DEMO_PASSWORD, computed once by the caller.
@@ -154,23 +160,17 @@ def build(db: Session, officers: int, seed: int, tz: str, progress: Callable[[in
         .order_by(User.id))]
     progress(10)
     share = _Share(progress, 20)
-    build_history(db, units, users, seed, tz, share)
+    officer_units = [(user.id, user.unit_id) for user in users]
+    history = demo_history.build(db, officer_units, seed, tz, weeks, points or DEFAULT_POINTS,
+                                 share)
     share.finish()
     name_of = {unit.id: unit.name for unit in units}
     return DemoSummary(
         units_by_kind=dict(Counter(unit.kind for unit in units)), accounts=len(users),
+        completions=history,
         party_members=sum(user.party_member for user in users),
         logins=[(no, name, LOGIN_NOTES[no], name_of[login_units[where].id])
                 for no, name, _roles, where in LOGINS])
-
-
-def build_history(db: Session, units: list[DemoUnit], users: list[DemoUser], seed: int,
-                  tz: str, progress: Callable[[int], object]) -> None:
-    """A year of learning history (attempts, completions, points): filled in by the quiz issue.
-
-    `progress` is this step's share of the bar (20); whatever it does not report is
-    reported after it returns.
-    """
 
 
 class _Share:

@@ -1,0 +1,147 @@
+"""A year of weekly micro-lessons and the officers' history with them, for the demo; no Flask.
+
+Real lessons (from `courses/`) are kept; the weeks around them without a lesson get a
+"往期" issue reusing a real lesson's reading and quiz, so the demo always has a full year
+and a lesson for the current week. Outcomes are spread the way a bureau looks: most on
+time, some late, some never, with better and worse branches.
+"""
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Completion, MicroLesson, PointsEntry, utcnow
+from .clock import to_local, to_utc
+
+DEMO_ISSUE_BASE = 1000  # demo-only issues are numbered 1001, 1002, ... (real ones 1..999)
+COMPLETION_COLUMNS = ("user_id", "item_type", "item_id", "status", "first_completed_at",
+                      "best_score", "attempts", "time_spent_seconds", "last_activity_at")
+POINTS_COLUMNS = ("user_id", "rule", "points", "source_type", "source_id", "at")
+
+
+@dataclass(frozen=True)
+class _Lesson:
+    id: int
+    publish_at: datetime
+    due_at: datetime
+
+
+def ensure_weekly_lessons(db: Session, weeks: int, tz: str, now: datetime) -> list[_Lesson]:
+    """One published lesson per week for the `weeks` weeks up to this one (creating demo
+    issues where a week has none); returns them oldest first. Needs at least one real lesson."""
+    real = db.scalars(select(MicroLesson).where(MicroLesson.status == "published")
+                      .order_by(MicroLesson.publish_at)).all()
+    if not real:
+        return []
+    this_monday = _monday(to_local(now, tz).replace(tzinfo=None))
+    taken = {_monday(to_local(lesson.publish_at, tz).replace(tzinfo=None)) for lesson in real}
+    next_issue = max(DEMO_ISSUE_BASE, max(lesson.issue_no for lesson in real)) + 1
+    for k in range(weeks):
+        monday = this_monday - timedelta(weeks=weeks - 1 - k)
+        if monday in taken:
+            continue
+        source = real[k % len(real)]
+        publish = to_utc(monday.replace(hour=8), tz)
+        due = to_utc(monday + timedelta(days=6, hours=23, minutes=59), tz)
+        db.add(MicroLesson(
+            issue_no=next_issue, slug=f"demo-{monday:%Y-%m-%d}", title=f"往期 · {source.title}",
+            summary=source.summary, body_md=source.body_md, body_html=source.body_html,
+            estimated_minutes=source.estimated_minutes, min_read_seconds=source.min_read_seconds,
+            publish_at=publish, due_at=due, status="published", quiz_id=source.quiz_id))
+        next_issue += 1
+    db.flush()
+    start = to_utc(this_monday - timedelta(weeks=weeks - 1), tz)
+    rows = db.execute(select(MicroLesson.id, MicroLesson.publish_at, MicroLesson.due_at)
+                      .where(MicroLesson.status == "published", MicroLesson.publish_at >= start,
+                             MicroLesson.publish_at <= now)
+                      .order_by(MicroLesson.publish_at))
+    return [_Lesson(*row) for row in rows]
+
+
+def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, weeks: int,
+          points: dict[str, int], progress: Callable[[int], object],
+          now: datetime | None = None) -> int:
+    """Completions and points for (user_id, unit_id) officers; returns completion rows made."""
+    now = now or utcnow()
+    lessons = ensure_weekly_lessons(db, weeks, tz, now)
+    if not lessons or not officers:
+        return 0
+    rng = random.Random(seed)
+    branch_factor: dict[int, float] = {}
+    completions, ledger = [], []
+    for n, (user_id, unit_id) in enumerate(officers):
+        if unit_id not in branch_factor:
+            branch_factor[unit_id] = rng.uniform(0.55, 1.0)
+        diligence = min(1.0, rng.betavariate(5, 1.6) * branch_factor[unit_id] + 0.15)
+        for lesson in lessons:
+            row = _outcome(rng, diligence, lesson, now)
+            if row is None:
+                continue
+            completed_at, score, on_time = row
+            completions.append((user_id, "lesson", lesson.id, "completed", completed_at, score,
+                                1 if score >= 80 or rng.random() < 0.7 else 2,
+                                rng.randint(240, 720), completed_at))
+            rule = "lesson_on_time" if on_time else "lesson_late"
+            ledger.append((user_id, rule, points[rule], "lesson", lesson.id, completed_at))
+            if score == 100:
+                ledger.append((user_id, "lesson_perfect", points["lesson_perfect"], "lesson",
+                               lesson.id, completed_at))
+        if n % max(1, len(officers) // 10) == 0:
+            progress(4)
+    _bulk(db, Completion, COMPLETION_COLUMNS, completions)
+    _bulk(db, PointsEntry, POINTS_COLUMNS, ledger)
+    return len(completions)
+
+
+def _outcome(rng: random.Random, diligence: float, lesson: _Lesson, now: datetime):
+    """(completed_at, best score, on time) or None for an officer who has not done it."""
+    if lesson.publish_at > now:
+        return None
+    roll = rng.random()
+    window = (min(lesson.due_at, now) - lesson.publish_at).total_seconds()
+    if roll < diligence:  # done within the week
+        moment = lesson.publish_at + timedelta(seconds=rng.uniform(0, max(window, 0)))
+        if moment > now:
+            return None
+    elif roll < diligence + (1 - diligence) * 0.45 and lesson.due_at < now:  # late
+        moment = lesson.due_at + timedelta(hours=rng.uniform(1, 24 * 10))
+        if moment > now:
+            return None
+    else:
+        return None
+    score = rng.choices((60, 80, 100), weights=(2, 5, 4))[0]
+    return moment.replace(microsecond=0), score, moment <= lesson.due_at
+
+
+def _bulk(db: Session, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert many rows: COPY on PostgreSQL, executemany elsewhere."""
+    if not rows:
+        return
+    if db.get_bind().dialect.name == "postgresql":
+        raw = db.connection().connection.driver_connection
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
+                             ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    # SQLite: the driver's executemany with tuples, ~10x faster than ORM dicts. Datetimes are
+    # written in SQLAlchemy's own SQLite format so string comparisons in SQL stay right.
+    raw = db.connection().connection.driver_connection
+    marks = ", ".join("?" * len(columns))
+    raw.executemany(f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) VALUES ({marks})",
+                    (tuple(_sqlite_value(v) for v in row) for row in rows))
+
+
+def _sqlite_value(value):
+    """A value as SQLAlchemy stores it on SQLite."""
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
+
+
+def _monday(moment: datetime) -> datetime:
+    """Midnight of the Monday of `moment`'s week."""
+    return (moment - timedelta(days=moment.weekday())).replace(hour=0, minute=0, second=0,
+                                                               microsecond=0)
