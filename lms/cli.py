@@ -181,3 +181,28 @@ def demo(officers: int, seed: int, weeks: int, if_empty: bool):
                                   points=current_app.config["LMS_POINTS"])
     db.commit()
     click.echo(summary.describe())
+
+
+@lms_cli.command("send-reminders")
+@click.option("--now", "now_text", metavar="ISO",
+              help="Act as of this moment (ISO 8601; without an offset it is in LMS_TIMEZONE).")
+def send_reminders(now_text: str | None):
+    """Send the lesson reminders due now: new lesson, due tomorrow, overdue digests to branch
+    then county supervisors. Safe to repeat: a second run sends nothing new."""
+    from datetime import datetime, timezone
+
+    from .domain import clock, reminders
+    tz = current_app.config["LMS_TIMEZONE"]
+    now = clock.utcnow()
+    if now_text:
+        try:
+            moment = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.BadParameter(f"not an ISO 8601 time: {now_text}", param_hint="--now")
+        now = (clock.to_utc(moment, tz) if moment.tzinfo is None
+               else moment.astimezone(timezone.utc).replace(tzinfo=None))
+    report = reminders.plan_and_send(db_session(), now, tz,
+                                     current_app.extensions["lms"].notifier)
+    for line in report.lines():
+        click.echo(line)
+    click.echo(f"Sent {report.total} notification(s) as of {now:%Y-%m-%d %H:%M} UTC.")

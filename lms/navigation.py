@@ -25,6 +25,7 @@ NAV = (
     NavItem("lms.classrooms.index", _l("课堂"), _l("五大课堂"), lambda u: True),
     NavItem("lms.profile.index", _l("学习档案"), _l("我的学习记录与积分"), lambda u: u.is_officer),
     NavItem("lms.mistakes.index", _l("错题本"), _l("复习答错的题"), lambda u: u.is_officer),
+    NavItem("lms.notifications.index", _l("消息"), _l("提醒与通知"), lambda u: True),
     NavItem("lms.studio.index", _l("课件编写"), _l("编写、送审、发布"), policy.can_author),
     NavItem("lms.supervise.dashboard", _l("完成情况"), _l("本单位学习完成率"),
             policy.can_supervise),

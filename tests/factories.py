@@ -61,3 +61,140 @@ class Factory:
         self.db.add(user)
         self.db.commit()
         return user
+
+    def category(self, name: str | None = None, key: str | None = None, description: str = "",
+                 position: int = 0):
+        """A courseware category."""
+        from lms.models import Category
+
+        n = next(_counter)
+        category = Category(key=key or f"cat{n}", name=name or f"类别{n}",
+                            description=description, position=position)
+        self.db.add(category)
+        self.db.commit()
+        return category
+
+    def courseware(self, title: str | None = None, category=None, body_md: str = "正文。",
+                   slug: str | None = None, summary: str = "", status: str = "published",
+                   featured: bool = False, estimated_minutes: int = 5, min_read_seconds: int = 60,
+                   lecturer: str | None = None, quiz: bool = False):
+        """A courseware item, its body rendered and sanitized as the importer does; with
+        `quiz=True` it gets a one-question quiz."""
+        from lms.domain.markup import plain_text, render_markdown
+        from lms.models import Courseware, Question, Quiz
+
+        n = next(_counter)
+        item = Courseware(
+            slug=slug or f"cw-{n}", title=title or f"课件{n}",
+            category_id=(category or self.category()).id, summary=summary, body_md=body_md,
+            body_html=render_markdown(body_md), search_text=plain_text(body_md),
+            estimated_minutes=estimated_minutes, min_read_seconds=min_read_seconds,
+            featured=featured, lecturer=lecturer, status=status)
+        if quiz:
+            item.quiz = Quiz(questions=[Question(
+                key="q1", kind="true_false", stem="是否读完?", options=[], answer=True)])
+        self.db.add(item)
+        self.db.commit()
+        return item
+
+    def classroom_type(self, name: str | None = None, key: str | None = None,
+                       description: str = "", position: int = 0):
+        """A classroom type (五大课堂)."""
+        from lms.models import ClassroomType
+
+        n = next(_counter)
+        kind = ClassroomType(key=key or f"type{n}", name=name or f"课堂类型{n}",
+                             description=description, position=position)
+        self.db.add(kind)
+        self.db.commit()
+        return kind
+
+    def classroom(self, title: str | None = None, type=None, unit: Unit | None = None,
+                  description: str = "", slug: str | None = None, status: str = "accepted"):
+        """A classroom of `type`, optionally run by `unit`."""
+        from lms.models import Classroom
+
+        n = next(_counter)
+        room = Classroom(slug=slug or f"room-{n}", title=title or f"课堂{n}",
+                         type_id=(type or self.classroom_type()).id,
+                         unit_id=unit.id if unit else None, description=description,
+                         status=status)
+        self.db.add(room)
+        self.db.commit()
+        return room
+
+    # Five questions covering every kind, from the 第14期 lesson; keys q1..q5.
+    QUESTIONS = (
+        {"key": "q1", "kind": "single", "stem": "临时党支部的书记、副书记和委员如何产生?",
+         "options": [["A", "党员大会选举"], ["B", "由批准其成立的党组织指定"],
+                     ["C", "由指挥长兼任"], ["D", "党员自荐"]],
+         "answer": "B", "explanation": "由批准其成立的党组织指定。"},
+        {"key": "q2", "kind": "multiple", "stem": "战时党建工作机制包括哪些?",
+         "options": [["A", "先锋引领"], ["B", "关心关爱"], ["C", "正风肃纪"],
+                     ["D", "以战代管"]],
+         "answer": ["A", "B", "C"], "explanation": "越是战时越要从严管理。"},
+        {"key": "q3", "kind": "true_false", "stem": "临时党支部一般不发展党员。",
+         "options": [], "answer": True, "explanation": "临时党支部一般不发展党员、不收党费。"},
+        {"key": "q4", "kind": "fill_blank", "stem": "三湾改编确立了“支部建在____上”的原则。",
+         "options": [], "answer": ["连"], "explanation": "支部建在连上。"},
+        {"key": "q5", "kind": "single", "stem": "青年民警在一线递交入党申请书,正确的做法是?",
+         "options": [["A", "当场批准"], ["B", "简化程序"], ["C", "反馈所在单位党组织培养考察"],
+                     ["D", "不必记录"]],
+         "answer": "C", "explanation": "按发展党员的标准和程序培养考察。"},
+    )
+
+    def quiz(self, questions=None, pass_score: int = 60, attempts_allowed: int | None = None,
+             shuffle: bool = False, partial_credit: bool = False,
+             time_limit_seconds: int | None = None):
+        """A quiz; `questions` are dicts like QUESTIONS (the default: five, every kind)."""
+        from lms.models import Question, Quiz
+
+        quiz = Quiz(pass_score=pass_score, attempts_allowed=attempts_allowed, shuffle=shuffle,
+                    partial_credit=partial_credit, time_limit_seconds=time_limit_seconds,
+                    questions=[Question(position=i, **{"explanation": "", **q})
+                               for i, q in enumerate(questions or self.QUESTIONS)])
+        self.db.add(quiz)
+        self.db.commit()
+        return quiz
+
+    def lesson(self, title: str | None = None, issue_no: int | None = None, quiz=None,
+               publish_at=None, due_at=None, status: str = "published", audience=(),
+               body_md: str = "## 学习要点\n\n支部建在连上。", summary: str = "本期导读。"):
+        """A micro-lesson published yesterday and due in six days (real time) unless given;
+        `audience` units (none: everyone)."""
+        from datetime import timedelta
+
+        from lms.domain.markup import render_markdown
+        from lms.models import LessonAudience, MicroLesson, utcnow
+
+        n = next(_counter)
+        now = utcnow()
+        lesson = MicroLesson(
+            issue_no=issue_no or n, slug=f"lesson-{n}", title=title or f"第{n}期 微课",
+            summary=summary, body_md=body_md, body_html=render_markdown(body_md),
+            publish_at=publish_at or now - timedelta(days=1),
+            due_at=due_at or now + timedelta(days=6), status=status,
+            quiz_id=(quiz or self.quiz()).id,
+            audience=[LessonAudience(unit_id=unit.id) for unit in audience])
+        self.db.add(lesson)
+        self.db.commit()
+        return lesson
+
+    def answers(self, quiz, wrong=()) -> dict[str, object]:
+        """Answers to every question of `quiz` as an API client sends them: right, except the
+        questions whose keys (q1...) are in `wrong`."""
+        from sqlalchemy import select
+
+        from lms.models import Question
+
+        result = {}
+        for q in self.db.scalars(select(Question).where(Question.quiz_id == quiz.id)):
+            answer = q.answer[0] if q.kind == "fill_blank" else q.answer
+            if q.key in wrong and q.kind == "single":
+                answer = next(k for k, _ in q.options if k != q.answer)
+            elif q.key in wrong and q.kind == "multiple":
+                answer = [q.options[0][0]]  # one key never equals a multiple answer
+            elif q.key in wrong:
+                answer = {"true_false": not q.answer, "fill_blank": "排"}[q.kind]
+            result[str(q.id)] = answer
+        return result

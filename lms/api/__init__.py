@@ -19,4 +19,4 @@ def _forbidden(_error):
     return {"error": {"code": "forbidden", "message": "无权访问"}}, 403
 
 
-from . import auth, me  # noqa: E402,F401  (routes register on api_bp)
+from . import auth, courseware, lessons, me, openapi, reports  # noqa: E402,F401  (routes register on api_bp)

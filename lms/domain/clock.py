@@ -11,3 +11,8 @@ def to_local(moment: datetime, tz: str) -> datetime:
 def to_utc(local: datetime, tz: str) -> datetime:
     """A naive local datetime in `tz` as naive UTC for storage."""
     return local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def utcnow() -> datetime:
+    """Naive UTC now, the one clock request handlers read (tests replace it to freeze time)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)

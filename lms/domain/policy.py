@@ -79,3 +79,16 @@ def units_in_scope_clause(user: User, unit_path_column):
     if path == "/":
         return or_(unit_path_column.isnot(None))
     return unit_path_column.startswith(path, autoescape=True)
+
+
+def report_unit(db: Session, user: User, code: str | None) -> Unit:
+    """The unit a supervision page, export or report API call asks for by code (by default the
+    user's scope root); PermissionDenied outside the scope — the same for an unknown code, so
+    a refusal never tells whether a unit exists."""
+    if not can_supervise(user):
+        raise PermissionDenied
+    if not code:
+        return require_unit(user, scope_root(db, user))
+    if len(code) > 64 or "\x00" in code:  # no such code; PostgreSQL rejects NUL outright
+        raise PermissionDenied
+    return require_unit(user, db.scalar(select(Unit).where(Unit.code == code)))

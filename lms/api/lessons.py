@@ -1,0 +1,97 @@
+"""The officer's lessons over the API (DESIGN §5): list, fetch, submit an attempt, profile."""
+from datetime import datetime
+
+from flask import current_app, g, request
+
+from ..domain import attempts, clock, lessons, points, profile
+from ..extension import db_session
+from . import api_bp
+from .common import ApiError, json_body, token_required
+
+QUIZ_ERROR_STATUS = {attempts.KeyConflict.code: 409}
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A stored naive-UTC datetime as ISO 8601 with a Z."""
+    return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
+
+
+def _lesson(lesson_id: int):
+    try:
+        return lessons.get_for_user(db_session(), g.api_user, lesson_id, clock.utcnow())
+    except lessons.LessonNotFound:
+        raise ApiError(404, "not_found", "课程不存在") from None
+
+
+@api_bp.get("/me/lessons")
+@token_required
+def my_lessons():
+    """The caller's lessons, newest first; ?status=due (not yet done) | done | all."""
+    status = request.args.get("status", "all")
+    if status not in lessons.STATUS_FILTERS:
+        raise ApiError(400, "bad_request", "status 只能是 due、done 或 all")
+    rows = lessons.list_for_user(db_session(), g.api_user, clock.utcnow(), status)
+    return {"lessons": [{"id": row.id, "issue_no": row.issue_no, "title": row.title,
+                         "publish_at": iso(row.publish_at), "due_at": iso(row.due_at),
+                         "status": row.status, "best_score": row.best_score}
+                        for row in rows]}
+
+
+@api_bp.get("/lessons/<int:lesson_id>")
+@token_required
+def lesson_detail(lesson_id: int):
+    """A lesson and its quiz, without anything that reveals an answer."""
+    db, user = db_session(), g.api_user
+    lesson = _lesson(lesson_id)
+    item = attempts.lesson_item(lesson)
+    questions = attempts.questions_of(db, item.quiz.id)
+    order = (attempts.shuffled_order(questions, f"{user.id}:{lesson.id}")
+             if item.quiz.shuffle else None)
+    if item.quiz.time_limit_seconds is not None:
+        attempts.start_api_clock(db, user.id, item, clock.utcnow())
+        db.commit()
+    return {
+        "id": lesson.id, "title": lesson.title, "body_html": lesson.body_html,
+        "quiz": {"pass_score": item.quiz.pass_score, "questions": [
+            {"id": q.id, "kind": q.kind, "stem": q.stem,
+             "options": [{"key": key, "text": text} for key, text in q.options]}
+            for q in attempts.public_questions(questions, order)]},
+    }
+
+
+@api_bp.post("/lessons/<int:lesson_id>/attempts")
+@token_required
+def submit_attempt(lesson_id: int):
+    """Grade an attempt once per idempotency key; the same key returns the first answer."""
+    data = json_body()
+    db = db_session()
+    item = attempts.lesson_item(_lesson(lesson_id))
+    try:
+        result = attempts.submit(db, g.api_user.id, item, data.get("answers"),
+                                 data.get("idempotency_key"), clock.utcnow(),
+                                 current_app.config["LMS_POINTS"])
+    except attempts.QuizError as error:
+        db.rollback()
+        raise ApiError(QUIZ_ERROR_STATUS.get(error.code, 422), error.code,
+                       error.message) from None
+    db.commit()
+    return {
+        "attempt_id": result.attempt_id, "score": result.score, "passed": result.passed,
+        "points_awarded": result.points_awarded,
+        "results": [{"question_id": r.question_id, "correct": r.correct,
+                     "correct_answer": r.correct_answer, "explanation": r.explanation}
+                    for r in result.results],
+    }, 201
+
+
+@api_bp.get("/me/profile")
+@token_required
+def my_profile():
+    """The caller's points and completed items."""
+    db, user = db_session(), g.api_user
+    return {
+        "points": points.total(db, user.id),
+        "completions": [{"item_type": c.item_type, "item_id": c.item_id, "title": c.title,
+                         "completed_at": iso(c.completed_at), "best_score": c.best_score}
+                        for c in profile.completions(db, user.id)],
+    }

@@ -1,0 +1,485 @@
+"""Quiz attempts: the public view of a quiz, starting and submitting attempts; no Flask.
+
+An attempt is never lost nor counted twice, and that rests on one unique constraint,
+(user_id, idempotency_key), not on reading before writing:
+
+- the HTML quiz page opens an attempt when it is shown (server-side start time, its own key
+  in a hidden field); submitting completes that row with `UPDATE ... WHERE status='open'`,
+  and the request whose update changed the row is the one that records everything else;
+- an API client sends its own key; the submitted attempt is inserted inside a SAVEPOINT and
+  a duplicate key rolls back just that savepoint and returns the stored result.
+
+Attempt, completion, points and mistakes are written in the caller's transaction, which the
+caller commits once.
+"""
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..models import Attempt, Completion, Courseware, MicroLesson, Question, Quiz, User
+from . import completion, grading, mistakes, points
+
+GRACE = timedelta(seconds=30)  # network and rendering slack on top of a quiz's time limit
+MAX_KEY_LENGTH = 80
+
+
+class QuizError(Exception):
+    """A submission the quiz refuses; `code` is the API's error code."""
+
+    code = "invalid"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidAnswer(QuizError):
+    """Answers of the wrong shape, or for questions the quiz does not have."""
+
+    code = "invalid_answer"
+
+
+class InvalidKey(QuizError):
+    """A missing or malformed idempotency key."""
+
+    code = "invalid_idempotency_key"
+
+
+class TimeLimitExceeded(QuizError):
+    """Submitted after the time limit (plus grace) counted from the server's start time."""
+
+    code = "time_limit_exceeded"
+
+
+class AttemptsExhausted(QuizError):
+    """The quiz allows no more attempts for this user."""
+
+    code = "attempts_exhausted"
+
+
+class KeyConflict(QuizError):
+    """The idempotency key already belongs to another quiz or an unfinished attempt."""
+
+    code = "idempotency_key_reused"
+
+
+class AttemptNotFound(LookupError):
+    """No such submitted attempt of this user."""
+
+
+@dataclass(frozen=True)
+class QuizItem:
+    """What a quiz belongs to: a micro-lesson (with a due time) or a courseware item."""
+
+    item_type: str
+    item_id: int
+    title: str
+    quiz: Quiz
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PublicQuestion:
+    """A question as the client may see it before submitting: no answer, no explanation."""
+
+    id: int
+    kind: str
+    stem: str
+    options: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class OpenAttempt:
+    """A started attempt, ready to render as a form."""
+
+    id: int
+    idempotency_key: str
+    started_at: datetime
+    deadline: datetime | None
+    questions: tuple[PublicQuestion, ...]
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    """One question's outcome, shown only after submission."""
+
+    question_id: int
+    correct: bool
+    given: object
+    correct_answer: object
+    explanation: str
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """The stored outcome of an attempt; a replay returns the very same values."""
+
+    attempt_id: int
+    score: int
+    passed: bool
+    points_awarded: int
+    results: tuple[ResultLine, ...]
+    replayed: bool = False
+
+
+def lesson_item(lesson: MicroLesson) -> QuizItem:
+    """A micro-lesson's quiz."""
+    return QuizItem("lesson", lesson.id, lesson.title, lesson.quiz, lesson.due_at)
+
+
+def courseware_item(db: Session, slug: str) -> QuizItem | None:
+    """A published courseware item's quiz, or None when it has none."""
+    item = db.scalar(select(Courseware).where(Courseware.slug == slug,
+                                              Courseware.status == "published"))
+    if item is None or item.quiz is None:
+        return None
+    return QuizItem("courseware", item.id, item.title, item.quiz)
+
+
+def questions_of(db: Session, quiz_id: int) -> list[Question]:
+    """The quiz's current questions, in order."""
+    return list(db.scalars(select(Question).where(Question.quiz_id == quiz_id,
+                                                  Question.retired.is_(False))
+                           .order_by(Question.position, Question.id)))
+
+
+def question_key(question: Question) -> grading.QuestionKey:
+    """The grading engine's view of a stored question."""
+    answer = question.answer
+    if question.kind in ("multiple", "fill_blank"):
+        answer = tuple(answer)
+    return grading.QuestionKey(question.id, question.kind,
+                               tuple(key for key, _ in question.options or ()), answer,
+                               question.explanation or "")
+
+
+def public_question(question: Question, order: Sequence[str] | None = None) -> PublicQuestion:
+    """A question without its answer, options in `order` when given."""
+    options = [(key, text) for key, text in question.options or ()]
+    if order and sorted(order) == sorted(key for key, _ in options):
+        text_of = dict(options)
+        options = [(key, text_of[key]) for key in order]
+    return PublicQuestion(question.id, question.kind, question.stem, tuple(options))
+
+
+def public_questions(questions: Sequence[Question], order: Mapping | None = None
+                     ) -> tuple[PublicQuestion, ...]:
+    """The public view of a quiz's questions, shuffled per `order` ({question id: keys})."""
+    order = order or {}
+    return tuple(public_question(q, order.get(str(q.id))) for q in questions)
+
+
+def shuffled_order(questions: Sequence[Question], seed: str) -> dict[str, list[str]]:
+    """A per-attempt option order for every choice question."""
+    return {str(q.id): grading.option_order([key for key, _ in q.options], f"{seed}:{q.id}")
+            for q in questions if q.options}
+
+
+def answers_from_form(questions: Sequence[PublicQuestion], getlist: Callable[[str], list]
+                      ) -> dict[str, object]:
+    """An HTML form's fields `q<id>` as raw answers; empty fields are unanswered."""
+    raw: dict[str, object] = {}
+    for question in questions:
+        values = [v for v in getlist(f"q{question.id}") if isinstance(v, str)]
+        if question.kind == "multiple":
+            raw[str(question.id)] = values or None
+        else:
+            value = values[0].strip() if values else ""
+            raw[str(question.id)] = value or None
+    return raw
+
+
+def submitted_count(db: Session, user_id: int, item: QuizItem) -> int:
+    """How many attempts the user has submitted for the item."""
+    return int(db.scalar(select(func.count()).select_from(Attempt).where(
+        Attempt.user_id == user_id, Attempt.item_type == item.item_type,
+        Attempt.item_id == item.item_id, Attempt.status == "submitted")))
+
+
+def remaining_attempts(db: Session, user_id: int, item: QuizItem) -> int | None:
+    """Attempts left, or None when unlimited."""
+    allowed = item.quiz.attempts_allowed
+    if allowed is None:
+        return None
+    return max(0, allowed - submitted_count(db, user_id, item))
+
+
+def start(db: Session, user_id: int, item: QuizItem, now: datetime) -> OpenAttempt:
+    """The user's open attempt at the item's quiz (reused while it can still be submitted),
+    or a new one; raises AttemptsExhausted."""
+    if remaining_attempts(db, user_id, item) == 0:
+        raise AttemptsExhausted("作答次数已用完")
+    questions = questions_of(db, item.quiz.id)
+    limit = item.quiz.time_limit_seconds
+    query = (select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.item_type == item.item_type,
+        Attempt.item_id == item.item_id, Attempt.quiz_id == item.quiz.id,
+        Attempt.status == "open").order_by(Attempt.started_at.desc()).limit(1))
+    if limit is not None:
+        query = query.where(Attempt.started_at >= now - timedelta(seconds=limit))
+    attempt = db.scalar(query)
+    if attempt is None:
+        key = secrets.token_urlsafe(24)
+        attempt = Attempt(user_id=user_id, quiz_id=item.quiz.id, item_type=item.item_type,
+                          item_id=item.item_id, idempotency_key=key, status="open",
+                          started_at=now,
+                          option_order=shuffled_order(questions, key) if item.quiz.shuffle
+                          else None)
+        db.add(attempt)
+        db.flush()
+        if item.item_type == "lesson":  # courseware keeps its own reading timer
+            completion.record_open(db, user_id, item.item_type, item.item_id, now)
+    deadline = None if limit is None else attempt.started_at + timedelta(seconds=limit)
+    return OpenAttempt(attempt.id, attempt.idempotency_key, attempt.started_at, deadline,
+                       public_questions(questions, attempt.option_order))
+
+
+def start_api_clock(db: Session, user_id: int, item: QuizItem, now: datetime) -> None:
+    """For a time-limited quiz fetched over the API: remember when, once, server-side."""
+    if item.quiz.time_limit_seconds is None:
+        return
+    row = completion.get(db, user_id, item.item_type, item.item_id)
+    if row is None or row.opened_at is None:
+        completion.record_open(db, user_id, item.item_type, item.item_id, now)
+
+
+def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
+           idempotency_key: object, now: datetime, rules: Mapping[str, int]) -> SubmitResult:
+    """Grade and record an attempt once per key; the same key again returns the first result.
+
+    Raises a QuizError for answers, keys, time limits or attempt counts the quiz refuses.
+    """
+    user_id = user if isinstance(user, int) else user.id
+    key = _valid_key(idempotency_key)
+    existing = _by_key(db, user_id, key)
+    if existing is not None and existing.status == "submitted":
+        return _replay(existing, item)
+    questions = questions_of(db, item.quiz.id)
+    keys = [question_key(q) for q in questions]
+    try:
+        answers = grading.parse_answers(keys, answers_raw)
+    except grading.AnswerError as error:
+        raise InvalidAnswer(error.message) from None
+    if existing is not None and not _same_item(existing, item):
+        raise KeyConflict("该幂等键已用于其他测验")
+    if item.quiz.attempts_allowed is not None:
+        existing = _serialized_recheck(db, user_id, key)
+        if existing is not None and existing.status == "submitted":
+            return _replay(existing, item)
+        if submitted_count(db, user_id, item) >= item.quiz.attempts_allowed:
+            raise AttemptsExhausted("作答次数已用完")
+    started_at = existing.started_at if existing is not None else _api_start(db, user_id,
+                                                                              item, now)
+    _check_time(item.quiz, started_at, now)
+    graded = grading.grade(keys, answers, pass_score=item.quiz.pass_score,
+                           partial_credit=item.quiz.partial_credit)
+    stored = _stored(graded, now)
+    if existing is None:
+        attempt_id = _insert(db, user_id, item, key, started_at, stored)
+    else:
+        attempt_id = existing.id if _close(db, existing.id, stored) else None
+    if attempt_id is None:  # the same key won elsewhere a moment ago
+        return _replay(_by_key(db, user_id, key, fresh=True), item)
+    paid = _record(db, user_id, item, attempt_id, graded, now, rules)
+    return SubmitResult(attempt_id, graded.score, graded.passed, paid,
+                        _lines(stored["results"]), replayed=False)
+
+
+@dataclass(frozen=True)
+class ReviewedQuestion:
+    """A question of a submitted attempt with its outcome, for the result page."""
+
+    question: PublicQuestion
+    correct: bool
+    given: object
+    correct_answer: object
+    explanation: str
+
+
+@dataclass(frozen=True)
+class AttemptReview:
+    """A submitted attempt as its owner sees it afterwards."""
+
+    attempt_id: int
+    item_type: str
+    item_id: int
+    item_slug: str | None
+    title: str
+    score: int
+    passed: bool
+    pass_score: int
+    points_awarded: int
+    submitted_at: datetime
+    questions: tuple[ReviewedQuestion, ...]
+
+
+def review(db: Session, user_id: int, attempt_id: int) -> AttemptReview:
+    """The user's own submitted attempt with answers and explanations; else AttemptNotFound."""
+    attempt = db.scalar(select(Attempt).where(Attempt.id == attempt_id,
+                                              Attempt.user_id == user_id,
+                                              Attempt.status == "submitted"))
+    if attempt is None:
+        raise AttemptNotFound(attempt_id)
+    ids = [r["question_id"] for r in attempt.results]
+    by_id = {q.id: q for q in db.scalars(select(Question).where(Question.id.in_(ids)))}
+    if attempt.item_type == "lesson":
+        title, slug = db.scalar(select(MicroLesson.title).where(
+            MicroLesson.id == attempt.item_id)), None
+    else:
+        title, slug = db.execute(select(Courseware.title, Courseware.slug).where(
+            Courseware.id == attempt.item_id)).one()
+    pass_score = db.scalar(select(Quiz.pass_score).where(Quiz.id == attempt.quiz_id))
+    order = attempt.option_order or {}
+    questions = tuple(
+        ReviewedQuestion(public_question(by_id[line.question_id],
+                                         order.get(str(line.question_id))),
+                         line.correct, line.given, line.correct_answer, line.explanation)
+        for line in _lines(attempt.results) if line.question_id in by_id)
+    return AttemptReview(attempt.id, attempt.item_type, attempt.item_id, slug, title or "",
+                         attempt.score, attempt.passed, pass_score, attempt.points_awarded,
+                         attempt.submitted_at, questions)
+
+
+def _stored(graded: grading.GradeResult, now: datetime) -> dict:
+    """The attempt's graded columns, in the JSON shapes the API answers with."""
+    return {
+        "submitted_at": now, "score": graded.score, "passed": graded.passed,
+        "answers": {str(r.question_id): _json(r.given) for r in graded.results
+                    if r.given is not None},
+        "results": [{"question_id": r.question_id, "correct": r.correct,
+                     "given": _json(r.given), "correct_answer": _json(r.correct_answer),
+                     "explanation": r.explanation} for r in graded.results],
+    }
+
+
+def _valid_key(raw: object) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidKey("需要 idempotency_key(字符串)")
+    if len(raw) > MAX_KEY_LENGTH:
+        raise InvalidKey(f"idempotency_key 最长 {MAX_KEY_LENGTH} 个字符")
+    return raw
+
+
+def _by_key(db: Session, user_id: int, key: str, fresh: bool = False) -> Attempt | None:
+    query = select(Attempt).where(Attempt.user_id == user_id, Attempt.idempotency_key == key)
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    return db.scalar(query)
+
+
+def _same_item(attempt: Attempt, item: QuizItem) -> bool:
+    return (attempt.item_type, attempt.item_id) == (item.item_type, item.item_id)
+
+
+def _replay(attempt: Attempt | None, item: QuizItem) -> SubmitResult:
+    if attempt is None or attempt.status != "submitted" or not _same_item(attempt, item):
+        raise KeyConflict("该幂等键已用于其他测验")
+    return SubmitResult(attempt.id, attempt.score, attempt.passed, attempt.points_awarded,
+                        _lines(attempt.results), replayed=True)
+
+
+def _serialized_recheck(db: Session, user_id: int, key: str) -> Attempt | None:
+    """With a limited number of attempts, counting must not race: take the user's row lock
+    (PostgreSQL; SQLite transactions are serial already), then look at the key again."""
+    db.execute(select(User.id).where(User.id == user_id).with_for_update())
+    return _by_key(db, user_id, key, fresh=True)
+
+
+def _api_start(db: Session, user_id: int, item: QuizItem, now: datetime) -> datetime:
+    """Without an open attempt the clock starts when the client fetched the quiz."""
+    if item.quiz.time_limit_seconds is None:
+        return now
+    opened = db.scalar(select(Completion.opened_at).where(
+        Completion.user_id == user_id, Completion.item_type == item.item_type,
+        Completion.item_id == item.item_id))
+    if opened is None:
+        raise TimeLimitExceeded("限时测验:请先获取课程内容再作答")
+    return opened
+
+
+def _check_time(quiz: Quiz, started_at: datetime, now: datetime) -> None:
+    if quiz.time_limit_seconds is None:
+        return
+    if now > started_at + timedelta(seconds=quiz.time_limit_seconds) + GRACE:
+        raise TimeLimitExceeded("已超过答题时限,本次作答未计入")
+
+
+def _insert(db: Session, user_id: int, item: QuizItem, key: str, started_at: datetime,
+            stored: dict) -> int | None:
+    """Insert the submitted attempt; None when the key is already taken (savepoint undone)."""
+    stmt = insert(Attempt).values(
+        user_id=user_id, quiz_id=item.quiz.id, item_type=item.item_type, item_id=item.item_id,
+        idempotency_key=key, status="submitted", started_at=started_at, points_awarded=0,
+        **stored).returning(Attempt.id)
+    try:
+        with db.begin_nested():
+            return db.execute(stmt).scalar_one()
+    except IntegrityError:
+        if _by_key(db, user_id, key, fresh=True) is None:
+            raise  # some other constraint failed: not ours to hide
+        return None
+
+
+def _close(db: Session, attempt_id: int, stored: dict) -> bool:
+    """Complete an open attempt; True only for the request whose update changed the row."""
+    result = db.execute(update(Attempt)
+                        .where(Attempt.id == attempt_id, Attempt.status == "open")
+                        .values(status="submitted", **stored)
+                        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _record(db: Session, user_id: int, item: QuizItem, attempt_id: int,
+            graded: grading.GradeResult, now: datetime, rules: Mapping[str, int]) -> int:
+    """Completion, points and mistakes of a newly recorded attempt; returns points paid."""
+    kind, item_id = item.item_type, item.item_id
+    if kind == "lesson":  # a lesson is read on its quiz page; courseware on its own page
+        completion.add_reading_time(db, user_id, kind, item_id, now)
+    if graded.passed:
+        completion.mark_completed(db, user_id, kind, item_id, now, score=graded.score,
+                                  attempted=True)
+    else:
+        completion.record_attempt(db, user_id, kind, item_id, now, graded.score)
+    paid = _pay(db, user_id, item, graded, now, rules) if graded.passed else 0
+    mistakes.record_wrong(db, user_id, [r.question_id for r in graded.results if not r.correct],
+                          now)
+    if paid:
+        db.execute(update(Attempt).where(Attempt.id == attempt_id)
+                   .values(points_awarded=paid).execution_options(synchronize_session=False))
+    return paid
+
+
+def _pay(db: Session, user_id: int, item: QuizItem, graded: grading.GradeResult,
+         now: datetime, rules: Mapping[str, int]) -> int:
+    """Points for a pass. On time or late follows the *first* completion, which never
+    changes, so every later pass names the same rule and the ledger's key refuses it."""
+    def pay(rule: str) -> int:
+        amount = int(rules.get(rule) or 0)
+        paid = amount and points.award(db, user_id, rule, item.item_type, item.item_id,
+                                       amount, at=now)
+        return amount if paid else 0
+
+    if item.item_type != "lesson":
+        return pay(f"{item.item_type}_quiz")
+    first = db.scalar(select(Completion.first_completed_at).where(
+        Completion.user_id == user_id, Completion.item_type == "lesson",
+        Completion.item_id == item.item_id))
+    on_time = item.due_at is None or (first or now) <= item.due_at
+    paid = pay("lesson_on_time" if on_time else "lesson_late")
+    if graded.score == 100:
+        paid += pay("lesson_perfect")
+    return paid
+
+
+def _json(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _lines(results: list[dict]) -> tuple[ResultLine, ...]:
+    return tuple(ResultLine(r["question_id"], r["correct"], r.get("given"),
+                            r["correct_answer"], r.get("explanation", "")) for r in results)
