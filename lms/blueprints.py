@@ -13,7 +13,8 @@ def feature_blueprints():
     from .notifications.views import notifications_bp
     from .profile.mistakes import mistakes_bp
     from .profile.views import profile_bp
+    from .studio import studio_bp
     from .supervise import supervise_bp
 
     return [auth_bp, home_bp, lessons_bp, catalog_bp, classrooms_bp, profile_bp, mistakes_bp,
-            notifications_bp, supervise_bp, admin_bp, api_bp]
+            notifications_bp, supervise_bp, studio_bp, admin_bp, api_bp]

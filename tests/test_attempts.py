@@ -7,7 +7,7 @@ import pytest
 from flask import g
 from sqlalchemy import func, select
 
-from lms.domain import attempts, clock, completion, points
+from lms.domain import attempts, clock, completion, points, quizview
 from lms.models import Attempt, Completion, Mistake, PointsEntry
 
 from factories import Factory
@@ -35,7 +35,7 @@ def lesson_due_in(make, hours: float, **quiz):
 
 
 def submit(db, user, lesson, answers, key="k1", at=NOW, rules=RULES):
-    result = attempts.submit(db, user.id, attempts.lesson_item(lesson), answers, key, at, rules)
+    result = attempts.submit(db, user.id, quizview.lesson_item(lesson), answers, key, at, rules)
     db.commit()
     return result
 
@@ -192,7 +192,7 @@ def test_attempt_outcome_is_one_transaction(db, make, monkeypatch):
         raise RuntimeError("disk full")
     monkeypatch.setattr("lms.domain.mistakes.record_wrong", broken)
     with pytest.raises(RuntimeError):
-        attempts.submit(db, officer.id, attempts.lesson_item(lesson),
+        attempts.submit(db, officer.id, quizview.lesson_item(lesson),
                         make.answers(lesson.quiz, wrong=("q1",)), "k", NOW, RULES)
     db.rollback()
     assert count(db, Attempt) == count(db, Completion) == count(db, PointsEntry) == 0
@@ -208,9 +208,9 @@ def test_attempts_allowed_is_enforced_but_a_retry_still_replays(db, make):
 
 def test_a_submission_after_the_time_limit_and_grace_is_refused(db, make):
     officer, lesson = make.user(), lesson_due_in(make, 24, time_limit_seconds=300)
-    opened = attempts.start(db, officer.id, attempts.lesson_item(lesson), NOW)
+    opened = quizview.start(db, officer.id, quizview.lesson_item(lesson), NOW)
     db.commit()
-    item = attempts.lesson_item(lesson)
+    item = quizview.lesson_item(lesson)
     with pytest.raises(attempts.TimeLimitExceeded):
         attempts.submit(db, officer.id, item, {}, opened.idempotency_key,
                         NOW + timedelta(seconds=331), RULES)
@@ -222,18 +222,18 @@ def test_a_submission_after_the_time_limit_and_grace_is_refused(db, make):
 
 def test_an_open_attempt_is_reused_until_its_time_is_up(db, make):
     officer, lesson = make.user(), lesson_due_in(make, 24, time_limit_seconds=300)
-    item = attempts.lesson_item(lesson)
-    first = attempts.start(db, officer.id, item, NOW)
-    assert attempts.start(db, officer.id, item, NOW + timedelta(seconds=60)).id == first.id
-    assert attempts.start(db, officer.id, item, NOW + timedelta(seconds=301)).id != first.id
+    item = quizview.lesson_item(lesson)
+    first = quizview.start(db, officer.id, item, NOW)
+    assert quizview.start(db, officer.id, item, NOW + timedelta(seconds=60)).id == first.id
+    assert quizview.start(db, officer.id, item, NOW + timedelta(seconds=301)).id != first.id
 
 
 def test_options_are_shuffled_per_attempt_when_the_quiz_asks(db, make):
     officer, lesson = make.user(), lesson_due_in(make, 24, shuffle=True)
-    item = attempts.lesson_item(lesson)
+    item = quizview.lesson_item(lesson)
     orders = set()
     for n in range(6):
-        opened = attempts.start(db, officer.id, item, NOW)
+        opened = quizview.start(db, officer.id, item, NOW)
         orders.add(tuple(key for key, _ in opened.questions[0].options))
         attempts.submit(db, officer.id, item, {}, opened.idempotency_key, NOW, RULES)
         db.commit()
@@ -243,7 +243,7 @@ def test_options_are_shuffled_per_attempt_when_the_quiz_asks(db, make):
 
 def test_without_shuffle_options_keep_their_order(db, make):
     officer, lesson = make.user(), lesson_due_in(make, 24)
-    opened = attempts.start(db, officer.id, attempts.lesson_item(lesson), NOW)
+    opened = quizview.start(db, officer.id, quizview.lesson_item(lesson), NOW)
     assert [key for key, _ in opened.questions[0].options] == ["A", "B", "C", "D"]
 
 

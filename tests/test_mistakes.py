@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from lms.domain import attempts, clock, grading, mistakes
+from lms.domain import attempts, clock, grading, mistakes, quizview
 from lms.models import Mistake
 
 NOW = datetime(2026, 11, 18, 2, 0)
@@ -29,7 +29,7 @@ def setup(db, make):
 
 
 def take(db, make, officer, lesson, wrong=(), key="k"):
-    attempts.submit(db, officer.id, attempts.lesson_item(lesson),
+    attempts.submit(db, officer.id, quizview.lesson_item(lesson),
                     make.answers(lesson.quiz, wrong=wrong), key, NOW, RULES)
     db.commit()
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.domain import attempts, clock, lessons, points, profile
+from lms.domain import attempts, clock, lessons, points, profile, quizview
 from lms.models import PointsEntry
 
 RULES = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2}
@@ -22,7 +22,7 @@ def weekly(make, weeks_ago: int, **kwargs):
 
 
 def take(db, make, user, lesson, wrong=(), key="k", at=NOW):
-    result = attempts.submit(db, user.id, attempts.lesson_item(lesson),
+    result = attempts.submit(db, user.id, quizview.lesson_item(lesson),
                              make.answers(lesson.quiz, wrong=wrong), key, at, RULES)
     db.commit()
     return result

@@ -176,8 +176,28 @@ def test_a_completion_between_runs_stops_further_reminders(db, org, lesson):
     assert [keys[-1] for keys in received(db, "overdue_branch").values()] == [
         f"overdue-branch:{lesson.id}:{p['a2'].unit_id}:0",
         f"overdue-branch:{lesson.id}:{p['b1'].unit_id}:1"]
-    report = run(db, DUE + 10 * DAY + HOUR)
+    run(db, DUE + 10 * DAY + HOUR)
     assert set(received(db, "overdue_county")) == ids(p["county_b"])
+
+
+def test_after_a_run_nothing_is_left_to_plan(db, org, lesson):
+    # The planner skips what was sent (so repeated runs stay cheap), not only the insert.
+    for moment in (PUBLISHED + HOUR, DUE - 12 * HOUR, DUE + 4 * DAY, DUE + 8 * DAY):
+        assert run(db, moment).total > 0
+        assert reminders.plan(db, moment, TZ) == {step: [] for step in reminders.STEPS}
+
+
+def test_a_department_counts_as_a_county(db, make, org):
+    units, _ = org
+    department = make.unit("政治部", "department", units["city"])
+    section = make.unit("组织科党支部", "branch", department)
+    officer = make.user(section, name="赵一")
+    head = make.user(department, roles=("supervisor",))
+    lesson = make.lesson(publish_at=PUBLISHED, due_at=DUE, audience=[department])
+    run(db, DUE + 4 * DAY)
+    digest = db.scalar(select(Notification).where(Notification.user_id == head.id))
+    assert digest.dedupe_key == f"overdue-county:{lesson.id}:{department.id}:0"
+    assert f"赵一({officer.police_no})" in digest.body
 
 
 def test_when_everyone_has_completed_nobody_is_reminded(db, org, lesson):

@@ -93,6 +93,15 @@ def test_on_time_late_and_never_across_the_week_boundary(db, bureau):
     assert next_week.total.assigned == 0
 
 
+def test_completing_at_the_due_minute_itself_is_on_time(db, bureau):
+    t, p = bureau
+    lesson = add_lesson(db, datetime(2026, 11, 29, 23, 59), audience=[t["branch_a"]])
+    complete(db, p["a1"], lesson, lesson.due_at)
+    complete(db, p["a2"], lesson, lesson.due_at + timedelta(seconds=1))
+    report = reports.completion_by_child(db, t["station_a"], week(), NOW)
+    assert counts(report) == {"BA": (3, 2, 1, 1)}
+
+
 def test_nothing_is_overdue_before_the_due_time(db, bureau):
     t, p = bureau
     add_lesson(db, datetime(2026, 11, 29, 23, 59), audience=[t["branch_a"]])

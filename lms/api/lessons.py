@@ -3,7 +3,7 @@ from datetime import datetime
 
 from flask import current_app, g, request
 
-from ..domain import attempts, clock, lessons, points, profile
+from ..domain import attempts, clock, lessons, points, profile, quizview
 from ..extension import db_session
 from . import api_bp
 from .common import ApiError, json_body, token_required
@@ -43,19 +43,19 @@ def lesson_detail(lesson_id: int):
     """A lesson and its quiz, without anything that reveals an answer."""
     db, user = db_session(), g.api_user
     lesson = _lesson(lesson_id)
-    item = attempts.lesson_item(lesson)
-    questions = attempts.questions_of(db, item.quiz.id)
-    order = (attempts.shuffled_order(questions, f"{user.id}:{lesson.id}")
+    item = quizview.lesson_item(lesson)
+    questions = quizview.questions_of(db, item.quiz.id)
+    order = (quizview.shuffled_order(questions, f"{user.id}:{lesson.id}")
              if item.quiz.shuffle else None)
     if item.quiz.time_limit_seconds is not None:
-        attempts.start_api_clock(db, user.id, item, clock.utcnow())
+        quizview.start_api_clock(db, user.id, item, clock.utcnow())
         db.commit()
     return {
         "id": lesson.id, "title": lesson.title, "body_html": lesson.body_html,
         "quiz": {"pass_score": item.quiz.pass_score, "questions": [
             {"id": q.id, "kind": q.kind, "stem": q.stem,
              "options": [{"key": key, "text": text} for key, text in q.options]}
-            for q in attempts.public_questions(questions, order)]},
+            for q in quizview.public_questions(questions, order)]},
     }
 
 
@@ -65,7 +65,7 @@ def submit_attempt(lesson_id: int):
     """Grade an attempt once per idempotency key; the same key returns the first answer."""
     data = json_body()
     db = db_session()
-    item = attempts.lesson_item(_lesson(lesson_id))
+    item = quizview.lesson_item(_lesson(lesson_id))
     try:
         result = attempts.submit(db, g.api_user.id, item, data.get("answers"),
                                  data.get("idempotency_key"), clock.utcnow(),

@@ -1,11 +1,45 @@
-"""Classroom pages: the five classroom types (五大课堂) and their classrooms."""
-from flask import Blueprint, render_template
-from flask_login import login_required
+"""Classroom pages: the five classroom types (五大课堂), applying and peer acceptance,
+sessions, the check-in code shown in the room, and check-in on the officer's phone."""
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
-from ..domain import catalog
+from ..auth.session import passwords
+from ..domain import catalog, classrooms, clock
 from ..extension import db_session
+from . import throttle
 
 classrooms_bp = Blueprint("classrooms", __name__)
+
+
+class ApplyForm(FlaskForm):
+    """申报课堂: type, title, description."""
+
+    type = SelectField(_l("课堂类型"), validators=[DataRequired()])
+    title = StringField(_l("课堂名称"), validators=[DataRequired(),
+                                                   Length(max=classrooms.TITLE_MAX)])
+    description = TextAreaField(_l("课堂简介"), validators=[
+        Optional(), Length(max=classrooms.DESCRIPTION_MAX)])
+
+
+class SessionForm(FlaskForm):
+    """安排活动: local start time, topic, courseware used."""
+
+    starts_at = DateTimeLocalField(_l("开始时间"), validators=[DataRequired()])
+    topic = StringField(_l("活动主题"), validators=[DataRequired(),
+                                                   Length(max=classrooms.TOPIC_MAX)])
+    courseware = SelectField(_l("使用课件"), validators=[Optional()])
+
+
+class CheckinForm(FlaskForm):
+    """The session code the officer reads off the screen in the room."""
+
+    code = StringField(_l("签到码"), validators=[DataRequired(), Length(max=16)])
 
 
 @classrooms_bp.get("/classrooms")
@@ -13,4 +47,132 @@ classrooms_bp = Blueprint("classrooms", __name__)
 def index():
     """Every classroom type with its description and classrooms."""
     return render_template("lms/classrooms/index.html",
-                           sections=catalog.classroom_sections(db_session()))
+                           sections=catalog.classroom_sections(db_session()),
+                           can_apply=classrooms.can_apply(current_user.user))
+
+
+@classrooms_bp.route("/classrooms/apply", methods=["GET", "POST"])
+@login_required
+def apply():
+    """A branch secretary applies to run a classroom for their own unit."""
+    db, user = db_session(), current_user.user
+    if not classrooms.can_apply(user):
+        abort(403)
+    form = ApplyForm()
+    form.type.choices = [(t.key, t.name) for t in classrooms.types(db)]
+    if form.validate_on_submit():
+        try:
+            room = classrooms.apply(db, user, form.type.data, form.title.data,
+                                    form.description.data, ip=request.remote_addr)
+        except classrooms.ClassroomError as refused:
+            form.title.errors.append(_(str(refused)))
+        else:
+            db.commit()
+            flash(_("申报已提交,等待其他单位验收。"), "success")
+            return redirect(url_for(".show", slug=room.slug))
+    return render_template("lms/classrooms/apply.html", form=form)
+
+
+def _session_form(db) -> SessionForm:
+    form = SessionForm()
+    form.courseware.choices = [("", _("不使用课件"))] + [
+        (item.slug, item.title) for item in catalog.published(db)]
+    return form
+
+
+def _show(room, form: SessionForm, status: int = 200):
+    detail = classrooms.detail(db_session(), current_user.user, room, clock.utcnow())
+    return render_template("lms/classrooms/show.html", detail=detail, room=room,
+                           form=form, action=FlaskForm()), status
+
+
+@classrooms_bp.get("/classrooms/<slug>")
+@login_required
+def show(slug: str):
+    """A classroom with its sessions and attendance (names for its supervisors only)."""
+    db = db_session()
+    room = classrooms.by_slug(db, slug) or abort(404)
+    return _show(room, _session_form(db))
+
+
+@classrooms_bp.post("/classrooms/<slug>/accept")
+@login_required
+def accept(slug: str):
+    """推磨式验收: a peer unit accepts the classroom (audited)."""
+    db = db_session()
+    room = classrooms.by_slug(db, slug) or abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        classrooms.accept(db, current_user.user, room, clock.utcnow(), ip=request.remote_addr)
+    except classrooms.ClassroomError as refused:
+        flash(_(str(refused)), "error")
+    else:
+        db.commit()
+        flash(_("已验收通过。"), "success")
+    return redirect(url_for(".show", slug=room.slug))
+
+
+@classrooms_bp.post("/classrooms/<slug>/sessions")
+@login_required
+def schedule(slug: str):
+    """The running unit schedules a session (start time in the bureau's zone)."""
+    db = db_session()
+    room = classrooms.by_slug(db, slug) or abort(404)
+    if not classrooms.can_run(current_user.user, room):
+        abort(403)
+    form = _session_form(db)
+    if not form.validate_on_submit():
+        return _show(room, form, 400)
+    try:
+        classrooms.schedule(db, current_user.user, room, form.starts_at.data, form.topic.data,
+                            form.courseware.data, current_app.config["LMS_TIMEZONE"])
+    except classrooms.ClassroomError as refused:
+        form.topic.errors.append(_(str(refused)))
+        return _show(room, form, 400)
+    db.commit()
+    flash(_("已安排活动。"), "success")
+    return redirect(url_for(".show", slug=room.slug))
+
+
+@classrooms_bp.post("/classrooms/sessions/<int:session_id>/code")
+@login_required
+def open_checkin(session_id: int):
+    """Open check-in: a new code, shown once, large, for the room's screen."""
+    db = db_session()
+    session = classrooms.session_of(db, session_id) or abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        code = classrooms.open_checkin(db, current_user.user, session, passwords().hash_code,
+                                       clock.utcnow(), ip=request.remote_addr)
+    except classrooms.ClassroomError as refused:
+        flash(_(str(refused)), "error")
+        return redirect(url_for(".show", slug=session.classroom.slug))
+    db.commit()
+    # Rendered, not redirected: the code exists nowhere else (no-store is set for every page).
+    return render_template("lms/classrooms/code.html", code=code, session=session,
+                           room=session.classroom)
+
+
+CHECKIN_STATUS = {"ok": 200, "already": 200, "wrong": 400, "expired": 400}
+
+
+@classrooms_bp.route("/classrooms/checkin", methods=["GET", "POST"])
+@login_required
+def checkin():
+    """签到: the officer types the code shown in the room."""
+    db, user = db_session(), current_user.user
+    form = CheckinForm()
+    if not form.validate_on_submit():
+        return render_template("lms/classrooms/checkin.html", form=form, outcome=None)
+    if throttle.checkin_blocked(user.id):
+        return render_template("lms/classrooms/checkin.html", form=form, outcome=None,
+                               blocked=True), 429
+    outcome = classrooms.check_in(db, user, form.code.data, passwords().hash_code,
+                                  clock.utcnow(), current_app.config["LMS_POINTS"])
+    if outcome.status == "wrong":
+        throttle.record_wrong_code(user.id)
+    db.commit()
+    return (render_template("lms/classrooms/checkin.html", form=form, outcome=outcome),
+            CHECKIN_STATUS[outcome.status])

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import Courseware, MicroLesson, Mistake, Question
-from . import attempts, grading
+from . import grading, quizview
 
 RESOLVE_AFTER = 2  # correct answers in a row, in later reviews
 REVIEW_SIZE = 10
@@ -24,7 +24,7 @@ REVIEW_SIZE = 10
 class MistakeEntry:
     """A question in the notebook, as the officer sees it (no answer)."""
 
-    question: "attempts.PublicQuestion"
+    question: "quizview.PublicQuestion"
     wrong_count: int
     correct_streak: int
     last_wrong_at: datetime
@@ -48,7 +48,7 @@ class MistakeEntry:
 class ReviewLine:
     """One reviewed question: what was given, whether it was right, and where it stands."""
 
-    question: "attempts.PublicQuestion"
+    question: "quizview.PublicQuestion"
     given: object
     correct: bool
     correct_answer: object
@@ -92,7 +92,7 @@ def _entries(db: Session, user_id: int, open_only: bool = True, question_ids=Non
     for mistake, question, lesson_id, lesson_title, cw_id, cw_title, cw_slug in db.execute(query):
         source = ("lesson", lesson_id, lesson_title, None) if lesson_id else (
             ("courseware", cw_id, cw_title, cw_slug) if cw_id else (None, None, "", None))
-        entry = MistakeEntry(attempts.public_question(question), mistake.wrong_count,
+        entry = MistakeEntry(quizview.public_question(question), mistake.wrong_count,
                              mistake.correct_streak, mistake.last_wrong_at, *source)
         result.append((entry, question))
     return result
@@ -118,7 +118,7 @@ def review(db: Session, user_id: int, answers_raw: Mapping, versions: Mapping[st
     found = _entries(db, user_id, open_only=False,
                      question_ids=[q for q in map(_int, answers_raw) if q is not None])
     by_id = {question.id: (entry, question) for entry, question in found}
-    keys = [attempts.question_key(question) for _, question in found]
+    keys = [quizview.question_key(question) for _, question in found]
     answers = grading.parse_answers(keys, answers_raw)  # unknown ids raise AnswerError
     graded = grading.grade(keys, answers)
     lines = []

@@ -92,3 +92,20 @@ def report_unit(db: Session, user: User, code: str | None) -> Unit:
     if len(code) > 64 or "\x00" in code:  # no such code; PostgreSQL rejects NUL outright
         raise PermissionDenied
     return require_unit(user, db.scalar(select(Unit).where(Unit.code == code)))
+
+
+COUNTY_KINDS = ("county", "department")
+
+
+def leaderboard_units(db: Session, user: User) -> tuple[Unit, Unit | None]:
+    """The two units an officer's leaderboards compare: their own unit (branch) and their
+    county — the county or department at depth 1 above it, or their own unit when it is one
+    (None outside any county). Nothing else: no parameter can widen it. PermissionDenied for
+    anyone but an active officer."""
+    if not (user.active and user.is_officer):
+        raise PermissionDenied
+    ids = [int(part) for part in user.unit.path.strip("/").split("/") if part]
+    county = db.get(Unit, ids[1]) if len(ids) > 1 else None  # the path's depth-1 ancestor
+    if county is None or county.depth != 1 or county.kind not in COUNTY_KINDS:
+        county = None
+    return user.unit, county

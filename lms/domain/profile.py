@@ -1,13 +1,14 @@
-"""The learning profile (学习档案): completions and when, best scores, points; no Flask."""
+"""The learning profile (学习档案): completions and when, best scores, points, classroom
+attendance; no Flask."""
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import ClassSession, Completion, Courseware, MicroLesson, User
-from . import lessons, points
+from . import classrooms, lessons, points
 
 TITLE_SOURCES = {
     "lesson": (MicroLesson.id, MicroLesson.title),
@@ -51,6 +52,7 @@ class Profile:
     history: list[HistoryLine]
     lessons_assigned: int
     lessons_done: int
+    attendance: list[classrooms.AttendanceLine] = field(default_factory=list)
 
 
 def titles(db: Session, items: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
@@ -100,4 +102,5 @@ def build(db: Session, user: User, now: datetime) -> Profile:
         history=points_history(db, user.id),
         lessons_assigned=len(mine),
         lessons_done=sum(1 for lesson in mine if lesson.status == "done"),
+        attendance=classrooms.attendance_of(db, user.id),
     )

@@ -5,12 +5,14 @@ the period (or the one lesson asked for), and an active officer in the lesson's 
 (no audience rows = everyone). Facts are aggregated per unit first and then rolled up by
 path prefix into the rows asked for, so a total always equals the sum of its rows.
 
-Indexes relied on: lms_unit.path (text_pattern_ops), lms_user.unit_id, lms_micro_lesson.due_at,
-lms_completion (item_type, item_id, status) and its unique (user_id, item_type, item_id),
-lms_lesson_audience's primary key (lesson_id, unit_id).
+Indexes relied on: lms_unit.path (text_pattern_ops) and parent_id, lms_user.unit_id,
+lms_micro_lesson.due_at, lms_completion (item_type, item_id, status) for whole-subtree
+aggregates and its unique (user_id, item_type, item_id) for officer lists, lms_lesson_audience's
+primary key. Both completion indexes would answer index-only if they also carried the columns
+read here (user_id, status, first_completed_at, best_score, last_activity_at).
 """
 import math
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, case, exists, func, or_, select, true, union_all
@@ -57,7 +59,7 @@ class Counts:
     scored: int = 0
 
     def __add__(self, other: "Counts") -> "Counts":
-        return Counts(*(a + b for a, b in zip(_values(self), _values(other))))
+        return Counts(*(a + b for a, b in zip(astuple(self), astuple(other))))
 
     @property
     def rate(self) -> float | None:
@@ -505,7 +507,3 @@ def _days_overdue(due_at: datetime, now: datetime, today, tz: str) -> int | None
         return None
     return (today - to_local(due_at, tz).date()).days
 
-
-def _values(counts: Counts) -> tuple[int, ...]:
-    return (counts.assigned, counts.completed, counts.on_time, counts.overdue,
-            counts.score_sum, counts.scored)

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..domain import attempts, clock, lessons
+from ..domain import attempts, clock, lessons, quizview
 from ..extension import db_session
 
 lessons_bp = Blueprint("lessons", __name__)
@@ -39,17 +39,17 @@ def show(lesson_id: int):
     """Read the lesson and take its quiz; showing the page opens (or reuses) an attempt."""
     db, user, now = db_session(), current_user.user, clock.utcnow()
     lesson = _lesson_or_404(lesson_id)
-    item = attempts.lesson_item(lesson)
+    item = quizview.lesson_item(lesson)
     status = lessons.status_for(db, user, lesson_id, now)
     try:
-        opened = attempts.start(db, user.id, item, now)
-    except attempts.AttemptsExhausted:
+        opened = quizview.start(db, user.id, item, now)
+    except quizview.AttemptsExhausted:
         opened = None
     db.commit()
     return render_template("lms/lessons/show.html", lesson=lesson, status=status,
                            quiz=item.quiz, attempt=opened,
                            action=url_for(".submit", lesson_id=lesson.id),
-                           remaining=attempts.remaining_attempts(db, user.id, item))
+                           remaining=quizview.remaining_attempts(db, user.id, item))
 
 
 @lessons_bp.post("/lessons/<int:lesson_id>/attempts")
@@ -57,7 +57,7 @@ def show(lesson_id: int):
 def submit(lesson_id: int):
     """Grade the form and show the result (POST, then redirect to the result page)."""
     lesson = _lesson_or_404(lesson_id)
-    return _submit(attempts.lesson_item(lesson), url_for(".show", lesson_id=lesson_id))
+    return _submit(quizview.lesson_item(lesson), url_for(".show", lesson_id=lesson_id))
 
 
 @lessons_bp.get("/courseware/<slug>/quiz")
@@ -65,30 +65,30 @@ def submit(lesson_id: int):
 def courseware_quiz(slug: str):
     """The quiz of a courseware item, linked from its reading page."""
     db, user, now = db_session(), current_user.user, clock.utcnow()
-    item = attempts.courseware_item(db, slug) or abort(404)
+    item = quizview.courseware_item(db, slug) or abort(404)
     try:
-        opened = attempts.start(db, user.id, item, now)
-    except attempts.AttemptsExhausted:
+        opened = quizview.start(db, user.id, item, now)
+    except quizview.AttemptsExhausted:
         opened = None
     db.commit()
     return render_template("lms/lessons/courseware_quiz.html", item=item, slug=slug,
                            quiz=item.quiz, attempt=opened,
                            action=url_for(".submit_courseware_quiz", slug=slug),
-                           remaining=attempts.remaining_attempts(db, user.id, item))
+                           remaining=quizview.remaining_attempts(db, user.id, item))
 
 
 @lessons_bp.post("/courseware/<slug>/quiz")
 @login_required
 def submit_courseware_quiz(slug: str):
     """Grade a courseware quiz."""
-    item = attempts.courseware_item(db_session(), slug) or abort(404)
+    item = quizview.courseware_item(db_session(), slug) or abort(404)
     return _submit(item, url_for(".courseware_quiz", slug=slug))
 
 
-def _submit(item: attempts.QuizItem, back_url: str):
+def _submit(item: quizview.QuizItem, back_url: str):
     db, user = db_session(), current_user.user
-    questions = attempts.public_questions(attempts.questions_of(db, item.quiz.id))
-    raw = attempts.answers_from_form(questions, request.form.getlist)
+    questions = quizview.public_questions(quizview.questions_of(db, item.quiz.id))
+    raw = quizview.answers_from_form(questions, request.form.getlist)
     try:
         result = attempts.submit(db, user.id, item, raw, request.form.get("idempotency_key"),
                                  clock.utcnow(), current_app.config["LMS_POINTS"])

@@ -2,7 +2,7 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from ..domain import attempts, clock, grading, mistakes
+from ..domain import clock, grading, mistakes, quizview
 from ..extension import db_session
 
 mistakes_bp = Blueprint("mistakes", __name__)
@@ -23,7 +23,7 @@ def review():
     """Grade the answered questions and move them towards leaving the notebook."""
     db, user = db_session(), current_user.user
     entries = mistakes.notebook(db, user.id)
-    raw = attempts.answers_from_form([e.question for e in entries], request.form.getlist)
+    raw = quizview.answers_from_form([e.question for e in entries], request.form.getlist)
     answered = {qid: value for qid, value in raw.items() if value is not None}
     versions = {qid: request.form.get(f"v{qid}", "") for qid in answered}
     try:

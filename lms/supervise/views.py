@@ -85,13 +85,12 @@ def export(table: str, fmt: str):
     ask = _ask("quarter" if table == "tongbao" else "week", lesson_allowed=table != "tongbao")
     named = table == "tongbao" and request.args.get("names") == "1"
     tables = _export_tables(db, table, ask, now, tz, named)
-    user = current_user.user
-    audit.record(db, "report_exported", actor_id=user.id, target=ask.unit.code,
+    body = exports.to_csv(tables[0]) if fmt == "csv" else exports.to_xlsx(*tables)
+    audit.record(db, "report_exported", actor_id=current_user.user.id, target=ask.unit.code,
                  detail={"table": table, "format": fmt, "selection": ask.selection.key,
                          "rows": sum(len(t.rows) for t in tables), "names": named},
                  ip=request.remote_addr)
     db.commit()
-    body = exports.to_csv(tables[0]) if fmt == "csv" else exports.to_xlsx(*tables)
     mimetype = exports.CSV_MIMETYPE if fmt == "csv" else exports.XLSX_MIMETYPE
     name = f"{table}-{ask.unit.code}-{ask.selection.key}.{fmt}"
     return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name,

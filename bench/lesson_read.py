@@ -1,0 +1,74 @@
+"""Reading this week's lesson under load: the JSON API with bearer tokens and the officer's HTML page.
+
+    .venv/bin/python bench/lesson_read.py [--users 64] [--sessions 16] [--duration 20s]
+
+Starts gunicorn (bench/serve.py), then wrk with bench/read.lua at 32 connections:
+GET /api/v1/lessons/<id> with the bench users' tokens, and GET /lessons/<id> (the page an
+officer opens in the messaging app) with session cookies from signing in through the real
+form (CSRF token included). Showing the HTML page also opens, or reuses, the officer's
+attempt and commits, exactly as in production.
+"""
+import argparse
+import tempfile
+from pathlib import Path
+
+from _client import Http, credentials
+from _common import DEFAULT_DB, bench_officers, connect, current_lesson, heading
+from _wrk import latency_line, run_wrk, socket_errors
+from serve import DEFAULT_PORT, serving
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=64, help="bearer tokens to rotate")
+    parser.add_argument("--sessions", type=int, default=16, help="signed-in officers to rotate")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--duration", default="20s")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    args = parser.parse_args(argv)
+    heading(f"lesson reads: gunicorn 2 sync workers, wrk {args.connections} connections, "
+            f"{args.duration}")
+    with connect() as conn:
+        lesson_id, _quiz_id, title = current_lesson(conn)
+        users = bench_officers(conn, args.users)
+    numbers = [no for _, no in users]
+    out: dict = {"lesson_id": lesson_id}
+    with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp, \
+            serving(args.port, DEFAULT_DB, log_path=str(Path(tmp) / "gunicorn.log")) as base:
+        work = Path(tmp)
+        tokens, seconds = credentials("token", base, numbers, DEFAULT_DB)
+        print(f"  lesson {lesson_id} «{title}»; {len(tokens)} tokens "
+              + ("from the cache" if seconds is None else f"in {seconds:.1f} s"))
+        cookies, seconds = credentials("cookie", base, numbers[:args.sessions], DEFAULT_DB)
+        print(f"  {len(cookies)} officers signed in through the form "
+              + ("(cookies from the cache)" if seconds is None else f"in {seconds:.1f} s"))
+        out["sign_in_s"] = seconds
+        (work / "bearer.txt").write_text("".join(f"Bearer {t}\n" for t in tokens))
+        (work / "cookies.txt").write_text("".join(f"{c}\n" for c in cookies))
+
+        client = Http(base)
+        status, _, page = client.request("GET", f"/lessons/{lesson_id}",
+                                         headers={"Cookie": cookies[0]})
+        client.close()
+        if status != 200 or b"<form" not in page:
+            raise SystemExit(f"GET /lessons/{lesson_id} with a session answered {status}")
+        out["html_bytes"] = len(page)
+
+        runs = (("api", f"/api/v1/lessons/{lesson_id}", "Authorization", "bearer.txt",
+                 "GET /api/v1/lessons/<id> (token)"),
+                ("html", f"/lessons/{lesson_id}", "Cookie", "cookies.txt",
+                 "GET /lessons/<id> HTML (session)"))
+        for key, path, header, values, label in runs:
+            figures = run_wrk(base, "read.lua", [path, header, str(work / values)],
+                              connections=args.connections, duration=args.duration)
+            print(f"  {label}: {figures['rps']:.0f} req/s, {latency_line(figures)}; "
+                  f"{figures['bytes_per_req']:.0f} B/response; non-2xx "
+                  f"{int(figures['non2xx'])}, socket errors {socket_errors(figures)}")
+            if figures["notes"]:
+                print(f"    non-2xx: {figures['notes']}")
+            out[key] = figures
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""Supervision reports at bureau scale: server-side time, median of 7 runs after 1 warm-up.
+
+    .venv/bin/python bench/reports.py [--runs 7] [--explain]
+
+In-process (app context on the bench database, no network). Each case is timed twice: the
+domain call alone (what DESIGN §6's targets are about: the SQL and the Python around it, in
+a fresh transaction), and the whole request through the Flask test client (signed in as the
+demo admin 000001; the report API with a bearer token), which adds scope checks, the page's
+other queries, template rendering or the XLSX file, and the export's audit row.
+
+When a case misses its target, or with --explain, the slowest SQL statement of one run is
+shown with EXPLAIN (ANALYZE, BUFFERS).
+"""
+import argparse
+import os
+import secrets
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from _common import DEFAULT_DB, ROOT, database_url, heading
+
+RUNS, WARMUP = 7, 1
+
+
+@dataclass
+class Case:
+    """One report: its domain call, the request that shows it, and its target."""
+
+    label: str
+    domain: Callable[[], object]
+    path: str | None
+    target_ms: float | None = None
+    token: bool = False
+    results: dict = field(default_factory=dict)
+
+
+class SqlLog:
+    """Statements executed while active, each with its time (for query counts and EXPLAIN)."""
+
+    def __init__(self, engine):
+        from sqlalchemy import event
+        self.active, self.statements = False, []
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, cursor, statement, parameters, context, many):
+        context._bench_start = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, many):
+        if self.active:
+            self.statements.append((time.perf_counter() - context._bench_start, statement,
+                                    parameters))
+
+    def __enter__(self):
+        self.active, self.statements = True, []
+        return self
+
+    def __exit__(self, *exc):
+        self.active = False
+
+
+def make_app():
+    """The app on the bench database, as production configures it (CSRF off for the form)."""
+    os.environ.update({"DATABASE_URL": database_url(DEFAULT_DB), "LMS_ENV": "production",
+                       "SECRET_KEY": secrets.token_hex(32),
+                       "RATELIMIT_STORAGE_URI": "memory://"})
+    sys.path.insert(0, str(ROOT))
+    from lms import create_app
+    return create_app({"WTF_CSRF_ENABLED": False})
+
+
+def measure(function: Callable[[], object], runs: int) -> list[float]:
+    """Seconds per call: one warm-up, then `runs` timed calls."""
+    for _ in range(WARMUP):
+        function()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def build_cases(app, db):
+    """The report cases on the bench data, as the supervision pages call them."""
+    from sqlalchemy import select
+
+    from lms.domain import clock, exports, periods, reports
+    from lms.models import MicroLesson, Unit
+
+    tz, now = app.config["LMS_TIMEZONE"], clock.utcnow()
+    quarter = periods.quarter_of(periods.local_today(now, tz), tz)
+    root = db.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
+    county = db.scalar(select(Unit).where(Unit.code == "C01"))
+    branch = db.scalar(select(Unit).where(Unit.kind == "branch",
+                                          Unit.path.startswith(county.path))
+                       .order_by(Unit.code).limit(1))
+    lesson_id = db.scalar(select(MicroLesson.id).where(MicroLesson.status == "published",
+                                                       MicroLesson.due_at < now)
+                          .order_by(MicroLesson.due_at.desc()).limit(1))
+    lesson = reports.find_lesson(db, lesson_id)
+    by_quarter = reports.Selection(period=quarter)
+    by_lesson = reports.Selection(lesson=lesson)
+
+    def done(value):
+        db.rollback()  # each run in its own transaction, as a request would be
+        return value
+
+    def dashboard_domain(unit):
+        def run():
+            report = reports.completion_by_child(db, unit, by_quarter, now)
+            weeks = [w for w in periods.weeks_in(quarter, tz) if w.start <= now]
+            reports.weekly(report, weeks)
+            reports.officers_of(db, unit, by_quarter, now)
+            return done(report)
+        return run
+
+    def tongbao_xlsx():
+        table = reports.inspection(db, root, quarter, now)
+        return done(exports.to_xlsx(*exports.inspection_tables(table, "通报")))
+
+    q = quarter.key
+    info = {"quarter": q, "county": f"{county.code} {county.name}",
+            "branch": f"{branch.code} {branch.name}",
+            "lesson": f"{lesson.id} (issue {lesson.issue_no}, due {lesson.due_at:%Y-%m-%d})"}
+    cases = [
+        Case(f"bureau completion by child unit, {q}",
+             lambda: done(reports.completion_by_child(db, root, by_quarter, now)),
+             f"/supervise/?period={q}", 100),
+        Case("  … the whole bureau dashboard (+ trend, own officers)",
+             dashboard_domain(root), None),
+        Case(f"county drill-down ({county.code}), {q}", dashboard_domain(county),
+             f"/supervise/?unit={county.code}&period={q}"),
+        Case(f"party branch drill-down ({branch.code}): officers, {q}",
+             dashboard_domain(branch), f"/supervise/?unit={branch.code}&period={q}"),
+        Case(f"county not-yet-done, one lesson (first 100 + count)",
+             lambda: done(reports.pending(db, county, by_lesson, now, tz, limit=100)),
+             f"/supervise/pending?unit={county.code}&lesson={lesson.id}", 20),
+        Case(f"通报 table, whole bureau, {q}",
+             lambda: done(reports.inspection(db, root, quarter, now)),
+             f"/supervise/tongbao?period={q}", 1000),
+        Case(f"通报 XLSX export, whole bureau, {q}", tongbao_xlsx,
+             f"/supervise/export/tongbao.xlsx?period={q}", 1000),
+        Case(f"report API /api/v1/reports/completion, bureau, {q}",
+             lambda: done(reports.completion_by_child(db, root, by_quarter, now)),
+             f"/api/v1/reports/completion?period={q}", 100, token=True),
+    ]
+    return cases, info
+
+
+def explain(db, statements, top: int = 1, lines: int = 30) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the slowest statements of one run."""
+    for seconds, statement, parameters in sorted(statements, key=lambda s: -s[0])[:top]:
+        print(f"    slowest statement ({seconds * 1000:.1f} ms):")
+        plan = db.connection().exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement,
+                                               parameters).scalars().all()
+        db.rollback()
+        for line in plan[:lines]:
+            print("      " + line)
+        if len(plan) > lines:
+            print(f"      … ({len(plan) - lines} more plan lines)")
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--explain", action="store_true",
+                        help="show the slowest statement's plan for every case")
+    args = parser.parse_args(argv)
+    heading(f"reports: in-process on {DEFAULT_DB}, median of {args.runs} after {WARMUP} warm-up")
+    app = make_app()
+    with app.app_context():
+        from lms.extension import db_session
+        db = db_session()
+        sql = SqlLog(db.get_bind())
+        cases, info = build_cases(app, db)
+        print("  " + ", ".join(f"{k} {v}" for k, v in info.items()))
+        client = app.test_client()
+        client.base_url = "https://localhost"  # production cookies are Secure
+        answer = client.post("/login", base_url="https://localhost",
+                             data={"police_no": "000001", "password": "zhuhun-demo-2026"})
+        if answer.status_code not in (302, 303):
+            raise SystemExit(f"admin sign-in failed: HTTP {answer.status_code}")
+        answer = client.post("/api/v1/auth/token", base_url="https://localhost",
+                             json={"police_no": "000001", "password": "zhuhun-demo-2026"})
+        token = answer.get_json()["token"]
+
+        def request(case):
+            headers = {"Authorization": f"Bearer {token}"} if case.token else {}
+            response = client.get(case.path, headers=headers, base_url="https://localhost")
+            if response.status_code != 200:
+                raise SystemExit(f"{case.path}: HTTP {response.status_code}")
+            return response
+
+        print(f"  {'case':<58} {'domain':>9} {'request':>9} {'queries':>8} {'target':>8}")
+        for case in cases:
+            domain = measure(case.domain, args.runs)
+            with sql:
+                case.domain()
+            case.results = {"domain_ms": statistics.median(domain) * 1000,
+                            "queries": len(sql.statements),
+                            "slowest_sql_ms": max((s[0] for s in sql.statements), default=0)
+                            * 1000}
+            if case.path:
+                case.results["request_ms"] = statistics.median(
+                    measure(lambda: request(case), args.runs)) * 1000
+            r = case.results
+            missed = case.target_ms is not None and r["domain_ms"] > case.target_ms
+            page = f"{r['request_ms']:7.1f}ms" if "request_ms" in r else f"{'–':>9}"
+            target = f"< {case.target_ms:.0f}ms" if case.target_ms else ""
+            print(f"  {case.label:<58} {r['domain_ms']:7.1f}ms {page} {r['queries']:8d} "
+                  f"{target:>8}{'  MISSED' if missed else ''}", flush=True)
+            if missed or args.explain:
+                explain(db, sql.statements)
+    return {"info": info, "cases": [(c.label, c.target_ms, c.results) for c in cases]}
+
+
+if __name__ == "__main__":
+    main()

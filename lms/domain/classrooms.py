@@ -1,0 +1,348 @@
+"""Classrooms (五大课堂): applying, peer acceptance (推磨式验收), sessions, check-in; no Flask.
+
+A branch applies to run a classroom; a supervisor or trainer of a unit outside its own line
+(neither in its subtree nor above it) inspects and accepts it. The running unit schedules
+sessions and opens check-in: a short code shown once in the room and stored only as a keyed
+hash. Checking in writes attendance, completion and points in the caller's one transaction,
+each by an idempotent insert, so a retried submission never counts twice.
+"""
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..models import Attendance, Classroom, ClassroomType, ClassSession, Courseware, Unit, User
+from . import audit, catalog, clock, completion, points, policy
+
+ITEM_TYPE = "session"  # completions and points ledger source type
+POINTS_RULE = "session_attended"
+# No 0/O, 1/I/L: read off a projector and typed on a phone without doubt (31^6 ≈ 9×10^8).
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+CHECKIN_WINDOW = timedelta(hours=2)
+TITLE_MAX, TOPIC_MAX, DESCRIPTION_MAX = 200, 200, 2000
+
+HashCode = Callable[[str], str]  # the app's keyed code hasher, Passwords.hash_code
+
+
+class ClassroomError(ValueError):
+    """A request the classroom rules refuse; the message is Chinese UI text."""
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """An officer who checked in, as the running unit's supervisors see them."""
+
+    name: str
+    police_no: str
+    unit_name: str
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    """One session on the classroom page."""
+
+    id: int
+    starts_at: datetime
+    topic: str
+    courseware_slug: str | None
+    courseware_title: str | None
+    attendance: int
+    checkin_open: bool
+    checkin_closes_at: datetime | None
+    checkin_over: bool  # too late to open check-in
+    attended: bool  # by the viewer
+    attendees: list[Attendee] | None  # None: the viewer may not see names
+
+
+@dataclass(frozen=True)
+class ClassroomDetail:
+    """A classroom with its sessions and what the viewer may do there."""
+
+    room: Classroom
+    type_name: str
+    unit: Unit | None
+    accepted_by: Unit | None
+    sessions: list[SessionLine]
+    can_accept: bool
+    can_run: bool
+    shows_names: bool
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """What entering a code came to: ok | already | wrong | expired."""
+
+    status: str
+    topic: str = ""
+    classroom: str = ""
+    points_awarded: int = 0
+
+
+@dataclass(frozen=True)
+class AttendanceLine:
+    """One session an officer attended, for the learning profile."""
+
+    session_id: int
+    topic: str
+    classroom_title: str
+    classroom_slug: str
+    starts_at: datetime
+    checked_in_at: datetime
+
+
+def types(db: Session) -> list[ClassroomType]:
+    """Every classroom type in display order."""
+    return list(db.scalars(select(ClassroomType).order_by(ClassroomType.position,
+                                                          ClassroomType.id)))
+
+
+def by_slug(db: Session, slug: str) -> Classroom | None:
+    """The classroom with this slug unless it is retired."""
+    return db.scalar(select(Classroom).where(Classroom.slug == slug,
+                                             Classroom.status != "retired"))
+
+
+def related(a: Unit, b: Unit) -> bool:
+    """Whether one unit lies in the other's subtree (a unit is related to itself)."""
+    return a.path.startswith(b.path) or b.path.startswith(a.path)
+
+
+def can_apply(user: User) -> bool:
+    """Branch secretaries (supervisors) apply for classrooms of their own unit."""
+    return user.active and user.is_supervisor
+
+
+def can_accept(user: User, room: Classroom, unit: Unit | None) -> bool:
+    """推磨式验收: a supervisor or trainer from outside the applicant's line accepts it."""
+    return (user.active and (user.is_supervisor or user.is_trainer)
+            and room.status == "applied" and unit is not None and not related(user.unit, unit))
+
+
+def can_run(user: User, room: Classroom) -> bool:
+    """The accepted classroom's own unit's supervisors and trainers hold its sessions."""
+    return (user.active and (user.is_supervisor or user.is_trainer)
+            and room.status == "accepted" and room.unit_id == user.unit_id)
+
+
+def shows_names(viewer: User, unit: Unit | None) -> bool:
+    """Attendee names: for whoever supervises the running unit (its secretaries included)."""
+    if unit is None:  # a bureau-level sample classroom: only a bureau-wide scope holds it
+        return policy.scope_path(viewer) == "/"
+    return policy.unit_in_scope(viewer, unit)
+
+
+def _text(value: str | None, limit: int, missing: str, too_long: str) -> str:
+    """Whitespace-collapsed one-line text, required and bounded."""
+    value = " ".join((value or "").split())
+    if not value:
+        raise ClassroomError(missing)
+    if len(value) > limit:
+        raise ClassroomError(too_long)
+    return value
+
+
+def apply(db: Session, user: User, type_key: str, title: str, description: str,
+          ip: str | None = None) -> Classroom:
+    """Apply to run a classroom for the user's own unit; it waits for a peer's acceptance.
+
+    The same title applied for twice by the same unit (a double submit) is one application.
+    """
+    if not can_apply(user):
+        raise policy.PermissionDenied
+    kind = db.scalar(select(ClassroomType).where(ClassroomType.key == (type_key or "")))
+    if kind is None:
+        raise ClassroomError("请选择课堂类型")
+    title = _text(title, TITLE_MAX, "请填写课堂名称", f"课堂名称不能超过 {TITLE_MAX} 个字")
+    description = (description or "").strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise ClassroomError(f"课堂简介不能超过 {DESCRIPTION_MAX} 个字")
+    pending = db.scalar(select(Classroom).where(
+        Classroom.unit_id == user.unit_id, Classroom.title == title,
+        Classroom.status == "applied"))
+    if pending is not None:
+        return pending
+    stem = re.sub(r"[^a-z0-9]+", "-", f"{kind.key}-{user.unit.code}".lower()).strip("-")
+    room = Classroom(slug=f"{stem[:100]}-{secrets.token_hex(3)}", type_id=kind.id,
+                     unit_id=user.unit_id, title=title, description=description,
+                     status="applied")
+    db.add(room)
+    db.flush()
+    audit.record(db, "classroom_applied", actor_id=user.id, target=room.slug, ip=ip,
+                 detail={"unit": user.unit.code, "type": kind.key})
+    return room
+
+
+def accept(db: Session, user: User, room: Classroom, now: datetime,
+           ip: str | None = None) -> None:
+    """Accept an applied classroom on behalf of the user's unit (a peer of the applicant)."""
+    unit = db.get(Unit, room.unit_id) if room.unit_id else None
+    if not can_accept(user, room, unit):
+        raise policy.PermissionDenied
+    # Conditional on the status: of two peers accepting at once, exactly one wins.
+    won = db.execute(
+        update(Classroom).where(Classroom.id == room.id, Classroom.status == "applied")
+        .values(status="accepted", accepted_by_unit_id=user.unit_id, accepted_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if not won:
+        raise ClassroomError("该课堂已经验收")
+    db.refresh(room)
+    audit.record(db, "classroom_accepted", actor_id=user.id, target=room.slug, ip=ip,
+                 detail={"unit": unit.code, "accepted_by": user.unit.code})
+
+
+def schedule(db: Session, user: User, room: Classroom, starts_at_local: datetime, topic: str,
+             courseware_slug: str | None, tz: str) -> ClassSession:
+    """Schedule a session; `starts_at_local` is naive local time in `tz` (Asia/Shanghai)."""
+    if not can_run(user, room):
+        raise policy.PermissionDenied
+    topic = _text(topic, TOPIC_MAX, "请填写活动主题", f"活动主题不能超过 {TOPIC_MAX} 个字")
+    courseware_id = None
+    if courseware_slug:
+        item = catalog.published_item(db, courseware_slug)
+        if item is None:
+            raise ClassroomError("所选课件不存在或未发布")
+        courseware_id = item.id
+    session = ClassSession(classroom_id=room.id, starts_at=clock.to_utc(starts_at_local, tz),
+                           topic=topic, courseware_id=courseware_id)
+    db.add(session)
+    db.flush()
+    return session
+
+
+def new_session_code() -> str:
+    """A check-in code: 6 characters from an unambiguous alphabet."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text: str | None) -> str:
+    """What the officer typed, upper-cased, without spaces or dashes."""
+    return re.sub(r"[\s\-]+", "", text or "").upper()
+
+
+def _digest(hash_code: HashCode, code: str) -> str:
+    # The hasher answers "hmac$<64 hex>"; the column holds the 64 hex digits (one scheme).
+    return hash_code(code).rpartition("$")[2]
+
+
+def open_checkin(db: Session, user: User, session: ClassSession, hash_code: HashCode,
+                 now: datetime, ip: str | None = None) -> str:
+    """Open (or reopen) check-in and return the new code, the only time it exists in clear;
+    a previous code of the session stops working. Valid until starts_at + 2 hours."""
+    room = db.get(Classroom, session.classroom_id)
+    if room is None or not can_run(user, room):
+        raise policy.PermissionDenied
+    closes_at = session.starts_at + CHECKIN_WINDOW
+    if closes_at <= now:
+        raise ClassroomError("本次活动的签到时间已过")
+    while True:  # open codes must be unique; a clash is a one-in-10^8 event
+        code = new_session_code()
+        digest = _digest(hash_code, code)
+        clash = db.scalar(select(ClassSession.id).where(
+            ClassSession.checkin_code_hash == digest, ClassSession.id != session.id,
+            ClassSession.checkin_closes_at > now))
+        if clash is None:
+            break
+    session.checkin_code_hash, session.checkin_closes_at = digest, closes_at
+    audit.record(db, "checkin_opened", actor_id=user.id, target=f"session:{session.id}", ip=ip,
+                 detail={"classroom": room.slug, "closes_at": closes_at.isoformat()})
+    return code
+
+
+def _insert_attendance(db: Session):
+    dialect = db.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(Attendance)
+
+
+def check_in(db: Session, user: User, code: str, hash_code: HashCode, now: datetime,
+             rules: Mapping[str, int] | None = None) -> CheckIn:
+    """Check the officer in with a session code: attendance, completion and the
+    `session_attended` points of `rules`, each at most once per officer and session."""
+    code = normalise_code(code)
+    if len(code) != CODE_LENGTH or not set(code) <= set(CODE_ALPHABET):
+        return CheckIn("wrong")
+    rows = db.execute(select(ClassSession, Classroom).join(Classroom)
+                      .where(ClassSession.checkin_code_hash == _digest(hash_code, code))).all()
+    if not rows:
+        return CheckIn("wrong")
+    live = [(s, r) for s, r in rows if r.status == "accepted" and s.checkin_closes_at
+            and s.checkin_closes_at > now]
+    session, room = (live or rows)[0]
+    if not live:
+        return CheckIn("expired", session.topic, room.title)
+    inserted = db.execute(
+        _insert_attendance(db).values(session_id=session.id, user_id=user.id, checked_in_at=now)
+        .on_conflict_do_nothing(index_elements=("session_id", "user_id"))
+        .returning(Attendance.id)).scalar() is not None
+    if not inserted:
+        return CheckIn("already", session.topic, room.title)
+    completion.mark_completed(db, user.id, ITEM_TYPE, session.id, now)
+    amount = int((rules or {}).get(POINTS_RULE) or 0)
+    paid = amount and points.award(db, user.id, POINTS_RULE, ITEM_TYPE, session.id, amount,
+                                   at=now)
+    return CheckIn("ok", session.topic, room.title, amount if paid else 0)
+
+
+def _attendees(db: Session, session_ids: list[int]) -> dict[int, list[Attendee]]:
+    """Who checked in at each session, in check-in order."""
+    found: dict[int, list[Attendee]] = {}
+    rows = db.execute(
+        select(Attendance.session_id, User.name, User.police_no, Unit.name)
+        .join(User, User.id == Attendance.user_id).join(Unit, Unit.id == User.unit_id)
+        .where(Attendance.session_id.in_(session_ids))
+        .order_by(Attendance.checked_in_at, Attendance.id))
+    for session_id, name, police_no, unit_name in rows:
+        found.setdefault(session_id, []).append(Attendee(name, police_no, unit_name))
+    return found
+
+
+def detail(db: Session, viewer: User, room: Classroom, now: datetime) -> ClassroomDetail:
+    """The classroom page: sessions newest first with attendance counts; names only for
+    those whose scope holds the running unit."""
+    unit = db.get(Unit, room.unit_id) if room.unit_id else None
+    accepted_by = db.get(Unit, room.accepted_by_unit_id) if room.accepted_by_unit_id else None
+    counts = (select(Attendance.session_id, func.count().label("n"))
+              .join(ClassSession, ClassSession.id == Attendance.session_id)
+              .where(ClassSession.classroom_id == room.id)
+              .group_by(Attendance.session_id).subquery())
+    rows = db.execute(
+        select(ClassSession, Courseware.slug, Courseware.title, func.coalesce(counts.c.n, 0))
+        .outerjoin(Courseware, Courseware.id == ClassSession.courseware_id)
+        .outerjoin(counts, counts.c.session_id == ClassSession.id)
+        .where(ClassSession.classroom_id == room.id)
+        .order_by(ClassSession.starts_at.desc(), ClassSession.id.desc())).all()
+    ids = [row[0].id for row in rows]
+    mine = set(db.scalars(select(Attendance.session_id).where(
+        Attendance.user_id == viewer.id, Attendance.session_id.in_(ids)))) if ids else set()
+    names = shows_names(viewer, unit)
+    who = _attendees(db, ids) if names and ids else {}
+    sessions = [SessionLine(
+        s.id, s.starts_at, s.topic, slug, title, int(n),
+        bool(s.checkin_code_hash and s.checkin_closes_at and s.checkin_closes_at > now),
+        s.checkin_closes_at, s.starts_at + CHECKIN_WINDOW <= now, s.id in mine, who.get(s.id, []) if names else None)
+        for s, slug, title, n in rows]
+    return ClassroomDetail(room, room.type.name, unit, accepted_by, sessions,
+                           can_accept(viewer, room, unit), can_run(viewer, room), names)
+
+
+def session_of(db: Session, session_id: int) -> ClassSession | None:
+    """A session, if its classroom is not retired."""
+    return db.scalar(select(ClassSession).join(Classroom).where(
+        ClassSession.id == session_id, Classroom.status != "retired"))
+
+
+def attendance_of(db: Session, user_id: int, limit: int = 200) -> list[AttendanceLine]:
+    """The sessions a user checked in at, most recent first."""
+    rows = db.execute(
+        select(ClassSession.id, ClassSession.topic, Classroom.title, Classroom.slug,
+               ClassSession.starts_at, Attendance.checked_in_at)
+        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .join(Classroom, Classroom.id == ClassSession.classroom_id)
+        .where(Attendance.user_id == user_id)
+        .order_by(ClassSession.starts_at.desc(), Attendance.id.desc()).limit(limit))
+    return [AttendanceLine(*row) for row in rows]

@@ -1,0 +1,84 @@
+"""The studio editor at desktop size in real Chromium: a trainer writes a real courseware
+item, meets a line-numbered quiz error, saves, previews and sends it for review."""
+import re
+
+import pytest
+
+from lms.domain import _yamlmarks as ym
+from lms.domain import coursefiles
+from lms.domain.coursefiles import load_course_tree
+from lms.paths import COURSES_DIR
+
+from factories import Factory
+
+DESKTOP = {"width": 1366, "height": 900}
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
+
+
+@pytest.fixture
+def sanhui(db, make):
+    """The real 三会一课 item from the courses folder, and a trainer with its category."""
+    tree, problems = load_course_tree(COURSES_DIR)
+    assert tree is not None, problems
+    spec = next(c for c in tree.courseware if c.slug == "sanhui-yike-guifan")
+    category = next(c for c in tree.categories if c.key == spec.category)
+    make.category(category.name, key=category.key)
+    trainer = make.user(make.unit("市局政治部", "department"), roles=("trainer",),
+                        name="王建华")
+    db.commit()  # SQLite: no transaction of ours may hold the lock while the server works
+    return trainer, spec
+
+
+def test_editing_courseware_on_desktop(page, server_url, sign_in, shot, sanhui):
+    trainer, spec = sanhui
+    page.set_viewport_size(DESKTOP)
+    sign_in(trainer.police_no, Factory.PASSWORD)
+    page.wait_for_url(f"{server_url}/")
+    page.click("nav.nav >> text=课件编写")
+    page.wait_for_url(re.compile(r".*/studio/$"))
+    page.click("text=新建课件")
+
+    quiz = ym.dump_yaml({"quiz": coursefiles._quiz_data(spec.quiz)})
+    page.fill("input[name=title]", spec.title)
+    page.fill("input[name=slug]", "sanhui-yike-guifan")
+    page.select_option("select[name=category]", spec.category)
+    page.fill("input[name=lecturer]", spec.lecturer or "市局政治部")
+    page.fill("input[name=estimated_minutes]", str(spec.estimated_minutes))
+    page.fill("input[name=min_read_seconds]", str(spec.min_read_seconds))
+    page.fill("textarea[name=summary]", spec.summary)
+    page.check("input[name=featured]")
+    page.fill("textarea[name=body_md]", spec.body_md)
+    page.fill("textarea[name=quiz_yaml]", quiz.replace("answer: D", "answer: E", 1))
+    page.fill("input[name=note]", "根据市局最新规范修订")
+    page.click("button[name=save], input[name=save]")
+
+    problems = page.locator(".st-problems li")
+    assert problems.count() == 1
+    assert re.fullmatch(r"line \d+: answer 'E' is not one of the options A, B, C, D",
+                        problems.first.inner_text())
+    assert page.locator("textarea[name=quiz_yaml]").get_attribute("aria-invalid") == "true"
+
+    page.fill("textarea[name=quiz_yaml]", quiz)
+    page.click("button[name=save], input[name=save]")
+    page.wait_for_url(f"{server_url}/studio/courseware/sanhui-yike-guifan")
+    assert "已保存" in page.inner_text(".flash")
+    assert page.locator(".st-revisions li").count() == 1
+    page.click("button[name=preview], input[name=preview]")
+    assert "（未保存）" in page.inner_text("#preview h2")
+    assert page.locator("#preview .prose h2").count() >= 2
+
+    form, side = (page.locator(s).bounding_box() for s in (".st-form", ".st-side"))
+    assert side["x"] >= form["x"] + form["width"]  # workflow beside the form, not below
+    assert form["width"] >= 760
+    body = page.locator("textarea[name=body_md]").bounding_box()
+    assert body["height"] >= 360 and body["width"] >= form["width"] - 60
+    fields = [page.locator(f"[name={n}]").bounding_box() for n in ("category", "lecturer")]
+    assert abs(fields[0]["height"] - fields[1]["height"]) < 1  # select and input line up
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
+    shot("studio-edit-desktop")
+
+    page.click("button[value=submit]")
+    assert "待审核" in page.inner_text(".st-head h1")
+    assert page.locator("button[value=approve]").count() == 0
+    assert page.locator("fieldset.st-fields[disabled]").count() == 1
