@@ -23,6 +23,7 @@ DEFAULTS = {
         "courseware_read": 1, "courseware_quiz": 2, "session_attended": 3,
     },
     "LMS_NOTIFIER": "lms.notify:StoreOnlyNotifier",
+    "LMS_REMINDER_CHASE_WEEKS": 4,  # weeks after due that supervisors get digests
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "lms_session",

@@ -281,3 +281,35 @@ def test_the_command_takes_an_offset_and_refuses_nonsense(runner, db, org, lesso
     assert result.exit_code == 0 and "county: 2" in result.output
     bad = runner.invoke(args=["lms", "send-reminders", "--now", "next tuesday"])
     assert bad.exit_code == 2 and "ISO 8601" in bad.output
+
+
+def test_supervisor_digests_stop_after_the_chase_window(app, db):
+    """A lesson overdue longer than LMS_REMINDER_CHASE_WEEKS no longer produces digests."""
+    from datetime import timedelta
+
+    from lms.domain import reminders
+    from lms.models import MicroLesson, Quiz, Unit, User, utcnow
+    now = utcnow()
+    city = Unit(code="X0", name="市局", kind="bureau", path="", depth=0)
+    db.add(city)
+    db.flush()
+    city.path = f"/{city.id}/"
+    branch = Unit(code="X1", name="某党支部", kind="branch", parent_id=city.id, path="", depth=1)
+    db.add(branch)
+    db.flush()
+    branch.path = f"{city.path}{branch.id}/"
+    db.add_all([User(police_no="900001", name="书记", unit_id=branch.id, is_supervisor=True),
+                User(police_no="900002", name="民警", unit_id=branch.id)])
+    quiz = Quiz()
+    db.add(quiz)
+    db.flush()
+    for weeks_ago, issue in ((2, 1), (6, 2)):
+        due = now - timedelta(weeks=weeks_ago)
+        db.add(MicroLesson(issue_no=issue, slug=f"x-{issue}", title=f"第{issue}期",
+                           publish_at=due - timedelta(days=6), due_at=due, quiz_id=quiz.id))
+    db.commit()
+    drafts = reminders.plan_step(db, "branch", now, "Asia/Shanghai",
+                                 reminders.Schedule(chase_weeks=4))
+    assert [d.title for d in drafts] and all("第1期" in d.title for d in drafts)
+    # The digest opens the supervisor's not-yet-done list for that lesson.
+    assert all(d.link.startswith("/supervise/pending?lesson=") for d in drafts)

@@ -49,6 +49,10 @@ class Schedule:
     due_within: timedelta = timedelta(hours=24)
     repeat_days: int = 7
     county_after_days: int = 3
+    # Supervisors are chased about a lesson for this many weeks after it fell due; after
+    # that it stays on the not-yet-done lists and the 通报, but digests stop, so a year's
+    # backlog cannot bury a branch secretary under dozens of digests a week.
+    chase_weeks: int = 4
 
 
 SCHEDULE = Schedule()
@@ -177,19 +181,18 @@ def _to_officers(db: Session, lessons: list[Lesson], kind: str, prefix: str, tex
 
 def _branch(db: Session, now: datetime, tz: str, schedule: Schedule) -> list[Draft]:
     """A digest per (lesson, branch) to the supervisors sitting in the officers' unit."""
-    lessons = _by_id(_overdue_lessons(db, now, 0))
+    lessons = _by_id(_overdue_lessons(db, now, 0, schedule.chase_weeks))
     step = {id_: _days(lesson, now) // schedule.repeat_days for id_, lesson in lessons.items()}
     pending = {(lesson_id, unit_id) for lesson_id, unit_id, _, _ in
                _pending(db, "overdue-branch", step, county=False)}
     if not pending:
         return []
     query = (incomplete_assignees(sorted({lesson_id for lesson_id, _ in pending}))
-             .where(User.unit_id.in_(sorted({unit_id for _, unit_id in pending})))
+             .where(_pairs_clause(pending))
              .order_by(MicroLesson.id, OfficerUnit.id, User.police_no))
     groups = defaultdict(list)
     for row in db.execute(query):
-        if (row[0], row[4]) in pending:
-            groups[(row[0], row[4])].append(Missing(*row))
+        groups[(row[0], row[4])].append(Missing(*row))
     supervisors = _supervisors(db, {unit_id for _, unit_id in groups})
     drafts = []
     for (lesson_id, unit_id), rows in groups.items():
@@ -198,14 +201,14 @@ def _branch(db: Session, now: datetime, tz: str, schedule: Schedule) -> list[Dra
                 f"{rows[0].unit_name}尚有 {len(rows)} 人未完成:{_names(rows)}")
         key = _key("overdue-branch", lesson_id, unit_id, step[lesson_id])
         drafts += [Draft(supervisor, "overdue_branch", _title("本支部逾期未学", lesson, len(rows)),
-                         body, None, key) for supervisor in supervisors[unit_id]]
+                         body, _pending_link(lesson), key) for supervisor in supervisors[unit_id]]
     return drafts
 
 
 def _county(db: Session, now: datetime, tz: str, schedule: Schedule) -> list[Draft]:
     """A digest per (lesson, county) to the supervisors sitting in the county (or department)
     unit — the top-most one above the officers — listing the missing by unit."""
-    lessons = _by_id(_overdue_lessons(db, now, schedule.county_after_days))
+    lessons = _by_id(_overdue_lessons(db, now, schedule.county_after_days, schedule.chase_weeks))
     step = {id_: (_days(lesson, now) - schedule.county_after_days) // schedule.repeat_days
             for id_, lesson in lessons.items()}
     pending = _pending(db, "overdue-county", step, county=True)
@@ -233,8 +236,22 @@ def _county(db: Session, now: datetime, tz: str, schedule: Schedule) -> list[Dra
                 f"{counties[county_id][1]}尚有 {total} 人未完成,分布如下:\n" + "\n".join(lines))
         key = _key("overdue-county", lesson_id, county_id, step[lesson_id])
         drafts += [Draft(supervisor, "overdue_county", _title("逾期未学汇总", lesson, total),
-                         body, None, key) for supervisor in supervisors[county_id]]
+                         body, _pending_link(lesson), key)
+                   for supervisor in supervisors[county_id]]
     return drafts
+
+
+def _pairs_clause(pairs: set[tuple[int, int]]):
+    """SQL: (lesson, officer's unit) is one of `pairs` — lessons that share the same units
+    grouped, so a first run over a year of lessons stays a short statement."""
+    units_by_lesson = defaultdict(set)
+    for lesson_id, unit_id in pairs:
+        units_by_lesson[lesson_id].add(unit_id)
+    lessons_by_units = defaultdict(list)
+    for lesson_id, unit_ids in units_by_lesson.items():
+        lessons_by_units[frozenset(unit_ids)].append(lesson_id)
+    return or_(*(MicroLesson.id.in_(sorted(lesson_ids)) & User.unit_id.in_(sorted(unit_ids))
+                 for unit_ids, lesson_ids in lessons_by_units.items()))
 
 
 def _pending(db: Session, prefix: str, step: dict[int, int], county: bool) -> list[tuple]:
@@ -270,9 +287,14 @@ def _lessons(db: Session, now: datetime, *conditions) -> list[Lesson]:
         .order_by(MicroLesson.due_at, MicroLesson.id))]
 
 
-def _overdue_lessons(db: Session, now: datetime, at_least_days: int) -> list[Lesson]:
-    return _lessons(db, now, MicroLesson.due_at <= now - timedelta(days=at_least_days),
-                    MicroLesson.due_at < now)
+def _overdue_lessons(db: Session, now: datetime, at_least_days: int,
+                     chase_weeks: int | None = None) -> list[Lesson]:
+    """Lessons at least `at_least_days` overdue (and fewer than `chase_weeks` weeks)."""
+    conditions = [MicroLesson.due_at <= now - timedelta(days=at_least_days),
+                  MicroLesson.due_at < now]
+    if chase_weeks is not None:
+        conditions.append(MicroLesson.due_at > now - timedelta(weeks=chase_weeks))
+    return _lessons(db, now, *conditions)
 
 
 def _days(lesson: Lesson, now: datetime) -> int:
@@ -336,6 +358,11 @@ def _title(prefix: str, lesson: Lesson, count: int) -> str:
 
 def _link(lesson: Lesson) -> str:
     return f"/lessons/{lesson.id}"
+
+
+def _pending_link(lesson: Lesson) -> str:
+    """The supervisor's not-yet-done list for the lesson (their own scope by default)."""
+    return f"/supervise/pending?lesson={lesson.id}"
 
 
 def _local(moment: datetime, tz: str) -> str:
