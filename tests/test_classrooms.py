@@ -9,6 +9,7 @@ from factories import Factory
 from lms.auth.session import passwords
 from lms.domain import clock, completion, points, profile
 from lms.domain import classrooms as rooms
+from lms.domain.policy import PermissionDenied
 from lms.models import Attendance, AuditEvent, Classroom, ClassSession
 
 NOW = datetime(2026, 11, 20, 10, 0)  # 18:00 in Shanghai
@@ -118,7 +119,8 @@ def test_a_plain_officer_may_neither_apply_nor_accept(make, units, db, browser_f
     room = make.classroom(unit=units["branch_a"], status="applied")
     officer = browser_for(make.user(units["branch_b"]))
     assert officer.get("/classrooms/apply").status_code == 403
-    assert officer.post("/classrooms/apply", data={"type": "model", "title": "x"}).status_code == 403
+    applying = officer.post("/classrooms/apply", data={"type": "model", "title": "x"})
+    assert applying.status_code == 403
     assert officer.post(f"/classrooms/{room.slug}/accept").status_code == 403
 
 
@@ -126,7 +128,7 @@ def test_an_accepted_classroom_is_not_accepted_twice(make, units, db):
     room = make.classroom(unit=units["branch_a"], status="applied")
     rooms.accept(db, make.user(units["branch_b"], roles=("supervisor",)), room, NOW)
     db.commit()
-    with pytest.raises(rooms.policy.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         rooms.accept(db, make.user(units["county_b"], roles=("trainer",)), room, NOW)
 
 
@@ -145,18 +147,18 @@ def test_the_running_unit_schedules_in_shanghai_time_and_opens_check_in(
     cw = make.courseware("如何规范开展“三会一课”")
     trainer = browser_for(make.user(units["branch_a"], roles=("trainer",)))
     response = trainer.post(f"/classrooms/{room.slug}/sessions", data={
-        "starts_at": "2026-11-20T19:30", "topic": "学习党章", "courseware": cw.slug})
+        "starts_at": "2026-11-20T18:30", "topic": "学习党章", "courseware": cw.slug})
     assert response.status_code == 302
     session = db.scalar(select(ClassSession))
     assert (session.starts_at, session.topic, session.courseware_id) == (
-        datetime(2026, 11, 20, 11, 30), "学习党章", cw.id)
+        datetime(2026, 11, 20, 10, 30), "学习党章", cw.id)
 
     page = trainer.post(f"/classrooms/sessions/{session.id}/code").get_data(as_text=True)
     code = "".join(re.findall(r"<span>(.)</span>", CODE.search(page).group(1)))
     assert set(code) <= set(rooms.CODE_ALPHABET) and len(code) == 6
     db.expire_all()
-    assert session.checkin_closes_at == datetime(2026, 11, 20, 13, 30)  # starts_at + 2 h
-    assert "21:30 前有效" in page
+    assert session.checkin_closes_at == datetime(2026, 11, 20, 12, 30)  # starts_at + 2 h
+    assert "20:30 前有效" in page
 
 
 def test_only_the_running_units_supervisors_and_trainers_open_check_in(
@@ -169,6 +171,23 @@ def test_only_the_running_units_supervisors_and_trainers_open_check_in(
     secretary = make.user(units["branch_a"], roles=("supervisor",))
     assert browser_for(secretary).post(
         f"/classrooms/sessions/{session.id}/code").status_code == 200
+
+
+@pytest.mark.parametrize("starts_in, refusal", [
+    (timedelta(hours=1, minutes=1), "活动开始前 1 小时内才能开启签到"),
+    (-timedelta(hours=2), "本次活动的签到时间已过")])
+def test_check_in_opens_from_an_hour_before_until_two_hours_after_the_start(
+        make, units, db, room, browser_for, starts_in, refusal):
+    trainer = make.user(units["branch_a"], roles=("trainer",))
+    local = clock.to_local(NOW + starts_in, "Asia/Shanghai").replace(tzinfo=None)
+    session = rooms.schedule(db, trainer, room, local, "党课", None, "Asia/Shanghai")
+    db.commit()
+    response = browser_for(trainer).post(f"/classrooms/sessions/{session.id}/code",
+                                         follow_redirects=True)
+    assert refusal in response.get_data(as_text=True)
+    assert 'class="checkin-code"' not in response.get_data(as_text=True)
+    db.expire_all()
+    assert session.checkin_code_hash is None
 
 
 def test_the_code_is_never_stored_in_clear(make, units, db, room):

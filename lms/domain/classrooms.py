@@ -24,7 +24,8 @@ POINTS_RULE = "session_attended"
 # No 0/O, 1/I/L: read off a projector and typed on a phone without doubt (31^6 ≈ 9×10^8).
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
-CHECKIN_WINDOW = timedelta(hours=2)
+CHECKIN_WINDOW = timedelta(hours=2)  # after the start
+CHECKIN_LEAD = timedelta(hours=1)  # opening earlier would let a code travel to absentees
 TITLE_MAX, TOPIC_MAX, DESCRIPTION_MAX = 200, 200, 2000
 
 HashCode = Callable[[str], str]  # the app's keyed code hasher, Passwords.hash_code
@@ -55,7 +56,7 @@ class SessionLine:
     attendance: int
     checkin_open: bool
     checkin_closes_at: datetime | None
-    checkin_over: bool  # too late to open check-in
+    checkin_phase: str  # when check-in may be opened: early | now | over
     attended: bool  # by the viewer
     attendees: list[Attendee] | None  # None: the viewer may not see names
 
@@ -230,6 +231,13 @@ def _digest(hash_code: HashCode, code: str) -> str:
     return hash_code(code).rpartition("$")[2]
 
 
+def checkin_phase(session: ClassSession, now: datetime) -> str:
+    """Whether check-in may be opened: early (more than an hour before), now, or over."""
+    if now < session.starts_at - CHECKIN_LEAD:
+        return "early"
+    return "now" if now < session.starts_at + CHECKIN_WINDOW else "over"
+
+
 def open_checkin(db: Session, user: User, session: ClassSession, hash_code: HashCode,
                  now: datetime, ip: str | None = None) -> str:
     """Open (or reopen) check-in and return the new code, the only time it exists in clear;
@@ -237,9 +245,12 @@ def open_checkin(db: Session, user: User, session: ClassSession, hash_code: Hash
     room = db.get(Classroom, session.classroom_id)
     if room is None or not can_run(user, room):
         raise policy.PermissionDenied
-    closes_at = session.starts_at + CHECKIN_WINDOW
-    if closes_at <= now:
+    phase = checkin_phase(session, now)
+    if phase == "early":
+        raise ClassroomError("活动开始前 1 小时内才能开启签到")
+    if phase == "over":
         raise ClassroomError("本次活动的签到时间已过")
+    closes_at = session.starts_at + CHECKIN_WINDOW
     while True:  # open codes must be unique; a clash is a one-in-10^8 event
         code = new_session_code()
         digest = _digest(hash_code, code)
@@ -323,8 +334,11 @@ def detail(db: Session, viewer: User, room: Classroom, now: datetime) -> Classro
     who = _attendees(db, ids) if names and ids else {}
     sessions = [SessionLine(
         s.id, s.starts_at, s.topic, slug, title, int(n),
-        bool(s.checkin_code_hash and s.checkin_closes_at and s.checkin_closes_at > now),
-        s.checkin_closes_at, s.starts_at + CHECKIN_WINDOW <= now, s.id in mine, who.get(s.id, []) if names else None)
+        checkin_open=bool(s.checkin_code_hash and s.checkin_closes_at
+                          and s.checkin_closes_at > now),
+        checkin_closes_at=s.checkin_closes_at,
+        checkin_phase=checkin_phase(s, now), attended=s.id in mine,
+        attendees=who.get(s.id, []) if names else None)
         for s, slug, title, n in rows]
     return ClassroomDetail(room, room.type.name, unit, accepted_by, sessions,
                            can_accept(viewer, room, unit), can_run(viewer, room), names)
