@@ -1,6 +1,7 @@
 """Error answers: JSON under the API, friendly Chinese pages elsewhere in the LMS."""
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 
@@ -8,13 +9,13 @@ from .domain.policy import PermissionDenied
 from .extension import state
 
 HTML_MESSAGES = {
-    400: "请求有误,请返回重试。",
-    403: "您没有权限访问这个页面。",
-    404: "页面不存在,可能已被移除。",
-    405: "不支持这种操作。",
-    413: "提交的内容太大。",
-    429: "尝试次数过多,请稍后再试。",
-    500: "系统出错了,我们已记录,请稍后再试。",
+    400: _l("请求有误,请返回重试。"),
+    403: _l("您没有权限访问这个页面。"),
+    404: _l("页面不存在,可能已被移除。"),
+    405: _l("不支持这种操作。"),
+    413: _l("提交的内容太大。"),
+    429: _l("尝试次数过多,请稍后再试。"),
+    500: _l("系统出错了,我们已记录,请稍后再试。"),
 }
 
 

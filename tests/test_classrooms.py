@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 
 from factories import Factory
 from lms.auth.session import passwords
-from lms.domain import clock, completion, points, profile
+from lms.domain import checkins, clock, completion, points, profile
 from lms.domain import classrooms as rooms
 from lms.domain.policy import PermissionDenied
 from lms.models import Attendance, AuditEvent, Classroom, ClassSession
@@ -55,7 +55,7 @@ def scheduled(db, make, room, units, starts_at=NOW + timedelta(minutes=30), topi
     trainer = make.user(units["branch_a"], roles=("trainer",))
     local = clock.to_local(starts_at, "Asia/Shanghai").replace(tzinfo=None)
     session = rooms.schedule(db, trainer, room, local, topic, None, "Asia/Shanghai")
-    code = rooms.open_checkin(db, trainer, session, passwords().hash_code, NOW)
+    code = checkins.open_checkin(db, trainer, session, passwords().hash_code, NOW)
     db.commit()
     return session, code
 
@@ -155,7 +155,7 @@ def test_the_running_unit_schedules_in_shanghai_time_and_opens_check_in(
 
     page = trainer.post(f"/classrooms/sessions/{session.id}/code").get_data(as_text=True)
     code = "".join(re.findall(r"<span>(.)</span>", CODE.search(page).group(1)))
-    assert set(code) <= set(rooms.CODE_ALPHABET) and len(code) == 6
+    assert set(code) <= set(checkins.CODE_ALPHABET) and len(code) == 6
     db.expire_all()
     assert session.checkin_closes_at == datetime(2026, 11, 20, 12, 30)  # starts_at + 2 h
     assert "20:30 前有效" in page
@@ -203,7 +203,7 @@ def test_the_code_is_never_stored_in_clear(make, units, db, room):
 def test_reopening_check_in_retires_the_old_code(make, units, db, room, client, login):
     session, old = scheduled(db, make, room, units)
     trainer = make.user(units["branch_a"], roles=("trainer",))
-    new = rooms.open_checkin(db, trainer, session, passwords().hash_code, NOW)
+    new = checkins.open_checkin(db, trainer, session, passwords().hash_code, NOW)
     db.commit()
     login(make.user(units["branch_b"]).police_no)
     assert client.post("/classrooms/checkin", data={"code": old}).status_code == 400
@@ -236,7 +236,7 @@ def test_check_in_twice_in_the_domain_counts_once(make, units, db, room):
     session, code = scheduled(db, make, room, units)
     officer = make.user(units["branch_b"])
     rules = {"session_attended": 3}
-    outcomes = [rooms.check_in(db, officer, code, passwords().hash_code, NOW, rules).status
+    outcomes = [checkins.check_in(db, officer, code, passwords().hash_code, NOW, rules).status
                 for _ in range(2)]
     db.commit()
     assert outcomes == ["ok", "already"]
@@ -289,7 +289,7 @@ def test_attendee_names_only_for_those_whose_scope_holds_the_unit(make, units, d
                                                                   browser_for):
     session, code = scheduled(db, make, room, units)
     attendee = make.user(units["branch_b"], name="王晓东")
-    rooms.check_in(db, attendee, code, passwords().hash_code, NOW, {})
+    checkins.check_in(db, attendee, code, passwords().hash_code, NOW, {})
     db.commit()
     visible = [make.user(units["branch_a"], roles=("supervisor",)),
                make.user(units["county_a"], roles=("supervisor",)),
@@ -314,7 +314,7 @@ def test_the_classroom_list_links_to_each_classroom(make, units, room, client, l
 def test_the_profile_shows_attendance(make, units, db, room, client, login):
     session, code = scheduled(db, make, room, units, topic="学习党章")
     officer = make.user(units["branch_b"])
-    rooms.check_in(db, officer, code, passwords().hash_code, NOW, {"session_attended": 3})
+    checkins.check_in(db, officer, code, passwords().hash_code, NOW, {"session_attended": 3})
     db.commit()
     lines = profile.build(db, officer, NOW).attendance
     assert [(a.topic, a.classroom_title, a.starts_at) for a in lines] == [

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from lms.domain import periods, reports
+from lms.domain import assignments, inspection, periods, reports
 from lms.domain.clock import to_utc
 from lms.models import (Attendance, Classroom, ClassroomType, ClassSession, Completion,
                         LessonAudience, MicroLesson, PointsEntry, Quiz)
@@ -127,7 +127,7 @@ def test_totals_equal_the_sum_of_rows_at_every_level(db, bureau):
     assert counts(county_a) == {"SA": (8, 3, 2, 5)}
     assert counts(station_a) == {"BA": (6, 2, 1, 4), "SA*": (2, 1, 1, 1)}
     for report in (city, county_a, station_a):
-        assert report.total == sum((row.counts for row in report.rows), reports.Counts())
+        assert report.total == sum((row.counts for row in report.rows), assignments.Counts())
     # And a level's row equals the total one level down.
     assert city.rows[0].counts == county_a.total == station_a.total
 
@@ -172,7 +172,7 @@ def test_a_quarter_spans_its_weeks(db, bureau):
         ("2026-W40", 7, 1), ("2026-W41", 7, 0), ("2026-W42", 7, 0), ("2026-W43", 0, 0)]
     # The same trend from the quarter's report itself, without another query.
     assert reports.weekly(report, weeks) == points
-    assert sum(report.by_lesson.values(), reports.Counts()) == report.total
+    assert sum(report.by_lesson.values(), assignments.Counts()) == report.total
 
 
 def test_branch_drill_down_lists_its_officers(db, bureau):
@@ -188,7 +188,7 @@ def test_branch_drill_down_lists_its_officers(db, bureau):
     assert by_no[p["a1"].police_no].counts.average_score == 95
     assert by_no[p["a2"].police_no].last_activity_at == datetime(2026, 11, 28, 3, 0)
     assert by_no[p["a3"].police_no].last_activity_at is None
-    assert sum((o.counts for o in officers), reports.Counts()) == reports.completion_by_child(
+    assert sum((o.counts for o in officers), assignments.Counts()) == reports.completion_by_child(
         db, t["station_a"], week(), NOW).rows[0].counts
 
 
@@ -244,7 +244,7 @@ def test_random_history_rolls_up_consistently_and_matches_a_naive_count(db, make
     audiences = {lesson.id: [path[a.unit_id] for a in lesson.audience] for lesson in lessons}
 
     def naive(unit_path):
-        total = reports.Counts()
+        total = assignments.Counts()
         for officer, lesson in itertools.product(officers, lessons):
             officer_path = path[officer.unit_id]
             reached = not audiences[lesson.id] or any(
@@ -252,14 +252,14 @@ def test_random_history_rolls_up_consistently_and_matches_a_naive_count(db, make
             if not (officer.active and officer_path.startswith(unit_path) and reached):
                 continue
             row = done.get((officer.id, lesson.id))
-            total += reports.Counts(
+            total += assignments.Counts(
                 1, int(bool(row)), int(bool(row and row.first_completed_at <= lesson.due_at)),
                 int(not row and lesson.due_at < NOW), row.best_score if row else 0, int(bool(row)))
         return total
 
     for unit in units:
         report = reports.completion_by_child(db, unit, q4, NOW)
-        assert report.total == sum((row.counts for row in report.rows), reports.Counts())
+        assert report.total == sum((row.counts for row in report.rows), assignments.Counts())
         assert report.total == naive(unit.path), unit.code
         for row in report.rows:
             if not row.own:
@@ -293,24 +293,24 @@ def test_quarterly_inspection_ranks_branches_and_flags_the_bottom(db, make):
         db.add(Attendance(session_id=session.id, user_id=user.id))
     db.commit()
 
-    table = reports.inspection(db, t["city"], periods.parse("2026Q4", TZ), NOW, bottom_share=.2)
+    table = inspection.inspection(db, t["city"], periods.parse("2026Q4", TZ), NOW, bottom_share=.2)
     assert [(r.unit.code, r.rank, r.flagged) for r in table.rows] == [
         ("BA", 1, False), ("BB", 2, False), ("BX0", 3, False), ("BX1", 4, False), ("BX2", 5, True)]
     first = table.rows[0]
     assert (first.members, first.points, first.points_per_member) == (2, 5, 2.5)
     assert (first.sessions, first.attendance) == (1, 2)
     assert table.rows[1].attendance == 1 and table.rows[1].sessions == 0
-    assert table.total == sum((r.counts for r in table.rows), reports.Counts())
+    assert table.total == sum((r.counts for r in table.rows), assignments.Counts())
     assert table.total.assigned == 20 and table.total.completed == 10
     assert table.named is None  # individuals are named only when asked
-    named = reports.inspection(db, t["city"], periods.parse("2026Q4", TZ), NOW, bottom_share=.2,
+    named = inspection.inspection(db, t["city"], periods.parse("2026Q4", TZ), NOW, bottom_share=.2,
                                name_individuals=True).named
     assert sorted(o.police_no for _, o in named) == sorted(u.police_no for u in members["BX2"])
 
 
 def test_inspection_within_a_county_sees_only_its_branches(db, make):
     t = make.tree()
-    table = reports.inspection(db, t["county_a"], periods.parse("2026Q4", TZ), NOW)
+    table = inspection.inspection(db, t["county_a"], periods.parse("2026Q4", TZ), NOW)
     assert [r.unit.code for r in table.rows] == ["BA"]
     assert table.rows[0].rank is None  # nothing assigned, not ranked
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from lms.domain import attempts, authoring, quizview
 from lms.domain.coursefiles import load_course_tree
 from lms.models import AuditEvent, Attempt, Courseware, CoursewareRevision, MicroLesson
-from lms.studio.quizstats import quiz_stats
+from lms.domain.quizstats import quiz_stats
 
 from factories import Factory
 

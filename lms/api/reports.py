@@ -1,7 +1,7 @@
 """GET /api/v1/reports/completion (DESIGN §5): completion per child unit for a period."""
 from flask import current_app, g, request
 
-from ..domain import clock, periods, policy, reports
+from ..domain import assignments, clock, periods, policy, reports
 from ..extension import db_session
 from . import api_bp
 from .common import ApiError, token_required
@@ -26,7 +26,7 @@ def completion():
             "total": _figures(report.total)}
 
 
-def _figures(counts: reports.Counts) -> dict:
+def _figures(counts: assignments.Counts) -> dict:
     """assigned, completed and rate (a fraction, null when nothing was assigned)."""
     rate = None if counts.rate is None else round(counts.rate, 4)
     return {"assigned": counts.assigned, "completed": counts.completed, "rate": rate}

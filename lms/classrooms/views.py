@@ -10,7 +10,7 @@ from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..auth.session import passwords
-from ..domain import catalog, classrooms, clock
+from ..domain import catalog, checkins, classrooms, clock
 from ..extension import db_session
 from . import throttle
 
@@ -144,8 +144,8 @@ def open_checkin(session_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        code = classrooms.open_checkin(db, current_user.user, session, passwords().hash_code,
-                                       clock.utcnow(), ip=request.remote_addr)
+        code = checkins.open_checkin(db, current_user.user, session, passwords().hash_code,
+                                     clock.utcnow(), ip=request.remote_addr)
     except classrooms.ClassroomError as refused:
         flash(_(str(refused)), "error")
         return redirect(url_for(".show", slug=session.classroom.slug))
@@ -169,8 +169,8 @@ def checkin():
     if throttle.checkin_blocked(user.id):
         return render_template("lms/classrooms/checkin.html", form=form, outcome=None,
                                blocked=True), 429
-    outcome = classrooms.check_in(db, user, form.code.data, passwords().hash_code,
-                                  clock.utcnow(), current_app.config["LMS_POINTS"])
+    outcome = checkins.check_in(db, user, form.code.data, passwords().hash_code,
+                                clock.utcnow(), current_app.config["LMS_POINTS"])
     if outcome.status == "wrong":
         throttle.record_wrong_code(user.id)
     db.commit()

@@ -1,9 +1,9 @@
 """Writing content in the browser (the studio): courseware with revisions and its review
-workflow, a quiz edited as YAML under the course-file rules, lesson schedules, and export
-back to the file format of docs/CONTENT.md; no Flask.
+workflow, a quiz edited as YAML under the course-file rules, and export back to the file
+format of docs/CONTENT.md; no Flask. Lesson schedules are `scheduling`'s.
 
 Saving goes through the sync's own writer (`content_apply`) and a quiz through the course
-files' own validator (`coursefiles`), so an item written here and one loaded from a file
+files' own validator (`quizfile`), so an item written here and one loaded from a file
 obey the same rules and are stored the same way. Nothing here commits: the caller does,
 once per request.
 """
@@ -16,11 +16,10 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import (AuditEvent, Category, Courseware, CoursewareRevision, MicroLesson, Quiz,
-                      Unit, User)
+from ..models import AuditEvent, Category, Courseware, CoursewareRevision, Quiz, User
 from . import _yamlmarks as ym
-from . import audit, clock, content_apply, coursefiles, policy
-from .coursefiles import CoursewareSpec, LessonSpec, QuestionSpec, QuizSpec
+from . import audit, content_apply, coursefiles, policy, quizfile
+from .coursespecs import CoursewareSpec, QuestionSpec, QuizSpec
 from .markup import render_markdown
 
 # The field rules of a course file (docs/CONTENT.md, coursefiles._common), for the form.
@@ -150,8 +149,19 @@ def quiz_text(quiz: Quiz | None) -> str:
     """A stored quiz as the YAML the edit form shows: the ``quiz:`` block of a course file."""
     if quiz is None:
         return ""
-    # coursefiles keeps its writer private; the studio is its second user, same format.
-    return ym.dump_yaml({"quiz": coursefiles._quiz_data(_quiz_spec(quiz))})
+    # The course files' own writer, so the form shows exactly what a file would hold.
+    return ym.dump_yaml({"quiz": quizfile.quiz_mapping(quiz_spec(quiz))})
+
+
+def quiz_spec(quiz: Quiz) -> QuizSpec:
+    """A stored quiz as the spec the file format writes; retired questions stay out."""
+    questions = tuple(
+        QuestionSpec(q.key, q.kind, q.stem, tuple((k, t) for k, t in q.options),
+                     tuple(q.answer) if isinstance(q.answer, list) else q.answer,
+                     q.explanation or "", tuple(q.tags or ()), n)
+        for n, q in enumerate((q for q in quiz.questions if not q.retired), start=1))
+    return QuizSpec(quiz.pass_score, quiz.attempts_allowed, quiz.shuffle, quiz.partial_credit,
+                    quiz.time_limit_seconds, questions)
 
 
 def parse_quiz(text: str) -> tuple[QuizSpec | None, list[str]]:
@@ -177,8 +187,8 @@ def parse_quiz(text: str) -> tuple[QuizSpec | None, list[str]]:
     if ok:
         mapping = ym.as_mapping(data, getattr(data, "line", 1), rep, "quiz")
         if mapping is not None:
-            # The same validator sync runs on a file's quiz (coursefiles keeps it private).
-            ok, quiz = coursefiles._quiz(mapping, rep)
+            # The same validator sync runs on a file's quiz.
+            ok, quiz = quizfile.read_quiz(mapping, rep)
     return (quiz if not found else None), [f"line {p.line}: {p.message}" for p in found]
 
 
@@ -188,7 +198,7 @@ def save_courseware(db: Session, author: User, data: CoursewareInput, slug: str,
                     create: bool = False, ip: str | None = None) -> Courseware:
     """Create (``create=True``) or update a draft; a revision is kept and the body rendered
     once. Raises Invalid (nothing written) or AuthoringError."""
-    _require_author(author)
+    policy.require_author(author)
     row = courseware_by_slug(db, slug)
     if not create and row is None:
         raise AuthoringError("课件不存在")
@@ -212,7 +222,7 @@ def save_courseware(db: Session, author: User, data: CoursewareInput, slug: str,
         source_path=row.source_path if row is not None else None,
         source_hash=row.source_hash if row is not None else None)
     # The sync's writer: fields, body rendered and sanitized once, quiz by question id.
-    content_apply._write_courseware(db, spec, category.id)
+    content_apply.write_courseware(db, spec, category.id)
     db.flush()
     row = courseware_by_slug(db, slug)
     db.add(CoursewareRevision(courseware_id=row.id, author_id=author.id, title=row.title,
@@ -239,7 +249,7 @@ def may_approve(db: Session, user: User, item: Courseware) -> bool:
 def transition(db: Session, actor: User, item: Courseware, name: str, note: str = "",
                ip: str | None = None) -> Transition:
     """Move ``item`` one workflow step (audited); AuthoringError if it may not move."""
-    _require_author(actor)
+    policy.require_author(actor)
     step = TRANSITIONS.get(name)
     if step is None:
         raise AuthoringError("未知操作")
@@ -272,63 +282,12 @@ def export_courseware(db: Session, item: Courseware) -> tuple[str, str]:
         slug=item.slug, title=item.title, category=item.category.key, summary=item.summary,
         estimated_minutes=item.estimated_minutes, min_read_seconds=item.min_read_seconds,
         featured=item.featured, lecturer=item.lecturer, status=item.status,
-        body_md=item.body_md, quiz=_quiz_spec(item.quiz) if item.quiz else None,
+        body_md=item.body_md, quiz=quiz_spec(item.quiz) if item.quiz else None,
         source_path=item.source_path or "", source_hash="")
     return f"{item.slug}.md", coursefiles.dump_courseware(spec)
 
 
-# --- weekly micro-lessons -----------------------------------------------------------------
-
-def lesson_list(db: Session) -> list[MicroLesson]:
-    """Every micro-lesson, newest issue first."""
-    return list(db.scalars(select(MicroLesson).order_by(MicroLesson.issue_no.desc())))
-
-
-def reschedule(db: Session, actor: User, lesson: MicroLesson, publish_at: datetime | None,
-               due_at: datetime | None, tz: str, ip: str | None = None) -> bool:
-    """Set a lesson's publish and due times, given as local times in ``tz`` (audited);
-    True if they changed. Raises Invalid unless publish_at is before due_at."""
-    _require_author(actor)
-    problems = _Problems()
-    if publish_at is None:
-        problems.add("publish_at", "请填写发布时间")
-    if due_at is None:
-        problems.add("due_at", "请填写截止时间")
-    if publish_at is not None and due_at is not None and due_at <= publish_at:
-        problems.add("due_at", "截止时间必须晚于发布时间")
-    if problems.by_field:
-        raise Invalid(problems.by_field)
-    new = (clock.to_utc(publish_at, tz), clock.to_utc(due_at, tz))
-    old = (lesson.publish_at, lesson.due_at)
-    if new == old:
-        return False
-    lesson.publish_at, lesson.due_at = new
-    audit.record(db, "lesson_rescheduled", actor_id=actor.id,
-                 target=f"lesson:{lesson.issue_no}:{lesson.slug}", ip=ip,
-                 detail={"publish_at": [old[0].isoformat(), new[0].isoformat()],
-                         "due_at": [old[1].isoformat(), new[1].isoformat()]})
-    return True
-
-
-def export_lesson(db: Session, lesson: MicroLesson, tz: str) -> tuple[str, str]:
-    """(file name ``NN-slug.md``, file text) of a lesson in the course-file format."""
-    codes = tuple(db.scalars(select(Unit.code).where(
-        Unit.id.in_([a.unit_id for a in lesson.audience])).order_by(Unit.code)))
-    spec = LessonSpec(
-        issue_no=lesson.issue_no, slug=lesson.slug, title=lesson.title,
-        summary=lesson.summary, estimated_minutes=lesson.estimated_minutes,
-        min_read_seconds=lesson.min_read_seconds, publish_at=lesson.publish_at,
-        due_at=lesson.due_at, audience=codes, body_md=lesson.body_md,
-        quiz=_quiz_spec(lesson.quiz), source_path=lesson.source_path or "", source_hash="")
-    return f"{lesson.issue_no:02d}-{lesson.slug}.md", coursefiles.dump_lesson(spec, tz)
-
-
 # --- helpers ------------------------------------------------------------------------------
-
-def _require_author(user: User) -> None:
-    if not policy.can_author(user):
-        raise policy.PermissionDenied
-
 
 def _target(item: Courseware) -> str:
     return f"courseware:{item.slug}"
@@ -367,17 +326,6 @@ def _check_courseware(db: Session, data: CoursewareInput, slug: str,
     if db.scalar(select(Category.id).where(Category.key == data.category)) is None:
         problems.add("category", "请选择类别")
     return problems
-
-
-def _quiz_spec(quiz: Quiz) -> QuizSpec:
-    """A stored quiz as the spec the file format writes; retired questions stay out."""
-    questions = tuple(
-        QuestionSpec(q.key, q.kind, q.stem, tuple((k, t) for k, t in q.options),
-                     tuple(q.answer) if isinstance(q.answer, list) else q.answer,
-                     q.explanation or "", tuple(q.tags or ()), n)
-        for n, q in enumerate((q for q in quiz.questions if not q.retired), start=1))
-    return QuizSpec(quiz.pass_score, quiz.attempts_allowed, quiz.shuffle, quiz.partial_credit,
-                    quiz.time_limit_seconds, questions)
 
 
 def _latest_revision_id(db: Session, item: Courseware) -> int | None:

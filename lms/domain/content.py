@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..models import Category, Classroom, ClassroomType, Courseware, MicroLesson, Unit
 from . import _yamlmarks as ym
 from . import content_apply
-from .coursefiles import CourseTree, CoursewareSpec, LessonSpec
+from .coursespecs import CourseTree, CoursewareSpec, LessonSpec
 from .problems import Problem
 
 __all__ = ["SyncPlan", "plan_sync", "apply_sync"]
@@ -132,18 +132,19 @@ def _label(kind: str, spec) -> str:
 
 def _plan_retirements(db: Session, tree: CourseTree, plan: SyncPlan) -> None:
     """Items that came from files no longer there; items made in the browser are left be."""
-    slugs = {spec.slug for spec in tree.courseware}
-    for row in db.scalars(select(Courseware).where(Courseware.source_path.is_not(None),
-                                                   Courseware.status != "retired")):
-        if row.slug not in slugs:
-            plan.retire_courseware.append(row.id)
-            plan.retired.append(f"courseware {row.category.key}/{row.slug}")
-    slugs = {spec.slug for spec in tree.lessons}
-    for row in db.scalars(select(MicroLesson).where(MicroLesson.source_path.is_not(None),
-                                                    MicroLesson.status != "retired")):
-        if row.slug not in slugs:
-            plan.retire_lessons.append(row.id)
-            plan.retired.append(f"lesson {Path(row.source_path).stem}")
+    for row in _gone(db, Courseware, {spec.slug for spec in tree.courseware}):
+        plan.retire_courseware.append(row.id)
+        plan.retired.append(f"courseware {row.category.key}/{row.slug}")
+    for row in _gone(db, MicroLesson, {spec.slug for spec in tree.lessons}):
+        plan.retire_lessons.append(row.id)
+        plan.retired.append(f"lesson {Path(row.source_path).stem}")
+
+
+def _gone(db: Session, model, slugs: set[str]) -> list:
+    """Live rows of ``model`` synced from a file whose slug the folder no longer has."""
+    return [row for row in db.scalars(select(model).where(model.source_path.is_not(None),
+                                                          model.status != "retired"))
+            if row.slug not in slugs]
 
 
 # --- problems only the database reveals ---------------------------------------------------

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models import (Category, Classroom, ClassroomType, Courseware, LessonAudience,
                       MicroLesson, Question, Quiz)
-from .coursefiles import CourseTree, CoursewareSpec, LessonSpec, QuestionSpec, QuizSpec
+from .coursespecs import CourseTree, CoursewareSpec, LessonSpec, QuestionSpec, QuizSpec
 from .markup import plain_text, render_markdown
 
 KINDS = ("category", "classroom type", "classroom", "courseware", "lesson")
@@ -34,7 +34,7 @@ def apply(db: Session, tree: CourseTree, writes: dict[str, set[str]],
                          unit_ids[spec.unit] if spec.unit else None)
     category_ids = _ids(db, Category, "key")
     for spec in (s for s in tree.courseware if s.slug in writes["courseware"]):
-        _write_courseware(db, spec, category_ids[spec.category])
+        write_courseware(db, spec, category_ids[spec.category])
     _write_lessons(db, [s for s in tree.lessons if s.slug in writes["lesson"]], unit_ids)
     _retire(db, Courseware, retire_courseware)
     _retire(db, MicroLesson, retire_lessons)
@@ -74,7 +74,7 @@ def _write_classroom(db: Session, spec, type_id: int, unit_id: int | None) -> No
 
 # --- courseware and lessons ---------------------------------------------------------------
 
-def _write_courseware(db: Session, spec: CoursewareSpec, category_id: int) -> None:
+def write_courseware(db: Session, spec: CoursewareSpec, category_id: int) -> None:
     """Create or update a courseware item, its rendered body and its quiz."""
     row = (_existing(db, Courseware, "slug", spec.slug)
            or _new(db, Courseware(slug=spec.slug)))

@@ -1,4 +1,8 @@
-"""Read a course folder (docs/CONTENT.md) into plain specs, or list every problem in it."""
+"""Read a course folder (docs/CONTENT.md) into plain specs, or list every problem in it.
+
+This module walks the folder and reads courseware and lesson files; `catalogfile` reads
+catalog.yml, `quizfile` the quizzes, and the specs themselves live in `coursespecs`.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +16,14 @@ from zoneinfo import ZoneInfo
 
 from . import _yamlmarks as ym
 from ._yamlmarks import MarkedMap, Problem, Report
+from .catalogfile import load_catalog
+from .coursespecs import CourseTree, CoursewareSpec, LessonSpec, QuizSpec
+from .quizfile import quiz_mapping, read_quiz
 
-__all__ = [
-    "Problem", "CategorySpec", "ClassroomTypeSpec", "ClassroomSpec", "QuestionSpec",
-    "QuizSpec", "CoursewareSpec", "LessonSpec", "CourseTree",
-    "load_course_tree", "dump_courseware", "dump_lesson",
-]
+__all__ = ["Problem", "load_course_tree", "dump_courseware", "dump_lesson"]
 
 STATUSES = ("draft", "in_review", "published", "retired")
-KINDS = ("single", "multiple", "true_false", "fill_blank")
-CHOICE_KINDS = ("single", "multiple")
 DATE_FORMAT = "%Y-%m-%d %H:%M"
-BLANK = "____"
 SIDECAR_SUFFIX = ".quiz.yml"
 _LESSON_NAME = re.compile(r"(\d+)-(.+)\.md")
 
@@ -33,115 +33,6 @@ COURSEWARE_FIELDS = (_COMMON | {"category", "featured", "status"}, {"lecturer", 
 # status are accepted (and checked) although LessonSpec does not carry them.
 LESSON_FIELDS = (_COMMON | {"issue_no", "publish_at", "due_at"},
                  {"audience", "quiz", "lecturer", "status"})
-QUIZ_FIELDS = ({"questions"}, {"pass_score", "attempts_allowed", "shuffle", "partial_credit",
-                               "time_limit_seconds"})
-QUESTION_FIELDS = ({"id", "kind", "stem", "answer"}, {"options", "explanation", "tags"})
-
-
-@dataclass(frozen=True)
-class CategorySpec:
-    """A courseware category; ``position`` (from 1) is its display order."""
-
-    key: str
-    name: str
-    description: str
-    position: int
-
-
-@dataclass(frozen=True)
-class ClassroomTypeSpec:
-    """A classroom type (五大课堂); ``position`` (from 1) is its display order."""
-
-    key: str
-    name: str
-    description: str
-    position: int
-
-
-@dataclass(frozen=True)
-class ClassroomSpec:
-    """A sample classroom of one type, optionally tied to a unit code."""
-
-    slug: str
-    type: str
-    title: str
-    description: str
-    unit: str | None = None
-
-
-@dataclass(frozen=True)
-class QuestionSpec:
-    """One quiz question; ``answer`` is str, sorted tuple, bool or tuple of texts by kind."""
-
-    key: str
-    kind: str
-    stem: str
-    options: tuple[tuple[str, str], ...]
-    answer: Any
-    explanation: str
-    tags: tuple[str, ...]
-    position: int
-
-
-@dataclass(frozen=True)
-class QuizSpec:
-    """A quiz's settings and its questions in file order."""
-
-    pass_score: int = 60
-    attempts_allowed: int | None = None
-    shuffle: bool = False
-    partial_credit: bool = False
-    time_limit_seconds: int | None = None
-    questions: tuple[QuestionSpec, ...] = ()
-
-
-@dataclass(frozen=True)
-class CoursewareSpec:
-    """One courseware file (plus its sidecar quiz), validated."""
-
-    slug: str
-    title: str
-    category: str
-    summary: str
-    estimated_minutes: int
-    min_read_seconds: int
-    featured: bool
-    lecturer: str | None
-    status: str
-    body_md: str
-    quiz: QuizSpec | None
-    source_path: str
-    source_hash: str
-
-
-@dataclass(frozen=True)
-class LessonSpec:
-    """One weekly micro-lesson file; times are naive UTC."""
-
-    issue_no: int
-    slug: str
-    title: str
-    summary: str
-    estimated_minutes: int
-    min_read_seconds: int
-    publish_at: datetime
-    due_at: datetime
-    audience: tuple[str, ...]
-    body_md: str
-    quiz: QuizSpec
-    source_path: str
-    source_hash: str
-
-
-@dataclass(frozen=True)
-class CourseTree:
-    """Everything in a course folder, all of it valid."""
-
-    categories: tuple[CategorySpec, ...]
-    classroom_types: tuple[ClassroomTypeSpec, ...]
-    classrooms: tuple[ClassroomSpec, ...]
-    courseware: tuple[CoursewareSpec, ...]
-    lessons: tuple[LessonSpec, ...]
 
 
 def load_course_tree(root: Path | str, tz: str = "Asia/Shanghai"
@@ -150,7 +41,7 @@ def load_course_tree(root: Path | str, tz: str = "Asia/Shanghai"
     root, zone, problems = Path(root), ZoneInfo(tz), []
     if not root.is_dir():
         return None, [Problem(str(root), 1, "course folder not found")]
-    known, categories, types, classrooms = _load_catalog(root, problems)
+    known, categories, types, classrooms = load_catalog(root, problems)
     courseware = _load_folder(root, "courseware", 3, problems,
                               lambda item: _courseware(item, known), ("slug",))
     lessons = _load_folder(root, "lessons", 2, problems,
@@ -171,7 +62,7 @@ def dump_courseware(spec: CoursewareSpec) -> str:
         front["lecturer"] = spec.lecturer
     front["status"] = spec.status
     if spec.quiz is not None:
-        front["quiz"] = _quiz_data(spec.quiz)
+        front["quiz"] = quiz_mapping(spec.quiz)
     return _document(front, spec.body_md)
 
 
@@ -188,7 +79,7 @@ def dump_lesson(spec: LessonSpec, tz: str = "Asia/Shanghai") -> str:
              "publish_at": local(spec.publish_at), "due_at": local(spec.due_at)}
     if spec.audience:
         front["audience"] = list(spec.audience)
-    front["quiz"] = _quiz_data(spec.quiz)
+    front["quiz"] = quiz_mapping(spec.quiz)
     return _document(front, spec.body_md)
 
 
@@ -390,78 +281,6 @@ def _local_time(m: MarkedMap, name: str, rep: Report, zone: ZoneInfo) -> datetim
     return value.astimezone(timezone.utc).replace(tzinfo=None)
 
 
-# --- catalog ------------------------------------------------------------------------------
-
-def _load_catalog(root: Path, problems: list) -> tuple[set[str] | None, list, list, list]:
-    """(category keys, categories, classroom types, classrooms); keys None if unreadable."""
-    path = root / "catalog.yml"
-    rep = Report(str(path), problems)
-    if not path.is_file():
-        rep.add(1, "catalog.yml is missing")
-        return None, [], [], []
-    read = ym.read_text(path, rep)
-    ok, data = ym.parse_yaml(read[0], 1, rep) if read else (False, None)
-    catalog = ym.as_mapping(data, 1, rep, "catalog.yml") if ok else None
-    if catalog is None:
-        return None, [], [], []
-    ym.check_fields(catalog, {"categories", "classroom_types"}, {"classrooms"}, rep, "catalog")
-    categories, category_keys = _entries(catalog, "categories", "key", rep, _category)
-    types, type_keys = _entries(catalog, "classroom_types", "key", rep, _classroom_type)
-    rooms, _ = _entries(catalog, "classrooms", "slug", rep,
-                        lambda m, n, r: _classroom(m, r, type_keys))
-    return category_keys, categories, types, rooms
-
-
-def _entries(catalog: MarkedMap, name: str, ident: str, rep: Report,
-             parse: Callable[[MarkedMap, int, Report], Any]) -> tuple[list, set[str]]:
-    """(valid specs, every ``ident`` named) of list ``name``; repeated idents reported."""
-    items = catalog.get(name, [])
-    if not isinstance(items, list):
-        rep.add(catalog.line_of(name), f"{name} must be a list")
-        return [], set()
-    specs, seen = [], {}
-    for index, item in enumerate(items):
-        entry = ym.as_mapping(item, items.line_of(index), rep, f"{name} item {index + 1}")
-        if entry is None:
-            continue
-        value = entry.get(ident)
-        if isinstance(value, str) and value in seen:
-            rep.add(entry.line_of(ident), f"duplicate {ident} '{value}' in {name} "
-                    f"(first at line {seen[value]})")
-        elif isinstance(value, str):
-            seen[value] = entry.line_of(ident)
-        before = rep.count
-        spec = parse(entry, index + 1, rep)
-        if rep.count == before:
-            specs.append(spec)
-    return specs, set(seen)
-
-
-def _category(m: MarkedMap, position: int, rep: Report) -> CategorySpec:
-    """One entry of ``categories``."""
-    ym.check_fields(m, {"key", "name"}, {"description"}, rep, "category")
-    return CategorySpec(ym.key(m, "key", rep), ym.text(m, "name", rep, ym.TEXT_MAX),
-                        ym.text(m, "description", rep, required=False) or "", position)
-
-
-def _classroom_type(m: MarkedMap, position: int, rep: Report) -> ClassroomTypeSpec:
-    """One entry of ``classroom_types``."""
-    ym.check_fields(m, {"key", "name"}, {"description"}, rep, "classroom type")
-    return ClassroomTypeSpec(ym.key(m, "key", rep), ym.text(m, "name", rep, ym.TEXT_MAX),
-                             ym.text(m, "description", rep, required=False) or "", position)
-
-
-def _classroom(m: MarkedMap, rep: Report, types: set[str]) -> ClassroomSpec:
-    """One entry of ``classrooms``; its type must be a listed classroom type."""
-    ym.check_fields(m, {"slug", "type", "title"}, {"description", "unit"}, rep, "classroom")
-    kind = ym.key(m, "type", rep)
-    if kind is not None and kind not in types:
-        rep.add(m.line_of("type"), f"unknown classroom type '{kind}'")
-    return ClassroomSpec(ym.key(m, "slug", rep), kind, ym.text(m, "title", rep, ym.TEXT_MAX),
-                         ym.text(m, "description", rep, required=False) or "",
-                         ym.text(m, "unit", rep, required=False))
-
-
 # --- quizzes ------------------------------------------------------------------------------
 
 def _item_quiz(item: _Item) -> tuple[bool, QuizSpec | None]:
@@ -475,153 +294,11 @@ def _item_quiz(item: _Item) -> tuple[bool, QuizSpec | None]:
                     f"{Path(side_rep.path).name}; keep one")
             return False, None
         quiz_map = ym.as_mapping(data, 1, side_rep, "quiz file") if parsed else None
-        return (False, None) if quiz_map is None else _quiz(quiz_map, side_rep)
+        return (False, None) if quiz_map is None else read_quiz(quiz_map, side_rep)
     if inline is None:
         return True, None  # courseware may go without; `quiz: null` means the same
     quiz_map = ym.as_mapping(inline, front.line_of("quiz"), rep, "quiz")
-    return (False, None) if quiz_map is None else _quiz(quiz_map, rep)
-
-
-def _quiz(m: MarkedMap, rep: Report) -> tuple[bool, QuizSpec | None]:
-    """(ok, QuizSpec) from a quiz mapping."""
-    before = rep.count
-    ym.check_fields(m, *QUIZ_FIELDS, rep, "quiz")
-    quiz = QuizSpec(pass_score=ym.integer(m, "pass_score", rep, 0, 100, default=60),
-                    attempts_allowed=ym.integer(m, "attempts_allowed", rep, 1, nullable=True),
-                    shuffle=ym.boolean(m, "shuffle", rep, default=False),
-                    partial_credit=ym.boolean(m, "partial_credit", rep, default=False),
-                    time_limit_seconds=ym.integer(m, "time_limit_seconds", rep, 1,
-                                                  nullable=True),
-                    questions=_questions(m, rep))
-    return (True, quiz) if rep.count == before else (False, None)
-
-
-def _questions(m: MarkedMap, rep: Report) -> tuple[QuestionSpec, ...]:
-    """The checked questions of a quiz; ids must not repeat."""
-    items = m.get("questions")
-    if "questions" in m and not (isinstance(items, list) and items):
-        rep.add(m.line_of("questions"), "questions must be a non-empty list")
-    if not isinstance(items, list):
-        return ()
-    specs, seen = [], {}
-    for index, item in enumerate(items):
-        q = ym.as_mapping(item, items.line_of(index), rep, f"question {index + 1}")
-        if q is None:
-            continue
-        qid = q.get("id")
-        if isinstance(qid, (str, int)) and qid in seen:
-            rep.add(q.line_of("id"), f"duplicate question id '{qid}' (first at line "
-                    f"{seen[qid]})")
-        elif isinstance(qid, (str, int)):
-            seen[qid] = q.line_of("id")
-        spec = _question(q, index + 1, rep)
-        if spec is not None:
-            specs.append(spec)
-    return tuple(specs)
-
-
-def _question(q: MarkedMap, position: int, rep: Report) -> QuestionSpec | None:
-    """One checked question, or None after reporting what is wrong."""
-    before = rep.count
-    label = f"question {q.get('id', position)}"
-    ym.check_fields(q, *QUESTION_FIELDS, rep, label)
-    qid, kind = ym.key(q, "id", rep), ym.choice(q, "kind", KINDS, rep)
-    stem = ym.text(q, "stem", rep)
-    options = _kind_options(q, kind, label, rep)
-    if kind == "fill_blank" and stem is not None and BLANK not in stem:
-        rep.add(q.line_of("stem"), f"a fill_blank stem must mark the blank with {BLANK}")
-    answer = None
-    if kind is not None and "answer" in q and options is not None:
-        answer = _ANSWER_READERS[kind](q, tuple(k for k, _ in options), rep)
-    tags = ym.text_list(q, "tags", rep) if q.get("tags") else ()
-    explanation = ym.text(q, "explanation", rep, required=False) or ""
-    if rep.count != before:
-        return None
-    return QuestionSpec(qid, kind, stem, options, answer, explanation, tags, position)
-
-
-def _kind_options(q: MarkedMap, kind: str | None, label: str, rep: Report
-                  ) -> tuple[tuple[str, str], ...] | None:
-    """Options where the kind needs them, () where it takes none; None if broken."""
-    if kind not in CHOICE_KINDS:
-        if kind is not None and "options" in q:
-            rep.add(q.line_of("options"), f"a {kind} question takes no options")
-        return ()
-    if "options" not in q:
-        rep.add(q.line, f"{label}: missing field 'options'")
-        return None
-    return _options(q, rep)
-
-
-def _options(q: MarkedMap, rep: Report) -> tuple[tuple[str, str], ...] | None:
-    """Options keyed A, B, C, ... in that order, each with text."""
-    value, line = q["options"], q.line_of("options")
-    if not isinstance(value, MarkedMap) or len(value) < 2:
-        rep.add(line, "options must map at least two keys to texts, e.g. {A: ..., B: ...}")
-        return None
-    expected = [chr(ord("A") + i) for i in range(len(value))]
-    if list(value) != expected:
-        rep.add(line, f"option keys must be {', '.join(expected)} in this order, not "
-                f"{', '.join(str(k) for k in value)}")
-        return None
-    texts = [ym.text_value(value[k], value.raw.get(k), value.line_of(k), rep, f"option {k}")
-             for k in expected]
-    return None if None in texts else tuple(zip(expected, texts))
-
-
-def _single_answer(q: MarkedMap, keys: tuple[str, ...], rep: Report) -> str | None:
-    """One option key."""
-    answer = q["answer"]
-    if not (isinstance(answer, str) and answer in keys):
-        rep.add(q.line_of("answer"), f"answer {answer!r} is not one of the options "
-                f"{', '.join(keys)}")
-        return None
-    return answer
-
-
-def _multiple_answer(q: MarkedMap, keys: tuple[str, ...], rep: Report
-                     ) -> tuple[str, ...] | None:
-    """Two or more distinct option keys, sorted."""
-    answer, line = q["answer"], q.line_of("answer")
-    if not isinstance(answer, list):
-        rep.add(line, f"a multiple answer must be a list of option keys like [A, C], "
-                f"not {answer!r}")
-        return None
-    strays = [a for a in answer if not (isinstance(a, str) and a in keys)]
-    if strays:
-        rep.add(line, f"answer {', '.join(map(repr, strays))} not among the options "
-                f"{', '.join(keys)}")
-    elif len(set(answer)) != len(answer):
-        rep.add(line, "answer lists the same key twice")
-    elif len(answer) < 2:
-        rep.add(line, "a multiple question needs two or more correct keys "
-                "(use kind: single for one)")
-    return tuple(sorted(set(answer))) if not strays else None
-
-
-def _true_false_answer(q: MarkedMap, keys: tuple[str, ...], rep: Report) -> bool | None:
-    """true or false."""
-    answer = q["answer"]
-    if not isinstance(answer, bool):
-        rep.add(q.line_of("answer"), f"a true_false answer must be true or false, "
-                f"not {answer!r}")
-        return None
-    return answer
-
-
-def _fill_blank_answer(q: MarkedMap, keys: tuple[str, ...], rep: Report
-                       ) -> tuple[str, ...] | None:
-    """One accepted text or a list of them."""
-    return ym.text_list(q, "answer", rep)
-
-
-# Question kinds as a small registry, like grading.KINDS: one answer reader per kind.
-_ANSWER_READERS: dict[str, Callable[[MarkedMap, tuple[str, ...], Report], Any]] = {
-    "single": _single_answer,
-    "multiple": _multiple_answer,
-    "true_false": _true_false_answer,
-    "fill_blank": _fill_blank_answer,
-}
+    return (False, None) if quiz_map is None else read_quiz(quiz_map, rep)
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -630,23 +307,3 @@ def _document(front: dict, body_md: str) -> str:
     """Front matter between ``---`` lines, a blank line, then the body."""
     return f"---\n{ym.dump_yaml(front)}---\n\n{_normal_body(body_md)}\n"
 
-
-def _quiz_data(quiz: QuizSpec) -> dict:
-    """A quiz as the plain mapping the file format uses."""
-    return {"pass_score": quiz.pass_score, "attempts_allowed": quiz.attempts_allowed,
-            "shuffle": quiz.shuffle, "partial_credit": quiz.partial_credit,
-            "time_limit_seconds": quiz.time_limit_seconds,
-            "questions": [_question_data(q) for q in quiz.questions]}
-
-
-def _question_data(q: QuestionSpec) -> dict:
-    """A question as the plain mapping the file format uses."""
-    data = {"id": q.key, "kind": q.kind, "stem": q.stem}
-    if q.options:
-        data["options"] = dict(q.options)
-    data["answer"] = list(q.answer) if isinstance(q.answer, tuple) else q.answer
-    if q.explanation:
-        data["explanation"] = q.explanation
-    if q.tags:
-        data["tags"] = list(q.tags)
-    return data

@@ -16,7 +16,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .clock import to_local
-from .reports import Inspection, OfficerRow, PendingRow, UnitReport
+from .inspection import Inspection
+from .reports import OfficerRow, PendingRow, UnitReport
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_MIMETYPE = "text/csv; charset=utf-8"

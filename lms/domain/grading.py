@@ -183,7 +183,7 @@ def parse_answers(questions: Sequence[QuestionKey], raw: Mapping) -> dict[int, o
     by_id = {q.id: q for q in questions}
     parsed: dict[int, object] = {}
     for raw_id, value in raw.items():
-        question_id = _question_id(raw_id)
+        question_id = parse_question_id(raw_id)
         if question_id not in by_id:
             raise AnswerError(raw_id, f"unknown question {raw_id!r}")
         if question_id in parsed:
@@ -194,7 +194,8 @@ def parse_answers(questions: Sequence[QuestionKey], raw: Mapping) -> dict[int, o
     return parsed
 
 
-def _question_id(raw_id: object) -> int | None:
+def parse_question_id(raw_id: object) -> int | None:
+    """A client's question id, given as an int or a string of digits; None if neither."""
     # bool is an int subclass; True must not mean question 1.
     if isinstance(raw_id, int) and not isinstance(raw_id, bool):
         return raw_id

@@ -115,8 +115,8 @@ def review(db: Session, user_id: int, answers_raw: Mapping, versions: Mapping[st
     `versions` maps question ids to the `MistakeEntry.version` the page showed; an answer
     whose version no longer matches (already counted) is graded but not counted again.
     """
-    found = _entries(db, user_id, open_only=False,
-                     question_ids=[q for q in map(_int, answers_raw) if q is not None])
+    asked = [q for q in map(grading.parse_question_id, answers_raw) if q is not None]
+    found = _entries(db, user_id, open_only=False, question_ids=asked)
     by_id = {question.id: (entry, question) for entry, question in found}
     keys = [quizview.question_key(question) for _, question in found]
     answers = grading.parse_answers(keys, answers_raw)  # unknown ids raise AnswerError
@@ -156,11 +156,3 @@ def _count(db: Session, user_id: int, question_id: int, version: str | None, cor
     result = db.execute(update(Mistake).where(*where).values(**values)
                         .execution_options(synchronize_session=False))
     return result.rowcount == 1
-
-
-def _int(raw: object) -> int | None:
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit():
-        return int(raw)
-    return None

@@ -5,7 +5,6 @@ without changing anything, returning a plan and every problem found; `apply_*` c
 problem-free plan with bulk statements and leaves the commit to the caller.
 """
 import csv
-import io
 import os
 import re
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..models import ROLES, UNIT_KINDS, Unit, User, utcnow
 from .accounts import new_activation_code
+from .csvfile import read_table
 from .passwords import Passwords
 from .problems import Problem
 
@@ -44,56 +44,6 @@ class ImportSummary:
 
     def __str__(self) -> str:
         return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
-
-
-# ---------------------------------------------------------------------------- reading CSV
-
-def read_table(path: Path, columns: tuple[str, ...]) -> tuple[list[tuple[int, list[str]]],
-                                                                list[Problem]]:
-    """The data rows of a CSV file as (line number, stripped cells); blank rows are skipped."""
-    file = str(path)
-    text, problem = _decode(Path(path).read_bytes())
-    if problem:
-        return [], [Problem(file, 1, problem)]
-    rows, problems, header_seen, end = [], [], False, 0
-    expected = ",".join(columns)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        for record in reader:
-            line, end = end + 1, reader.line_num  # a quoted cell may span several lines
-            cells = [cell.strip() for cell in record]
-            if not any(cells):
-                continue
-            if not header_seen:
-                if [cell.lower() for cell in cells] != list(columns):
-                    return [], [Problem(file, line, f"header must be '{expected}' "
-                                                    f"(found '{','.join(cells)}')")]
-                header_seen = True
-            elif len(cells) < len(columns) or any(cells[len(columns):]):
-                problems.append(Problem(file, line, f"expected {len(columns)} columns "
-                                                    f"({expected}), found {len(cells)}"))
-            else:
-                rows.append((line, cells[:len(columns)]))
-    except csv.Error as error:
-        problems.append(Problem(file, end + 1, f"unreadable CSV: {error}"))
-    if not header_seen and not problems:
-        problems.append(Problem(file, 1, f"empty file: expected the header '{expected}'"))
-    return rows, problems
-
-
-def _decode(data: bytes) -> tuple[str, str | None]:
-    """The text of a file in UTF-8 (with or without BOM) or GBK, or why it is neither."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return "", "file is UTF-16 ('Unicode text'); save it as 'CSV UTF-8' or plain CSV"
-    for encoding in ("utf-8-sig", "gbk"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            return "", "file contains NUL bytes: is it a spreadsheet rather than CSV?"
-        return text, None
-    return "", "file is neither UTF-8 nor GBK text: save it from Excel as CSV"
 
 
 # ---------------------------------------------------------------------------- units

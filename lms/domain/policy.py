@@ -50,6 +50,12 @@ def require_unit(user: User, unit: Unit | None) -> Unit:
     return unit
 
 
+def require_author(user: User) -> None:
+    """PermissionDenied unless the user may write content (trainers and admins)."""
+    if not can_author(user):
+        raise PermissionDenied
+
+
 def can_view_user(viewer: User, target: User) -> bool:
     """Officers see themselves; supervisors the officers of their subtree."""
     return viewer.id == target.id or unit_in_scope(viewer, target.unit)

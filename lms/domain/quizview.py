@@ -176,6 +176,15 @@ def start(db: Session, user_id: int, item: QuizItem, now: datetime) -> OpenAttem
                        public_questions(questions, attempt.option_order))
 
 
+def start_if_allowed(db: Session, user_id: int, item: QuizItem, now: datetime
+                     ) -> OpenAttempt | None:
+    """The attempt a quiz page shows (see `start`), or None once no attempts are left."""
+    try:
+        return start(db, user_id, item, now)
+    except AttemptsExhausted:
+        return None
+
+
 def start_api_clock(db: Session, user_id: int, item: QuizItem, now: datetime) -> None:
     """For a time-limited quiz fetched over the API: remember when, once, server-side."""
     if item.quiz.time_limit_seconds is None:

@@ -41,10 +41,7 @@ def show(lesson_id: int):
     lesson = _lesson_or_404(lesson_id)
     item = quizview.lesson_item(lesson)
     status = lessons.status_for(db, user, lesson_id, now)
-    try:
-        opened = quizview.start(db, user.id, item, now)
-    except quizview.AttemptsExhausted:
-        opened = None
+    opened = quizview.start_if_allowed(db, user.id, item, now)
     db.commit()
     return render_template("lms/lessons/show.html", lesson=lesson, status=status,
                            quiz=item.quiz, attempt=opened,
@@ -66,10 +63,7 @@ def courseware_quiz(slug: str):
     """The quiz of a courseware item, linked from its reading page."""
     db, user, now = db_session(), current_user.user, clock.utcnow()
     item = quizview.courseware_item(db, slug) or abort(404)
-    try:
-        opened = quizview.start(db, user.id, item, now)
-    except quizview.AttemptsExhausted:
-        opened = None
+    opened = quizview.start_if_allowed(db, user.id, item, now)
     db.commit()
     return render_template("lms/lessons/courseware_quiz.html", item=item, slug=slug,
                            quiz=item.quiz, attempt=opened,

@@ -5,12 +5,12 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain import authoring, catalog, clock, policy
+from ..domain import authoring, catalog, clock, policy, scheduling
+from ..domain.quizstats import quiz_stats
 from ..extension import db_session
 from ..models import MicroLesson
 from ..models.content import STATUSES
 from .forms import CoursewareForm, NewCoursewareForm, ScheduleForm, StatusForm
-from .quizstats import quiz_stats
 
 studio_bp = Blueprint("studio", __name__, url_prefix="/studio")
 
@@ -95,7 +95,7 @@ def courseware_stats(slug: str):
 def lessons():
     """The weekly micro-lessons with their schedules."""
     return render_template("lms/studio/lessons.html", now=clock.utcnow(),
-                           lessons=authoring.lesson_list(db_session()))
+                           lessons=scheduling.lesson_list(db_session()))
 
 
 @studio_bp.route("/lessons/<int:lesson_id>", methods=["GET", "POST"])
@@ -107,8 +107,8 @@ def lesson(lesson_id: int):
                               "due_at": _local(row.due_at, tz)})
     if form.validate_on_submit():
         try:
-            changed = authoring.reschedule(db, current_user.user, row, form.publish_at.data,
-                                           form.due_at.data, tz, ip=request.remote_addr)
+            changed = scheduling.reschedule(db, current_user.user, row, form.publish_at.data,
+                                            form.due_at.data, tz, ip=request.remote_addr)
         except authoring.Invalid as error:
             db.rollback()
             for name, messages in error.problems.items():
@@ -126,7 +126,7 @@ def lesson_export(lesson_id: int):
     """The lesson as its course file, ``<NN>-<slug>.md``."""
     db = db_session()
     row = db.get(MicroLesson, lesson_id) or abort(404)
-    return _download(*authoring.export_lesson(db, row, current_app.config["LMS_TIMEZONE"]))
+    return _download(*scheduling.export_lesson(db, row, current_app.config["LMS_TIMEZONE"]))
 
 
 @studio_bp.get("/lessons/<int:lesson_id>/stats")

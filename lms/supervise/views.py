@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..domain import audit, clock, exports, periods, policy, reports
+from ..domain import audit, clock, exports, inspection, periods, policy, reports
 from ..extension import db_session
 from ..models import Unit
 
@@ -71,7 +71,8 @@ def tongbao():
     """The quarterly online inspection and ranking notice (网上巡查通报), printable on A4."""
     db, ask, now = db_session(), _ask("quarter", lesson_allowed=False), clock.utcnow()
     named = request.args.get("names") == "1"
-    table = reports.inspection(db, ask.unit, ask.selection.period, now, name_individuals=named)
+    table = inspection.inspection(db, ask.unit, ask.selection.period, now,
+                                  name_individuals=named)
     quarters = [p for p in periods.choices(_today(now), _tz()) if p.kind != "week"]
     return render_template("lms/supervise/tongbao.html", ask=ask, ins=table, named=named,
                            choices=quarters, today=_today(now))
@@ -156,7 +157,7 @@ def _export_tables(db, table: str, ask: Ask, now, tz: str, named: bool) -> list[
     if table == "pending":
         rows, _total = reports.pending(db, ask.unit, ask.selection, now, tz, limit=None)
         return [exports.pending_table(rows, f"{ask.unit.name} {what} " + _("未完成名单"), tz, _)]
-    ins = reports.inspection(db, ask.unit, ask.selection.period, now, name_individuals=named)
+    ins = inspection.inspection(db, ask.unit, ask.selection.period, now, name_individuals=named)
     return exports.inspection_tables(ins, f"{ask.unit.name} {what} " + _("网上巡查情况"), _)
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from factories import Factory
 from lms.auth.session import passwords
-from lms.domain import clock
+from lms.domain import checkins, clock
 from lms.domain import classrooms as rooms
 
 PHONE = {"width": 390, "height": 844}
@@ -31,7 +31,7 @@ def session(db, make, monkeypatch):
 def test_checking_in_on_a_phone(page, server_url, make, db, sign_in, shot, session):
     page.set_viewport_size(PHONE)
     meeting, trainer, _ = session
-    code = rooms.open_checkin(db, trainer, meeting, passwords().hash_code, NOW)
+    code = checkins.open_checkin(db, trainer, meeting, passwords().hash_code, NOW)
     db.commit()
     officer = make.user(name="李娜")
     sign_in(officer.police_no, Factory.PASSWORD)
@@ -75,8 +75,8 @@ def test_the_code_on_the_rooms_screen(page, server_url, sign_in, shot, session):
     page.goto(f"{server_url}/classrooms/{slug}")
     page.get_by_role("button", name="开启签到").click()
     letters = page.locator(".checkin-code span")
-    assert letters.count() == rooms.CODE_LENGTH
-    assert set("".join(letters.all_inner_texts())) <= set(rooms.CODE_ALPHABET)
+    assert letters.count() == checkins.CODE_LENGTH
+    assert set("".join(letters.all_inner_texts())) <= set(checkins.CODE_ALPHABET)
     assert letters.first.bounding_box()["height"] >= 100  # legible from the back of a room
     card = page.locator(".checkin-screen").bounding_box()
     last = letters.last.bounding_box()

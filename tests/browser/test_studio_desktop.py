@@ -5,7 +5,7 @@ import re
 import pytest
 
 from lms.domain import _yamlmarks as ym
-from lms.domain import coursefiles
+from lms.domain import quizfile
 from lms.domain.coursefiles import load_course_tree
 from lms.paths import COURSES_DIR
 
@@ -38,7 +38,7 @@ def test_editing_courseware_on_desktop(page, server_url, sign_in, shot, sanhui):
     page.wait_for_url(re.compile(r".*/studio/$"))
     page.click("text=新建课件")
 
-    quiz = ym.dump_yaml({"quiz": coursefiles._quiz_data(spec.quiz)})
+    quiz = ym.dump_yaml({"quiz": quizfile.quiz_mapping(spec.quiz)})
     page.fill("input[name=title]", spec.title)
     page.fill("input[name=slug]", "sanhui-yike-guifan")
     page.select_option("select[name=category]", spec.category)

@@ -6,9 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from lms.domain.coursefiles import (
-    CoursewareSpec, Problem, dump_courseware, dump_lesson, load_course_tree,
-)
+from lms.domain.coursefiles import Problem, dump_courseware, dump_lesson, load_course_tree
+from lms.domain.coursespecs import CoursewareSpec
 
 CATALOG = """\
 categories:
