@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 
 translations: install
 	@if ls lms/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(VENV)/bin/pybabel compile -q -d lms/translations; fi
+		$(VENV)/bin/pybabel -q compile -d lms/translations; fi
 
 db: install
 	$(FLASK) db upgrade
@@ -48,5 +48,5 @@ clean:
 
 # Re-extract UI strings (msgids are the Chinese text) and update the English catalogue.
 messages: install
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot .
-	$(VENV)/bin/pybabel update -q -i lms/translations/messages.pot -d lms/translations -l en
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot .
+	$(VENV)/bin/pybabel -q update -i lms/translations/messages.pot -d lms/translations -l en
