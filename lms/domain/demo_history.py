@@ -6,6 +6,7 @@ and a lesson for the current week. Outcomes are spread the way a bureau looks: m
 time, some late, some never, with better and worse branches.
 """
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..models import Completion, MicroLesson, PointsEntry, utcnow
 from .clock import to_local, to_utc
 
+ISSUE_PREFIX = re.compile(r"^第\s*\d+\s*期\s*")  # "第10期 " at the start of a title
 DEMO_ISSUE_BASE = 1000  # demo-only issues are numbered 1001, 1002, ... (real ones 1..999)
 COMPLETION_COLUMNS = ("user_id", "item_type", "item_id", "status", "first_completed_at",
                       "best_score", "attempts", "time_spent_seconds", "last_activity_at")
@@ -38,20 +40,28 @@ def ensure_weekly_lessons(db: Session, weeks: int, tz: str, now: datetime) -> li
         return []
     this_monday = _monday(to_local(now, tz).replace(tzinfo=None))
     taken = {_monday(to_local(lesson.publish_at, tz).replace(tzinfo=None)) for lesson in real}
-    next_issue = max(DEMO_ISSUE_BASE, max(lesson.issue_no for lesson in real)) + 1
+    # Weeks after the last real issue continue its numbering (第15期, …); weeks before the
+    # first are earlier issues of the column, numbered from 1001 so they never collide.
+    last_real = max(taken)
+    next_after = max(lesson.issue_no for lesson in real) + 1
+    next_before = max(DEMO_ISSUE_BASE, next_after) + 1
     for k in range(weeks):
         monday = this_monday - timedelta(weeks=weeks - 1 - k)
         if monday in taken:
             continue
         source = real[k % len(real)]
+        topic = ISSUE_PREFIX.sub("", source.title)
+        if monday > last_real:
+            issue, title, next_after = next_after, f"第{next_after}期 {topic}", next_after + 1
+        else:
+            issue, title, next_before = next_before, f"往期 · {topic}", next_before + 1
         publish = to_utc(monday.replace(hour=8), tz)
         due = to_utc(monday + timedelta(days=6, hours=23, minutes=59), tz)
         db.add(MicroLesson(
-            issue_no=next_issue, slug=f"demo-{monday:%Y-%m-%d}", title=f"往期 · {source.title}",
+            issue_no=issue, slug=f"demo-{monday:%Y-%m-%d}", title=title,
             summary=source.summary, body_md=source.body_md, body_html=source.body_html,
             estimated_minutes=source.estimated_minutes, min_read_seconds=source.min_read_seconds,
             publish_at=publish, due_at=due, status="published", quiz_id=source.quiz_id))
-        next_issue += 1
     db.flush()
     start = to_utc(this_monday - timedelta(weeks=weeks - 1), tz)
     rows = db.execute(select(MicroLesson.id, MicroLesson.publish_at, MicroLesson.due_at)
