@@ -96,7 +96,8 @@ def _cache_path(kind: str, dbname: str):
     return Path(tempfile.gettempdir()) / f"lms-bench-{kind}-{dbname}.json"
 
 
-def credentials(kind: str, base_url: str, numbers: list[str], dbname: str) -> tuple[list[str], float | None]:
+def credentials(kind: str, base_url: str, numbers: list[str],
+                dbname: str) -> tuple[list[str], float | None]:
     """Bearer tokens (`kind` "token") or session cookies ("cookie") for the bench users.
 
     Reused from a cache in the temp folder while they still work (tokens live 12 h; cookies

@@ -154,3 +154,40 @@ def wait_for_quiet(min_idle: float = 0.85, max_wait: float = 600.0) -> float:
         time.sleep(10)
         idle = cpu_idle()
     return idle
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pids) -> float:
+    """CPU seconds (user + system) used so far by the processes, from /proc/<pid>/stat."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def children_of(pid: int) -> list[int]:
+    """Direct child processes of `pid`."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except OSError:
+                continue
+    return out
+
+
+def backend_pids(conn, dbname: str = DEFAULT_DB) -> list[int]:
+    """PostgreSQL backends serving `dbname`, except this connection's own."""
+    rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                        "AND pid <> pg_backend_pid()", (dbname,)).fetchall()
+    return [pid for (pid,) in rows]

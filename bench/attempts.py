@@ -20,7 +20,7 @@ from pathlib import Path
 
 from _client import Http, credentials
 from _common import (DEFAULT_DB, answer_sets, bench_officers, connect, current_lesson, heading)
-from _wrk import latency_line, run_wrk, socket_errors
+from _wrk import cpu_line, latency_line, run_wrk, socket_errors
 from serve import DEFAULT_PORT, serving
 
 
@@ -34,17 +34,17 @@ def _db_state(conn, prefix: str, lesson_id: int, user_ids: list[int]) -> dict:
             "rows": len(rows), "counter": int(attempts_counter)}
 
 
-def load_run(base: str, mode: str, work: Path, lesson_id: int, user_ids: list[int],
+def load_run(server, mode: str, work: Path, lesson_id: int, user_ids: list[int],
              connections: int, duration: str) -> dict:
     """One wrk run of bench/attempt.lua and its reconciliation with the database."""
     prefix = f"b{secrets.token_hex(4)}{mode[0]}"
     ids_file = work / f"ids-{prefix}.txt"
     with connect() as conn:
         before = _db_state(conn, prefix, lesson_id, user_ids)
-        figures = run_wrk(base, "attempt.lua",
+        figures = run_wrk(server.url, "attempt.lua",
                           [str(work / "tokens.txt"), str(lesson_id), str(work / "answers.txt"),
                            prefix, mode, str(ids_file)],
-                          connections=connections, duration=duration)
+                          connections=connections, duration=duration, server=server)
         time.sleep(1.0)  # let requests in flight when wrk stopped finish on the server
         after = _db_state(conn, prefix, lesson_id, user_ids)
     returned = [int(line) for line in ids_file.read_text().split()]
@@ -113,8 +113,8 @@ def main(argv=None) -> dict:
     print(f"  lesson {lesson_id} «{title}», {len(answers[0])} questions")
     out: dict = {"lesson_id": lesson_id}
     with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp, \
-            serving(args.port, DEFAULT_DB, log_path=str(Path(tmp) / "gunicorn.log")) as base:
-        work = Path(tmp)
+            serving(args.port, DEFAULT_DB, log_path=str(Path(tmp) / "gunicorn.log")) as server:
+        work, base = Path(tmp), server.url
         tokens, seconds = credentials("token", base, [no for _, no in users], DEFAULT_DB)
         print(f"  {len(tokens)} tokens " + ("from the cache" if seconds is None else
               f"in {seconds:.1f} s (one argon2id verification each, 4 at a time)"))
@@ -131,12 +131,13 @@ def main(argv=None) -> dict:
         user_ids = [uid for uid, _ in users]
         for mode, label in (("submit", "POST attempt"),
                             ("fetch_submit", "GET lesson + POST attempt")):
-            run = load_run(base, mode, work, lesson_id, user_ids, args.connections,
+            run = load_run(server, mode, work, lesson_id, user_ids, args.connections,
                            args.duration)
             f, c = run["figures"], run["check"]
             print(f"  {label}: {f['attempts_per_s']:.0f} attempts/s "
                   f"({f['rps']:.0f} req/s), {latency_line(f)}; "
                   f"non-2xx {int(f['non2xx'])}, socket errors {socket_errors(f)}")
+            print(f"    {cpu_line(f)}")
             if f["notes"]:
                 print(f"    non-2xx: {f['notes'][:300]}")
             print(f"    DB: {c['rows']} new Attempt rows for {c['ok_post']} 2xx answers "

@@ -16,7 +16,8 @@ import urllib.request
 from pathlib import Path
 
 from _common import BENCH_DIR, VENV_BIN, heading
-from _wrk import latency_line, run_wrk
+from _wrk import cpu_line, latency_line, run_wrk
+from serve import Server
 
 PORT = 8812
 
@@ -46,7 +47,8 @@ def main(argv=None) -> dict:
             values.write_text("none\n")
             figures = run_wrk(f"http://127.0.0.1:{PORT}", "read.lua",
                               ["/", "X-Bench", str(values)],
-                              connections=args.connections, duration=args.duration)
+                              connections=args.connections, duration=args.duration,
+                              server=Server(f"http://127.0.0.1:{PORT}", proc))
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -57,6 +59,7 @@ def main(argv=None) -> dict:
     load = os.getloadavg()[0]
     print(f"  {figures['rps']:.0f} req/s (NOTES ceiling ~5,000), {latency_line(figures)}; "
           f"load average {load:.1f}")
+    print(f"    {cpu_line(figures)}")
     figures["load"] = load
     return figures
 

@@ -1,4 +1,4 @@
-"""Reading this week's lesson under load: the JSON API with bearer tokens and the officer's HTML page.
+"""Reading this week's lesson under load: the JSON API (bearer tokens) and the officer's HTML page.
 
     .venv/bin/python bench/lesson_read.py [--users 64] [--sessions 16] [--duration 20s]
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from _client import Http, credentials
 from _common import DEFAULT_DB, bench_officers, connect, current_lesson, heading
-from _wrk import latency_line, run_wrk, socket_errors
+from _wrk import cpu_line, latency_line, run_wrk, socket_errors
 from serve import DEFAULT_PORT, serving
 
 
@@ -34,8 +34,8 @@ def main(argv=None) -> dict:
     numbers = [no for _, no in users]
     out: dict = {"lesson_id": lesson_id}
     with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp, \
-            serving(args.port, DEFAULT_DB, log_path=str(Path(tmp) / "gunicorn.log")) as base:
-        work = Path(tmp)
+            serving(args.port, DEFAULT_DB, log_path=str(Path(tmp) / "gunicorn.log")) as server:
+        work, base = Path(tmp), server.url
         tokens, seconds = credentials("token", base, numbers, DEFAULT_DB)
         print(f"  lesson {lesson_id} «{title}»; {len(tokens)} tokens "
               + ("from the cache" if seconds is None else f"in {seconds:.1f} s"))
@@ -60,10 +60,12 @@ def main(argv=None) -> dict:
                  "GET /lessons/<id> HTML (session)"))
         for key, path, header, values, label in runs:
             figures = run_wrk(base, "read.lua", [path, header, str(work / values)],
-                              connections=args.connections, duration=args.duration)
+                              connections=args.connections, duration=args.duration,
+                              server=server)
             print(f"  {label}: {figures['rps']:.0f} req/s, {latency_line(figures)}; "
                   f"{figures['bytes_per_req']:.0f} B/response; non-2xx "
                   f"{int(figures['non2xx'])}, socket errors {socket_errors(figures)}")
+            print(f"    {cpu_line(figures)}")
             if figures["notes"]:
                 print(f"    non-2xx: {figures['notes']}")
             out[key] = figures

@@ -16,7 +16,8 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 
-from _common import DEFAULT_DB, ROOT, VENV_BIN, app_env
+from _common import DEFAULT_DB, ROOT, VENV_BIN, app_env, children_of
+
 
 DEFAULT_PORT = 8811
 
@@ -31,10 +32,21 @@ def _answers(url: str) -> bool:
         return False
 
 
+class Server:
+    """A running gunicorn: its URL and its processes."""
+
+    def __init__(self, url: str, proc: subprocess.Popen):
+        self.url, self.proc = url, proc
+
+    def worker_pids(self) -> list[int]:
+        """The arbiter's worker processes."""
+        return children_of(self.proc.pid)
+
+
 @contextmanager
 def serving(port: int = DEFAULT_PORT, dbname: str = DEFAULT_DB, workers: int = 2,
             startup_timeout: float = 30.0, log_path: str | None = None):
-    """gunicorn serving the app on 127.0.0.1:`port`; yields the base URL."""
+    """gunicorn serving the app on 127.0.0.1:`port`; yields a Server (`.url`)."""
     gunicorn = VENV_BIN / "gunicorn"
     cmd = [str(gunicorn) if gunicorn.exists() else "gunicorn", "-w", str(workers),
            "-k", "sync", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
@@ -52,7 +64,7 @@ def serving(port: int = DEFAULT_PORT, dbname: str = DEFAULT_DB, workers: int = 2
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not answer on {base} in {startup_timeout} s")
             time.sleep(0.2)
-        yield base
+        yield Server(base, proc)
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)  # graceful: the arbiter stops its workers
@@ -66,8 +78,8 @@ def serving(port: int = DEFAULT_PORT, dbname: str = DEFAULT_DB, workers: int = 2
 
 if __name__ == "__main__":
     port = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_PORT
-    with serving(port) as url:
-        print(f"serving {url} (Ctrl-C to stop)")
+    with serving(port) as server:
+        print(f"serving {server.url} (Ctrl-C to stop)")
         try:
             signal.pause()
         except KeyboardInterrupt:

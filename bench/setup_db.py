@@ -14,7 +14,7 @@ import time
 import psycopg
 from psycopg import sql
 
-from _common import (BENCH_PASSWORD, DEFAULT_DB, FLASK, app_env, bench_officers, connect,
+from _common import (BENCH_PASSWORD, DEFAULT_DB, FLASK, ROOT, app_env, bench_officers, connect,
                      conninfo, heading, run, timed)
 
 
@@ -37,7 +37,8 @@ def has_demo_data(name: str) -> bool:
 def recreate(name: str) -> None:
     """DROP (forcing off other sessions) and CREATE the database."""
     with _maintenance() as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                     .format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
@@ -62,7 +63,7 @@ def describe(name: str) -> dict:
 
 def set_bench_passwords(name: str, k: int) -> list[str]:
     """One precomputed argon2id hash (production cost) on K officers; returns their numbers."""
-    sys.path.insert(0, str(__import__("_common").ROOT))
+    sys.path.insert(0, str(ROOT))
     from lms.config import DEFAULTS
     from lms.domain.passwords import Passwords
     start = time.perf_counter()
