@@ -34,7 +34,9 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": False,
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "LMS_LANGUAGES": ("zh_Hans_CN", "en"),
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # No pre-ping (a round trip on every checkout); connections are replaced after 30 min
+    # instead. On PostgreSQL the extension adds connect_args (see extension._engine_options).
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
     "SQLALCHEMY_SESSION_OPTIONS": {"expire_on_commit": False},
 }
 

@@ -67,6 +67,7 @@ def _init_database(app: Flask) -> SQLAlchemy:
     """Use the host's Flask-SQLAlchemy when it has one, else our own; tune SQLite."""
     db = app.extensions.get("sqlalchemy")
     if db is None:
+        _engine_options(app.config)
         db = SQLAlchemy(
             model_class=Base, session_options=app.config["SQLALCHEMY_SESSION_OPTIONS"])
         db.init_app(app)
@@ -79,6 +80,23 @@ def _init_database(app: Flask) -> SQLAlchemy:
         Migrate(app, db, directory=str(MIGRATIONS_DIR), version_table=ALEMBIC_VERSION_TABLE,
                 render_as_batch=True, compare_type=True)
     return db
+
+
+# psycopg prepares a statement after 5 runs and keeps it across committed transactions;
+# PostgreSQL then switched big report aggregates to a ~10x slower generic plan after 5 more
+# (docs/PERFORMANCE.md). Custom plans every time avoid that.
+PG_CONNECT_OPTIONS = "-c plan_cache_mode=force_custom_plan"
+
+
+def _engine_options(config) -> None:
+    """On PostgreSQL, ask for custom plans unless the host set its own connect_args."""
+    url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if not url.startswith(("postgresql", "postgres:")):
+        return
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})  # never mutate DEFAULTS
+    if "connect_args" not in options:
+        options["connect_args"] = {"options": PG_CONNECT_OPTIONS}
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _tune_sqlite(engine) -> None:

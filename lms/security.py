@@ -16,7 +16,9 @@ def is_lms_request() -> bool:
 
 def enforce_session_limits():
     """End a session idle for longer than LMS_IDLE_TIMEOUT or older than its absolute limit."""
-    if not is_lms_request() or not current_user.is_authenticated:
+    if not is_lms_request() or (request.blueprint or "").startswith("lms.api"):
+        return None  # the API authenticates bearer tokens only and never reads the session
+    if not current_user.is_authenticated:
         return None
     now = time.time()
     config = current_app.config

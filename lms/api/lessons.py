@@ -17,8 +17,13 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def _lesson(lesson_id: int):
+    return _lesson_and_version(lesson_id)[0]
+
+
+def _lesson_and_version(lesson_id: int):
     try:
-        return lessons.get_for_user(db_session(), g.api_user, lesson_id, clock.utcnow())
+        return lessons.get_with_quiz_version(db_session(), g.api_user, lesson_id,
+                                             clock.utcnow())
     except lessons.LessonNotFound:
         raise ApiError(404, "not_found", "课程不存在") from None
 
@@ -42,9 +47,9 @@ def my_lessons():
 def lesson_detail(lesson_id: int):
     """A lesson and its quiz, without anything that reveals an answer."""
     db, user = db_session(), g.api_user
-    lesson = _lesson(lesson_id)
+    lesson, version = _lesson_and_version(lesson_id)
     item = quizview.lesson_item(lesson)
-    questions = quizview.questions_of(db, item.quiz.id)
+    questions = quizview.public_questions_cached(db, item.quiz.id, version)
     order = (quizview.shuffled_order(questions, f"{user.id}:{lesson.id}")
              if item.quiz.shuffle else None)
     if item.quiz.time_limit_seconds is not None:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import ApiToken, User, utcnow
+from . import unitstats
 from .passwords import Passwords, password_problems
 
 
@@ -100,8 +101,9 @@ def issue_token(db: Session, user: User, ttl: timedelta) -> tuple[str, datetime]
 
 
 def user_for_token(db: Session, token: str) -> User | None:
-    """The active user owning an unexpired, unrevoked token."""
-    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    """The active user owning an unexpired, unrevoked token (token, user and unit: one query)."""
+    row = db.scalar(select(ApiToken).options(joinedload(ApiToken.user, innerjoin=True))
+                    .where(ApiToken.token_hash == hash_token(token)))
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     if not hmac.compare_digest(row.token_hash, hash_token(token)) or not row.user.active:
@@ -120,3 +122,4 @@ def deactivate(db: Session, user: User) -> None:
     user.active = False
     user.session_version += 1
     revoke_tokens(db, user.id)
+    unitstats.rebuild(db, unit_ids=[user.unit_id])  # an inactive officer no longer counts

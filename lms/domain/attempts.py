@@ -8,8 +8,9 @@ An attempt is never lost nor counted twice, and that rests on one unique constra
 - the HTML quiz page opens an attempt when it is shown (server-side start time, its own key
   in a hidden field); submitting completes that row with `UPDATE ... WHERE status='open'`,
   and the request whose update changed the row is the one that records everything else;
-- an API client sends its own key; the submitted attempt is inserted inside a SAVEPOINT and
-  a duplicate key rolls back just that savepoint and returns the stored result.
+- an API client sends its own key; the submitted attempt is inserted with
+  `ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id`, and a duplicate key
+  (no id back) returns the stored result.
 
 Attempt, completion, points and mistakes are written in the caller's transaction, which the
 caller commits once. Every refusal is a `QuizError` (defined in `quizview`, with
@@ -19,12 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import Attempt, Completion, Courseware, MicroLesson, Question, Quiz, User
-from . import completion, grading, mistakes, points
+from . import completion, grading, mistakes, points, unitstats
 from .quizview import (AttemptsExhausted, PublicQuestion, QuizError, QuizItem, public_question,
                        question_key, questions_of, submitted_count)
 
@@ -246,18 +247,15 @@ def _check_time(quiz: Quiz, started_at: datetime, now: datetime) -> None:
 
 def _insert(db: Session, user_id: int, item: QuizItem, key: str, started_at: datetime,
             stored: dict) -> int | None:
-    """Insert the submitted attempt; None when the key is already taken (savepoint undone)."""
-    stmt = insert(Attempt).values(
+    """Insert the submitted attempt; None when the key is already taken. Only the
+    (user, key) constraint is absorbed: any other violation still raises."""
+    dialect = db.get_bind().dialect.name
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(Attempt).values(
         user_id=user_id, quiz_id=item.quiz.id, item_type=item.item_type, item_id=item.item_id,
         idempotency_key=key, status="submitted", started_at=started_at, points_awarded=0,
-        **stored).returning(Attempt.id)
-    try:
-        with db.begin_nested():
-            return db.execute(stmt).scalar_one()
-    except IntegrityError:
-        if _by_key(db, user_id, key, fresh=True) is None:
-            raise  # some other constraint failed: not ours to hide
-        return None
+        **stored)
+    stmt = stmt.on_conflict_do_nothing(index_elements=("user_id", "idempotency_key"))
+    return db.execute(stmt.returning(Attempt.id)).scalar()
 
 
 def _close(db: Session, attempt_id: int, stored: dict) -> bool:
@@ -276,6 +274,8 @@ def _record(db: Session, user_id: int, item: QuizItem, attempt_id: int,
     if kind == "lesson":  # a lesson is read on its quiz page; courseware on its own page
         completion.add_reading_time(db, user_id, kind, item_id, now)
     if graded.passed:
+        if kind == "lesson":  # the reports' per-(lesson, unit) summary, same transaction
+            unitstats.record_completion(db, user_id, item_id, now, graded.score)
         completion.mark_completed(db, user_id, kind, item_id, now, score=graded.score,
                                   attempted=True)
     else:
@@ -301,10 +301,14 @@ def _pay(db: Session, user_id: int, item: QuizItem, graded: grading.GradeResult,
 
     if item.item_type != "lesson":
         return pay(f"{item.item_type}_quiz")
-    first = db.scalar(select(Completion.first_completed_at).where(
-        Completion.user_id == user_id, Completion.item_type == "lesson",
-        Completion.item_id == item.item_id))
-    on_time = item.due_at is None or (first or now) <= item.due_at
+    # The first completion is never later than now: before the due time it is on time
+    # whatever it was, so the row is only read after the due time.
+    on_time = item.due_at is None or now <= item.due_at
+    if not on_time:
+        first = db.scalar(select(Completion.first_completed_at).where(
+            Completion.user_id == user_id, Completion.item_type == "lesson",
+            Completion.item_id == item.item_id))
+        on_time = (first or now) <= item.due_at
     paid = pay("lesson_on_time" if on_time else "lesson_late")
     if graded.score == 100:
         paid += pay("lesson_perfect")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models import (Category, Classroom, ClassroomType, Courseware, LessonAudience,
                       MicroLesson, Question, Quiz)
+from . import unitstats
 from .coursespecs import CourseTree, CoursewareSpec, LessonSpec, QuestionSpec, QuizSpec
 from .markup import plain_text, render_markdown
 
@@ -95,9 +96,12 @@ def _write_lessons(db: Session, specs: list[LessonSpec], unit_ids: dict[str, int
         row.issue_no = -row.id  # unique and never a real issue number
     if moving:
         db.flush()
+    redue = [row.id for spec in specs
+             if (row := rows[spec.slug]) is not None and row.due_at != spec.due_at]
     for spec in specs:
         row = rows[spec.slug] or _new(db, MicroLesson(slug=spec.slug))
         _write_lesson(row, spec, unit_ids)
+    unitstats.rebuild(db, lesson_ids=redue)  # on-time counts follow the due time
 
 
 def _write_lesson(row: MicroLesson, spec: LessonSpec, unit_ids: dict[str, int]) -> None:

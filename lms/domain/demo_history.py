@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Completion, MicroLesson, PointsEntry, utcnow
+from . import unitstats
 from .clock import to_local, to_utc
 
 ISSUE_PREFIX = re.compile(r"^第\s*\d+\s*期\s*")  # "第10期 " at the start of a title
@@ -103,6 +104,7 @@ def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, week
             progress(4)
     _bulk(db, Completion, COMPLETION_COLUMNS, completions)
     _bulk(db, PointsEntry, POINTS_COLUMNS, ledger)
+    unitstats.rebuild(db)  # bulk-loaded completions: the reports' summary from scratch
     return len(completions)
 
 

@@ -80,17 +80,21 @@ def to_xlsx(*tables: Table) -> bytes:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="F2F2F2")
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        # Row numbers are counted here: openpyxl's max_row scans every cell, so asking it
+        # after each row made writing quadratic in the table's length.
+        formats = [_XLSX_FORMATS.get(column.kind, "General") for column in table.columns]
+        row_no = 3
         for row in _all_rows(table):
-            sheet.append([_xlsx_value(value, column.kind)
-                          for value, column in zip(row, table.columns)])
-            for cell, column in zip(sheet[sheet.max_row], table.columns):
-                cell.number_format = _XLSX_FORMATS.get(column.kind, "General")
+            row_no += 1
+            for col, (value, column) in enumerate(zip(row, table.columns), start=1):
+                cell = sheet.cell(row_no, col, _xlsx_value(value, column.kind))
+                cell.number_format = formats[col - 1]
         if table.total is not None:
-            for cell in sheet[sheet.max_row]:
-                cell.font = Font(bold=True)
+            for col in range(1, len(table.columns) + 1):
+                sheet.cell(row_no, col).font = Font(bold=True)
         sheet.freeze_panes = "A4"
         if table.rows:
-            last = sheet.max_row - (1 if table.total is not None else 0)
+            last = row_no - (1 if table.total is not None else 0)
             sheet.auto_filter.ref = f"A3:{get_column_letter(len(table.columns))}{last}"
         _fit_columns(sheet, table)
     out = io.BytesIO()

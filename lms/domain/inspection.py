@@ -8,11 +8,12 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from ..models import Attendance, Classroom, ClassSession, PointsEntry, Unit, User
-from .assignments import Counts, active_officer, due_lessons, rolled_up, sum_by
+from .assignments import (Counts, active_officer, due_lessons, is_whole_tree, rolled_up,
+                          sum_by)
 from .periods import Period
 from .reports import OfficerRow, Selection, UnitRef, officers_of, unit_ref
 
@@ -111,25 +112,29 @@ def _branch_extras(db: Session, root: Unit, period: Period) -> dict[int, tuple[i
     """Per branch (its subtree): active officers, points, sessions held, check-ins."""
     branch, member = aliased(Unit), aliased(Unit)
     in_scope = Unit.path.startswith(root.path, autoescape=True)
-    subtree = select(Unit.id).where(in_scope)
+    # Pre-filters only (the final join keeps the root's branches); none for the whole bureau.
+    subtree = None if is_whole_tree(root.path) else select(Unit.id).where(in_scope)
+
+    def within(column):
+        return true() if subtree is None else column.in_(subtree)
     members = (select(User.unit_id.label("key"), func.count().label("n"))
-               .where(*active_officer(), User.unit_id.in_(subtree)).group_by(User.unit_id)
+               .where(*active_officer(), within(User.unit_id)).group_by(User.unit_id)
                .subquery("members"))
     points = (select(User.unit_id.label("key"), func.sum(PointsEntry.points).label("n"))
               .select_from(PointsEntry).join(User, User.id == PointsEntry.user_id)
               .where(PointsEntry.at >= period.start, PointsEntry.at < period.end, *active_officer(),
-                     User.unit_id.in_(subtree)).group_by(User.unit_id).subquery("points"))
+                     within(User.unit_id)).group_by(User.unit_id).subquery("points"))
     held = (ClassSession.starts_at >= period.start, ClassSession.starts_at < period.end)
     sessions = (select(Classroom.unit_id.label("key"), func.count().label("n"))
                 .select_from(ClassSession)
                 .join(Classroom, Classroom.id == ClassSession.classroom_id)
-                .where(*held, Classroom.unit_id.in_(subtree)).group_by(Classroom.unit_id)
+                .where(*held, within(Classroom.unit_id)).group_by(Classroom.unit_id)
                 .subquery("sessions"))
     attendance = (select(User.unit_id.label("key"), func.count().label("n"))
                   .select_from(Attendance)
                   .join(ClassSession, ClassSession.id == Attendance.session_id)
                   .join(User, User.id == Attendance.user_id)
-                  .where(*held, User.unit_id.in_(subtree)).group_by(User.unit_id)
+                  .where(*held, within(User.unit_id)).group_by(User.unit_id)
                   .subquery("attendance"))
     parts = (members, points, sessions, attendance)
     query = (select(branch.id, *(func.coalesce(func.sum(p.c.n), 0) for p in parts))

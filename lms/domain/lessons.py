@@ -6,11 +6,13 @@ materialized path of ids (`/1/7/42/`), so "above or equal" is "id in the user's 
 """
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import Completion, LessonAudience, MicroLesson, User
+from .quizview import questions_version
 
 STATUS_FILTERS = ("due", "done", "all")
 
@@ -111,9 +113,32 @@ def status_for(db: Session, user: User, lesson_id: int, now: datetime) -> Lesson
 
 
 def get_for_user(db: Session, user: User, lesson_id: int, now: datetime) -> MicroLesson:
-    """The lesson, if the user may see it; else LessonNotFound (the same for every reason)."""
-    lesson = db.scalar(select(MicroLesson).where(MicroLesson.id == lesson_id,
-                                                 visible_clause(user, now)))
-    if lesson is None:
+    """The lesson (its quiz loaded), if the user may see it; else LessonNotFound (the same
+    for every reason)."""
+    return get_with_quiz_version(db, user, lesson_id, now)[0]
+
+
+def get_with_quiz_version(db: Session, user: User, lesson_id: int, now: datetime
+                          ) -> tuple[MicroLesson, str | None]:
+    """`get_for_user`, plus the digest of its quiz's questions (`quizview.questions_version`)
+    for `quizview.public_questions_cached`: lesson, quiz and digest in one query."""
+    row = db.execute(_lesson_with_version(db.get_bind().dialect.name),
+                     {"lesson_id": lesson_id, "now": now,
+                      "ancestors": unit_ids_on_path(user.unit.path)}).first()
+    if row is None:
         raise LessonNotFound(lesson_id)
-    return lesson
+    return row[0], row[1]
+
+
+@lru_cache(maxsize=4)
+def _lesson_with_version(dialect: str):
+    """The statement of `get_with_quiz_version`, built once: `visible_clause` with binds."""
+    audience = select(LessonAudience.lesson_id).where(LessonAudience.lesson_id == MicroLesson.id)
+    return (select(MicroLesson, questions_version(MicroLesson.quiz_id, dialect))
+            .options(joinedload(MicroLesson.quiz, innerjoin=True))
+            .where(MicroLesson.id == bindparam("lesson_id"),
+                   MicroLesson.status == "published",
+                   MicroLesson.publish_at <= bindparam("now"),
+                   or_(~exists(audience),
+                       exists(audience.where(LessonAudience.unit_id.in_(
+                           bindparam("ancestors", expanding=True)))))))

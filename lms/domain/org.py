@@ -3,7 +3,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import ROLES, Unit, User
-from . import audit
+from . import audit, unitstats
 
 
 def subtree(db: Session, root: Unit) -> list[Unit]:
@@ -53,6 +53,8 @@ def change_roles(db: Session, actor: User, user: User, roles: set[str], ip: str 
     if user.id == actor.id and "admin" in before and "admin" not in roles:
         raise ValueError("an admin cannot remove their own admin role")
     user.session_version += 1  # a changed role takes effect on the next sign-in
+    if ("officer" in before) != ("officer" in roles):  # counted in the reports or not
+        unitstats.rebuild(db, unit_ids=[user.unit_id])
     audit.record(db, "roles_changed", actor_id=actor.id, target=user.police_no,
                  detail={"before": before, "after": user.roles}, ip=ip)
     return True

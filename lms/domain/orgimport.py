@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import ROLES, UNIT_KINDS, Unit, User, utcnow
+from . import unitstats
 from .accounts import new_activation_code
 from .csvfile import read_table
 from .passwords import Passwords
@@ -271,6 +272,7 @@ def apply_roster(db: Session, plan: RosterPlan, passwords: Passwords,
     # normally covers most of the force anyway.
     stored = {r.police_no: r for r in db.execute(select(*columns)).all()}
     summary, codes, new, changed = ImportSummary(), [], [], []
+    moved: set[int] = set()  # units whose counted officers change: their summary is rebuilt
     expires = utcnow() + activation_ttl
     for row in plan.rows:
         values = {"name": row.name, "unit_id": row.unit_id, "party_member": row.party_member,
@@ -284,6 +286,8 @@ def apply_roster(db: Session, plan: RosterPlan, passwords: Passwords,
                         "activation_expires_at": expires})
         elif any(getattr(old, key) != value for key, value in values.items()):
             roles_changed = any(getattr(old, c) != values[c] for c in _ROLE_COLUMNS)
+            if old.unit_id != row.unit_id or old.is_officer != values["is_officer"]:
+                moved.update((old.unit_id, row.unit_id))
             # As in org.change_roles: a changed role takes effect on the next sign-in.
             changed.append({"id": old.id, **values,
                             "session_version": old.session_version + roles_changed})
@@ -297,6 +301,7 @@ def apply_roster(db: Session, plan: RosterPlan, passwords: Passwords,
     for start in range(0, len(changed), BATCH):
         db.execute(update(User), changed[start:start + BATCH])
         progress(len(changed[start:start + BATCH]))
+    unitstats.rebuild(db, unit_ids=moved)
     return summary, codes
 
 

@@ -3,7 +3,7 @@
 Every entry point (HTML views, exports, the JSON API, the CLI) asks these functions; no
 view or query filters by scope on its own.
 """
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Unit, User
@@ -75,16 +75,6 @@ def scope_root(db: Session, user: User) -> Unit | None:
     if is_bureau_wide(user):
         return db.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
     return user.unit
-
-
-def units_in_scope_clause(user: User, unit_path_column):
-    """A SQL condition limiting `unit_path_column` to the user's scope (false when none)."""
-    path = scope_path(user)
-    if path is None:
-        return unit_path_column.is_(None) & unit_path_column.isnot(None)
-    if path == "/":
-        return or_(unit_path_column.isnot(None))
-    return unit_path_column.startswith(path, autoescape=True)
 
 
 def report_unit(db: Session, user: User, code: str | None) -> Unit:

@@ -9,7 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from ..models import Attempt, Courseware, MicroLesson, Question, Quiz
@@ -62,6 +63,8 @@ class OpenAttempt:
     started_at: datetime
     deadline: datetime | None
     questions: tuple[PublicQuestion, ...]
+    remaining: int | None = None  # attempts left (None: unlimited), as counted at the start
+    created: bool = False  # a new attempt was written (the caller must commit)
 
 
 def lesson_item(lesson: MicroLesson) -> QuizItem:
@@ -85,6 +88,55 @@ def questions_of(db: Session, quiz_id: int) -> list[Question]:
                            .order_by(Question.position, Question.id)))
 
 
+def questions_version(quiz_id, dialect: str):
+    """SQL scalar: a digest of the quiz's current questions, for `public_questions_cached`.
+
+    Every field of the public view (id, position, kind, stem, options) goes in, with lengths,
+    so equal digests mean equal public questions. PostgreSQL gets an md5 of the ordered text;
+    SQLite (no md5, no ordered group_concat) the text itself, which still names the set.
+    """
+    q = Question.__table__
+    options = func.coalesce(cast(q.c.options, Text), "")
+    line = (cast(q.c.id, Text) + ":" + cast(q.c.position, Text) + ":" + q.c.kind + ":"
+            + cast(func.length(q.c.stem), Text) + ":" + q.c.stem + ":"
+            + cast(func.length(options), Text) + ":" + options)
+    if dialect == "postgresql":
+        digest = func.md5(func.string_agg(line, aggregate_order_by(literal("|"), q.c.position,
+                                                                     q.c.id)))
+    else:
+        digest = func.group_concat(line, "|")
+    return (select(digest).where(q.c.quiz_id == quiz_id, q.c.retired.is_(False))
+            .scalar_subquery())
+
+
+# Per-process cache of the answer-free public questions, keyed by (quiz id, digest of the
+# questions). Only `PublicQuestion`s (immutable, no answer, no explanation) go in; nothing
+# user-specific. A changed question changes the digest, so stale entries are never served.
+_PUBLIC_CACHE: dict[tuple[int, str], tuple[PublicQuestion, ...]] = {}
+_PUBLIC_CACHE_LIMIT = 256
+
+
+def public_questions_cached(db: Session, quiz_id: int, version: str | None
+                            ) -> tuple[PublicQuestion, ...]:
+    """The quiz's public questions in order, from the cache when `version` (the digest that
+    `questions_version` gave, read with the lesson) is known there."""
+    if version is not None:
+        hit = _PUBLIC_CACHE.get((quiz_id, version))
+        if hit is not None:
+            return hit
+    # Questions and digest in one statement, so what is cached matches its key exactly.
+    dialect = db.get_bind().dialect.name
+    rows = db.execute(select(Question, questions_version(quiz_id, dialect))
+                      .where(Question.quiz_id == quiz_id, Question.retired.is_(False))
+                      .order_by(Question.position, Question.id)).all()
+    public = public_questions([question for question, _ in rows])
+    if rows and rows[0][1] is not None:
+        if len(_PUBLIC_CACHE) >= _PUBLIC_CACHE_LIMIT:
+            _PUBLIC_CACHE.clear()
+        _PUBLIC_CACHE[(quiz_id, rows[0][1])] = public
+    return public
+
+
 def question_key(question: Question) -> grading.QuestionKey:
     """The grading engine's view of a stored question (server side only: it holds the answer)."""
     answer = question.answer
@@ -95,7 +147,7 @@ def question_key(question: Question) -> grading.QuestionKey:
                                question.explanation or "")
 
 
-def public_question(question: Question, order: Sequence[str] | None = None) -> PublicQuestion:
+def public_question(question: "Question | PublicQuestion", order: Sequence[str] | None = None) -> PublicQuestion:
     """A question without its answer, options in `order` when given."""
     options = [(key, text) for key, text in question.options or ()]
     if order and sorted(order) == sorted(key for key, _ in options):
@@ -104,14 +156,16 @@ def public_question(question: Question, order: Sequence[str] | None = None) -> P
     return PublicQuestion(question.id, question.kind, question.stem, tuple(options))
 
 
-def public_questions(questions: Sequence[Question], order: Mapping | None = None
+def public_questions(questions: "Sequence[Question | PublicQuestion]", order: Mapping | None = None
                      ) -> tuple[PublicQuestion, ...]:
     """The public view of a quiz's questions, shuffled per `order` ({question id: keys})."""
+    if not order and all(isinstance(q, PublicQuestion) for q in questions):
+        return tuple(questions)  # already public and in order
     order = order or {}
     return tuple(public_question(q, order.get(str(q.id))) for q in questions)
 
 
-def shuffled_order(questions: Sequence[Question], seed: str) -> dict[str, list[str]]:
+def shuffled_order(questions: "Sequence[Question | PublicQuestion]", seed: str) -> dict[str, list[str]]:
     """A per-attempt option order for every choice question."""
     return {str(q.id): grading.option_order([key for key, _ in q.options], f"{seed}:{q.id}")
             for q in questions if q.options}
@@ -146,12 +200,17 @@ def remaining_attempts(db: Session, user_id: int, item: QuizItem) -> int | None:
     return max(0, allowed - submitted_count(db, user_id, item))
 
 
-def start(db: Session, user_id: int, item: QuizItem, now: datetime) -> OpenAttempt:
+def start(db: Session, user_id: int, item: QuizItem, now: datetime,
+          questions: Sequence[PublicQuestion] | None = None) -> OpenAttempt:
     """The user's open attempt at the item's quiz (reused while it can still be submitted),
-    or a new one; raises AttemptsExhausted."""
-    if remaining_attempts(db, user_id, item) == 0:
+    or a new one; raises AttemptsExhausted. `questions`: the quiz's public questions when the
+    caller has them already (`public_questions_cached`). `created` tells whether anything
+    was written."""
+    remaining = remaining_attempts(db, user_id, item)
+    if remaining == 0:
         raise AttemptsExhausted("作答次数已用完")
-    questions = questions_of(db, item.quiz.id)
+    if questions is None:
+        questions = public_questions(questions_of(db, item.quiz.id))
     limit = item.quiz.time_limit_seconds
     query = (select(Attempt).where(
         Attempt.user_id == user_id, Attempt.item_type == item.item_type,
@@ -160,7 +219,8 @@ def start(db: Session, user_id: int, item: QuizItem, now: datetime) -> OpenAttem
     if limit is not None:
         query = query.where(Attempt.started_at >= now - timedelta(seconds=limit))
     attempt = db.scalar(query)
-    if attempt is None:
+    created = attempt is None
+    if created:
         key = secrets.token_urlsafe(24)
         attempt = Attempt(user_id=user_id, quiz_id=item.quiz.id, item_type=item.item_type,
                           item_id=item.item_id, idempotency_key=key, status="open",
@@ -173,14 +233,14 @@ def start(db: Session, user_id: int, item: QuizItem, now: datetime) -> OpenAttem
             completion.record_open(db, user_id, item.item_type, item.item_id, now)
     deadline = None if limit is None else attempt.started_at + timedelta(seconds=limit)
     return OpenAttempt(attempt.id, attempt.idempotency_key, attempt.started_at, deadline,
-                       public_questions(questions, attempt.option_order))
+                       public_questions(questions, attempt.option_order), remaining, created)
 
 
-def start_if_allowed(db: Session, user_id: int, item: QuizItem, now: datetime
-                     ) -> OpenAttempt | None:
+def start_if_allowed(db: Session, user_id: int, item: QuizItem, now: datetime,
+                     questions: Sequence[PublicQuestion] | None = None) -> OpenAttempt | None:
     """The attempt a quiz page shows (see `start`), or None once no attempts are left."""
     try:
-        return start(db, user_id, item, now)
+        return start(db, user_id, item, now, questions)
     except AttemptsExhausted:
         return None
 

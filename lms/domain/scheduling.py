@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import MicroLesson, Unit, User
-from . import audit, clock, coursefiles, policy
+from . import audit, clock, coursefiles, policy, unitstats
 from .authoring import Invalid, quiz_spec
 from .coursespecs import LessonSpec
 
@@ -37,6 +37,8 @@ def reschedule(db: Session, actor: User, lesson: MicroLesson, publish_at: dateti
     if new == old:
         return False
     lesson.publish_at, lesson.due_at = new
+    if new[1] != old[1]:  # on-time counts follow the due time
+        unitstats.rebuild(db, lesson_ids=[lesson.id])
     audit.record(db, "lesson_rescheduled", actor_id=actor.id,
                  target=f"lesson:{lesson.issue_no}:{lesson.slug}", ip=ip,
                  detail={"publish_at": [old[0].isoformat(), new[0].isoformat()],

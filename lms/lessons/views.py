@@ -27,8 +27,13 @@ def index():
 
 
 def _lesson_or_404(lesson_id: int):
+    return _lesson_and_version_or_404(lesson_id)[0]
+
+
+def _lesson_and_version_or_404(lesson_id: int):
     try:
-        return lessons.get_for_user(db_session(), current_user.user, lesson_id, clock.utcnow())
+        return lessons.get_with_quiz_version(db_session(), current_user.user, lesson_id,
+                                             clock.utcnow())
     except lessons.LessonNotFound:
         abort(404)
 
@@ -38,15 +43,19 @@ def _lesson_or_404(lesson_id: int):
 def show(lesson_id: int):
     """Read the lesson and take its quiz; showing the page opens (or reuses) an attempt."""
     db, user, now = db_session(), current_user.user, clock.utcnow()
-    lesson = _lesson_or_404(lesson_id)
+    lesson, version = _lesson_and_version_or_404(lesson_id)
     item = quizview.lesson_item(lesson)
     status = lessons.status_for(db, user, lesson_id, now)
-    opened = quizview.start_if_allowed(db, user.id, item, now)
-    db.commit()
+    questions = quizview.public_questions_cached(db, item.quiz.id, version)
+    opened = quizview.start_if_allowed(db, user.id, item, now, questions)
+    if opened is not None and opened.created:
+        db.commit()  # a reused attempt writes nothing: no commit
+    # start counted the attempts left; opening one does not change that count
+    remaining = opened.remaining if opened is not None else 0
     return render_template("lms/lessons/show.html", lesson=lesson, status=status,
                            quiz=item.quiz, attempt=opened,
                            action=url_for(".submit", lesson_id=lesson.id),
-                           remaining=quizview.remaining_attempts(db, user.id, item))
+                           remaining=remaining)
 
 
 @lessons_bp.post("/lessons/<int:lesson_id>/attempts")

@@ -2,12 +2,13 @@
 from .base import Base, utcnow
 from .content import (Attendance, Category, Classroom, ClassroomType, ClassSession, Courseware,
                       CoursewareRevision, LessonAudience, MicroLesson, Question, Quiz)
-from .learning import Attempt, Completion, Mistake, Notification, PointsEntry
+from .learning import (Attempt, Completion, LessonUnitStats, Mistake, Notification,
+                       PointsEntry)
 from .org import ROLES, UNIT_KINDS, ApiToken, AuditEvent, Unit, User
 
 __all__ = [
     "Base", "utcnow", "Attendance", "Category", "Classroom", "ClassroomType", "ClassSession",
     "Courseware", "CoursewareRevision", "LessonAudience", "MicroLesson", "Question", "Quiz",
-    "Attempt", "Completion", "Mistake", "Notification", "PointsEntry", "ROLES", "UNIT_KINDS",
-    "ApiToken", "AuditEvent", "Unit", "User",
+    "Attempt", "Completion", "LessonUnitStats", "Mistake", "Notification", "PointsEntry",
+    "ROLES", "UNIT_KINDS", "ApiToken", "AuditEvent", "Unit", "User",
 ]
