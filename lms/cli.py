@@ -163,6 +163,10 @@ def demo(officers: int, seed: int, weeks: int, if_empty: bool):
     """Build a realistic org tree, roster and learning history (into an empty org)."""
     from .auth.session import passwords
     from .domain import demo as demo_data
+    if current_app.config["LMS_ENV"] == "production":
+        # The demo creates admin logins whose password is printed in the source.
+        click.echo("Refusing to build demo data with LMS_ENV=production.", err=True)
+        sys.exit(1)
     db = db_session()
     try:
         demo_data.check_empty(db, officers)

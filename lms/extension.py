@@ -15,6 +15,7 @@ from sqlalchemy import event
 from . import config as lms_config
 from .models import Base
 from .paths import MIGRATIONS_DIR
+from .web import IdConverter
 
 ALEMBIC_VERSION_TABLE = "lms_alembic_version"
 
@@ -57,6 +58,7 @@ class LMS:
         db = _init_database(app)
         limiter = _init_services(app)
         app.extensions["lms"] = LMSState(db=db, limiter=limiter, url_prefix=url_prefix or "")
+        app.url_map.converters["lms_id"] = IdConverter  # before the rules that use it
         _register_blueprints(app, url_prefix or "")
         _register_hooks(app)
         _register_commands(app)
@@ -132,9 +134,31 @@ def _init_services(app: Flask) -> Limiter:
     if "babel" not in app.extensions:
         from .i18n import init_babel
         init_babel(app)
-    return Limiter(get_remote_address, app=app,
-                   storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-                   key_prefix="lms")
+    limiter = Limiter(get_remote_address, app=app,
+                      storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+                      key_prefix="lms")
+    _drop_idle_limiter_hooks(app, limiter)
+    return limiter
+
+
+def _drop_idle_limiter_hooks(app: Flask, limiter: Limiter) -> None:
+    """The LMS only calls `limiter.limiter.test/hit` itself (sign-in and check-in throttles)
+    and declares no route limits, so Flask-Limiter's per-request check, header and teardown
+    hooks find nothing to do on every request (~0.2 ms each). Remove them unless the
+    configuration asks for default, application or meta limits."""
+    config = app.config
+    if any(config.get(key) for key in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION",
+                                       "RATELIMIT_META")):
+        return
+    ours = {limiter._check_request_limit, limiter._Limiter__release_context}
+
+    def is_ours(hook) -> bool:
+        return hook in ours or getattr(hook, "args", None) == (limiter,)
+
+    for hooks in (app.before_request_funcs, app.after_request_funcs,
+                  app.teardown_request_funcs):
+        if None in hooks:
+            hooks[None] = [hook for hook in hooks[None] if not is_ours(hook)]
 
 
 def _register_blueprints(app: Flask, url_prefix: str) -> None:

@@ -1,7 +1,7 @@
 """Session limits and security headers for the LMS's own routes."""
 import time
 
-from flask import current_app, request, session
+from flask import abort, current_app, request, session
 from flask_login import current_user, logout_user
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -34,6 +34,27 @@ def enforce_session_limits():
     return None
 
 
+def refuse_nul_bytes():
+    """400 for a NUL byte anywhere in the path, query, form or JSON body.
+
+    PostgreSQL cannot store or compare text containing NUL and answers with an error, so
+    such input would otherwise surface as a 500 for a client's mistake.
+    """
+    if not is_lms_request() and not request.path.startswith(_mount() + "/api/"):
+        return None
+    values = [request.path, *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += request.form.values()
+    if any("\x00" in value for value in values) or (
+            request.is_json and b"\\u0000" in request.get_data()):
+        abort(400)
+    return None
+
+
+def _mount() -> str:
+    return current_app.extensions["lms"].url_prefix
+
+
 def set_headers(response):
     """CSP without inline script, nosniff, referrer policy; personal pages are never cached."""
     if not is_lms_request():
@@ -50,5 +71,6 @@ def set_headers(response):
 
 def init_app(app) -> None:
     """Install the hooks."""
+    app.before_request(refuse_nul_bytes)
     app.before_request(enforce_session_limits)
     app.after_request(set_headers)

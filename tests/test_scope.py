@@ -194,7 +194,7 @@ def test_refused_exports_are_not_recorded_as_exports(db, client, login, world):
 @pytest.mark.parametrize("query, status", [
     ("lesson=99999999999999999999", 404), ("lesson=-1", 400), ("lesson=%C2%B2", 400),
     ("lesson=1%20OR%201=1", 400), ("period=2026Q4%00", 400), ("period=2026Q4'--", 400),
-    ("page=-5", 200), ("page=abc", 200), ("unit=CA%00", 403), ("unit=%2F", 403),
+    ("page=-5", 200), ("page=abc", 200), ("unit=CA%00", 400), ("unit=%2F", 403),
     ("unit=" + "C" * 500, 403),
 ])
 def test_tampered_parameters_are_refused_cleanly(client, login, world, query, status):
@@ -204,4 +204,5 @@ def test_tampered_parameters_are_refused_cleanly(client, login, world, query, st
     if query.startswith("unit="):
         api = client.get(f"/api/v1/reports/completion?period=2026Q4&{query}",
                          headers=token_for(client, world["boss"]))
-        assert api.status_code == 403
+        # A NUL byte is refused before any lookup, like elsewhere; other codes are out of scope.
+        assert api.status_code == (400 if "%00" in query else 403)

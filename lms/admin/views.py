@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..domain import org
 from ..extension import db_session
 from ..models import ROLES, AuditEvent, Unit, User
+from ..web import page_arg
 
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -46,7 +47,7 @@ def users():
         unit = db.scalar(select(Unit).where(Unit.code == request.args["unit"]))
         if unit is None:
             abort(404)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     found, total = org.search_users(db, "/", text, unit, limit=50, offset=(page - 1) * 50)
     return render_template("lms/admin/users.html", users=found, total=total, q=text,
                            unit=unit, page=page, form=FlaskForm(), roles=ROLES)

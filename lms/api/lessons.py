@@ -42,7 +42,7 @@ def my_lessons():
                         for row in rows]}
 
 
-@api_bp.get("/lessons/<int:lesson_id>")
+@api_bp.get("/lessons/<lms_id:lesson_id>")
 @token_required
 def lesson_detail(lesson_id: int):
     """A lesson and its quiz, without anything that reveals an answer."""
@@ -64,7 +64,7 @@ def lesson_detail(lesson_id: int):
     }
 
 
-@api_bp.post("/lessons/<int:lesson_id>/attempts")
+@api_bp.post("/lessons/<lms_id:lesson_id>/attempts")
 @token_required
 def submit_attempt(lesson_id: int):
     """Grade an attempt once per idempotency key; the same key returns the first answer."""

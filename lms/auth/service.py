@@ -22,21 +22,22 @@ def sign_in(police_no: str, secret: str, address: str, channel: str) -> SignIn:
     db = db_session()
     police_no = (police_no or "").strip()
     known = accounts.find_user(db, police_no) is not None
-    if throttle.login_blocked(police_no, address, known):
+    if not throttle.take_attempt(police_no, address, known):
         audit.record(db, "login_blocked", target=police_no, ip=address, detail={"via": channel})
         db.commit()
         return SignIn(None, blocked=True)
     result = accounts.authenticate(db, passwords(), police_no, secret or "")
     if result.user is None:
-        throttle.record_failure(police_no, address, known)
         audit.record(db, "login_failed", target=police_no, ip=address,
                      detail={"via": channel, "reason": result.reason})
         db.commit()
         return SignIn(None)
     if result.reason == "needs_activation":
+        throttle.forgive(police_no, address, known)
         audit.record(db, "activation_code_used", actor_id=result.user.id, ip=address)
         db.commit()
         return SignIn(result.user, needs_activation=True)
+    throttle.forgive(police_no, address, known)
     result.user.last_login_at = utcnow()
     audit.record(db, "login", actor_id=result.user.id, ip=address, detail={"via": channel})
     db.commit()

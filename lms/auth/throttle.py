@@ -1,7 +1,11 @@
-"""Failed-login limits: per police number, and per address only for unknown numbers.
+"""Login limits: per police number, and per address only for unknown numbers.
 
 Officers share NAT addresses, so an address is never blocked for numbers that exist:
 guessing against one account locks that account's guessing, not its colleagues.
+
+An attempt is counted *before* the password is checked: checking first and counting after
+let twenty parallel guesses through a limit of five (argon2 takes ~100 ms per check).
+A successful sign-in clears the count, so only failures accumulate.
 """
 from flask import current_app
 from limits import parse
@@ -9,24 +13,20 @@ from limits import parse
 from ..extension import state
 
 
-def _limits():
+def _limit_and_key(police_no: str, address: str, known: bool):
     config = current_app.config
-    return parse(config["LMS_LOGIN_LIMIT"]), parse(config["LMS_UNKNOWN_LOGIN_LIMIT"])
+    if known:
+        return parse(config["LMS_LOGIN_LIMIT"]), ("number", police_no.strip().lower())
+    return parse(config["LMS_UNKNOWN_LOGIN_LIMIT"]), ("address", address or "-")
 
 
-def _key(police_no: str, address: str, known: bool) -> tuple[str, str]:
-    return ("number", police_no.strip().lower()) if known else ("address", address or "-")
+def take_attempt(police_no: str, address: str, known: bool) -> bool:
+    """Count one attempt; False when the limit is already used up (the caller must refuse)."""
+    limit, key = _limit_and_key(police_no, address, known)
+    return state().limiter.limiter.hit(limit, "lms-login", *key)
 
 
-def login_blocked(police_no: str, address: str, known: bool) -> bool:
-    """Whether further attempts for this number (or unknown numbers from this address) wait."""
-    per_number, per_address = _limits()
-    limit = per_number if known else per_address
-    return not state().limiter.limiter.test(limit, "lms-login", *_key(police_no, address, known))
-
-
-def record_failure(police_no: str, address: str, known: bool) -> None:
-    """Count one failed attempt."""
-    per_number, per_address = _limits()
-    limit = per_number if known else per_address
-    state().limiter.limiter.hit(limit, "lms-login", *_key(police_no, address, known))
+def forgive(police_no: str, address: str, known: bool) -> None:
+    """A successful sign-in: forget this number's earlier attempts."""
+    limit, key = _limit_and_key(police_no, address, known)
+    state().limiter.limiter.clear(limit, "lms-login", *key)

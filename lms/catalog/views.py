@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from ..domain import catalog, clock
 from ..extension import db_session
+from ..web import page_arg
 
 catalog_bp = Blueprint("catalog", __name__)
 
@@ -22,7 +23,7 @@ def index():
     if request.args.get("category"):
         category = catalog.category_by_key(db, request.args["category"]) or abort(404)
     text = request.args.get("q", "").strip()[:catalog.MAX_QUERY_LENGTH]
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     listing = catalog.browse(db, category, text, page)
     done = catalog.completed_ids(db, current_user.user.id, [i.id for i in listing.items])
     return render_template("lms/catalog/index.html", categories=catalog.categories(db),

@@ -135,7 +135,7 @@ def schedule(slug: str):
     return redirect(url_for(".show", slug=room.slug))
 
 
-@classrooms_bp.post("/classrooms/sessions/<int:session_id>/code")
+@classrooms_bp.post("/classrooms/sessions/<lms_id:session_id>/code")
 @login_required
 def open_checkin(session_id: int):
     """Open check-in: a new code, shown once, large, for the room's screen."""
@@ -166,13 +166,11 @@ def checkin():
     form = CheckinForm()
     if not form.validate_on_submit():
         return render_template("lms/classrooms/checkin.html", form=form, outcome=None)
-    if throttle.checkin_blocked(user.id):
+    if not throttle.take_attempt(user.id):
         return render_template("lms/classrooms/checkin.html", form=form, outcome=None,
                                blocked=True), 429
     outcome = checkins.check_in(db, user, form.code.data, passwords().hash_code,
                                 clock.utcnow(), current_app.config["LMS_POINTS"])
-    if outcome.status == "wrong":
-        throttle.record_wrong_code(user.id)
     db.commit()
     return (render_template("lms/classrooms/checkin.html", form=form, outcome=outcome),
             CHECKIN_STATUS[outcome.status])

@@ -5,8 +5,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
 
 from ..models import ApiToken, User, utcnow
 from . import unitstats
@@ -29,9 +29,15 @@ class LoginResult:
     reason: str  # ok | unknown | bad_password | inactive | needs_activation
 
 
+POLICE_NO_MAX = 32
+
+
 def find_user(db: Session, police_no: str) -> User | None:
-    """The user with this police number, if any."""
-    return db.scalar(select(User).where(User.police_no == police_no.strip()))
+    """The user with this police number, if any (a malformed number is simply nobody)."""
+    police_no = police_no.strip()
+    if not police_no or len(police_no) > POLICE_NO_MAX or "\x00" in police_no:
+        return None  # PostgreSQL rejects NUL in text; no stored number is longer
+    return db.scalar(select(User).where(User.police_no == police_no))
 
 
 def authenticate(db: Session, passwords: Passwords, police_no: str, password: str) -> LoginResult:
@@ -101,14 +107,24 @@ def issue_token(db: Session, user: User, ttl: timedelta) -> tuple[str, datetime]
 
 
 def user_for_token(db: Session, token: str) -> User | None:
-    """The active user owning an unexpired, unrevoked token (token, user and unit: one query)."""
-    row = db.scalar(select(ApiToken).options(joinedload(ApiToken.user, innerjoin=True))
-                    .where(ApiToken.token_hash == hash_token(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    """The active user owning an unexpired, unrevoked token (user, its unit and the token's
+    state in one query; only the user is built as an ORM object)."""
+    digest = hash_token(token)
+    row = db.execute(_TOKEN_USER, {"token_hash": digest}).first()
+    if row is None:
         return None
-    if not hmac.compare_digest(row.token_hash, hash_token(token)) or not row.user.active:
+    user, token_hash, expires_at, revoked_at = row
+    if revoked_at is not None or expires_at <= utcnow():
         return None
-    return row.user
+    if not hmac.compare_digest(token_hash, digest) or not user.active:
+        return None
+    return user
+
+
+# built once (User.unit is a joined eager load, so the unit comes along)
+_TOKEN_USER = (select(User, ApiToken.token_hash, ApiToken.expires_at, ApiToken.revoked_at)
+               .join(ApiToken, ApiToken.user_id == User.id)
+               .where(ApiToken.token_hash == bindparam("token_hash")))
 
 
 def revoke_tokens(db: Session, user_id: int) -> None:

@@ -7,4 +7,7 @@ from ..models import AuditEvent
 def record(db: Session, action: str, *, actor_id: int | None = None, target: str | None = None,
            detail: dict | None = None, ip: str | None = None) -> None:
     """Add an audit event to the current transaction."""
+    if target is not None:
+        # Targets often echo client input (a police number typed at login): keep it storable.
+        target = target.replace("\x00", "\ufffd")[:255]
     db.add(AuditEvent(action=action, actor_id=actor_id, target=target, detail=detail, ip=ip))

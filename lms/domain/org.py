@@ -33,8 +33,9 @@ def search_users(db: Session, scope_path: str, text: str = "", unit: Unit | None
     query = select(User).join(Unit, Unit.id == User.unit_id).where(
         Unit.path.startswith(path, autoescape=True))
     if text:
-        like = f"%{text.strip()}%"
-        query = query.where(or_(User.police_no.like(like), User.name.like(like)))
+        text = text.strip()
+        query = query.where(or_(User.police_no.contains(text, autoescape=True),
+                                User.name.contains(text, autoescape=True)))
     total = db.scalar(select(func.count()).select_from(query.subquery()))
     users = db.scalars(query.order_by(User.police_no).limit(limit).offset(offset)).all()
     return list(users), int(total)

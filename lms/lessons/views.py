@@ -38,7 +38,7 @@ def _lesson_and_version_or_404(lesson_id: int):
         abort(404)
 
 
-@lessons_bp.get("/lessons/<int:lesson_id>")
+@lessons_bp.get("/lessons/<lms_id:lesson_id>")
 @login_required
 def show(lesson_id: int):
     """Read the lesson and take its quiz; showing the page opens (or reuses) an attempt."""
@@ -58,7 +58,7 @@ def show(lesson_id: int):
                            remaining=remaining)
 
 
-@lessons_bp.post("/lessons/<int:lesson_id>/attempts")
+@lessons_bp.post("/lessons/<lms_id:lesson_id>/attempts")
 @login_required
 def submit(lesson_id: int):
     """Grade the form and show the result (POST, then redirect to the result page)."""
@@ -103,7 +103,7 @@ def _submit(item: quizview.QuizItem, back_url: str):
     return redirect(url_for(".attempt", attempt_id=result.attempt_id), code=303)
 
 
-@lessons_bp.get("/attempts/<int:attempt_id>")
+@lessons_bp.get("/attempts/<lms_id:attempt_id>")
 @login_required
 def attempt(attempt_id: int):
     """The result of the officer's own attempt: score, each answer, the key, explanations."""

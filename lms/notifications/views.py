@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 
 from ..domain import clock, notifications
 from ..extension import db_session, state
+from ..web import MAX_PAGE, page_arg
 
 notifications_bp = Blueprint("notifications", __name__)
 
@@ -12,7 +13,7 @@ notifications_bp = Blueprint("notifications", __name__)
 @login_required
 def index():
     """One page of the inbox, unread ones marked, the unread total in the header."""
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     inbox = notifications.inbox(db_session(), current_user.user.id, page=page)
     return render_template("lms/notifications/index.html", inbox=inbox, href=_href)
 
@@ -27,7 +28,7 @@ def mark_all_read():
     return redirect(url_for(".index"))
 
 
-@notifications_bp.post("/notifications/<int:notification_id>/read")
+@notifications_bp.post("/notifications/<lms_id:notification_id>/read")
 @login_required
 def mark_read(notification_id: int):
     """Mark one read, then go back to the inbox — or, with `open`, on to what it is about."""
@@ -39,7 +40,7 @@ def mark_read(notification_id: int):
         abort(404)  # someone else's looks exactly like a missing one
     db.commit()
     target = _href(notification.link) if request.form.get("open") else None
-    return redirect(target or url_for(".index", page=request.form.get("page", 1, type=int)))
+    return redirect(target or url_for(".index", page=min(max(1, request.form.get("page", 1, type=int)), MAX_PAGE)))
 
 
 def _href(link: str | None) -> str | None:

@@ -98,7 +98,7 @@ def lessons():
                            lessons=scheduling.lesson_list(db_session()))
 
 
-@studio_bp.route("/lessons/<int:lesson_id>", methods=["GET", "POST"])
+@studio_bp.route("/lessons/<lms_id:lesson_id>", methods=["GET", "POST"])
 def lesson(lesson_id: int):
     """A lesson's schedule: publish and due times in the bureau's time zone (audited)."""
     db, tz = db_session(), current_app.config["LMS_TIMEZONE"]
@@ -121,7 +121,7 @@ def lesson(lesson_id: int):
                            now=clock.utcnow())
 
 
-@studio_bp.get("/lessons/<int:lesson_id>/export")
+@studio_bp.get("/lessons/<lms_id:lesson_id>/export")
 def lesson_export(lesson_id: int):
     """The lesson as its course file, ``<NN>-<slug>.md``."""
     db = db_session()
@@ -129,7 +129,7 @@ def lesson_export(lesson_id: int):
     return _download(*scheduling.export_lesson(db, row, current_app.config["LMS_TIMEZONE"]))
 
 
-@studio_bp.get("/lessons/<int:lesson_id>/stats")
+@studio_bp.get("/lessons/<lms_id:lesson_id>/stats")
 def lesson_stats(lesson_id: int):
     """Per-question statistics of the lesson's quiz."""
     db = db_session()

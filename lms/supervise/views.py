@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..domain import audit, clock, exports, inspection, periods, policy, reports
 from ..extension import db_session
 from ..models import Unit
+from ..web import page_arg
 
 supervise_bp = Blueprint("supervise", __name__, url_prefix="/supervise")
 
@@ -56,7 +57,7 @@ def dashboard():
 def pending():
     """Who in the unit's subtree has not done the lesson(s) yet, most overdue first."""
     db, ask, now = db_session(), _ask("week"), clock.utcnow()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     rows, total = reports.pending(db, ask.unit, ask.selection, now, _tz(), limit=PAGE_SIZE,
                                   offset=(page - 1) * PAGE_SIZE)
     return render_template("lms/supervise/pending.html", ask=ask, rows=rows, total=total,
