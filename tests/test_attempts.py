@@ -141,9 +141,9 @@ def test_wrong_answers_go_to_the_mistake_notebook(db, make):
 
 
 @pytest.mark.parametrize("answers, message", [
-    (["B"], "mapping"),
-    ({"999999": "A"}, "unknown question"),
-    ({"q1": "A"}, "unknown question"),
+    (["B"], "映射"),
+    ({"999999": "A"}, "不属于本测验"),
+    ({"q1": "A"}, "不属于本测验"),
 ])
 def test_malformed_answers_are_refused_and_nothing_is_written(db, make, answers, message):
     officer, lesson = make.user(), lesson_due_in(make, 24)

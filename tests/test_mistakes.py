@@ -101,7 +101,7 @@ def test_the_same_review_submitted_twice_counts_once(db, setup):
 
 def test_reviewing_a_question_not_in_my_notebook_is_refused(db, make, setup):
     officer, _, q = setup
-    with pytest.raises(grading.AnswerError, match="unknown question"):
+    with pytest.raises(grading.AnswerError, match="不属于本测验"):
         mistakes.review(db, officer.id, {str(q["q1"].id): "B"}, {}, NOW)
 
 

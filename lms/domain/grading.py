@@ -71,7 +71,7 @@ class QuestionKind:
 
 def _option(raw: object, key: QuestionKey) -> str:
     if not isinstance(raw, str) or raw not in key.option_keys:
-        raise AnswerError(key.id, f"{raw!r} is not an option of question {key.id}")
+        raise AnswerError(key.id, f"第 {key.id} 题的答案不是该题的选项")
     return raw
 
 
@@ -98,7 +98,7 @@ class MultipleChoice(QuestionKind):
 
     def parse(self, raw, key):
         if not isinstance(raw, (list, tuple)):
-            raise AnswerError(key.id, f"question {key.id} expects a list of options")
+            raise AnswerError(key.id, f"第 {key.id} 题需要选项列表")
         return tuple(sorted({_option(item, key) for item in raw}))
 
     def credit(self, given, key, partial_credit):
@@ -122,7 +122,7 @@ class TrueFalse(QuestionKind):
             return raw
         if isinstance(raw, str) and raw.lower() in self._FORM_VALUES:
             return self._FORM_VALUES[raw.lower()]
-        raise AnswerError(key.id, f"question {key.id} expects true or false")
+        raise AnswerError(key.id, f"第 {key.id} 题需要 true 或 false")
 
     def credit(self, given, key, partial_credit):
         return 1.0 if given is key.answer else 0.0
@@ -136,9 +136,9 @@ class FillBlank(QuestionKind):
 
     def parse(self, raw, key):
         if not isinstance(raw, str):
-            raise AnswerError(key.id, f"question {key.id} expects text")
+            raise AnswerError(key.id, f"第 {key.id} 题需要文字答案")
         if len(raw) > MAX_TEXT_LENGTH:
-            raise AnswerError(key.id, f"answer to question {key.id} is too long")
+            raise AnswerError(key.id, f"第 {key.id} 题的答案过长")
         # Kept as typed (not normalized) so the officer sees their own words in the review.
         return raw.strip()
 
@@ -179,15 +179,15 @@ def _is_filler(ch: str) -> bool:
 def parse_answers(questions: Sequence[QuestionKey], raw: Mapping) -> dict[int, object]:
     """Validate a client's answers (ids as str or int) and normalize them; None means unanswered."""
     if not isinstance(raw, Mapping):
-        raise AnswerError(None, "answers must be a mapping of question id to answer")
+        raise AnswerError(None, "answers 必须是题目编号到答案的映射")
     by_id = {q.id: q for q in questions}
     parsed: dict[int, object] = {}
     for raw_id, value in raw.items():
         question_id = parse_question_id(raw_id)
         if question_id not in by_id:
-            raise AnswerError(raw_id, f"unknown question {raw_id!r}")
+            raise AnswerError(raw_id, "答案中包含不属于本测验的题目编号")
         if question_id in parsed:
-            raise AnswerError(question_id, f"question {question_id} answered twice")
+            raise AnswerError(question_id, f"第 {question_id} 题重复作答")
         if value is not None:
             key = by_id[question_id]
             parsed[question_id] = kind_of(key).parse(value, key)

@@ -216,7 +216,7 @@ def test_parse_treats_null_as_unanswered():
 
 @pytest.mark.parametrize("raw_id", ["99", 99, "one", True])
 def test_parse_rejects_unknown_question_ids(raw_id):
-    with pytest.raises(AnswerError, match="unknown question"):
+    with pytest.raises(AnswerError, match="不属于本测验"):
         parse_answers([single(id=1)], {raw_id: "A"})
 
 
@@ -240,7 +240,7 @@ def test_parse_rejects_wrong_shapes(question, raw):
 
 
 def test_parse_rejects_the_same_question_given_as_str_and_int():
-    with pytest.raises(AnswerError, match="twice"):
+    with pytest.raises(AnswerError, match="重复作答"):
         parse_answers([single(id=1)], {"1": "A", 1: "B"})
 
 
