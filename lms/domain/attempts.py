@@ -19,8 +19,9 @@ caller commits once. Every refusal is a `QuizError` (defined in `quizview`, with
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -249,13 +250,27 @@ def _insert(db: Session, user_id: int, item: QuizItem, key: str, started_at: dat
             stored: dict) -> int | None:
     """Insert the submitted attempt; None when the key is already taken. Only the
     (user, key) constraint is absorbed: any other violation still raises."""
-    dialect = db.get_bind().dialect.name
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(Attempt).values(
-        user_id=user_id, quiz_id=item.quiz.id, item_type=item.item_type, item_id=item.item_id,
-        idempotency_key=key, status="submitted", started_at=started_at, points_awarded=0,
-        **stored)
-    stmt = stmt.on_conflict_do_nothing(index_elements=("user_id", "idempotency_key"))
-    return db.execute(stmt.returning(Attempt.id)).scalar()
+    return db.execute(_insert_attempt(db.get_bind().dialect.name), {
+        "p_user_id": user_id, "p_quiz_id": item.quiz.id, "p_item_type": item.item_type,
+        "p_item_id": item.item_id, "p_idempotency_key": key, "p_status": "submitted",
+        "p_started_at": started_at, "p_points_awarded": 0,
+        **{f"p_{name}": value for name, value in stored.items()}}).scalar()
+
+
+_INSERTED = ("user_id", "quiz_id", "item_type", "item_id", "idempotency_key", "status",
+             "started_at", "points_awarded", "submitted_at", "score", "passed", "answers",
+             "results")
+
+
+@lru_cache(maxsize=4)
+def _insert_attempt(dialect: str):
+    """`_insert`'s statement, built once per dialect (binds: p_<column>)."""
+    table = Attempt.__table__
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return (insert.values({name: bindparam(f"p_{name}", type_=table.c[name].type)
+                           for name in _INSERTED})
+            .on_conflict_do_nothing(index_elements=("user_id", "idempotency_key"))
+            .returning(table.c.id))
 
 
 def _close(db: Session, attempt_id: int, stored: dict) -> bool:

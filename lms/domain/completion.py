@@ -4,8 +4,9 @@ Concurrent requests for the same officer and item must never create two rows or 
 update, so every write is a single INSERT ... ON CONFLICT DO UPDATE.
 """
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,36 +31,54 @@ def record_open(db: Session, user_id: int, item_type: str, item_id: int, now: da
 def add_reading_time(db: Session, user_id: int, item_type: str, item_id: int, now: datetime,
                      cap_seconds: int = 3600) -> int:
     """Add the time since the item was opened (capped) and return the row's total seconds."""
-    row = db.scalar(select(Completion).where(
-        Completion.user_id == user_id, Completion.item_type == item_type,
-        Completion.item_id == item_id).with_for_update())
+    table = Completion.__table__
+    row = db.execute(_LOCK_READING, {"p_user_id": user_id, "p_item_type": item_type,
+                                     "p_item_id": item_id}).first()
     if row is None or row.opened_at is None:
         return row.time_spent_seconds if row else 0
     elapsed = max(0, min(int((now - row.opened_at).total_seconds()), cap_seconds))
-    row.time_spent_seconds += elapsed
-    row.opened_at = None  # the same visit is never counted twice
-    row.last_activity_at = now
-    db.flush()
-    return row.time_spent_seconds
+    total = row.time_spent_seconds + elapsed
+    # the same visit is never counted twice
+    db.execute(update(table).where(table.c.id == row.id)
+               .values(time_spent_seconds=total, opened_at=None, last_activity_at=now))
+    return total
+
+
+_LOCK_READING = (select(Completion.__table__.c.id, Completion.__table__.c.opened_at,
+                        Completion.__table__.c.time_spent_seconds)
+                 .where(Completion.__table__.c.user_id == bindparam("p_user_id"),
+                        Completion.__table__.c.item_type == bindparam("p_item_type"),
+                        Completion.__table__.c.item_id == bindparam("p_item_id"))
+                 .with_for_update())
 
 
 def mark_completed(db: Session, user_id: int, item_type: str, item_id: int, now: datetime,
                    score: int | None = None, attempted: bool = False) -> None:
     """Complete the item (first completion time kept), raise the best score, count attempts."""
+    db.execute(_mark_completed(db.get_bind().dialect.name),
+               {"p_user_id": user_id, "p_item_type": item_type, "p_item_id": item_id,
+                "p_now": now, "p_score": score, "p_attempts": 1 if attempted else 0})
+
+
+@lru_cache(maxsize=4)
+def _mark_completed(dialect: str):
+    """`mark_completed`'s upsert, built once per dialect (binds: p_*)."""
     table = Completion.__table__
-    stmt = _insert(db).values(
-        user_id=user_id, item_type=item_type, item_id=item_id, status="completed",
-        first_completed_at=now, best_score=score, attempts=1 if attempted else 0,
-        last_activity_at=now)
+    now = bindparam("p_now", type_=table.c.last_activity_at.type)
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table).values(
+        user_id=bindparam("p_user_id", type_=table.c.user_id.type),
+        item_type=bindparam("p_item_type", type_=table.c.item_type.type),
+        item_id=bindparam("p_item_id", type_=table.c.item_id.type), status="completed",
+        first_completed_at=now, best_score=bindparam("p_score", type_=table.c.best_score.type),
+        attempts=bindparam("p_attempts", type_=table.c.attempts.type), last_activity_at=now)
     excluded = stmt.excluded
-    stmt = stmt.on_conflict_do_update(index_elements=KEY, set_={
+    return stmt.on_conflict_do_update(index_elements=KEY, set_={
         "status": "completed",
         "first_completed_at": func.coalesce(table.c.first_completed_at, excluded.first_completed_at),
         "best_score": _best(table.c.best_score, excluded.best_score),
-        "attempts": table.c.attempts + (1 if attempted else 0),
-        "last_activity_at": now,
+        "attempts": table.c.attempts + excluded.attempts,
+        "last_activity_at": excluded.last_activity_at,
     })
-    db.execute(stmt)
 
 
 def record_attempt(db: Session, user_id: int, item_type: str, item_id: int, now: datetime,

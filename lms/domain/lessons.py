@@ -106,10 +106,31 @@ def overdue_count(db: Session, user: User, now: datetime) -> int:
 
 def status_for(db: Session, user: User, lesson_id: int, now: datetime) -> LessonStatus:
     """One lesson as it stands for the user; LessonNotFound when not theirs to see."""
-    row = db.execute(_listing(user, now).where(MicroLesson.id == lesson_id)).first()
+    row = db.execute(_status_for_statement(),
+                     {"p_user_id": user.id, "p_lesson_id": lesson_id, "p_now": now,
+                      "p_ancestors": unit_ids_on_path(user.unit.path)}).first()
     if row is None:
         raise LessonNotFound(lesson_id)
     return _row(row, now)
+
+
+@lru_cache(maxsize=1)
+def _status_for_statement():
+    """`status_for`'s statement, built once: `_listing` + `visible_clause` with binds."""
+    audience = select(LessonAudience.lesson_id).where(LessonAudience.lesson_id == MicroLesson.id)
+    return (
+        select(MicroLesson.id, MicroLesson.issue_no, MicroLesson.title, MicroLesson.summary,
+               MicroLesson.estimated_minutes, MicroLesson.publish_at, MicroLesson.due_at,
+               Completion.status, Completion.best_score, Completion.first_completed_at)
+        .outerjoin(Completion, and_(Completion.user_id == bindparam("p_user_id"),
+                                    Completion.item_type == "lesson",
+                                    Completion.item_id == MicroLesson.id))
+        .where(MicroLesson.id == bindparam("p_lesson_id"),
+               MicroLesson.status == "published",
+               MicroLesson.publish_at <= bindparam("p_now"),
+               or_(~exists(audience),
+                   exists(audience.where(LessonAudience.unit_id.in_(
+                       bindparam("p_ancestors", expanding=True)))))))
 
 
 def get_for_user(db: Session, user: User, lesson_id: int, now: datetime) -> MicroLesson:

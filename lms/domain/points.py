@@ -6,7 +6,9 @@ retried or concurrent request can never pay the same rule for the same source tw
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from functools import lru_cache
+
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -35,13 +37,22 @@ def total(db: Session, user_id: int) -> int:
 def award(db: Session, user_id: int, rule: str, source_type: str, source_id: int, points: int,
           at: datetime | None = None) -> bool:
     """Pay `points` under `rule` for a source unless already paid; True when this call paid."""
-    dialect = db.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(PointsEntry)
-    stmt = (insert.values(user_id=user_id, rule=rule, points=points, source_type=source_type,
-                          source_id=source_id, at=at or utcnow())
+    return db.execute(_award(db.get_bind().dialect.name),
+                      {"p_user_id": user_id, "p_rule": rule, "p_points": points,
+                       "p_source_type": source_type, "p_source_id": source_id,
+                       "p_at": at or utcnow()}).scalar() is not None
+
+
+@lru_cache(maxsize=4)
+def _award(dialect: str):
+    """`award`'s INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per dialect."""
+    table = PointsEntry.__table__
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return (insert.values({name: bindparam(f"p_{name}", type_=table.c[name].type)
+                           for name in ("user_id", "rule", "points", "source_type",
+                                        "source_id", "at")})
             .on_conflict_do_nothing(index_elements=KEY)
-            .returning(PointsEntry.id))
-    return db.execute(stmt).scalar() is not None
+            .returning(table.c.id))
 
 
 def history(db: Session, user_id: int, limit: int = 100) -> list[PointsLine]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, cast, func, literal, select
+from sqlalchemy import Text, bindparam, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
@@ -212,13 +212,13 @@ def start(db: Session, user_id: int, item: QuizItem, now: datetime,
     if questions is None:
         questions = public_questions(questions_of(db, item.quiz.id))
     limit = item.quiz.time_limit_seconds
-    query = (select(Attempt).where(
-        Attempt.user_id == user_id, Attempt.item_type == item.item_type,
-        Attempt.item_id == item.item_id, Attempt.quiz_id == item.quiz.id,
-        Attempt.status == "open").order_by(Attempt.started_at.desc()).limit(1))
-    if limit is not None:
-        query = query.where(Attempt.started_at >= now - timedelta(seconds=limit))
-    attempt = db.scalar(query)
+    params = {"p_user_id": user_id, "p_item_type": item.item_type, "p_item_id": item.item_id,
+              "p_quiz_id": item.quiz.id}
+    if limit is None:
+        attempt = db.execute(_OPEN_ATTEMPT, params).first()
+    else:
+        attempt = db.execute(_OPEN_ATTEMPT_SINCE,
+                             {**params, "p_since": now - timedelta(seconds=limit)}).first()
     created = attempt is None
     if created:
         key = secrets.token_urlsafe(24)
@@ -234,6 +234,18 @@ def start(db: Session, user_id: int, item: QuizItem, now: datetime,
     deadline = None if limit is None else attempt.started_at + timedelta(seconds=limit)
     return OpenAttempt(attempt.id, attempt.idempotency_key, attempt.started_at, deadline,
                        public_questions(questions, attempt.option_order), remaining, created)
+
+
+# `start`'s lookup of the open attempt (index ix_lms_attempt_lookup), built once; only the
+# columns the page needs, no ORM object
+_OPEN_ATTEMPT = (
+    select(Attempt.id, Attempt.idempotency_key, Attempt.started_at, Attempt.option_order)
+    .where(Attempt.user_id == bindparam("p_user_id"),
+           Attempt.item_type == bindparam("p_item_type"),
+           Attempt.item_id == bindparam("p_item_id"),
+           Attempt.quiz_id == bindparam("p_quiz_id"), Attempt.status == "open")
+    .order_by(Attempt.started_at.desc()).limit(1))
+_OPEN_ATTEMPT_SINCE = _OPEN_ATTEMPT.where(Attempt.started_at >= bindparam("p_since"))
 
 
 def start_if_allowed(db: Session, user_id: int, item: QuizItem, now: datetime,

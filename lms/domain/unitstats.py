@@ -22,8 +22,10 @@ takes. The app's own writes are Core upserts, which the hook does not see.
 """
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import case, delete, event, func, insert, inspect, select, text
+from sqlalchemy import (bindparam, case, delete, event, func, insert, inspect, select,
+                        text)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
@@ -49,21 +51,15 @@ def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
     followed by `rebuild` of its units) waits for this transaction, or this one waits and
     then sees the new unit, so the increment never lands on a unit the officer has left.
     """
-    key = dict(user_id=user_id, item_type="lesson", item_id=lesson_id)
-    dialect = db.get_bind().dialect.name
-    ensure = (postgresql if dialect == "postgresql" else sqlite).insert(Completion).values(
-        **key, status="in_progress", attempts=0, time_spent_seconds=0, last_activity_at=now)
-    db.execute(ensure.on_conflict_do_nothing(index_elements=list(key)))
-    before = db.execute(
-        select(Completion.status, Completion.first_completed_at, Completion.best_score)
-        .where(*(getattr(Completion, k) == v for k, v in key.items()))
-        .with_for_update()).one()
-    officer = db.execute(select(User.unit_id, User.active, User.is_officer)
-                         .where(User.id == user_id).with_for_update(read=True)).one()
+    statements = _recording_statements(db.get_bind().dialect.name)
+    params = {"p_user_id": user_id, "p_lesson_id": lesson_id, "p_now": now}
+    db.execute(statements["ensure"], params)
+    before = db.execute(statements["before"], params).one()
+    officer = db.execute(statements["officer"], params).one()
     if not (officer.active and officer.is_officer) or officer.unit_id is None:
         return
     if before.status != "completed":  # first completion: what mark_completed will store
-        due_at = db.scalar(select(MicroLesson.due_at).where(MicroLesson.id == lesson_id))
+        due_at = db.scalar(statements["due_at"], params)
         first = before.first_completed_at or now
         best = _best(before.best_score, score)
         delta = (1, int(due_at is not None and first <= due_at), best or 0,
@@ -211,13 +207,41 @@ event.listen(Session, "after_flush", _after_flush)
 def _add(db: Session, lesson_id: int, unit_id: int, delta: tuple[int, int, int, int]) -> None:
     """Add `delta` (completed, on_time, score_sum, scored) to a row, creating it if needed;
     commutative, so concurrent increments of one row all count."""
-    dialect = db.get_bind().dialect.name
-    values = dict(zip(COLUMNS, (lesson_id, unit_id, *delta)))
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(LessonUnitStats).values(
-        **values)
-    db.execute(stmt.on_conflict_do_update(
+    db.execute(_add_statement(db.get_bind().dialect.name),
+               {f"p_{name}": value for name, value in zip(COLUMNS, (lesson_id, unit_id, *delta))})
+
+
+@lru_cache(maxsize=4)
+def _add_statement(dialect: str):
+    """`_add`'s upsert, built once per dialect (binds: p_<column>)."""
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(STATS).values(
+        {name: bindparam(f"p_{name}", type_=STATS.c[name].type) for name in COLUMNS})
+    return stmt.on_conflict_do_update(
         index_elements=["lesson_id", "unit_id"],
-        set_={c: STATS.c[c] + stmt.excluded[c] for c in COLUMNS[2:]}))
+        set_={c: STATS.c[c] + stmt.excluded[c] for c in COLUMNS[2:]})
+
+
+@lru_cache(maxsize=4)
+def _recording_statements(dialect: str) -> dict:
+    """`record_completion`'s statements, built once per dialect (binds: p_user_id,
+    p_lesson_id, p_now)."""
+    table = Completion.__table__
+    user_id, lesson_id = bindparam("p_user_id"), bindparam("p_lesson_id")
+    now = bindparam("p_now", type_=table.c.last_activity_at.type)
+    key = (table.c.user_id == user_id, table.c.item_type == "lesson",
+           table.c.item_id == lesson_id)
+    ensure = (postgresql if dialect == "postgresql" else sqlite).insert(table).values(
+        user_id=user_id, item_type="lesson", item_id=lesson_id, status="in_progress",
+        attempts=0, time_spent_seconds=0, last_activity_at=now)
+    return {
+        "ensure": ensure.on_conflict_do_nothing(
+            index_elements=["user_id", "item_type", "item_id"]),
+        "before": select(table.c.status, table.c.first_completed_at, table.c.best_score)
+                  .where(*key).with_for_update(),
+        "officer": select(User.unit_id, User.active, User.is_officer)
+                   .where(User.id == user_id).with_for_update(read=True),
+        "due_at": select(MicroLesson.due_at).where(MicroLesson.id == lesson_id),
+    }
 
 
 def _best(current: int | None, new: int | None) -> int | None:

@@ -17,6 +17,8 @@ class Attempt(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "idempotency_key"),
         Index("ix_lms_attempt_item", "item_type", "item_id"),
+        # the lesson page's open-attempt lookup (attempts.start)
+        Index("ix_lms_attempt_lookup", "user_id", "item_type", "item_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
