@@ -325,7 +325,9 @@ def _pay(db: Session, user_id: int, item: QuizItem, graded: grading.GradeResult,
             Completion.item_id == item.item_id))
         on_time = (first or now) <= item.due_at
     paid = pay("lesson_on_time" if on_time else "lesson_late")
-    if graded.score == 100:
+    # The perfect-score bonus is for knowing the answers, not for a retake after the result
+    # page showed them: only a perfect first attempt earns it.
+    if graded.score == 100 and submitted_count(db, user_id, item) == 1:
         paid += pay("lesson_perfect")
     return paid
 
