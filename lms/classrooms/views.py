@@ -10,7 +10,7 @@ from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..auth.session import passwords
-from ..domain import catalog, checkins, classrooms, clock
+from ..domain import catalog, checkins, classrooms, clock, policy
 from ..extension import db_session
 from . import throttle
 
@@ -48,7 +48,7 @@ def index():
     """Every classroom type with its description and classrooms."""
     return render_template("lms/classrooms/index.html",
                            sections=catalog.classroom_sections(db_session()),
-                           can_apply=classrooms.can_apply(current_user.user))
+                           can_apply=policy.can_apply_classroom(current_user.user))
 
 
 @classrooms_bp.route("/classrooms/apply", methods=["GET", "POST"])
@@ -56,7 +56,7 @@ def index():
 def apply():
     """A branch secretary applies to run a classroom for their own unit."""
     db, user = db_session(), current_user.user
-    if not classrooms.can_apply(user):
+    if not policy.can_apply_classroom(user):
         abort(403)
     form = ApplyForm()
     form.type.choices = [(t.key, t.name) for t in classrooms.types(db)]
@@ -119,7 +119,7 @@ def schedule(slug: str):
     """The running unit schedules a session (start time in the bureau's zone)."""
     db = db_session()
     room = classrooms.by_slug(db, slug) or abort(404)
-    if not classrooms.can_run(current_user.user, room):
+    if not policy.can_run_classroom(current_user.user, room):
         abort(403)
     form = _session_form(db)
     if not form.validate_on_submit():

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Attendance, Classroom, ClassSession, User
 from . import audit, completion, points, policy
-from .classrooms import CHECKIN_WINDOW, ClassroomError, can_run, checkin_phase
+from .classrooms import CHECKIN_WINDOW, ClassroomError, checkin_phase
 
 ITEM_TYPE = "session"  # completions and points ledger source type
 POINTS_RULE = "session_attended"
@@ -57,7 +57,7 @@ def open_checkin(db: Session, user: User, session: ClassSession, hash_code: Hash
     """Open (or reopen) check-in and return the new code, the only time it exists in clear;
     a previous code of the session stops working. Valid until starts_at + 2 hours."""
     room = db.get(Classroom, session.classroom_id)
-    if room is None or not can_run(user, room):
+    if room is None or not policy.can_run_classroom(user, room):
         raise policy.PermissionDenied
     phase = checkin_phase(session, now)
     if phase == "early":

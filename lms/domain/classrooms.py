@@ -88,35 +88,6 @@ def by_slug(db: Session, slug: str) -> Classroom | None:
                                              Classroom.status != "retired"))
 
 
-def related(a: Unit, b: Unit) -> bool:
-    """Whether one unit lies in the other's subtree (a unit is related to itself)."""
-    return a.path.startswith(b.path) or b.path.startswith(a.path)
-
-
-def can_apply(user: User) -> bool:
-    """Branch secretaries (supervisors) apply for classrooms of their own unit."""
-    return user.active and user.is_supervisor
-
-
-def can_accept(user: User, room: Classroom, unit: Unit | None) -> bool:
-    """推磨式验收: a supervisor or trainer from outside the applicant's line accepts it."""
-    return (user.active and (user.is_supervisor or user.is_trainer)
-            and room.status == "applied" and unit is not None and not related(user.unit, unit))
-
-
-def can_run(user: User, room: Classroom) -> bool:
-    """The accepted classroom's own unit's supervisors and trainers hold its sessions."""
-    return (user.active and (user.is_supervisor or user.is_trainer)
-            and room.status == "accepted" and room.unit_id == user.unit_id)
-
-
-def shows_names(viewer: User, unit: Unit | None) -> bool:
-    """Attendee names: for whoever supervises the running unit (its secretaries included)."""
-    if unit is None:  # a bureau-level sample classroom: only a bureau-wide scope holds it
-        return policy.scope_path(viewer) == "/"
-    return policy.unit_in_scope(viewer, unit)
-
-
 def _text(value: str | None, limit: int, missing: str, too_long: str) -> str:
     """Whitespace-collapsed one-line text, required and bounded."""
     value = " ".join((value or "").split())
@@ -133,7 +104,7 @@ def apply(db: Session, user: User, type_key: str, title: str, description: str,
 
     The same title applied for twice by the same unit (a double submit) is one application.
     """
-    if not can_apply(user):
+    if not policy.can_apply_classroom(user):
         raise policy.PermissionDenied
     kind = db.scalar(select(ClassroomType).where(ClassroomType.key == (type_key or "")))
     if kind is None:
@@ -162,7 +133,7 @@ def accept(db: Session, user: User, room: Classroom, now: datetime,
            ip: str | None = None) -> None:
     """Accept an applied classroom on behalf of the user's unit (a peer of the applicant)."""
     unit = db.get(Unit, room.unit_id) if room.unit_id else None
-    if not can_accept(user, room, unit):
+    if not policy.can_accept_classroom(user, room, unit):
         raise policy.PermissionDenied
     # Conditional on the status: of two peers accepting at once, exactly one wins.
     won = db.execute(
@@ -179,7 +150,7 @@ def accept(db: Session, user: User, room: Classroom, now: datetime,
 def schedule(db: Session, user: User, room: Classroom, starts_at_local: datetime, topic: str,
              courseware_slug: str | None, tz: str) -> ClassSession:
     """Schedule a session; `starts_at_local` is naive local time in `tz` (Asia/Shanghai)."""
-    if not can_run(user, room):
+    if not policy.can_run_classroom(user, room):
         raise policy.PermissionDenied
     topic = _text(topic, TOPIC_MAX, "请填写活动主题", f"活动主题不能超过 {TOPIC_MAX} 个字")
     courseware_id = None
@@ -233,7 +204,7 @@ def detail(db: Session, viewer: User, room: Classroom, now: datetime) -> Classro
     ids = [row[0].id for row in rows]
     mine = set(db.scalars(select(Attendance.session_id).where(
         Attendance.user_id == viewer.id, Attendance.session_id.in_(ids)))) if ids else set()
-    names = shows_names(viewer, unit)
+    names = policy.shows_attendee_names(viewer, unit)
     who = _attendees(db, ids) if names and ids else {}
     sessions = [SessionLine(
         s.id, s.starts_at, s.topic, slug, title, int(n),
@@ -244,7 +215,8 @@ def detail(db: Session, viewer: User, room: Classroom, now: datetime) -> Classro
         attendees=who.get(s.id, []) if names else None)
         for s, slug, title, n in rows]
     return ClassroomDetail(room, room.type.name, unit, accepted_by, sessions,
-                           can_accept(viewer, room, unit), can_run(viewer, room), names)
+                           policy.can_accept_classroom(viewer, room, unit),
+                           policy.can_run_classroom(viewer, room), names)
 
 
 def session_of(db: Session, session_id: int) -> ClassSession | None:

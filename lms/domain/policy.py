@@ -105,3 +105,35 @@ def leaderboard_units(db: Session, user: User) -> tuple[Unit, Unit | None]:
     if county is None or county.depth != 1 or county.kind not in COUNTY_KINDS:
         county = None
     return user.unit, county
+
+
+# --- classrooms (推磨式验收: peers from outside the applicant's line inspect and accept) ---
+
+def units_related(a: Unit, b: Unit) -> bool:
+    """Whether one unit lies in the other's subtree (a unit is related to itself)."""
+    return a.path.startswith(b.path) or b.path.startswith(a.path)
+
+
+def can_apply_classroom(user: User) -> bool:
+    """Branch secretaries (supervisors) apply for classrooms of their own unit."""
+    return user.active and user.is_supervisor
+
+
+def can_accept_classroom(user: User, room, unit: Unit | None) -> bool:
+    """A supervisor or trainer from outside the applicant's line accepts an applied classroom."""
+    return (user.active and (user.is_supervisor or user.is_trainer)
+            and room.status == "applied" and unit is not None
+            and not units_related(user.unit, unit))
+
+
+def can_run_classroom(user: User, room) -> bool:
+    """The accepted classroom's own unit's supervisors and trainers hold its sessions."""
+    return (user.active and (user.is_supervisor or user.is_trainer)
+            and room.status == "accepted" and room.unit_id == user.unit_id)
+
+
+def shows_attendee_names(viewer: User, unit: Unit | None) -> bool:
+    """Attendee names: for whoever supervises the running unit (its secretaries included)."""
+    if unit is None:  # a bureau-level sample classroom: only a bureau-wide scope holds it
+        return scope_path(viewer) == "/"
+    return unit_in_scope(viewer, unit)
