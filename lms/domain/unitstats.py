@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
 from ..models import Completion, LessonUnitStats, MicroLesson, User
+from . import completion
 
 STATS = LessonUnitStats.__table__
 COLUMNS = ("lesson_id", "unit_id", "completed", "on_time", "score_sum", "scored")
@@ -52,8 +53,8 @@ def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
     then sees the new unit, so the increment never lands on a unit the officer has left.
     """
     statements = _recording_statements(db.get_bind().dialect.name)
-    params = {"p_user_id": user_id, "p_lesson_id": lesson_id, "p_now": now}
-    db.execute(statements["ensure"], params)
+    params = {"p_user_id": user_id, "p_lesson_id": lesson_id}
+    completion.ensure_row(db, user_id, "lesson", lesson_id, now)
     before = db.execute(statements["before"], params).one()
     officer = db.execute(statements["officer"], params).one()
     if not (officer.active and officer.is_officer) or officer.unit_id is None:
@@ -223,19 +224,12 @@ def _add_statement(dialect: str):
 
 @lru_cache(maxsize=4)
 def _recording_statements(dialect: str) -> dict:
-    """`record_completion`'s statements, built once per dialect (binds: p_user_id,
-    p_lesson_id, p_now)."""
+    """`record_completion`'s reads, built once per dialect (binds: p_user_id, p_lesson_id)."""
     table = Completion.__table__
     user_id, lesson_id = bindparam("p_user_id"), bindparam("p_lesson_id")
-    now = bindparam("p_now", type_=table.c.last_activity_at.type)
     key = (table.c.user_id == user_id, table.c.item_type == "lesson",
            table.c.item_id == lesson_id)
-    ensure = (postgresql if dialect == "postgresql" else sqlite).insert(table).values(
-        user_id=user_id, item_type="lesson", item_id=lesson_id, status="in_progress",
-        attempts=0, time_spent_seconds=0, last_activity_at=now)
     return {
-        "ensure": ensure.on_conflict_do_nothing(
-            index_elements=["user_id", "item_type", "item_id"]),
         "before": select(table.c.status, table.c.first_completed_at, table.c.best_score)
                   .where(*key).with_for_update(),
         "officer": select(User.unit_id, User.active, User.is_officer)
