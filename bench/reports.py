@@ -17,8 +17,8 @@ import secrets
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from _common import DEFAULT_DB, ROOT, database_url, heading
 
@@ -88,7 +88,8 @@ def build_cases(app, db):
     """The report cases on the bench data, as the supervision pages call them."""
     from sqlalchemy import select
 
-    from lms.domain import clock, exports, inspection, periods, reports
+    from lms.domain import clock
+    from lms.domain.reports import exports, inspection, periods, rollup
     from lms.models import MicroLesson, Unit
 
     tz, now = app.config["LMS_TIMEZONE"], clock.utcnow()
@@ -101,9 +102,9 @@ def build_cases(app, db):
     lesson_id = db.scalar(select(MicroLesson.id).where(MicroLesson.status == "published",
                                                        MicroLesson.due_at < now)
                           .order_by(MicroLesson.due_at.desc()).limit(1))
-    lesson = reports.find_lesson(db, lesson_id)
-    by_quarter = reports.Selection(period=quarter)
-    by_lesson = reports.Selection(lesson=lesson)
+    lesson = rollup.find_lesson(db, lesson_id)
+    by_quarter = rollup.Selection(period=quarter)
+    by_lesson = rollup.Selection(lesson=lesson)
 
     def done(value):
         db.rollback()  # each run in its own transaction, as a request would be
@@ -111,10 +112,10 @@ def build_cases(app, db):
 
     def dashboard_domain(unit):
         def run():
-            report = reports.completion_by_child(db, unit, by_quarter, now)
+            report = rollup.completion_by_child(db, unit, by_quarter, now)
             weeks = [w for w in periods.weeks_in(quarter, tz) if w.start <= now]
-            reports.weekly(report, weeks)
-            reports.officers_of(db, unit, by_quarter, now)
+            rollup.weekly(report, weeks)
+            rollup.officers_of(db, unit, by_quarter, now)
             return done(report)
         return run
 
@@ -131,7 +132,7 @@ def build_cases(app, db):
             "lesson": f"{lesson.id} (issue {lesson.issue_no}, due {lesson.due_at:%Y-%m-%d})"}
     cases = [
         Case(f"bureau completion by child unit, {q}",
-             lambda: done(reports.completion_by_child(db, root, by_quarter, now)),
+             lambda: done(rollup.completion_by_child(db, root, by_quarter, now)),
              f"/supervise/?period={q}", 100),
         Case("  … the whole bureau dashboard (+ trend, own officers)",
              dashboard_domain(root), None),
@@ -140,7 +141,7 @@ def build_cases(app, db):
         Case(f"party branch drill-down ({branch.code}): officers, {q}",
              dashboard_domain(branch), f"/supervise/?unit={branch.code}&period={q}"),
         Case("county not-yet-done, one lesson (first 100 + count)",
-             lambda: done(reports.pending(db, county, by_lesson, now, tz, limit=100)),
+             lambda: done(rollup.pending(db, county, by_lesson, now, tz, limit=100)),
              f"/supervise/pending?unit={county.code}&lesson={lesson.id}", 20),
         Case(f"通报 table, whole bureau, {q}",
              lambda: done(inspection.inspection(db, root, quarter, now)),
@@ -150,7 +151,7 @@ def build_cases(app, db):
         Case(f"  … of which writing the XLSX file ({len(built.rows)} rows)",
              lambda: exports.to_xlsx(*exports.inspection_tables(built, "通报")), None),
         Case(f"report API /api/v1/reports/completion, bureau, {q}",
-             lambda: done(reports.completion_by_child(db, root, by_quarter, now)),
+             lambda: done(rollup.completion_by_child(db, root, by_quarter, now)),
              f"/api/v1/reports/completion?period={q}", 100, token=True),
     ]
     return cases, info
@@ -194,7 +195,7 @@ def main(argv=None) -> dict:
     heading(f"reports: in-process on {DEFAULT_DB}, median of {args.runs} after {WARMUP} warm-up")
     app = make_app()
     with app.app_context():
-        from lms.extension import db_session
+        from lms.web import db_session
         db = db_session()
         sql = SqlLog(db.get_bind())
         cases, info = build_cases(app, db)

@@ -18,7 +18,6 @@ from contextlib import contextmanager
 
 from _common import DEFAULT_DB, ROOT, VENV_BIN, app_env, children_of
 
-
 DEFAULT_PORT = 8811
 
 

@@ -12,10 +12,20 @@ import sys
 import time
 
 import psycopg
+from _common import (
+    BENCH_PASSWORD,
+    DEFAULT_DB,
+    FLASK,
+    ROOT,
+    app_env,
+    bench_officers,
+    connect,
+    conninfo,
+    heading,
+    run,
+    timed,
+)
 from psycopg import sql
-
-from _common import (BENCH_PASSWORD, DEFAULT_DB, FLASK, ROOT, app_env, bench_officers, connect,
-                     conninfo, heading, run, timed)
 
 
 def database_exists(name: str) -> bool:
@@ -65,7 +75,7 @@ def set_bench_passwords(name: str, k: int) -> list[str]:
     """One precomputed argon2id hash (production cost) on K officers; returns their numbers."""
     sys.path.insert(0, str(ROOT))
     from lms.config import DEFAULTS
-    from lms.domain.passwords import Passwords
+    from lms.domain.org.passwords import Passwords
     start = time.perf_counter()
     password_hash = Passwords(**DEFAULTS["LMS_ARGON2"]).hash(BENCH_PASSWORD)
     print(f"  one argon2id hash {DEFAULTS['LMS_ARGON2']}: "

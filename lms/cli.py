@@ -1,5 +1,6 @@
 """`flask lms ...`: the operators' commands (stable contract, DESIGN §5)."""
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import click
@@ -7,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
 
-from .extension import db_session
+from .web import db_session
 
 lms_cli = AppGroup("lms", help="Zhuhun LMS: imports, content sync, demo data.")
 
@@ -32,7 +33,7 @@ def init_db():
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_units(file: Path):
     """Import the org tree from CSV: code,name,kind,parent_code."""
-    from .domain import orgimport
+    from .domain.org import orgimport
     db = db_session()
     plan, problems = orgimport.read_units(db, file)
     if problems:
@@ -51,7 +52,7 @@ def import_units(file: Path):
 def import_roster(file: Path, codes_out: Path | None):
     """Import or update accounts from CSV: police_no,name,unit_code,roles,party_member."""
     from .auth.session import passwords
-    from .domain import orgimport
+    from .domain.org import orgimport
     db = db_session()
     plan, problems = orgimport.read_roster(db, file)
     if problems:
@@ -83,14 +84,15 @@ def _audit_import(db, action: str, file: Path, summary) -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 def sync_courses(path: Path | None, dry_run: bool):
     """Validate the course folder (docs/CONTENT.md), then apply it in one transaction."""
-    from .domain import audit, content
-    from .domain.coursefiles import load_course_tree
+    from .domain import audit
+    from .domain.coursefiles import syncplan
+    from .domain.coursefiles.reader import load_course_tree
     root = path or _courses_path()
     tree, problems = load_course_tree(root, tz=current_app.config["LMS_TIMEZONE"])
     if problems:
         report_problems(problems)
     db = db_session()
-    plan = content.plan_sync(db, tree, root=root)
+    plan = syncplan.plan_sync(db, tree, root=root)
     if plan.problems or plan.is_empty or dry_run:
         db.rollback()  # the plan only read: end its transaction, write nothing
     if plan.problems:
@@ -102,7 +104,7 @@ def sync_courses(path: Path | None, dry_run: bool):
         _echo_plan(plan, ("Would add", "Would change", "Would retire"))
         click.echo("Dry run: nothing was changed.")
         return
-    content.apply_sync(db, plan, tree)
+    syncplan.apply_sync(db, plan, tree)
     counts = {"added": len(plan.added), "changed": len(plan.changed),
               "retired": len(plan.retired)}
     audit.record(db, "courses_synced", target=str(root), detail={**counts, "via": "cli"})
@@ -133,7 +135,8 @@ def _echo_plan(plan, headings: tuple[str, str, str]) -> None:
 def set_password(police_no: str, password: str | None):
     """Set an account's password (operators and scripts)."""
     from .auth.session import passwords
-    from .domain import accounts, audit
+    from .domain import audit
+    from .domain.org import accounts
     db = db_session()
     user = accounts.find_user(db, police_no)
     if user is None:
@@ -162,7 +165,7 @@ def set_password(police_no: str, password: str | None):
 def demo(officers: int, seed: int, weeks: int, if_empty: bool):
     """Build a realistic org tree, roster and learning history (into an empty org)."""
     from .auth.session import passwords
-    from .domain import demo as demo_data
+    from .domain.demo import bureau as demo_data
     if current_app.config["LMS_ENV"] == "production":
         # The demo creates admin logins whose password is printed in the source.
         click.echo("Refusing to build demo data with LMS_ENV=production.", err=True)
@@ -199,9 +202,10 @@ def demo(officers: int, seed: int, weeks: int, if_empty: bool):
 def send_reminders(now_text: str | None):
     """Send the lesson reminders due now: new lesson, due tomorrow, overdue digests to branch
     then county supervisors. Safe to repeat: a second run sends nothing new."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    from .domain import clock, reminders
+    from .domain import clock
+    from .domain.reminders import escalation
     tz = current_app.config["LMS_TIMEZONE"]
     now = clock.utcnow()
     if now_text:
@@ -210,9 +214,9 @@ def send_reminders(now_text: str | None):
         except ValueError:
             raise click.BadParameter(f"not an ISO 8601 time: {now_text}", param_hint="--now")
         now = (clock.to_utc(moment, tz) if moment.tzinfo is None
-               else moment.astimezone(timezone.utc).replace(tzinfo=None))
-    schedule = reminders.Schedule(chase_weeks=current_app.config["LMS_REMINDER_CHASE_WEEKS"])
-    report = reminders.plan_and_send(db_session(), now, tz,
+               else moment.astimezone(UTC).replace(tzinfo=None))
+    schedule = escalation.Schedule(chase_weeks=current_app.config["LMS_REMINDER_CHASE_WEEKS"])
+    report = escalation.plan_and_send(db_session(), now, tz,
                                      current_app.extensions["lms"].notifier, schedule)
     for line in report.lines():
         click.echo(line)

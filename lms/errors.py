@@ -5,8 +5,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 
-from .domain.policy import PermissionDenied
-from .extension import state
+from .domain.org.policy import PermissionDenied
+from .web import state
 
 HTML_MESSAGES = {
     400: _l("请求有误,请返回重试。"),

@@ -1,9 +1,5 @@
 """The `LMS` Flask extension: mounts every blueprint, command and service on an app."""
-from dataclasses import dataclass, field
-from typing import Any
-
-from flask import Blueprint, Flask, current_app
-from flask_babel import Babel
+from flask import Blueprint, Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -15,30 +11,9 @@ from sqlalchemy import event
 from . import config as lms_config
 from .models import Base
 from .paths import MIGRATIONS_DIR
-from .web import IdConverter
+from .web import IdConverter, LMSState
 
 ALEMBIC_VERSION_TABLE = "lms_alembic_version"
-
-
-@dataclass
-class LMSState:
-    """Per-app state, kept in `app.extensions["lms"]` (the extension never stores the app)."""
-
-    db: SQLAlchemy
-    limiter: Limiter
-    url_prefix: str
-    notifier: Any = None
-    extras: dict = field(default_factory=dict)
-
-
-def state() -> LMSState:
-    """The LMS state of the current app."""
-    return current_app.extensions["lms"]
-
-
-def db_session():
-    """The SQLAlchemy session of the current app (the host's when mounted as a plugin)."""
-    return current_app.extensions["lms"].db.session
 
 
 class LMS:

@@ -1,12 +1,12 @@
 """The navigation per role; features appear once their endpoint exists."""
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .domain import policy
+from .domain.org import policy
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,11 @@
-"""Small request-parsing pieces shared by the HTML views and the API."""
-from flask import request
+"""The web layer's shared pieces: the per-app state, the request's database session, and
+small request-parsing helpers. Imports no blueprint, so every view can import it."""
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, request
+from flask_limiter import Limiter
+from flask_sqlalchemy import SQLAlchemy
 from werkzeug.routing import IntegerConverter
 
 # The databases' INTEGER: a larger id cannot exist, and passing it on makes SQLite raise
@@ -18,3 +24,24 @@ class IdConverter(IntegerConverter):
 def page_arg(name: str = "page") -> int:
     """The 1-based page number of a listing, clamped to a sane range."""
     return min(max(1, request.args.get(name, 1, type=int)), MAX_PAGE)
+
+
+@dataclass
+class LMSState:
+    """Per-app state, kept in `app.extensions["lms"]` (the extension never stores the app)."""
+
+    db: SQLAlchemy
+    limiter: Limiter
+    url_prefix: str
+    notifier: Any = None
+    extras: dict = field(default_factory=dict)
+
+
+def state() -> LMSState:
+    """The LMS state of the current app."""
+    return current_app.extensions["lms"]
+
+
+def db_session():
+    """The SQLAlchemy session of the current app (the host's when mounted as a plugin)."""
+    return current_app.extensions["lms"].db.session

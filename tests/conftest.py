@@ -5,14 +5,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from dbutil import isolated_database
+from factories import Factory
 from sqlalchemy import text
 
 from lms import create_app
-from lms.extension import db_session
 from lms.models import Base
-
-from dbutil import isolated_database
-from factories import Factory
+from lms.web import db_session
 
 TEST_CONFIG = {
     "TESTING": True,

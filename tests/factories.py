@@ -1,7 +1,7 @@
 """Test data factories: small, explicit, one call per thing a test needs."""
 import itertools
 
-from lms.domain.passwords import Passwords
+from lms.domain.org.passwords import Passwords
 from lms.models import Unit, User
 
 _counter = itertools.count(1)
@@ -80,7 +80,7 @@ class Factory:
                    lecturer: str | None = None, quiz: bool = False):
         """A courseware item, its body rendered and sanitized as the importer does; with
         `quiz=True` it gets a one-question quiz."""
-        from lms.domain.markup import plain_text, render_markdown
+        from lms.domain.coursefiles.markup import plain_text, render_markdown
         from lms.models import Courseware, Question, Quiz
 
         n = next(_counter)
@@ -164,7 +164,7 @@ class Factory:
         `audience` units (none: everyone)."""
         from datetime import timedelta
 
-        from lms.domain.markup import render_markdown
+        from lms.domain.coursefiles.markup import render_markdown
         from lms.models import LessonAudience, MicroLesson, utcnow
 
         n = next(_counter)

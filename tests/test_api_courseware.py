@@ -1,6 +1,5 @@
 """GET /api/v1/courseware and /api/v1/courseware/{slug}: the DESIGN §5 shapes, token auth."""
 import pytest
-
 from factories import Factory
 
 

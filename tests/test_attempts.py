@@ -4,13 +4,14 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from factories import Factory
 from flask import g
 from sqlalchemy import func, select
 
-from lms.domain import attempts, clock, completion, points, quizview
+from lms.domain import clock
+from lms.domain.learning import completion, points
+from lms.domain.quiz import attempts, quizview
 from lms.models import Attempt, Completion, Mistake, PointsEntry
-
-from factories import Factory
 
 RULES = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2, "courseware_quiz": 2}
 NOW = datetime(2026, 11, 18, 2, 0)  # 10:00 in Shanghai
@@ -190,7 +191,7 @@ def test_attempt_outcome_is_one_transaction(db, make, monkeypatch):
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
-    monkeypatch.setattr("lms.domain.mistakes.record_wrong", broken)
+    monkeypatch.setattr("lms.domain.quiz.mistakes.record_wrong", broken)
     with pytest.raises(RuntimeError):
         attempts.submit(db, officer.id, quizview.lesson_item(lesson),
                         make.answers(lesson.quiz, wrong=("q1",)), "k", NOW, RULES)

@@ -1,7 +1,5 @@
 """Sign-in, activation, sessions and the login limit."""
-from sqlalchemy import select
 
-from lms.models import AuditEvent
 
 
 def test_login_page_is_chinese(client):

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from lms.catalog import views as catalog_views
-from lms.domain import clock, completion, points
+from lms.domain import clock
+from lms.domain.learning import completion, points
 
 T0 = datetime(2026, 12, 1, 8, 0, 0)
 

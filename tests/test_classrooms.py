@@ -3,13 +3,15 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from factories import Factory
 from sqlalchemy import func, select, text
 
-from factories import Factory
 from lms.auth.session import passwords
-from lms.domain import checkins, clock, completion, points, profile
-from lms.domain import classrooms as rooms
-from lms.domain.policy import PermissionDenied
+from lms.domain import clock
+from lms.domain.classrooms import checkins
+from lms.domain.classrooms import lifecycle as rooms
+from lms.domain.learning import completion, points, profile
+from lms.domain.org.policy import PermissionDenied
 from lms.models import Attendance, AuditEvent, Classroom, ClassSession
 
 NOW = datetime(2026, 11, 20, 10, 0)  # 18:00 in Shanghai

@@ -8,13 +8,13 @@ import urllib.parse
 from datetime import timedelta
 
 import pytest
+from factories import Factory
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from lms.domain import accounts, points
+from lms.domain.learning import points
+from lms.domain.org import accounts
 from lms.models import Attempt, Completion, PointsEntry, utcnow
-
-from factories import Factory
 
 pytestmark = pytest.mark.slow
 COPIES = 8

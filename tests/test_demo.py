@@ -4,8 +4,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from lms.domain import demo
-from lms.extension import db_session
+from lms.domain.demo import bureau
 from lms.models import Unit, User
 
 
@@ -52,8 +51,8 @@ def test_demo_logins_exist_and_officer_signs_in(demo_300, db, login):
     assert logins["000004"].roles == ["officer"] and logins["000004"].unit.kind == "branch"
     assert logins["000005"].is_supervisor and logins["000005"].unit_id == logins["000004"].unit_id
     assert logins["000004"].unit.path.startswith(logins["000002"].unit.path)
-    assert "000004" in demo_300.output and demo.DEMO_PASSWORD in demo_300.output
-    response = login("000004", demo.DEMO_PASSWORD)
+    assert "000004" in demo_300.output and bureau.DEMO_PASSWORD in demo_300.output
+    response = login("000004", bureau.DEMO_PASSWORD)
     assert response.status_code == 302
     assert not response.headers["Location"].endswith("/activate")
     others = db.scalar(select(func.count()).where(User.password_hash.is_not(None)))
@@ -71,11 +70,11 @@ def test_demo_refuses_a_second_run(demo_300, runner, db):
 
 def test_demo_is_deterministic_and_reports_100_percent(db):
     steps = []
-    demo.build(db, officers=300, seed=7, tz="Asia/Shanghai", progress=steps.append,
+    bureau.build(db, officers=300, seed=7, tz="Asia/Shanghai", progress=steps.append,
                password_hash="not-a-real-hash")
     first = db.execute(select(User.police_no, User.name).order_by(User.police_no)).all()
     db.rollback()
-    demo.build(db, officers=300, seed=7, tz="Asia/Shanghai", progress=lambda n: None,
+    bureau.build(db, officers=300, seed=7, tz="Asia/Shanghai", progress=lambda n: None,
                password_hash="not-a-real-hash")
     again = db.execute(select(User.police_no, User.name).order_by(User.police_no)).all()
     db.rollback()

@@ -7,11 +7,11 @@ from datetime import datetime
 import openpyxl
 import pytest
 from sqlalchemy import select
-
-from lms.domain import clock, exports
-from lms.models import AuditEvent
-
 from test_reports import add_lesson, complete
+
+from lms.domain import clock
+from lms.domain.reports import exports
+from lms.models import AuditEvent
 
 NOW = datetime(2026, 12, 1, 2, 0)
 HOSTILE = ['=HYPERLINK("http://evil.example","点我")', "+86 138 0000 0000", "-2+3",

@@ -5,9 +5,9 @@ import threading
 import time
 
 import pytest
+from dbutil import pg_url
 from sqlalchemy import select
 
-from dbutil import pg_url
 from lms.models import Question
 
 ON_PG = pg_url() is not None
@@ -143,7 +143,7 @@ def test_the_perfect_bonus_is_only_for_a_perfect_first_attempt(make, client, db)
 
 def test_parallel_wrong_passwords_are_limited_like_sequential_ones(app, make, monkeypatch):
     from lms.auth import service
-    from lms.domain.accounts import LoginResult
+    from lms.domain.org.accounts import LoginResult
 
     officer = make.user()
 

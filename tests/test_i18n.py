@@ -26,7 +26,7 @@ PLACEHOLDER = re.compile(r"%\([A-Za-z_]+\)[sd]|%%")
 # Never translated: the other language's name on the switch, the brand mark in the logo.
 ALWAYS_CHINESE = ("中文", "魂")
 # Known gap: period labels (2026年第48周, 2026年第4季度, 2026年) come from
-# lms.domain.periods.Period.label, a domain module without Flask-Babel.
+# lms.domain.reports.periods.Period.label, a domain module without Flask-Babel.
 PERIOD_LABEL = re.compile(r"\d{4}年(?:第\d{1,2}(?:周|季度))?")
 
 

@@ -6,7 +6,6 @@ import stat
 import pytest
 from sqlalchemy import func, select
 
-from lms.extension import db_session
 from lms.models import Unit, User
 
 UNITS = """code,name,kind,parent_code
@@ -116,7 +115,7 @@ def test_bad_roster_rows_are_all_reported_and_nothing_changes(imported, runner, 
                            "100011,,B1,,yes\n"
                            "1-2,周九,B1,,0\n"
                            "100012,吴十,B1,,1\n")    # a valid new account: must not be added
-    result = runner.invoke(args=["lms", "import-roster", str(bad), 
+    result = runner.invoke(args=["lms", "import-roster", str(bad),
                                  "--codes-out", str(tmp_codes)])
     assert result.exit_code != 0
     assert result.stderr.splitlines()[:-1] == [
@@ -183,7 +182,7 @@ def test_gbk_file_imports_chinese_names(runner, write, db, tmp_codes):
     result = runner.invoke(args=["lms", "import-units", str(write("units.csv", UNITS, "gbk"))])
     assert result.exit_code == 0, result.output
     roster = write("roster.csv", ROSTER.replace("张伟", "欧阳娜娜"), "gbk")
-    result = runner.invoke(args=["lms", "import-roster", str(roster), 
+    result = runner.invoke(args=["lms", "import-roster", str(roster),
                                  "--codes-out", str(tmp_codes)])
     assert result.exit_code == 0, result.output
     assert db.scalar(select(User.name).where(User.police_no == "100001")) == "欧阳娜娜"

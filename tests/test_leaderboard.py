@@ -5,8 +5,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from lms.domain import clock, leaderboard, points
-from lms.domain.policy import PermissionDenied
+from lms.domain import clock
+from lms.domain.learning import points
+from lms.domain.org.policy import PermissionDenied
+from lms.domain.reports import leaderboard
 
 TZ = "Asia/Shanghai"
 NOW = datetime(2026, 11, 18, 2, 0)  # 2026Q4 in Shanghai

@@ -3,12 +3,11 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
+from factories import Factory
 from sqlalchemy import func, select
 
 from lms.domain import clock
 from lms.models import Attempt
-
-from factories import Factory
 
 NOW = datetime(2026, 11, 18, 2, 0)
 

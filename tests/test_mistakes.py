@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from lms.domain import attempts, clock, grading, mistakes, quizview
+from lms.domain import clock
+from lms.domain.quiz import attempts, grading, mistakes, quizview
 from lms.models import Mistake
 
 NOW = datetime(2026, 11, 18, 2, 0)

@@ -6,11 +6,10 @@ and fetch the page again; if anything the client receives depended on the key, i
 from datetime import datetime, timedelta
 
 import pytest
+from factories import Factory
 
 from lms.domain import clock
 from lms.models import Question
-
-from factories import Factory
 
 NOW = datetime(2026, 11, 18, 2, 0)
 OTHER_KEY = {"single": "D", "multiple": ["B", "D"], "true_false": False, "fill_blank": ["营"]}

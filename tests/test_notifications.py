@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.domain import clock, notifications
+from lms.domain import clock
+from lms.domain.reminders import inbox
 from lms.models import Notification
 
 NOW = datetime(2026, 11, 18, 2, 0)
@@ -18,7 +19,7 @@ def frozen(monkeypatch):
 
 def send(db, users, key="k1", title="本周微课已发布", body="请按时完成。", link="/lessons/1",
          at=NOW):
-    created = notifications.notify(db, [u.id for u in users], "lesson_new", title, body, link,
+    created = inbox.notify(db, [u.id for u in users], "lesson_new", title, body, link,
                                    key, at=at)
     db.commit()
     return created
@@ -51,17 +52,17 @@ def test_the_inbox_is_newest_first_and_only_mine(db, make):
     send(db, [alice], key="old", title="旧消息", at=NOW - timedelta(days=2))
     send(db, [alice], key="new", title="新消息")
     send(db, [bob], key="bobs", title="别人的消息")
-    inbox = notifications.inbox(db, alice.id)
-    assert [n.title for n in inbox.items] == ["新消息", "旧消息"]
-    assert inbox.unread == 2 and not inbox.has_more
+    page = inbox.inbox(db, alice.id)
+    assert [n.title for n in page.items] == ["新消息", "旧消息"]
+    assert page.unread == 2 and not page.has_more
 
 
 def test_the_inbox_pages(db, make):
     alice = make.user()
     for i in range(5):
         send(db, [alice], key=f"k{i}", title=f"消息{i}", at=NOW + timedelta(minutes=i))
-    first = notifications.inbox(db, alice.id, per_page=2)
-    third = notifications.inbox(db, alice.id, page=3, per_page=2)
+    first = inbox.inbox(db, alice.id, per_page=2)
+    third = inbox.inbox(db, alice.id, page=3, per_page=2)
     assert [n.title for n in first.items] == ["消息4", "消息3"] and first.has_more
     assert [n.title for n in third.items] == ["消息0"] and not third.has_more
 
@@ -69,21 +70,21 @@ def test_the_inbox_pages(db, make):
 def test_mark_read_keeps_the_first_read_time_and_refuses_other_users(db, make):
     alice, bob = make.user(), make.user()
     (note,) = send(db, [alice])
-    notifications.mark_read(db, alice.id, note.id, NOW)
-    notifications.mark_read(db, alice.id, note.id, NOW + timedelta(hours=1))
+    inbox.mark_read(db, alice.id, note.id, NOW)
+    inbox.mark_read(db, alice.id, note.id, NOW + timedelta(hours=1))
     assert note.read_at == NOW
-    with pytest.raises(notifications.NotificationNotFound):
-        notifications.mark_read(db, bob.id, note.id, NOW)
+    with pytest.raises(inbox.NotificationNotFound):
+        inbox.mark_read(db, bob.id, note.id, NOW)
 
 
 def test_mark_all_read_touches_only_my_unread(db, make):
     alice, bob = make.user(), make.user()
     send(db, [alice, bob], key="a")
     send(db, [alice], key="b")
-    assert notifications.mark_all_read(db, alice.id, NOW) == 2
+    assert inbox.mark_all_read(db, alice.id, NOW) == 2
     db.commit()
-    assert notifications.unread_count(db, alice.id) == 0
-    assert notifications.unread_count(db, bob.id) == 1
+    assert inbox.unread_count(db, alice.id) == 0
+    assert inbox.unread_count(db, bob.id) == 1
 
 
 # The inbox in the browser.
@@ -98,7 +99,7 @@ def alice(make, login):
 def test_the_page_shows_my_notifications_with_the_unread_count(client, db, make, alice):
     bob = make.user()
     send(db, [alice], key="read", title="已读的消息")
-    notifications.mark_read(db, alice.id, db.scalar(select(Notification.id)), NOW)
+    inbox.mark_read(db, alice.id, db.scalar(select(Notification.id)), NOW)
     db.commit()
     send(db, [alice], key="unread", title="未读的消息", body="第一行\n第二行")
     send(db, [bob], key="bobs", title="别人的消息")
@@ -146,8 +147,8 @@ def test_mark_all_read(client, db, make, alice):
     send(db, [alice, bob], key="a")
     send(db, [alice], key="b")
     assert client.post("/notifications/read").status_code == 302
-    assert notifications.unread_count(db, alice.id) == 0
-    assert notifications.unread_count(db, bob.id) == 1
+    assert inbox.unread_count(db, alice.id) == 0
+    assert inbox.unread_count(db, bob.id) == 1
 
 
 def test_marking_read_needs_a_csrf_token(client, db, alice, csrf_on):
@@ -157,7 +158,7 @@ def test_marking_read_needs_a_csrf_token(client, db, alice, csrf_on):
     page = client.get("/notifications").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert client.post("/notifications/read", data={"csrf_token": token}).status_code == 302
-    assert notifications.unread_count(db, alice.id) == 0
+    assert inbox.unread_count(db, alice.id) == 0
 
 
 def test_the_inbox_needs_a_login(client):

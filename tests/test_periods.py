@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 import pytest
 
-from lms.domain import periods
+from lms.domain.reports import periods
 
 TZ = "Asia/Shanghai"
 

@@ -1,17 +1,16 @@
 """The LMS mounted into an existing Flask app that has its own Flask-SQLAlchemy."""
 import pytest
+from dbutil import isolated_database
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lms import LMS
-from lms.domain.passwords import Passwords
-from lms.extension import db_session
+from lms.domain.org.passwords import Passwords
 from lms.migrate import upgrade
 from lms.models import Unit, User
-
-from dbutil import isolated_database
+from lms.web import db_session
 
 
 class HostBase(DeclarativeBase):

@@ -4,7 +4,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.domain import attempts, clock, lessons, points, profile, quizview
+from lms.domain import clock
+from lms.domain.learning import lessons, points, profile
+from lms.domain.quiz import attempts, quizview
 from lms.models import PointsEntry
 
 RULES = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2}

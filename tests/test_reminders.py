@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from lms.domain import completion, reminders
+from lms.domain.learning import completion
+from lms.domain.reminders import escalation
 from lms.models import Notification
 
 TZ = "Asia/Shanghai"
@@ -50,7 +51,7 @@ def lesson(make):
 
 
 def run(db, now, notifier=None):
-    return reminders.plan_and_send(db, now, TZ, notifier or RecordingNotifier())
+    return escalation.plan_and_send(db, now, TZ, notifier or RecordingNotifier())
 
 
 def complete(db, user, lesson, at):
@@ -184,7 +185,7 @@ def test_after_a_run_nothing_is_left_to_plan(db, org, lesson):
     # The planner skips what was sent (so repeated runs stay cheap), not only the insert.
     for moment in (PUBLISHED + HOUR, DUE - 12 * HOUR, DUE + 4 * DAY, DUE + 8 * DAY):
         assert run(db, moment).total > 0
-        assert reminders.plan(db, moment, TZ) == {step: [] for step in reminders.STEPS}
+        assert escalation.plan(db, moment, TZ) == {step: [] for step in escalation.STEPS}
 
 
 def test_a_department_counts_as_a_county(db, make, org):
@@ -287,7 +288,7 @@ def test_supervisor_digests_stop_after_the_chase_window(app, db):
     """A lesson overdue longer than LMS_REMINDER_CHASE_WEEKS no longer produces digests."""
     from datetime import timedelta
 
-    from lms.domain import reminders
+    from lms.domain.reminders import escalation
     from lms.models import MicroLesson, Quiz, Unit, User, utcnow
     now = utcnow()
     city = Unit(code="X0", name="市局", kind="bureau", path="", depth=0)
@@ -308,8 +309,8 @@ def test_supervisor_digests_stop_after_the_chase_window(app, db):
         db.add(MicroLesson(issue_no=issue, slug=f"x-{issue}", title=f"第{issue}期",
                            publish_at=due - timedelta(days=6), due_at=due, quiz_id=quiz.id))
     db.commit()
-    drafts = reminders.plan_step(db, "branch", now, "Asia/Shanghai",
-                                 reminders.Schedule(chase_weeks=4))
+    drafts = escalation.plan_step(db, "branch", now, "Asia/Shanghai",
+                                 escalation.Schedule(chase_weeks=4))
     assert [d.title for d in drafts] and all("第1期" in d.title for d in drafts)
     # The digest opens the supervisor's not-yet-done list for that lesson.
     assert all(d.link.startswith("/supervise/pending?lesson=") for d in drafts)

@@ -6,10 +6,19 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from lms.domain import assignments, inspection, periods, reports
 from lms.domain.clock import to_utc
-from lms.models import (Attendance, Classroom, ClassroomType, ClassSession, Completion,
-                        LessonAudience, MicroLesson, PointsEntry, Quiz)
+from lms.domain.reports import assignments, inspection, periods, rollup
+from lms.models import (
+    Attendance,
+    Classroom,
+    ClassroomType,
+    ClassSession,
+    Completion,
+    LessonAudience,
+    MicroLesson,
+    PointsEntry,
+    Quiz,
+)
 
 TZ = "Asia/Shanghai"
 _issue = itertools.count(1)
@@ -48,7 +57,7 @@ def complete(db, user, lesson, at: datetime, score: int | None = 80,
 
 
 def week(key="2026-W48"):
-    return reports.Selection(period=periods.parse(key, TZ))
+    return rollup.Selection(period=periods.parse(key, TZ))
 
 
 def counts(report):
@@ -81,15 +90,15 @@ def test_on_time_late_and_never_across_the_week_boundary(db, bureau):
     complete(db, p["a1"], lesson, datetime(2026, 11, 29, 15, 30), score=90)  # Sunday 23:30 local
     complete(db, p["a2"], lesson, datetime(2026, 11, 29, 16, 30), score=70)  # Monday 00:30 local
     # a3 never completes.
-    report = reports.completion_by_child(db, t["station_a"], week(), NOW)
+    report = rollup.completion_by_child(db, t["station_a"], week(), NOW)
     assert counts(report) == {"BA": (3, 2, 1, 1)}
-    officers = {o.police_no: o.counts for o in reports.officers_of(db, t["branch_a"], week(), NOW)}
+    officers = {o.police_no: o.counts for o in rollup.officers_of(db, t["branch_a"], week(), NOW)}
     assert officers[p["a1"].police_no].on_time == 1
     assert (officers[p["a2"].police_no].completed, officers[p["a2"].police_no].on_time) == (1, 0)
     assert officers[p["a3"].police_no].overdue == 1
     assert report.total.average_score == 80
     # The late completion happened in week 49, but the lesson belongs to week 48.
-    next_week = reports.completion_by_child(db, t["station_a"], week("2026-W49"), NOW)
+    next_week = rollup.completion_by_child(db, t["station_a"], week("2026-W49"), NOW)
     assert next_week.total.assigned == 0
 
 
@@ -98,7 +107,7 @@ def test_completing_at_the_due_minute_itself_is_on_time(db, bureau):
     lesson = add_lesson(db, datetime(2026, 11, 29, 23, 59), audience=[t["branch_a"]])
     complete(db, p["a1"], lesson, lesson.due_at)
     complete(db, p["a2"], lesson, lesson.due_at + timedelta(seconds=1))
-    report = reports.completion_by_child(db, t["station_a"], week(), NOW)
+    report = rollup.completion_by_child(db, t["station_a"], week(), NOW)
     assert counts(report) == {"BA": (3, 2, 1, 1)}
 
 
@@ -106,7 +115,7 @@ def test_nothing_is_overdue_before_the_due_time(db, bureau):
     t, p = bureau
     add_lesson(db, datetime(2026, 11, 29, 23, 59), audience=[t["branch_a"]])
     before = datetime(2026, 11, 29, 15, 58)
-    report = reports.completion_by_child(db, t["station_a"], week(), before)
+    report = rollup.completion_by_child(db, t["station_a"], week(), before)
     assert counts(report) == {"BA": (3, 0, 0, 0)}
 
 
@@ -120,10 +129,10 @@ def test_totals_equal_the_sum_of_rows_at_every_level(db, bureau):
     complete(db, p["gone"], everyone, datetime(2026, 11, 28, 2, 0))  # inactive: not counted
     complete(db, p["boss"], everyone, datetime(2026, 11, 28, 2, 0))  # not an officer
 
-    city = reports.completion_by_child(db, t["city"], week(), NOW)
+    city = rollup.completion_by_child(db, t["city"], week(), NOW)
     assert counts(city) == {"CA": (8, 3, 2, 5), "CB": (2, 1, 1, 1), "SZ*": (1, 1, 1, 0)}
-    county_a = reports.completion_by_child(db, t["county_a"], week(), NOW)
-    station_a = reports.completion_by_child(db, t["station_a"], week(), NOW)
+    county_a = rollup.completion_by_child(db, t["county_a"], week(), NOW)
+    station_a = rollup.completion_by_child(db, t["station_a"], week(), NOW)
     assert counts(county_a) == {"SA": (8, 3, 2, 5)}
     assert counts(station_a) == {"BA": (6, 2, 1, 4), "SA*": (2, 1, 1, 1)}
     for report in (city, county_a, station_a):
@@ -136,7 +145,7 @@ def test_a_unit_in_two_overlapping_audiences_is_counted_once(db, bureau):
     t, p = bureau
     add_lesson(db, datetime(2026, 11, 29, 23, 59),
                audience=[t["county_a"], t["station_a"], t["branch_a"]])
-    report = reports.completion_by_child(db, t["city"], week(), NOW)
+    report = rollup.completion_by_child(db, t["city"], week(), NOW)
     assert counts(report) == {"CA": (4, 0, 0, 4), "CB": (0, 0, 0, 0)}
 
 
@@ -144,7 +153,7 @@ def test_unreleased_and_draft_lessons_are_not_assigned(db, bureau):
     t, p = bureau
     add_lesson(db, datetime(2026, 11, 29, 23, 59), status="draft")
     add_lesson(db, datetime(2026, 11, 29, 23, 59), publish_local=datetime(2026, 12, 5, 9, 0))
-    assert reports.completion_by_child(db, t["city"], week(), NOW).total.assigned == 0
+    assert rollup.completion_by_child(db, t["city"], week(), NOW).total.assigned == 0
 
 
 def test_one_lesson_instead_of_a_period(db, bureau):
@@ -152,8 +161,8 @@ def test_one_lesson_instead_of_a_period(db, bureau):
     first = add_lesson(db, datetime(2026, 11, 29, 23, 59))
     add_lesson(db, datetime(2026, 11, 29, 20, 0))
     complete(db, p["b1"], first, datetime(2026, 11, 28, 2, 0))
-    selection = reports.Selection(lesson=reports.find_lesson(db, first.id))
-    report = reports.completion_by_child(db, t["city"], selection, NOW)
+    selection = rollup.Selection(lesson=rollup.find_lesson(db, first.id))
+    report = rollup.completion_by_child(db, t["city"], selection, NOW)
     assert report.total.assigned == 7 and report.total.completed == 1
     assert selection.key == f"lesson-{first.id}"
 
@@ -163,15 +172,15 @@ def test_a_quarter_spans_its_weeks(db, bureau):
     lessons = [add_lesson(db, datetime(2026, 10, 4, 23, 59) + timedelta(weeks=n)) for n in range(3)]
     add_lesson(db, datetime(2026, 9, 27, 23, 59))  # Q3
     complete(db, p["a1"], lessons[0], datetime(2026, 10, 1, 0, 0))
-    q4 = reports.Selection(period=periods.parse("2026Q4", TZ))
-    report = reports.completion_by_child(db, t["city"], q4, NOW)
+    q4 = rollup.Selection(period=periods.parse("2026Q4", TZ))
+    report = rollup.completion_by_child(db, t["city"], q4, NOW)
     assert report.total.assigned == 21
     weeks = periods.weeks_in(q4.period, TZ)[:4]
-    points = reports.trend(db, t["city"], weeks, NOW)
+    points = rollup.trend(db, t["city"], weeks, NOW)
     assert [(pt.period.key, pt.counts.assigned, pt.counts.completed) for pt in points] == [
         ("2026-W40", 7, 1), ("2026-W41", 7, 0), ("2026-W42", 7, 0), ("2026-W43", 0, 0)]
     # The same trend from the quarter's report itself, without another query.
-    assert reports.weekly(report, weeks) == points
+    assert rollup.weekly(report, weeks) == points
     assert sum(report.by_lesson.values(), assignments.Counts()) == report.total
 
 
@@ -180,15 +189,15 @@ def test_branch_drill_down_lists_its_officers(db, bureau):
     lesson = add_lesson(db, datetime(2026, 11, 29, 23, 59))
     complete(db, p["a1"], lesson, datetime(2026, 11, 28, 2, 0), score=95)
     complete(db, p["a2"], lesson, datetime(2026, 11, 28, 3, 0), score=None, status="in_progress")
-    report = reports.completion_by_child(db, t["branch_a"], week(), NOW)
+    report = rollup.completion_by_child(db, t["branch_a"], week(), NOW)
     assert [row.own for row in report.rows] == [True]  # no child units: only its own officers
-    officers = reports.officers_of(db, t["branch_a"], week(), NOW)
+    officers = rollup.officers_of(db, t["branch_a"], week(), NOW)
     assert [o.police_no for o in officers] == sorted(p[k].police_no for k in ("a1", "a2", "a3"))
     by_no = {o.police_no: o for o in officers}
     assert by_no[p["a1"].police_no].counts.average_score == 95
     assert by_no[p["a2"].police_no].last_activity_at == datetime(2026, 11, 28, 3, 0)
     assert by_no[p["a3"].police_no].last_activity_at is None
-    assert sum((o.counts for o in officers), assignments.Counts()) == reports.completion_by_child(
+    assert sum((o.counts for o in officers), assignments.Counts()) == rollup.completion_by_child(
         db, t["station_a"], week(), NOW).rows[0].counts
 
 
@@ -199,9 +208,9 @@ def test_not_yet_done_list(db, bureau):
     complete(db, p["a1"], old, datetime(2026, 11, 20, 2, 0))
     complete(db, p["a1"], new, datetime(2026, 11, 28, 2, 0))
     complete(db, p["a2"], new, datetime(2026, 11, 30, 1, 0), score=40, status="in_progress")
-    month = reports.Selection(period=periods.Period(
+    month = rollup.Selection(period=periods.Period(
         "span", "span", None, None, datetime(2026, 11, 16), datetime(2026, 11, 30)))
-    rows, total = reports.pending(db, t["county_a"], month, NOW, TZ)
+    rows, total = rollup.pending(db, t["county_a"], month, NOW, TZ)
     assert total == len(rows) == 6  # a2, a3, sa for each lesson; a2's is only in progress
     assert [r.lesson_title for r in rows[:2]] == ["旧课", "旧课"]  # most overdue first
     first = rows[0]
@@ -210,15 +219,15 @@ def test_not_yet_done_list(db, bureau):
     assert a2_new.days_overdue == 2 and a2_new.last_activity_at == datetime(2026, 11, 30, 1, 0)
     assert p["b1"].police_no not in {r.police_no for r in rows}
     assert p["gone"].police_no not in {r.police_no for r in rows}
-    page, total = reports.pending(db, t["county_a"], month, NOW, TZ, limit=2, offset=5)
+    page, total = rollup.pending(db, t["county_a"], month, NOW, TZ, limit=2, offset=5)
     assert total == 6 and len(page) == 1
-    assert reports.pending(db, t["county_a"], month, NOW, TZ, limit=2, offset=8) == ([], 6)
+    assert rollup.pending(db, t["county_a"], month, NOW, TZ, limit=2, offset=8) == ([], 6)
 
 
 def test_not_yet_due_has_no_days_overdue(db, bureau):
     t, p = bureau
     add_lesson(db, datetime(2026, 12, 6, 23, 59), publish_local=datetime(2026, 11, 30, 9, 0))
-    rows, _ = reports.pending(db, t["branch_b"], week("2026-W49"), NOW, TZ)
+    rows, _ = rollup.pending(db, t["branch_b"], week("2026-W49"), NOW, TZ)
     assert [r.days_overdue for r in rows] == [None, None]
 
 
@@ -238,7 +247,7 @@ def test_random_history_rolls_up_consistently_and_matches_a_naive_count(db, make
         if rng.random() < .6:
             done_at = lesson.due_at + timedelta(hours=rng.choice([-30, -1, 1, 30]))
             complete(db, officer, lesson, done_at, score=rng.randint(40, 100))
-    q4 = reports.Selection(period=periods.parse("2026Q4", TZ))
+    q4 = rollup.Selection(period=periods.parse("2026Q4", TZ))
     done = {(c.user_id, c.item_id): c for c in db.query(Completion)}
     path = {u.id: u.path for u in units}
     audiences = {lesson.id: [path[a.unit_id] for a in lesson.audience] for lesson in lessons}
@@ -258,7 +267,7 @@ def test_random_history_rolls_up_consistently_and_matches_a_naive_count(db, make
         return total
 
     for unit in units:
-        report = reports.completion_by_child(db, unit, q4, NOW)
+        report = rollup.completion_by_child(db, unit, q4, NOW)
         assert report.total == sum((row.counts for row in report.rows), assignments.Counts())
         assert report.total == naive(unit.path), unit.code
         for row in report.rows:

@@ -6,16 +6,14 @@ import itertools
 from datetime import datetime
 
 import openpyxl
-
 import pytest
+from factories import Factory
 from sqlalchemy import select
+from test_reports import add_lesson, complete
 from werkzeug.routing.converters import AnyConverter
 
 from lms.domain import clock
 from lms.models import AuditEvent
-
-from factories import Factory
-from test_reports import add_lesson, complete
 
 PREFIXES = ("/supervise", "/api/v1/reports")
 NOW = datetime(2026, 12, 1, 2, 0)

@@ -2,12 +2,11 @@
 import re
 
 import pytest
+from factories import Factory
 from sqlalchemy import select
 
 from lms import create_app
 from lms.models import AuditEvent, User
-
-from factories import Factory
 
 
 def csrf_token(page_text: str) -> str:

@@ -4,16 +4,16 @@ import re
 from datetime import datetime
 
 import pytest
+from factories import Factory
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from lms.domain import attempts, authoring, quizview
-from lms.domain.coursefiles import load_course_tree
-from lms.models import AuditEvent, Attempt, Courseware, CoursewareRevision, MicroLesson
-from lms.domain.quizstats import quiz_stats
-
-from factories import Factory
+from lms.domain.coursefiles.reader import load_course_tree
+from lms.domain.quiz import attempts, quizview
+from lms.domain.quiz.quizstats import quiz_stats
+from lms.domain.studio import authoring
+from lms.models import Attempt, AuditEvent, Courseware, CoursewareRevision, MicroLesson
 
 QUIZ = """\
 quiz:

@@ -6,8 +6,17 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
-from lms.models import (Attempt, Base, Category, ClassroomType, Courseware, LessonAudience,
-                        MicroLesson, Mistake, Question)
+from lms.models import (
+    Attempt,
+    Base,
+    Category,
+    ClassroomType,
+    Courseware,
+    LessonAudience,
+    MicroLesson,
+    Mistake,
+    Question,
+)
 from lms.paths import COURSES_DIR
 
 CONTENT_TABLES = ("lms_category", "lms_classroom_type", "lms_classroom", "lms_quiz",

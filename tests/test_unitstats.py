@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from lms.domain import accounts, attempts, org, orgimport, quizview, reports, scheduling, unitstats
-from lms.domain.passwords import Passwords
+from lms.domain.org import accounts, directory, orgimport
+from lms.domain.org.passwords import Passwords
+from lms.domain.quiz import attempts, quizview
+from lms.domain.reports import rollup, unitstats
+from lms.domain.studio import scheduling
 from lms.models import Completion, LessonUnitStats, MicroLesson, Unit, User
 
 RULES = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2}
@@ -58,8 +61,8 @@ def summary_report(db, root: Unit, lessons: list[MicroLesson], now: datetime) ->
     """The same figures from the reports (which read the summary), lesson by lesson."""
     out: dict[str, tuple] = {}
     for lesson in lessons:
-        selection = reports.Selection(lesson=reports.find_lesson(db, lesson.id))
-        report = reports.completion_by_child(db, root, selection, now)
+        selection = rollup.Selection(lesson=rollup.find_lesson(db, lesson.id))
+        report = rollup.completion_by_child(db, root, selection, now)
         rows = [(r.unit.code + ("*" if r.own else ""), r.counts) for r in report.rows]
         for key, c in rows + [("total", report.total)]:
             figures = (c.assigned, c.completed, c.on_time, c.overdue, c.score_sum, c.scored)
@@ -133,10 +136,10 @@ def test_roster_moves_deactivation_and_role_changes_keep_the_summary_exact(db, m
     check(db, t["city"], lessons)
 
     admin = make.user(t["city"], roles=("admin",))
-    org.change_roles(db, admin, db.get(User, p["sa"].id), {"supervisor"}, ip=None)
+    directory.change_roles(db, admin, db.get(User, p["sa"].id), {"supervisor"}, ip=None)
     db.commit()
     check(db, t["city"], lessons)
-    org.change_roles(db, admin, db.get(User, p["sa"].id), {"officer", "supervisor"}, ip=None)
+    directory.change_roles(db, admin, db.get(User, p["sa"].id), {"officer", "supervisor"}, ip=None)
     db.commit()
     check(db, t["city"], lessons)
 

@@ -7,10 +7,9 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from ..domain import org
-from ..extension import db_session
+from ..domain.org import directory
 from ..models import ROLES, AuditEvent, Unit, User
-from ..web import page_arg
+from ..web import db_session, page_arg
 
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -32,7 +31,7 @@ def units():
     """The whole org tree with officer counts."""
     db = db_session()
     all_units = db.scalars(select(Unit).order_by(Unit.path)).all()
-    counts = org.officer_counts(db, "/")
+    counts = directory.officer_counts(db, "/")
     return render_template("lms/admin/units.html", units=all_units, counts=counts)
 
 
@@ -48,7 +47,7 @@ def users():
         if unit is None:
             abort(404)
     page = page_arg()
-    found, total = org.search_users(db, "/", text, unit, limit=50, offset=(page - 1) * 50)
+    found, total = directory.search_users(db, "/", text, unit, limit=50, offset=(page - 1) * 50)
     return render_template("lms/admin/users.html", users=found, total=total, q=text,
                            unit=unit, page=page, form=FlaskForm(), roles=ROLES)
 
@@ -64,7 +63,7 @@ def set_roles(police_no: str):
     user = db.scalar(select(User).where(User.police_no == police_no)) or abort(404)
     roles = {role for role in request.form.getlist("roles") if role in ROLES}
     try:
-        changed = org.change_roles(db, current_user.user, user, roles, request.remote_addr)
+        changed = directory.change_roles(db, current_user.user, user, roles, request.remote_addr)
     except ValueError:
         flash(_("不能取消自己的管理员角色。"), "error")
         return redirect(request.referrer or url_for(".users"))

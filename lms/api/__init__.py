@@ -1,22 +1,5 @@
 """JSON API v1 (stable contract, DESIGN §5): token auth, JSON errors."""
-from flask import Blueprint
+from . import auth, courseware, lessons, me, openapi, reports  # noqa: F401  (routes register on api_bp)
+from .blueprint import api_bp
 
-from ..domain.policy import PermissionDenied
-from .common import ApiError
-
-api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-@api_bp.errorhandler(ApiError)
-def _api_error(error: ApiError):
-    """A client error in the API's error shape."""
-    return {"error": {"code": error.code, "message": error.message}}, error.status
-
-
-@api_bp.errorhandler(PermissionDenied)
-def _forbidden(_error):
-    """Outside the caller's scope."""
-    return {"error": {"code": "forbidden", "message": "无权访问"}}, 403
-
-
-from . import auth, courseware, lessons, me, openapi, reports  # noqa: E402,F401  (routes register on api_bp)
+__all__ = ["api_bp"]

@@ -2,9 +2,9 @@
 from flask import current_app, request
 
 from ..auth.service import sign_in
-from ..domain.accounts import issue_token
-from ..extension import db_session
-from . import api_bp
+from ..domain.org.accounts import issue_token
+from ..web import db_session
+from .blueprint import api_bp
 from .common import ApiError, json_body
 
 

@@ -3,9 +3,9 @@ from functools import wraps
 
 from flask import abort, g, request
 
-from ..domain.accounts import user_for_token
-from ..extension import db_session
+from ..domain.org.accounts import user_for_token
 from ..models import User
+from ..web import db_session
 
 
 class ApiError(Exception):

@@ -1,10 +1,10 @@
 """GET /api/v1/courseware and /api/v1/courseware/{slug} (DESIGN §5): published items only."""
 from flask import request
 
-from ..domain import catalog
-from ..extension import db_session
+from ..domain.learning import catalog
 from ..models import Courseware
-from . import api_bp
+from ..web import db_session
+from .blueprint import api_bp
 from .common import ApiError, token_required
 
 

@@ -3,9 +3,11 @@ from datetime import datetime
 
 from flask import current_app, g, request
 
-from ..domain import attempts, clock, lessons, points, profile, quizview
-from ..extension import db_session
-from . import api_bp
+from ..domain import clock
+from ..domain.learning import lessons, points, profile
+from ..domain.quiz import attempts, quizview
+from ..web import db_session
+from .blueprint import api_bp
 from .common import ApiError, json_body, token_required
 
 QUIZ_ERROR_STATUS = {attempts.KeyConflict.code: 409}

@@ -1,9 +1,9 @@
 """GET /api/v1/me."""
 from flask import g
 
-from ..domain import points
-from ..extension import db_session
-from . import api_bp
+from ..domain.learning import points
+from ..web import db_session
+from .blueprint import api_bp
 from .common import token_required
 
 

@@ -5,7 +5,7 @@ tests/test_lessons_api.py checks that every v1 route is described here.
 """
 from flask import request
 
-from . import api_bp
+from .blueprint import api_bp
 
 ERROR_CODES = {
     "400": "Malformed request (bad JSON, bad query parameter)",

@@ -1,9 +1,11 @@
 """GET /api/v1/reports/completion (DESIGN §5): completion per child unit for a period."""
 from flask import current_app, g, request
 
-from ..domain import assignments, clock, periods, policy, reports
-from ..extension import db_session
-from . import api_bp
+from ..domain import clock
+from ..domain.org import policy
+from ..domain.reports import assignments, periods, rollup
+from ..web import db_session
+from .blueprint import api_bp
 from .common import ApiError, token_required
 
 
@@ -18,7 +20,7 @@ def completion():
         period = periods.parse(request.args.get("period", ""), current_app.config["LMS_TIMEZONE"])
     except ValueError:
         raise ApiError(400, "bad_period", "period 应为 2026、2026Q4 或 2026-W48 形式") from None
-    report = reports.completion_by_child(db, unit, reports.Selection(period=period),
+    report = rollup.completion_by_child(db, unit, rollup.Selection(period=period),
                                          clock.utcnow())
     return {"unit": {"code": unit.code, "name": unit.name}, "period": period.key,
             "rows": [{"unit": {"code": row.unit.code, "name": row.unit.name},

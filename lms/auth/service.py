@@ -1,9 +1,10 @@
 """The one sign-in procedure shared by the HTML login and the API token endpoint."""
 from dataclasses import dataclass
 
-from ..domain import accounts, audit
-from ..extension import db_session
+from ..domain import audit
+from ..domain.org import accounts
 from ..models import User, utcnow
+from ..web import db_session
 from . import throttle
 from .session import passwords
 

@@ -2,9 +2,9 @@
 from flask import current_app
 from flask_login import LoginManager, UserMixin
 
-from ..domain.passwords import Passwords
-from ..extension import db_session
+from ..domain.org.passwords import Passwords
 from ..models import User
+from ..web import db_session
 
 
 class SessionUser(UserMixin):

@@ -10,7 +10,7 @@ A successful sign-in clears the count, so only failures accumulate.
 from flask import current_app
 from limits import parse
 
-from ..extension import state
+from ..web import state
 
 
 def _limit_and_key(police_no: str, address: str, known: bool):

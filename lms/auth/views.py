@@ -2,14 +2,23 @@
 import time
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..domain import accounts, audit
-from ..extension import db_session
+from ..domain import audit
+from ..domain.org import accounts
 from ..models import User
+from ..web import db_session
 from .forms import ActivateForm, LoginForm
 from .service import sign_in
 from .session import SessionUser, passwords

@@ -1,12 +1,20 @@
 """Catalogue pages: courseware by category and search, the reading page, "我已读完"."""
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..domain import catalog, clock
-from ..extension import db_session
-from ..web import page_arg
+from ..domain import clock
+from ..domain.learning import catalog
+from ..web import db_session, page_arg
 
 catalog_bp = Blueprint("catalog", __name__)
 

@@ -8,7 +8,7 @@ once or twice a session, far below the limit.
 from flask import current_app
 from limits import parse
 
-from ..extension import state
+from ..web import state
 
 DEFAULT_LIMIT = "10 per 15 minutes"  # check-in attempts per officer; LMS_CHECKIN_LIMIT overrides
 

@@ -1,7 +1,15 @@
 """Classroom pages: the five classroom types (五大课堂), applying and peer acceptance,
 sessions, the check-in code shown in the room, and check-in on the officer's phone."""
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -10,8 +18,11 @@ from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..auth.session import passwords
-from ..domain import catalog, checkins, classrooms, clock, policy
-from ..extension import db_session
+from ..domain import clock
+from ..domain.classrooms import checkins, lifecycle
+from ..domain.learning import catalog
+from ..domain.org import policy
+from ..web import db_session
 from . import throttle
 
 classrooms_bp = Blueprint("classrooms", __name__)
@@ -22,9 +33,9 @@ class ApplyForm(FlaskForm):
 
     type = SelectField(_l("课堂类型"), validators=[DataRequired()])
     title = StringField(_l("课堂名称"), validators=[DataRequired(),
-                                                   Length(max=classrooms.TITLE_MAX)])
+                                                   Length(max=lifecycle.TITLE_MAX)])
     description = TextAreaField(_l("课堂简介"), validators=[
-        Optional(), Length(max=classrooms.DESCRIPTION_MAX)])
+        Optional(), Length(max=lifecycle.DESCRIPTION_MAX)])
 
 
 class SessionForm(FlaskForm):
@@ -32,7 +43,7 @@ class SessionForm(FlaskForm):
 
     starts_at = DateTimeLocalField(_l("开始时间"), validators=[DataRequired()])
     topic = StringField(_l("活动主题"), validators=[DataRequired(),
-                                                   Length(max=classrooms.TOPIC_MAX)])
+                                                   Length(max=lifecycle.TOPIC_MAX)])
     courseware = SelectField(_l("使用课件"), validators=[Optional()])
 
 
@@ -59,12 +70,12 @@ def apply():
     if not policy.can_apply_classroom(user):
         abort(403)
     form = ApplyForm()
-    form.type.choices = [(t.key, t.name) for t in classrooms.types(db)]
+    form.type.choices = [(t.key, t.name) for t in lifecycle.types(db)]
     if form.validate_on_submit():
         try:
-            room = classrooms.apply(db, user, form.type.data, form.title.data,
+            room = lifecycle.apply(db, user, form.type.data, form.title.data,
                                     form.description.data, ip=request.remote_addr)
-        except classrooms.ClassroomError as refused:
+        except lifecycle.ClassroomError as refused:
             form.title.errors.append(_(str(refused)))
         else:
             db.commit()
@@ -81,7 +92,7 @@ def _session_form(db) -> SessionForm:
 
 
 def _show(room, form: SessionForm, status: int = 200):
-    detail = classrooms.detail(db_session(), current_user.user, room, clock.utcnow())
+    detail = lifecycle.detail(db_session(), current_user.user, room, clock.utcnow())
     return render_template("lms/classrooms/show.html", detail=detail, room=room,
                            form=form, action=FlaskForm()), status
 
@@ -91,7 +102,7 @@ def _show(room, form: SessionForm, status: int = 200):
 def show(slug: str):
     """A classroom with its sessions and attendance (names for its supervisors only)."""
     db = db_session()
-    room = classrooms.by_slug(db, slug) or abort(404)
+    room = lifecycle.by_slug(db, slug) or abort(404)
     return _show(room, _session_form(db))
 
 
@@ -100,12 +111,12 @@ def show(slug: str):
 def accept(slug: str):
     """推磨式验收: a peer unit accepts the classroom (audited)."""
     db = db_session()
-    room = classrooms.by_slug(db, slug) or abort(404)
+    room = lifecycle.by_slug(db, slug) or abort(404)
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        classrooms.accept(db, current_user.user, room, clock.utcnow(), ip=request.remote_addr)
-    except classrooms.ClassroomError as refused:
+        lifecycle.accept(db, current_user.user, room, clock.utcnow(), ip=request.remote_addr)
+    except lifecycle.ClassroomError as refused:
         flash(_(str(refused)), "error")
     else:
         db.commit()
@@ -118,16 +129,16 @@ def accept(slug: str):
 def schedule(slug: str):
     """The running unit schedules a session (start time in the bureau's zone)."""
     db = db_session()
-    room = classrooms.by_slug(db, slug) or abort(404)
+    room = lifecycle.by_slug(db, slug) or abort(404)
     if not policy.can_run_classroom(current_user.user, room):
         abort(403)
     form = _session_form(db)
     if not form.validate_on_submit():
         return _show(room, form, 400)
     try:
-        classrooms.schedule(db, current_user.user, room, form.starts_at.data, form.topic.data,
+        lifecycle.schedule(db, current_user.user, room, form.starts_at.data, form.topic.data,
                             form.courseware.data, current_app.config["LMS_TIMEZONE"])
-    except classrooms.ClassroomError as refused:
+    except lifecycle.ClassroomError as refused:
         form.topic.errors.append(_(str(refused)))
         return _show(room, form, 400)
     db.commit()
@@ -140,13 +151,13 @@ def schedule(slug: str):
 def open_checkin(session_id: int):
     """Open check-in: a new code, shown once, large, for the room's screen."""
     db = db_session()
-    session = classrooms.session_of(db, session_id) or abort(404)
+    session = lifecycle.session_of(db, session_id) or abort(404)
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
         code = checkins.open_checkin(db, current_user.user, session, passwords().hash_code,
                                      clock.utcnow(), ip=request.remote_addr)
-    except classrooms.ClassroomError as refused:
+    except lifecycle.ClassroomError as refused:
         flash(_(str(refused)), "error")
         return redirect(url_for(".show", slug=session.classroom.slug))
     db.commit()

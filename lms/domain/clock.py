@@ -1,18 +1,18 @@
 """Time: stored as naive UTC, shown and reasoned about in the bureau's zone; no Flask."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 
 def to_local(moment: datetime, tz: str) -> datetime:
     """A stored naive-UTC datetime as an aware datetime in `tz`."""
-    return moment.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz))
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
 
 
 def to_utc(local: datetime, tz: str) -> datetime:
     """A naive local datetime in `tz` as naive UTC for storage."""
-    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc).replace(tzinfo=None)
+    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC).replace(tzinfo=None)
 
 
 def utcnow() -> datetime:
     """Naive UTC now, the one clock request handlers read (tests replace it to freeze time)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -2,8 +2,9 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from ..domain import points, policy
-from ..extension import db_session
+from ..domain.learning import points
+from ..domain.org import policy
+from ..web import db_session
 
 home_bp = Blueprint("home", __name__)
 

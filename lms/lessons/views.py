@@ -1,9 +1,19 @@
 """Weekly micro-lessons and quizzes in the browser: list, read + quiz, result; no JavaScript."""
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
-from ..domain import attempts, clock, lessons, quizview
-from ..extension import db_session
+from ..domain import clock
+from ..domain.learning import lessons
+from ..domain.quiz import attempts, quizview
+from ..web import db_session
 
 lessons_bp = Blueprint("lessons", __name__)
 

@@ -1,9 +1,26 @@
 """LMS models, importable without Flask."""
 from .base import Base, utcnow
-from .content import (Attendance, Category, Classroom, ClassroomType, ClassSession, Courseware,
-                      CoursewareRevision, LessonAudience, MicroLesson, Question, Quiz)
-from .learning import (Attempt, Completion, LessonUnitStats, Mistake, Notification,
-                       PointsEntry)
+from .content import (
+                      Attendance,
+                      Category,
+                      Classroom,
+                      ClassroomType,
+                      ClassSession,
+                      Courseware,
+                      CoursewareRevision,
+                      LessonAudience,
+                      MicroLesson,
+                      Question,
+                      Quiz,
+)
+from .learning import (
+                      Attempt,
+                      Completion,
+                      LessonUnitStats,
+                      Mistake,
+                      Notification,
+                      PointsEntry,
+)
 from .org import ROLES, UNIT_KINDS, ApiToken, AuditEvent, Unit, User
 
 __all__ = [

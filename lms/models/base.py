@@ -3,7 +3,7 @@
 The models do not import Flask: domain modules and the CLI use them with any SQLAlchemy
 session, and a host application's Flask-SQLAlchemy session works with them unchanged.
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -27,4 +27,4 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     """Naive UTC now: every timestamp is stored as naive UTC on both databases."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -2,9 +2,9 @@
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..domain import clock, notifications
-from ..extension import db_session, state
-from ..web import MAX_PAGE, page_arg
+from ..domain import clock
+from ..domain.reminders import inbox
+from ..web import MAX_PAGE, db_session, page_arg, state
 
 notifications_bp = Blueprint("notifications", __name__)
 
@@ -14,8 +14,8 @@ notifications_bp = Blueprint("notifications", __name__)
 def index():
     """One page of the inbox, unread ones marked, the unread total in the header."""
     page = page_arg()
-    inbox = notifications.inbox(db_session(), current_user.user.id, page=page)
-    return render_template("lms/notifications/index.html", inbox=inbox, href=_href)
+    listing = inbox.inbox(db_session(), current_user.user.id, page=page)
+    return render_template("lms/notifications/index.html", inbox=listing, href=_href)
 
 
 @notifications_bp.post("/notifications/read")
@@ -23,7 +23,7 @@ def index():
 def mark_all_read():
     """Mark every notification of the user read."""
     db = db_session()
-    notifications.mark_all_read(db, current_user.user.id, clock.utcnow())
+    inbox.mark_all_read(db, current_user.user.id, clock.utcnow())
     db.commit()
     return redirect(url_for(".index"))
 
@@ -34,9 +34,9 @@ def mark_read(notification_id: int):
     """Mark one read, then go back to the inbox — or, with `open`, on to what it is about."""
     db = db_session()
     try:
-        notification = notifications.mark_read(db, current_user.user.id, notification_id,
+        notification = inbox.mark_read(db, current_user.user.id, notification_id,
                                                clock.utcnow())
-    except notifications.NotificationNotFound:
+    except inbox.NotificationNotFound:
         abort(404)  # someone else's looks exactly like a missing one
     db.commit()
     target = _href(notification.link) if request.form.get("open") else None

@@ -2,8 +2,9 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from ..domain import clock, grading, mistakes, quizview
-from ..extension import db_session
+from ..domain import clock
+from ..domain.quiz import grading, mistakes, quizview
+from ..web import db_session
 
 mistakes_bp = Blueprint("mistakes", __name__)
 

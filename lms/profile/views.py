@@ -3,9 +3,10 @@ points leaderboards of the officer's own branch and county."""
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
-from ..domain import clock, profile
-from ..domain import leaderboard as ranking
-from ..extension import db_session
+from ..domain import clock
+from ..domain.learning import profile
+from ..domain.reports import leaderboard as ranking
+from ..web import db_session
 
 profile_bp = Blueprint("profile", __name__)
 

@@ -1,11 +1,18 @@
 """Studio forms: fields and their types only; the content rules live in domain.authoring."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Optional
 
-from ..domain import authoring
+from ..domain.studio import authoring
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type=datetime-local> sends
 

@@ -1,15 +1,27 @@
 """Studio pages: courseware list and editor with review workflow, lesson schedules, exports
 and per-question statistics. Trainers and admins only; no JavaScript."""
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain import authoring, catalog, clock, policy, scheduling
-from ..domain.quizstats import quiz_stats
-from ..extension import db_session
+from ..domain import clock
+from ..domain.learning import catalog
+from ..domain.org import policy
+from ..domain.quiz.quizstats import quiz_stats
+from ..domain.studio import authoring, scheduling
 from ..models import MicroLesson
 from ..models.content import STATUSES
+from ..web import db_session
 from .forms import CoursewareForm, NewCoursewareForm, ScheduleForm, StatusForm
 
 studio_bp = Blueprint("studio", __name__, url_prefix="/studio")

@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..domain import audit, clock, exports, inspection, periods, policy, reports
-from ..extension import db_session
+from ..domain import audit, clock
+from ..domain.org import policy
+from ..domain.reports import exports, inspection, periods, rollup
 from ..models import Unit
-from ..web import page_arg
+from ..web import db_session, page_arg
 
 supervise_bp = Blueprint("supervise", __name__, url_prefix="/supervise")
 
@@ -23,7 +24,7 @@ class Ask:
     """What a supervision request asks for, already checked against the policy."""
 
     unit: Unit
-    selection: reports.Selection
+    selection: rollup.Selection
     crumbs: list[Unit]
 
     def args(self, **extra) -> dict:
@@ -39,17 +40,17 @@ class Ask:
 def dashboard():
     """Completion per child unit for a period or lesson, its chart and trend, own officers."""
     db, ask, now = db_session(), _ask("week"), clock.utcnow()
-    report = reports.completion_by_child(db, ask.unit, ask.selection, now)
+    report = rollup.completion_by_child(db, ask.unit, ask.selection, now)
     weeks = _trend_weeks(ask.selection, now)
     # A quarter's or year's trend comes from the report's own lessons: no second pass.
     long_period = ask.selection.period is not None and ask.selection.period.kind != "week"
-    trend = (reports.weekly(report, weeks) if long_period
-             else reports.trend(db, ask.unit, weeks, now))
+    trend = (rollup.weekly(report, weeks) if long_period
+             else rollup.trend(db, ask.unit, weeks, now))
     return render_template(
         "lms/supervise/dashboard.html", ask=ask, report=report, now=now, trend=trend,
-        officers=reports.officers_of(db, ask.unit, ask.selection, now),
+        officers=rollup.officers_of(db, ask.unit, ask.selection, now),
         choices=periods.choices(_today(now), _tz()),
-        lessons=reports.recent_lessons(db, now))
+        lessons=rollup.recent_lessons(db, now))
 
 
 @supervise_bp.get("/pending")
@@ -58,12 +59,12 @@ def pending():
     """Who in the unit's subtree has not done the lesson(s) yet, most overdue first."""
     db, ask, now = db_session(), _ask("week"), clock.utcnow()
     page = page_arg()
-    rows, total = reports.pending(db, ask.unit, ask.selection, now, _tz(), limit=PAGE_SIZE,
+    rows, total = rollup.pending(db, ask.unit, ask.selection, now, _tz(), limit=PAGE_SIZE,
                                   offset=(page - 1) * PAGE_SIZE)
     return render_template("lms/supervise/pending.html", ask=ask, rows=rows, total=total,
                            page=page, page_size=PAGE_SIZE,
                            choices=periods.choices(_today(now), _tz()),
-                           lessons=reports.recent_lessons(db, now))
+                           lessons=rollup.recent_lessons(db, now))
 
 
 @supervise_bp.get("/tongbao")
@@ -110,10 +111,10 @@ def _ask(default_kind: str, lesson_allowed: bool = True) -> Ask:
         if not lesson_arg.isascii() or not lesson_arg.isdigit():
             abort(400)
         # Longer than any id can be (and than the database's integer): simply not found.
-        lesson = (len(lesson_arg) <= 9 and reports.find_lesson(db, int(lesson_arg))) or abort(404)
-        selection = reports.Selection(lesson=lesson)
+        lesson = (len(lesson_arg) <= 9 and rollup.find_lesson(db, int(lesson_arg))) or abort(404)
+        selection = rollup.Selection(lesson=lesson)
     else:
-        selection = reports.Selection(period=_period(default_kind))
+        selection = rollup.Selection(period=_period(default_kind))
     return Ask(unit, selection, _crumbs(db, user, unit))
 
 
@@ -135,7 +136,7 @@ def _crumbs(db, user, unit: Unit) -> list[Unit]:
     return [u for u in ancestors if policy.unit_in_scope(user, u)]
 
 
-def _trend_weeks(selection: reports.Selection, now) -> list[periods.Period]:
+def _trend_weeks(selection: rollup.Selection, now) -> list[periods.Period]:
     """The weeks the trend line shows: the period's weeks so far, or eight up to the week."""
     tz = _tz()
     if selection.lesson is not None:
@@ -149,14 +150,14 @@ def _trend_weeks(selection: reports.Selection, now) -> list[periods.Period]:
 def _export_tables(db, table: str, ask: Ask, now, tz: str, named: bool) -> list[exports.Table]:
     what = ask.selection.lesson.title if ask.selection.lesson else ask.selection.period.label
     if table == "units":
-        report = reports.completion_by_child(db, ask.unit, ask.selection, now)
+        report = rollup.completion_by_child(db, ask.unit, ask.selection, now)
         return [exports.unit_table(report, f"{ask.unit.name} {what} " + _("微课完成情况"), _)]
     if table == "officers":
-        officers = reports.officers_of(db, ask.unit, ask.selection, now)
+        officers = rollup.officers_of(db, ask.unit, ask.selection, now)
         return [exports.officer_table(officers, f"{ask.unit.name} {what} " + _("人员完成情况"),
                                       tz, _)]
     if table == "pending":
-        rows, _total = reports.pending(db, ask.unit, ask.selection, now, tz, limit=None)
+        rows, _total = rollup.pending(db, ask.unit, ask.selection, now, tz, limit=None)
         return [exports.pending_table(rows, f"{ask.unit.name} {what} " + _("未完成名单"), tz, _)]
     ins = inspection.inspection(db, ask.unit, ask.selection.period, now, name_individuals=named)
     return exports.inspection_tables(ins, f"{ask.unit.name} {what} " + _("网上巡查情况"), _)

@@ -2,10 +2,10 @@
 from datetime import datetime
 
 import pytest
-
 from factories import Factory
-from lms.domain import completion
-from lms.domain.coursefiles import load_course_tree
+
+from lms.domain.coursefiles.reader import load_course_tree
+from lms.domain.learning import completion
 from lms.paths import COURSES_DIR
 
 PHONE = {"width": 390, "height": 844}

@@ -2,11 +2,12 @@
 from datetime import datetime
 
 import pytest
-
 from factories import Factory
+
 from lms.auth.session import passwords
-from lms.domain import checkins, clock
-from lms.domain import classrooms as rooms
+from lms.domain import clock
+from lms.domain.classrooms import checkins
+from lms.domain.classrooms import lifecycle as rooms
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}

@@ -3,10 +3,9 @@ mistakes; and the same quiz with JavaScript switched off."""
 from datetime import timedelta
 
 import pytest
+from factories import Factory
 
 from lms.models import utcnow
-
-from factories import Factory
 
 PHONE = {"width": 390, "height": 844}
 BODY = """## 为什么要建“行动支部”

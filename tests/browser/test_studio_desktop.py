@@ -3,13 +3,12 @@ item, meets a line-numbered quiz error, saves, previews and sends it for review.
 import re
 
 import pytest
-
-from lms.domain import _yamlmarks as ym
-from lms.domain import quizfile
-from lms.domain.coursefiles import load_course_tree
-from lms.paths import COURSES_DIR
-
 from factories import Factory
+
+from lms.domain.coursefiles import quizfile
+from lms.domain.coursefiles import yamlmarks as ym
+from lms.domain.coursefiles.reader import load_course_tree
+from lms.paths import COURSES_DIR
 
 DESKTOP = {"width": 1366, "height": 900}
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"

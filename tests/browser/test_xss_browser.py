@@ -3,10 +3,10 @@ no dialog may fire and no script may run."""
 from urllib.parse import urlsplit
 
 import pytest
-
 from factories import Factory
-from lms.domain.markup import sanitize
 from unit.test_markup import load_corpus
+
+from lms.domain.coursefiles.markup import sanitize
 
 # What an officer could still trigger by tapping: handlers and dangerous URLs, as the
 # browser itself parsed them (entities decoded, schemes resolved).

@@ -6,8 +6,13 @@ from datetime import datetime
 
 import pytest
 
-from lms.domain.coursefiles import Problem, dump_courseware, dump_lesson, load_course_tree
-from lms.domain.coursespecs import CoursewareSpec
+from lms.domain.coursefiles.reader import (
+    Problem,
+    dump_courseware,
+    dump_lesson,
+    load_course_tree,
+)
+from lms.domain.coursefiles.specs import CoursewareSpec
 
 CATALOG = """\
 categories:

@@ -1,7 +1,7 @@
 """The quiz engine: answer parsing, per-kind credit, scoring and option shuffling."""
 import pytest
 
-from lms.domain.grading import (
+from lms.domain.quiz.grading import (
     AnswerError,
     QuestionKey,
     grade,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lms.domain.markup import plain_text, render_markdown, sanitize
+from lms.domain.coursefiles.markup import plain_text, render_markdown, sanitize
 
 CORPUS_PATH = Path(__file__).resolve().parent.parent / "xss_corpus.txt"
 

@@ -1,0 +1,141 @@
+"""Accounts: authentication, activation, passwords, API tokens; no Flask."""
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from ...models import ApiToken, User, utcnow
+from ..reports import unitstats
+from .passwords import Passwords, password_problems
+
+
+class PasswordRejected(ValueError):
+    """The new password breaks a rule; `problems` lists which."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """The outcome of a login attempt: the user, or why not (for the audit log only)."""
+
+    user: User | None
+    reason: str  # ok | unknown | bad_password | inactive | needs_activation
+
+
+POLICE_NO_MAX = 32
+
+
+def find_user(db: Session, police_no: str) -> User | None:
+    """The user with this police number, if any (a malformed number is simply nobody)."""
+    police_no = police_no.strip()
+    if not police_no or len(police_no) > POLICE_NO_MAX or "\x00" in police_no:
+        return None  # PostgreSQL rejects NUL in text; no stored number is longer
+    return db.scalar(select(User).where(User.police_no == police_no))
+
+
+def authenticate(db: Session, passwords: Passwords, police_no: str, password: str) -> LoginResult:
+    """Check a police number and password (or activation code for a new account)."""
+    user = find_user(db, police_no)
+    if user is None:
+        # Same work as a real check, so timing does not reveal which numbers exist.
+        passwords.verify(_DUMMY_HASH.get(passwords), password)
+        return LoginResult(None, "unknown")
+    if not user.active:
+        return LoginResult(None, "inactive")
+    if user.password_hash is None:
+        ok = (user.activation_expires_at is not None and user.activation_expires_at > utcnow()
+              and passwords.verify_code(user.activation_hash, password))
+        return LoginResult(user if ok else None, "needs_activation" if ok else "bad_password")
+    if not passwords.verify(user.password_hash, password):
+        return LoginResult(None, "bad_password")
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
+    return LoginResult(user, "ok")
+
+
+class _DummyHash:
+    """A hash per hasher, made lazily, to spend equal time on unknown numbers."""
+
+    def __init__(self):
+        self._cache: dict[int, str] = {}
+
+    def get(self, passwords: Passwords) -> str:
+        key = id(passwords)
+        if key not in self._cache:
+            self._cache[key] = passwords.hash(secrets.token_hex(16))
+        return self._cache[key]
+
+
+_DUMMY_HASH = _DummyHash()
+
+
+def set_password(db: Session, passwords: Passwords, user: User, new_password: str) -> None:
+    """Set a password after checking the rules; ends every session and token of the user."""
+    problems = password_problems(new_password, user.police_no)
+    if problems:
+        raise PasswordRejected(problems)
+    user.password_hash = passwords.hash(new_password)
+    user.activation_hash = user.activation_expires_at = None
+    user.session_version += 1
+    revoke_tokens(db, user.id)
+
+
+def new_activation_code() -> str:
+    """A one-time activation code: 10 characters from an unambiguous alphabet (~50 bits)."""
+    alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of an API token: tokens are long random strings, so no slow hash is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(db: Session, user: User, ttl: timedelta) -> tuple[str, datetime]:
+    """A new bearer token (256 random bits) and its expiry; only the hash is stored."""
+    token = secrets.token_urlsafe(32)
+    expires = utcnow() + ttl
+    db.add(ApiToken(user_id=user.id, token_hash=hash_token(token), expires_at=expires))
+    return token, expires
+
+
+def user_for_token(db: Session, token: str) -> User | None:
+    """The active user owning an unexpired, unrevoked token (user, its unit and the token's
+    state in one query; only the user is built as an ORM object)."""
+    digest = hash_token(token)
+    row = db.execute(_TOKEN_USER, {"token_hash": digest}).first()
+    if row is None:
+        return None
+    user, token_hash, expires_at, revoked_at = row
+    if revoked_at is not None or expires_at <= utcnow():
+        return None
+    if not hmac.compare_digest(token_hash, digest) or not user.active:
+        return None
+    return user
+
+
+# built once (User.unit is a joined eager load, so the unit comes along)
+_TOKEN_USER = (select(User, ApiToken.token_hash, ApiToken.expires_at, ApiToken.revoked_at)
+               .join(ApiToken, ApiToken.user_id == User.id)
+               .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
+def revoke_tokens(db: Session, user_id: int) -> None:
+    """Revoke every live token of a user (password change, deactivation)."""
+    db.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+               .values(revoked_at=utcnow()))
+
+
+def deactivate(db: Session, user: User) -> None:
+    """Deactivate an account: its sessions and tokens stop working at once."""
+    user.active = False
+    user.session_version += 1
+    revoke_tokens(db, user.id)
+    unitstats.rebuild(db, unit_ids=[user.unit_id])  # an inactive officer no longer counts

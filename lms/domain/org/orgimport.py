@@ -1,0 +1,320 @@
+"""CSV imports of the org tree and the roster (DESIGN §5); no Flask.
+
+Each import is two steps: `read_*` parses and validates the whole file against the database
+without changing anything, returning a plan and every problem found; `apply_*` carries out a
+problem-free plan with bulk statements and leaves the commit to the caller.
+"""
+import csv
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from ...models import ROLES, UNIT_KINDS, Unit, User, utcnow
+from ..csvfile import read_table
+from ..problems import Problem
+from ..reports import unitstats
+from .accounts import new_activation_code
+from .passwords import Passwords
+
+UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
+ROSTER_COLUMNS = ("police_no", "name", "unit_code", "roles", "party_member")
+UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+POLICE_NO = re.compile(r"[A-Za-z0-9]{3,32}")
+BATCH = 2000  # rows per bulk statement: bounds memory and paces the progress bar
+
+Progress = Callable[[int], object]
+
+
+def _no_progress(_n: int) -> None:
+    pass
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, counted over the rows of the file."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+
+# ---------------------------------------------------------------------------- units
+
+@dataclass(frozen=True)
+class UnitRow:
+    """One valid row of a units file."""
+
+    line: int
+    code: str
+    name: str
+    kind: str
+    parent_code: str | None
+
+
+@dataclass
+class UnitPlan:
+    """The validated rows of a units file, in file order."""
+
+    rows: list[UnitRow]
+
+
+def read_units(db: Session, path: Path) -> tuple[UnitPlan, list[Problem]]:
+    """Parse and validate a units file (`code,name,kind,parent_code`) against the database."""
+    table, problems = read_table(path, UNIT_COLUMNS)
+    file = str(path)
+    existing = dict(_unit_parents(db))
+    rows, linked, first_line = [], [], {}
+    for line, (code, name, kind, parent_code) in table:
+        row = UnitRow(line, code, name, kind.lower(), parent_code or None)
+        messages = []
+        if not UNIT_CODE.fullmatch(code):
+            messages.append(f"code '{code}' must be 1-32 letters, digits, '_', '-' or '.'"
+                            if code else "empty code")
+        elif code in first_line:
+            messages.append(f"duplicate code '{code}' (first on line {first_line[code]})")
+        else:
+            first_line[code] = line
+            linked.append(row)
+        if not name:
+            messages.append("empty name")
+        elif len(name) > 120:
+            messages.append(f"name is longer than 120 characters ({len(name)})")
+        if row.kind not in UNIT_KINDS:
+            messages.append(f"unknown kind '{kind}' (expected one of {', '.join(UNIT_KINDS)})")
+        problems += [Problem(file, line, message) for message in messages]
+        if not messages:
+            rows.append(row)
+    problems += _tree_problems(file, linked, existing)
+    return UnitPlan(rows), sorted(problems, key=lambda p: p.line)
+
+
+def _unit_parents(db: Session) -> list[tuple[str, str | None]]:
+    """(code, parent code) of every unit in the database."""
+    parent = Unit.__table__.alias("parent")
+    return db.execute(select(Unit.code, parent.c.code)
+                      .outerjoin(parent, parent.c.id == Unit.parent_id)).all()
+
+
+def _tree_problems(file: str, rows: list[UnitRow], existing: dict) -> list[Problem]:
+    """Unknown parents, cycles and extra roots in the tree the import would leave behind."""
+    problems, unknown = [], set()
+    parent_of = {**existing, **{row.code: row.parent_code for row in rows}}
+    for row in rows:
+        if row.parent_code is not None and row.parent_code not in parent_of:
+            problems.append(Problem(file, row.line, f"parent_code '{row.parent_code}' is "
+                                                    "neither in this file nor in the database"))
+            unknown.add(row.code)
+            parent_of[row.code] = None
+    line_of = {row.code: row.line for row in rows}
+    settled: set[str] = set()
+    for row in rows:
+        trail, code = [], row.code
+        while code is not None and code not in settled and code not in trail:
+            trail.append(code)
+            code = parent_of[code]
+        if code is not None and code in trail:  # walked back onto the trail: a cycle
+            cycle = trail[trail.index(code):]
+            first = min((c for c in cycle if c in line_of), key=line_of.get)
+            start = cycle.index(first)
+            shown = cycle[start:] + cycle[:start] + [first]
+            problems.append(Problem(file, line_of[first],
+                                    "parent_code makes a cycle: " + " → ".join(shown)))
+        settled.update(trail)
+    roots = [code for code, parent in parent_of.items() if parent is None and code not in unknown]
+    db_roots = [code for code in roots if code not in line_of]
+    file_roots = sorted((code for code in roots if code in line_of), key=line_of.get)
+    if len(roots) > 1:
+        first = (f"'{db_roots[0]}' (in the database)" if db_roots
+                 else f"'{file_roots[0]}' (line {line_of[file_roots[0]]})")
+        for code in file_roots[0 if db_roots else 1:]:
+            problems.append(Problem(file, line_of[code], f"more than one root: '{code}' has no "
+                                                         f"parent_code but {first} is the root"))
+    return problems
+
+
+def apply_units(db: Session, plan: UnitPlan, progress: Progress = _no_progress) -> ImportSummary:
+    """Upsert the planned units by code and recompute every path and depth; no commit."""
+    stored = {r.code: r for r in db.execute(select(Unit.__table__)).all()}
+    new_rows = [row for row in plan.rows if row.code not in stored]
+    if new_rows:
+        # Parents may be new too: insert unlinked, then link everything once ids exist.
+        db.execute(insert(Unit), [{"code": r.code, "name": r.name, "kind": r.kind,
+                                   "parent_id": None, "path": "", "depth": 0} for r in new_rows])
+    summary = ImportSummary(created=len(new_rows))
+    id_of = dict(db.execute(select(Unit.code, Unit.id)).all())
+    wanted = {code: {"name": r.name, "kind": r.kind, "parent_id": r.parent_id}
+              for code, r in stored.items()}
+    for row in plan.rows:
+        values = {"name": row.name, "kind": row.kind,
+                  "parent_id": id_of[row.parent_code] if row.parent_code else None}
+        if row.code in stored:
+            if values == wanted[row.code]:
+                summary.unchanged += 1
+            else:
+                summary.updated += 1
+        wanted[row.code] = values
+    # Paths are recomputed for the whole tree, so a moved unit carries its subtree along.
+    changes = []
+    for code, values in _with_paths(wanted, id_of).items():
+        old = stored.get(code)
+        if old is None or any(getattr(old, key) != value for key, value in values.items()):
+            changes.append({"id": id_of[code], **values})
+    for start in range(0, len(changes), BATCH):
+        db.execute(update(Unit), changes[start:start + BATCH])
+    progress(len(plan.rows))
+    return summary
+
+
+def _with_paths(wanted: dict[str, dict], id_of: dict[str, int]) -> dict[str, dict]:
+    """`wanted` with each unit's materialized path and depth, computed from its parents."""
+    code_of = {unit_id: code for code, unit_id in id_of.items()}
+    paths: dict[str, str] = {}
+    for code in wanted:
+        chain = []
+        while code is not None and code not in paths:
+            chain.append(code)
+            parent_id = wanted[code]["parent_id"]
+            code = code_of[parent_id] if parent_id is not None else None
+        prefix = paths[code] if code is not None else "/"
+        for link in reversed(chain):
+            prefix = paths[link] = f"{prefix}{id_of[link]}/"
+    return {code: {**values, "path": paths[code], "depth": paths[code].count("/") - 2}
+            for code, values in wanted.items()}
+
+
+# ---------------------------------------------------------------------------- roster
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One valid row of a roster file, its unit resolved to an id."""
+
+    line: int
+    police_no: str
+    name: str
+    unit_id: int
+    roles: frozenset[str]
+    party_member: bool
+
+
+@dataclass
+class RosterPlan:
+    """The validated rows of a roster file, in file order."""
+
+    rows: list[RosterRow]
+
+
+def count_new_accounts(db: Session, plan: RosterPlan) -> int:
+    """How many rows of the plan would create an account."""
+    existing = set(db.scalars(select(User.police_no)))
+    return sum(1 for row in plan.rows if row.police_no not in existing)
+
+
+def read_roster(db: Session, path: Path) -> tuple[RosterPlan, list[Problem]]:
+    """Parse and validate a roster file (`police_no,name,unit_code,roles,party_member`)."""
+    table, problems = read_table(path, ROSTER_COLUMNS)
+    file = str(path)
+    unit_ids = dict(db.execute(select(Unit.code, Unit.id)).all())
+    rows, first_line = [], {}
+    for line, (police_no, name, unit_code, roles_cell, party) in table:
+        row_problems = []
+        if not POLICE_NO.fullmatch(police_no):
+            row_problems.append(f"police_no '{police_no}' must be 3-32 letters or digits"
+                                if police_no else "empty police_no")
+        elif police_no in first_line:
+            row_problems.append(f"duplicate police_no '{police_no}' "
+                                f"(first on line {first_line[police_no]})")
+        else:
+            first_line[police_no] = line
+        if not name:
+            row_problems.append("empty name")
+        elif len(name) > 64:
+            row_problems.append(f"name is longer than 64 characters ({len(name)})")
+        if unit_code not in unit_ids:
+            row_problems.append(f"unknown unit_code '{unit_code}' (import the units first)"
+                                if unit_code else "empty unit_code")
+        # Chinese input methods type the full-width semicolon as readily as the ASCII one.
+        roles = {r.strip().lower() for r in re.split("[;；]", roles_cell) if r.strip()}
+        row_problems += [f"unknown role '{r}' (expected one of {', '.join(ROLES)})"
+                         for r in sorted(roles - set(ROLES))]
+        if party not in ("0", "1"):
+            row_problems.append(f"party_member must be 0 or 1 (found '{party}')")
+        problems += [Problem(file, line, message) for message in row_problems]
+        if not row_problems:
+            rows.append(RosterRow(line, police_no, name, unit_ids[unit_code],
+                                  frozenset(roles or {"officer"}), party == "1"))
+    return RosterPlan(rows), sorted(problems, key=lambda p: p.line)
+
+
+_ROLE_COLUMNS = tuple(f"is_{role}" for role in ROLES)
+
+
+def apply_roster(db: Session, plan: RosterPlan, passwords: Passwords,
+                 progress: Progress = _no_progress,
+                 activation_ttl: timedelta = timedelta(days=30),
+                 ) -> tuple[ImportSummary, list[tuple[str, str, str]]]:
+    """Upsert accounts by police_no; new ones get a one-time activation code; no commit.
+
+    Returns the summary and (police_no, name, code) for each new account: the codes exist
+    nowhere else, only their keyed hashes are stored.
+    """
+    columns = (User.id, User.police_no, User.name, User.unit_id, User.party_member,
+               User.session_version, *(getattr(User, c) for c in _ROLE_COLUMNS))
+    # One SELECT of every account: cheaper than an IN list of 30,000 numbers, and a roster
+    # normally covers most of the force anyway.
+    stored = {r.police_no: r for r in db.execute(select(*columns)).all()}
+    summary, codes, new, changed = ImportSummary(), [], [], []
+    moved: set[int] = set()  # units whose counted officers change: their summary is rebuilt
+    expires = utcnow() + activation_ttl
+    for row in plan.rows:
+        values = {"name": row.name, "unit_id": row.unit_id, "party_member": row.party_member,
+                  **{f"is_{role}": role in row.roles for role in ROLES}}
+        old = stored.get(row.police_no)
+        if old is None:
+            code = new_activation_code()
+            codes.append((row.police_no, row.name, code))
+            new.append({"police_no": row.police_no, **values,
+                        "activation_hash": passwords.hash_code(code),
+                        "activation_expires_at": expires})
+        elif any(getattr(old, key) != value for key, value in values.items()):
+            roles_changed = any(getattr(old, c) != values[c] for c in _ROLE_COLUMNS)
+            if old.unit_id != row.unit_id or old.is_officer != values["is_officer"]:
+                moved.update((old.unit_id, row.unit_id))
+            # As in org.change_roles: a changed role takes effect on the next sign-in.
+            changed.append({"id": old.id, **values,
+                            "session_version": old.session_version + roles_changed})
+        else:
+            summary.unchanged += 1
+    summary.created, summary.updated = len(new), len(changed)
+    progress(summary.unchanged)
+    for start in range(0, len(new), BATCH):
+        db.execute(insert(User), new[start:start + BATCH])
+        progress(len(new[start:start + BATCH]))
+    for start in range(0, len(changed), BATCH):
+        db.execute(update(User), changed[start:start + BATCH])
+        progress(len(changed[start:start + BATCH]))
+    unitstats.rebuild(db, unit_ids=moved)
+    return summary, codes
+
+
+def write_codes(path: Path, codes: list[tuple[str, str, str]]) -> None:
+    """Write `police_no,name,activation_code` as UTF-8 with BOM (Excel, WPS), mode 0600."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
+    with open(fd, "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(("police_no", "name", "activation_code"))
+        writer.writerows((no, _inert(name), code) for no, name, code in codes)
+
+
+def _inert(cell: str) -> str:
+    """A cell that a spreadsheet will not run as a formula."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell

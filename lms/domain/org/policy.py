@@ -1,0 +1,139 @@
+"""The one authorization policy: who may see which unit, officer, attempt or content; no Flask.
+
+Every entry point (HTML views, exports, the JSON API, the CLI) asks these functions; no
+view or query filters by scope on its own.
+"""
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...models import Unit, User
+
+
+class PermissionDenied(Exception):
+    """The user may not see or do this."""
+
+
+def is_bureau_wide(user: User) -> bool:
+    """Admins see the whole bureau."""
+    return user.is_admin
+
+
+def can_supervise(user: User) -> bool:
+    """Whether the user may open supervision views at all."""
+    return user.active and (user.is_supervisor or user.is_admin)
+
+
+def can_author(user: User) -> bool:
+    """Trainers and admins write, review and schedule content."""
+    return user.active and (user.is_trainer or user.is_admin)
+
+
+def scope_path(user: User) -> str | None:
+    """The materialized path of the user's scope; None when the user has no supervision scope."""
+    if not can_supervise(user):
+        return None
+    if is_bureau_wide(user):
+        return "/"
+    return user.unit.path
+
+
+def unit_in_scope(user: User, unit: Unit) -> bool:
+    """Whether `unit` lies in the subtree the user supervises."""
+    path = scope_path(user)
+    return path is not None and unit.path.startswith(path)
+
+
+def require_unit(user: User, unit: Unit | None) -> Unit:
+    """The unit, if in scope; else PermissionDenied (the same for a missing unit)."""
+    if unit is None or not unit_in_scope(user, unit):
+        raise PermissionDenied
+    return unit
+
+
+def require_author(user: User) -> None:
+    """PermissionDenied unless the user may write content (trainers and admins)."""
+    if not can_author(user):
+        raise PermissionDenied
+
+
+def can_view_user(viewer: User, target: User) -> bool:
+    """Officers see themselves; supervisors the officers of their subtree."""
+    return viewer.id == target.id or unit_in_scope(viewer, target.unit)
+
+
+def require_user(viewer: User, target: User | None) -> User:
+    """The target user, if visible to `viewer`; else PermissionDenied."""
+    if target is None or not can_view_user(viewer, target):
+        raise PermissionDenied
+    return target
+
+
+def scope_root(db: Session, user: User) -> Unit | None:
+    """The top unit of the user's scope (the bureau root for admins)."""
+    if not can_supervise(user):
+        return None
+    if is_bureau_wide(user):
+        return db.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
+    return user.unit
+
+
+def report_unit(db: Session, user: User, code: str | None) -> Unit:
+    """The unit a supervision page, export or report API call asks for by code (by default the
+    user's scope root); PermissionDenied outside the scope — the same for an unknown code, so
+    a refusal never tells whether a unit exists."""
+    if not can_supervise(user):
+        raise PermissionDenied
+    if not code:
+        return require_unit(user, scope_root(db, user))
+    if len(code) > 64 or "\x00" in code:  # no such code; PostgreSQL rejects NUL outright
+        raise PermissionDenied
+    return require_unit(user, db.scalar(select(Unit).where(Unit.code == code)))
+
+
+COUNTY_KINDS = ("county", "department")
+
+
+def leaderboard_units(db: Session, user: User) -> tuple[Unit, Unit | None]:
+    """The two units an officer's leaderboards compare: their own unit (branch) and their
+    county — the county or department at depth 1 above it, or their own unit when it is one
+    (None outside any county). Nothing else: no parameter can widen it. PermissionDenied for
+    anyone but an active officer."""
+    if not (user.active and user.is_officer):
+        raise PermissionDenied
+    ids = [int(part) for part in user.unit.path.strip("/").split("/") if part]
+    county = db.get(Unit, ids[1]) if len(ids) > 1 else None  # the path's depth-1 ancestor
+    if county is None or county.depth != 1 or county.kind not in COUNTY_KINDS:
+        county = None
+    return user.unit, county
+
+
+# --- classrooms (推磨式验收: peers from outside the applicant's line inspect and accept) ---
+
+def units_related(a: Unit, b: Unit) -> bool:
+    """Whether one unit lies in the other's subtree (a unit is related to itself)."""
+    return a.path.startswith(b.path) or b.path.startswith(a.path)
+
+
+def can_apply_classroom(user: User) -> bool:
+    """Branch secretaries (supervisors) apply for classrooms of their own unit."""
+    return user.active and user.is_supervisor
+
+
+def can_accept_classroom(user: User, room, unit: Unit | None) -> bool:
+    """A supervisor or trainer from outside the applicant's line accepts an applied classroom."""
+    return (user.active and (user.is_supervisor or user.is_trainer)
+            and room.status == "applied" and unit is not None
+            and not units_related(user.unit, unit))
+
+
+def can_run_classroom(user: User, room) -> bool:
+    """The accepted classroom's own unit's supervisors and trainers hold its sessions."""
+    return (user.active and (user.is_supervisor or user.is_trainer)
+            and room.status == "accepted" and room.unit_id == user.unit_id)
+
+
+def shows_attendee_names(viewer: User, unit: Unit | None) -> bool:
+    """Attendee names: for whoever supervises the running unit (its secretaries included)."""
+    if unit is None:  # a bureau-level sample classroom: only a bureau-wide scope holds it
+        return scope_path(viewer) == "/"
+    return unit_in_scope(viewer, unit)

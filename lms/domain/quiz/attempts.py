@@ -1,0 +1,351 @@
+"""Quiz attempts: recording a submission once, grading it, and writing completion, points
+and mistakes; reviewing it afterwards; no Flask. (The quiz before submission — its public
+view, option order, starting an attempt — is `quizview`.)
+
+An attempt is never lost nor counted twice, and that rests on one unique constraint,
+(user_id, idempotency_key), not on reading before writing:
+
+- the HTML quiz page opens an attempt when it is shown (server-side start time, its own key
+  in a hidden field); submitting completes that row with `UPDATE ... WHERE status='open'`,
+  and the request whose update changed the row is the one that records everything else;
+- an API client sends its own key; the submitted attempt is inserted with
+  `ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id`, and a duplicate key
+  (no id back) returns the stored result.
+
+Attempt, completion, points and mistakes are written in the caller's transaction, which the
+caller commits once. Every refusal is a `QuizError` (defined in `quizview`, with
+`AttemptsExhausted`, and importable from here too).
+"""
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ...models import Attempt, Completion, Courseware, MicroLesson, Question, Quiz, User
+from ..learning import completion, points
+from ..reports import unitstats
+from . import grading, mistakes
+from .quizview import (
+    AttemptsExhausted,
+    PublicQuestion,
+    QuizError,
+    QuizItem,
+    public_question,
+    question_key,
+    questions_of,
+    submitted_count,
+)
+
+GRACE = timedelta(seconds=30)  # network and rendering slack on top of a quiz's time limit
+MAX_KEY_LENGTH = 80
+
+
+class InvalidAnswer(QuizError):
+    """Answers of the wrong shape, or for questions the quiz does not have."""
+
+    code = "invalid_answer"
+
+
+class InvalidKey(QuizError):
+    """A missing or malformed idempotency key."""
+
+    code = "invalid_idempotency_key"
+
+
+class TimeLimitExceeded(QuizError):
+    """Submitted after the time limit (plus grace) counted from the server's start time."""
+
+    code = "time_limit_exceeded"
+
+
+class KeyConflict(QuizError):
+    """The idempotency key already belongs to another quiz or an unfinished attempt."""
+
+    code = "idempotency_key_reused"
+
+
+class AttemptNotFound(LookupError):
+    """No such submitted attempt of this user."""
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    """One question's outcome, shown only after submission."""
+
+    question_id: int
+    correct: bool
+    given: object
+    correct_answer: object
+    explanation: str
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """The stored outcome of an attempt; a replay returns the very same values."""
+
+    attempt_id: int
+    score: int
+    passed: bool
+    points_awarded: int
+    results: tuple[ResultLine, ...]
+    replayed: bool = False
+
+
+def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
+           idempotency_key: object, now: datetime, rules: Mapping[str, int]) -> SubmitResult:
+    """Grade and record an attempt once per key; the same key again returns the first result.
+
+    Raises a QuizError for answers, keys, time limits or attempt counts the quiz refuses.
+    """
+    user_id = user if isinstance(user, int) else user.id
+    key = _valid_key(idempotency_key)
+    existing = _by_key(db, user_id, key)
+    if existing is not None and existing.status == "submitted":
+        return _replay(existing, item)
+    questions = questions_of(db, item.quiz.id)
+    keys = [question_key(q) for q in questions]
+    try:
+        answers = grading.parse_answers(keys, answers_raw)
+    except grading.AnswerError as error:
+        raise InvalidAnswer(error.message) from None
+    if existing is not None and not _same_item(existing, item):
+        raise KeyConflict("该幂等键已用于其他测验")
+    if item.quiz.attempts_allowed is not None:
+        existing = _serialized_recheck(db, user_id, key)
+        if existing is not None and existing.status == "submitted":
+            return _replay(existing, item)
+        if submitted_count(db, user_id, item) >= item.quiz.attempts_allowed:
+            raise AttemptsExhausted("作答次数已用完")
+    started_at = existing.started_at if existing is not None else _api_start(db, user_id,
+                                                                              item, now)
+    _check_time(item.quiz, started_at, now)
+    graded = grading.grade(keys, answers, pass_score=item.quiz.pass_score,
+                           partial_credit=item.quiz.partial_credit)
+    stored = _stored(graded, now)
+    if existing is None:
+        attempt_id = _insert(db, user_id, item, key, started_at, stored)
+    else:
+        attempt_id = existing.id if _close(db, existing.id, stored) else None
+    if attempt_id is None:  # the same key won elsewhere a moment ago
+        return _replay(_by_key(db, user_id, key, fresh=True), item)
+    paid = _record(db, user_id, item, attempt_id, graded, now, rules)
+    return SubmitResult(attempt_id, graded.score, graded.passed, paid,
+                        _lines(stored["results"]), replayed=False)
+
+
+@dataclass(frozen=True)
+class ReviewedQuestion:
+    """A question of a submitted attempt with its outcome, for the result page."""
+
+    question: PublicQuestion
+    correct: bool
+    given: object
+    correct_answer: object
+    explanation: str
+
+
+@dataclass(frozen=True)
+class AttemptReview:
+    """A submitted attempt as its owner sees it afterwards."""
+
+    attempt_id: int
+    item_type: str
+    item_id: int
+    item_slug: str | None
+    title: str
+    score: int
+    passed: bool
+    pass_score: int
+    points_awarded: int
+    submitted_at: datetime
+    questions: tuple[ReviewedQuestion, ...]
+
+
+def review(db: Session, user_id: int, attempt_id: int) -> AttemptReview:
+    """The user's own submitted attempt with answers and explanations; else AttemptNotFound."""
+    attempt = db.scalar(select(Attempt).where(Attempt.id == attempt_id,
+                                              Attempt.user_id == user_id,
+                                              Attempt.status == "submitted"))
+    if attempt is None:
+        raise AttemptNotFound(attempt_id)
+    ids = [r["question_id"] for r in attempt.results]
+    by_id = {q.id: q for q in db.scalars(select(Question).where(Question.id.in_(ids)))}
+    if attempt.item_type == "lesson":
+        title, slug = db.scalar(select(MicroLesson.title).where(
+            MicroLesson.id == attempt.item_id)), None
+    else:
+        title, slug = db.execute(select(Courseware.title, Courseware.slug).where(
+            Courseware.id == attempt.item_id)).one()
+    pass_score = db.scalar(select(Quiz.pass_score).where(Quiz.id == attempt.quiz_id))
+    order = attempt.option_order or {}
+    questions = tuple(
+        ReviewedQuestion(public_question(by_id[line.question_id],
+                                         order.get(str(line.question_id))),
+                         line.correct, line.given, line.correct_answer, line.explanation)
+        for line in _lines(attempt.results) if line.question_id in by_id)
+    return AttemptReview(attempt.id, attempt.item_type, attempt.item_id, slug, title or "",
+                         attempt.score, attempt.passed, pass_score, attempt.points_awarded,
+                         attempt.submitted_at, questions)
+
+
+def _stored(graded: grading.GradeResult, now: datetime) -> dict:
+    """The attempt's graded columns, in the JSON shapes the API answers with."""
+    return {
+        "submitted_at": now, "score": graded.score, "passed": graded.passed,
+        "answers": {str(r.question_id): _json(r.given) for r in graded.results
+                    if r.given is not None},
+        "results": [{"question_id": r.question_id, "correct": r.correct,
+                     "given": _json(r.given), "correct_answer": _json(r.correct_answer),
+                     "explanation": r.explanation} for r in graded.results],
+    }
+
+
+def _valid_key(raw: object) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidKey("需要 idempotency_key(字符串)")
+    if len(raw) > MAX_KEY_LENGTH:
+        raise InvalidKey(f"idempotency_key 最长 {MAX_KEY_LENGTH} 个字符")
+    return raw
+
+
+def _by_key(db: Session, user_id: int, key: str, fresh: bool = False) -> Attempt | None:
+    query = select(Attempt).where(Attempt.user_id == user_id, Attempt.idempotency_key == key)
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    return db.scalar(query)
+
+
+def _same_item(attempt: Attempt, item: QuizItem) -> bool:
+    return (attempt.item_type, attempt.item_id) == (item.item_type, item.item_id)
+
+
+def _replay(attempt: Attempt | None, item: QuizItem) -> SubmitResult:
+    if attempt is None or attempt.status != "submitted" or not _same_item(attempt, item):
+        raise KeyConflict("该幂等键已用于其他测验")
+    return SubmitResult(attempt.id, attempt.score, attempt.passed, attempt.points_awarded,
+                        _lines(attempt.results), replayed=True)
+
+
+def _serialized_recheck(db: Session, user_id: int, key: str) -> Attempt | None:
+    """With a limited number of attempts, counting must not race: take the user's row lock
+    (PostgreSQL; SQLite transactions are serial already), then look at the key again."""
+    db.execute(select(User.id).where(User.id == user_id).with_for_update())
+    return _by_key(db, user_id, key, fresh=True)
+
+
+def _api_start(db: Session, user_id: int, item: QuizItem, now: datetime) -> datetime:
+    """Without an open attempt the clock starts when the client fetched the quiz."""
+    if item.quiz.time_limit_seconds is None:
+        return now
+    opened = db.scalar(select(Completion.opened_at).where(
+        Completion.user_id == user_id, Completion.item_type == item.item_type,
+        Completion.item_id == item.item_id))
+    if opened is None:
+        raise TimeLimitExceeded("限时测验:请先获取课程内容再作答")
+    return opened
+
+
+def _check_time(quiz: Quiz, started_at: datetime, now: datetime) -> None:
+    if quiz.time_limit_seconds is None:
+        return
+    if now > started_at + timedelta(seconds=quiz.time_limit_seconds) + GRACE:
+        raise TimeLimitExceeded("已超过答题时限,本次作答未计入")
+
+
+def _insert(db: Session, user_id: int, item: QuizItem, key: str, started_at: datetime,
+            stored: dict) -> int | None:
+    """Insert the submitted attempt; None when the key is already taken. Only the
+    (user, key) constraint is absorbed: any other violation still raises."""
+    return db.execute(_insert_attempt(db.get_bind().dialect.name), {
+        "p_user_id": user_id, "p_quiz_id": item.quiz.id, "p_item_type": item.item_type,
+        "p_item_id": item.item_id, "p_idempotency_key": key, "p_status": "submitted",
+        "p_started_at": started_at, "p_points_awarded": 0,
+        **{f"p_{name}": value for name, value in stored.items()}}).scalar()
+
+
+_INSERTED = ("user_id", "quiz_id", "item_type", "item_id", "idempotency_key", "status",
+             "started_at", "points_awarded", "submitted_at", "score", "passed", "answers",
+             "results")
+
+
+@lru_cache(maxsize=4)
+def _insert_attempt(dialect: str):
+    """`_insert`'s statement, built once per dialect (binds: p_<column>)."""
+    table = Attempt.__table__
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return (insert.values({name: bindparam(f"p_{name}", type_=table.c[name].type)
+                           for name in _INSERTED})
+            .on_conflict_do_nothing(index_elements=("user_id", "idempotency_key"))
+            .returning(table.c.id))
+
+
+def _close(db: Session, attempt_id: int, stored: dict) -> bool:
+    """Complete an open attempt; True only for the request whose update changed the row."""
+    result = db.execute(update(Attempt)
+                        .where(Attempt.id == attempt_id, Attempt.status == "open")
+                        .values(status="submitted", **stored)
+                        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _record(db: Session, user_id: int, item: QuizItem, attempt_id: int,
+            graded: grading.GradeResult, now: datetime, rules: Mapping[str, int]) -> int:
+    """Completion, points and mistakes of a newly recorded attempt; returns points paid."""
+    kind, item_id = item.item_type, item.item_id
+    if kind == "lesson":  # a lesson is read on its quiz page; courseware on its own page
+        completion.add_reading_time(db, user_id, kind, item_id, now)
+    if graded.passed:
+        if kind == "lesson":  # the reports' per-(lesson, unit) summary, same transaction
+            unitstats.record_completion(db, user_id, item_id, now, graded.score)
+        completion.mark_completed(db, user_id, kind, item_id, now, score=graded.score,
+                                  attempted=True)
+    else:
+        completion.record_attempt(db, user_id, kind, item_id, now, graded.score)
+    paid = _pay(db, user_id, item, graded, now, rules) if graded.passed else 0
+    mistakes.record_wrong(db, user_id, [r.question_id for r in graded.results if not r.correct],
+                          now)
+    if paid:
+        db.execute(update(Attempt).where(Attempt.id == attempt_id)
+                   .values(points_awarded=paid).execution_options(synchronize_session=False))
+    return paid
+
+
+def _pay(db: Session, user_id: int, item: QuizItem, graded: grading.GradeResult,
+         now: datetime, rules: Mapping[str, int]) -> int:
+    """Points for a pass. On time or late follows the *first* completion, which never
+    changes, so every later pass names the same rule and the ledger's key refuses it."""
+    def pay(rule: str) -> int:
+        amount = int(rules.get(rule) or 0)
+        paid = amount and points.award(db, user_id, rule, item.item_type, item.item_id,
+                                       amount, at=now)
+        return amount if paid else 0
+
+    if item.item_type != "lesson":
+        return pay(f"{item.item_type}_quiz")
+    # The first completion is never later than now: before the due time it is on time
+    # whatever it was, so the row is only read after the due time.
+    on_time = item.due_at is None or now <= item.due_at
+    if not on_time:
+        first = db.scalar(select(Completion.first_completed_at).where(
+            Completion.user_id == user_id, Completion.item_type == "lesson",
+            Completion.item_id == item.item_id))
+        on_time = (first or now) <= item.due_at
+    paid = pay("lesson_on_time" if on_time else "lesson_late")
+    # The perfect-score bonus is for knowing the answers, not for a retake after the result
+    # page showed them: only a perfect first attempt earns it.
+    if graded.score == 100 and submitted_count(db, user_id, item) == 1:
+        paid += pay("lesson_perfect")
+    return paid
+
+
+def _json(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _lines(results: list[dict]) -> tuple[ResultLine, ...]:
+    return tuple(ResultLine(r["question_id"], r["correct"], r.get("given"),
+                            r["correct_answer"], r.get("explanation", "")) for r in results)

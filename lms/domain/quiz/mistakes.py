@@ -1,0 +1,158 @@
+"""The mistake notebook (错题本): every question a user got wrong, until reviewed right; no Flask.
+
+A question leaves the notebook after it is answered correctly twice in a row in later
+reviews; a wrong answer (in a review or a quiz) puts it back with its streak reset. Each
+review answer is counted with a compare-and-set on the row's state as the page showed it,
+so a form submitted twice (a double tap, a resend) counts once.
+"""
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ...models import Courseware, MicroLesson, Mistake, Question
+from . import grading, quizview
+
+RESOLVE_AFTER = 2  # correct answers in a row, in later reviews
+REVIEW_SIZE = 10
+
+
+@dataclass(frozen=True)
+class MistakeEntry:
+    """A question in the notebook, as the officer sees it (no answer)."""
+
+    question: "quizview.PublicQuestion"
+    wrong_count: int
+    correct_streak: int
+    last_wrong_at: datetime
+    source_type: str | None  # lesson | courseware
+    source_id: int | None
+    source_title: str
+    source_slug: str | None
+
+    @property
+    def version(self) -> str:
+        """The row's state as shown; a review answer counts only against this state."""
+        return f"{self.wrong_count}.{self.correct_streak}"
+
+    @property
+    def remaining(self) -> int:
+        """Correct reviews still needed to leave the notebook."""
+        return max(0, RESOLVE_AFTER - self.correct_streak)
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    """One reviewed question: what was given, whether it was right, and where it stands."""
+
+    question: "quizview.PublicQuestion"
+    given: object
+    correct: bool
+    correct_answer: object
+    explanation: str
+    counted: bool
+    resolved: bool
+    remaining: int
+
+
+def record_wrong(db: Session, user_id: int, question_ids: Iterable[int], now: datetime) -> None:
+    """Put wrongly answered questions in the notebook (again), resetting their streak."""
+    ids = sorted(set(question_ids))  # a fixed order: concurrent writers lock rows alike
+    if not ids:
+        return
+    dialect = db.get_bind().dialect.name
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(Mistake).values([
+        {"user_id": user_id, "question_id": qid, "wrong_count": 1, "correct_streak": 0,
+         "last_wrong_at": now, "resolved_at": None} for qid in ids])
+    table = Mistake.__table__
+    db.execute(stmt.on_conflict_do_update(
+        index_elements=("user_id", "question_id"),
+        set_={"wrong_count": table.c.wrong_count + 1, "correct_streak": 0,
+              "last_wrong_at": now, "resolved_at": None}))
+
+
+def _entries(db: Session, user_id: int, open_only: bool = True, question_ids=None):
+    query = (
+        select(Mistake, Question, MicroLesson.id, MicroLesson.title, Courseware.id,
+               Courseware.title, Courseware.slug)
+        .join(Question, Question.id == Mistake.question_id)
+        .outerjoin(MicroLesson, MicroLesson.quiz_id == Question.quiz_id)
+        .outerjoin(Courseware, and_(Courseware.quiz_id == Question.quiz_id,
+                                    MicroLesson.id.is_(None)))
+        .where(Mistake.user_id == user_id, Question.retired.is_(False))
+        .order_by(Mistake.last_wrong_at.desc(), Mistake.question_id))
+    if open_only:
+        query = query.where(Mistake.resolved_at.is_(None))
+    if question_ids is not None:
+        query = query.where(Mistake.question_id.in_(question_ids))
+    result = []
+    for mistake, question, lesson_id, lesson_title, cw_id, cw_title, cw_slug in db.execute(query):
+        source = ("lesson", lesson_id, lesson_title, None) if lesson_id else (
+            ("courseware", cw_id, cw_title, cw_slug) if cw_id else (None, None, "", None))
+        entry = MistakeEntry(quizview.public_question(question), mistake.wrong_count,
+                             mistake.correct_streak, mistake.last_wrong_at, *source)
+        result.append((entry, question))
+    return result
+
+
+def notebook(db: Session, user_id: int) -> list[MistakeEntry]:
+    """The open mistakes, most recent first."""
+    return [entry for entry, _ in _entries(db, user_id)]
+
+
+def open_count(db: Session, user_id: int) -> int:
+    """How many questions are in the notebook."""
+    return len(notebook(db, user_id))
+
+
+def review(db: Session, user_id: int, answers_raw: Mapping, versions: Mapping[str, str],
+           now: datetime) -> list[ReviewLine]:
+    """Grade review answers and move each question's streak; raises grading.AnswerError.
+
+    `versions` maps question ids to the `MistakeEntry.version` the page showed; an answer
+    whose version no longer matches (already counted) is graded but not counted again.
+    """
+    asked = [q for q in map(grading.parse_question_id, answers_raw) if q is not None]
+    found = _entries(db, user_id, open_only=False, question_ids=asked)
+    by_id = {question.id: (entry, question) for entry, question in found}
+    keys = [quizview.question_key(question) for _, question in found]
+    answers = grading.parse_answers(keys, answers_raw)  # unknown ids raise AnswerError
+    graded = grading.grade(keys, answers)
+    lines = []
+    for result in graded.results:
+        entry, _ = by_id[result.question_id]
+        counted = result.given is not None and _count(
+            db, user_id, result.question_id, versions.get(str(result.question_id)),
+            result.correct, now)
+        streak, resolved_at = db.execute(
+            select(Mistake.correct_streak, Mistake.resolved_at)
+            .where(Mistake.user_id == user_id, Mistake.question_id == result.question_id)).one()
+        lines.append(ReviewLine(entry.question, result.given, result.correct,
+                                result.correct_answer, result.explanation, counted,
+                                resolved_at is not None, max(0, RESOLVE_AFTER - streak)))
+    return lines
+
+
+def _count(db: Session, user_id: int, question_id: int, version: str | None, correct: bool,
+           now: datetime) -> bool:
+    """Apply one review answer if the row is still as the page showed it."""
+    try:
+        wrong_count, streak = (int(part) for part in (version or "").split("."))
+    except ValueError:
+        return False
+    where = (Mistake.user_id == user_id, Mistake.question_id == question_id,
+             Mistake.wrong_count == wrong_count, Mistake.correct_streak == streak,
+             Mistake.resolved_at.is_(None))
+    if correct:
+        values = {"correct_streak": Mistake.correct_streak + 1,
+                  "resolved_at": case((Mistake.correct_streak + 1 >= RESOLVE_AFTER, now),
+                                      else_=None)}
+    else:
+        values = {"wrong_count": Mistake.wrong_count + 1, "correct_streak": 0,
+                  "last_wrong_at": now}
+    result = db.execute(update(Mistake).where(*where).values(**values)
+                        .execution_options(synchronize_session=False))
+    return result.rowcount == 1

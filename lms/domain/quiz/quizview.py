@@ -1,0 +1,267 @@
+"""The quiz as an officer sees it before submitting: what a quiz belongs to, its questions
+without answers (options in a per-attempt order), and starting an attempt; no Flask.
+
+Recording a submission (idempotency, grading, completion, points, mistakes) is the business
+of `attempts`, which builds on this module; nothing here writes a result.
+"""
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Text, bindparam, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session
+
+from ...models import Attempt, Courseware, MicroLesson, Question, Quiz
+from ..learning import completion
+from . import grading
+
+
+class QuizError(Exception):
+    """A submission the quiz refuses; `code` is the API's error code."""
+
+    code = "invalid"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class AttemptsExhausted(QuizError):
+    """The quiz allows no more attempts for this user."""
+
+    code = "attempts_exhausted"
+
+
+@dataclass(frozen=True)
+class QuizItem:
+    """What a quiz belongs to: a micro-lesson (with a due time) or a courseware item."""
+
+    item_type: str
+    item_id: int
+    title: str
+    quiz: Quiz
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PublicQuestion:
+    """A question as the client may see it before submitting: no answer, no explanation."""
+
+    id: int
+    kind: str
+    stem: str
+    options: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class OpenAttempt:
+    """A started attempt, ready to render as a form."""
+
+    id: int
+    idempotency_key: str
+    started_at: datetime
+    deadline: datetime | None
+    questions: tuple[PublicQuestion, ...]
+    remaining: int | None = None  # attempts left (None: unlimited), as counted at the start
+    created: bool = False  # a new attempt was written (the caller must commit)
+
+
+def lesson_item(lesson: MicroLesson) -> QuizItem:
+    """A micro-lesson's quiz."""
+    return QuizItem("lesson", lesson.id, lesson.title, lesson.quiz, lesson.due_at)
+
+
+def courseware_item(db: Session, slug: str) -> QuizItem | None:
+    """A published courseware item's quiz, or None when it has none."""
+    item = db.scalar(select(Courseware).where(Courseware.slug == slug,
+                                              Courseware.status == "published"))
+    if item is None or item.quiz is None:
+        return None
+    return QuizItem("courseware", item.id, item.title, item.quiz)
+
+
+def questions_of(db: Session, quiz_id: int) -> list[Question]:
+    """The quiz's current questions, in order."""
+    return list(db.scalars(select(Question).where(Question.quiz_id == quiz_id,
+                                                  Question.retired.is_(False))
+                           .order_by(Question.position, Question.id)))
+
+
+def questions_version(quiz_id, dialect: str):
+    """SQL scalar: a digest of the quiz's current questions, for `public_questions_cached`.
+
+    Every field of the public view (id, position, kind, stem, options) goes in, with lengths,
+    so equal digests mean equal public questions. PostgreSQL gets an md5 of the ordered text;
+    SQLite (no md5, no ordered group_concat) the text itself, which still names the set.
+    """
+    q = Question.__table__
+    options = func.coalesce(cast(q.c.options, Text), "")
+    line = (cast(q.c.id, Text) + ":" + cast(q.c.position, Text) + ":" + q.c.kind + ":"
+            + cast(func.length(q.c.stem), Text) + ":" + q.c.stem + ":"
+            + cast(func.length(options), Text) + ":" + options)
+    if dialect == "postgresql":
+        digest = func.md5(func.string_agg(line, aggregate_order_by(literal("|"), q.c.position,
+                                                                     q.c.id)))
+    else:
+        digest = func.group_concat(line, "|")
+    return (select(digest).where(q.c.quiz_id == quiz_id, q.c.retired.is_(False))
+            .scalar_subquery())
+
+
+# Per-process cache of the answer-free public questions, keyed by (quiz id, digest of the
+# questions). Only `PublicQuestion`s (immutable, no answer, no explanation) go in; nothing
+# user-specific. A changed question changes the digest, so stale entries are never served.
+_PUBLIC_CACHE: dict[tuple[int, str], tuple[PublicQuestion, ...]] = {}
+_PUBLIC_CACHE_LIMIT = 256
+
+
+def public_questions_cached(db: Session, quiz_id: int, version: str | None
+                            ) -> tuple[PublicQuestion, ...]:
+    """The quiz's public questions in order, from the cache when `version` (the digest that
+    `questions_version` gave, read with the lesson) is known there."""
+    if version is not None:
+        hit = _PUBLIC_CACHE.get((quiz_id, version))
+        if hit is not None:
+            return hit
+    # Questions and digest in one statement, so what is cached matches its key exactly.
+    dialect = db.get_bind().dialect.name
+    rows = db.execute(select(Question, questions_version(quiz_id, dialect))
+                      .where(Question.quiz_id == quiz_id, Question.retired.is_(False))
+                      .order_by(Question.position, Question.id)).all()
+    public = public_questions([question for question, _ in rows])
+    if rows and rows[0][1] is not None:
+        if len(_PUBLIC_CACHE) >= _PUBLIC_CACHE_LIMIT:
+            _PUBLIC_CACHE.clear()
+        _PUBLIC_CACHE[(quiz_id, rows[0][1])] = public
+    return public
+
+
+def question_key(question: Question) -> grading.QuestionKey:
+    """The grading engine's view of a stored question (server side only: it holds the answer)."""
+    answer = question.answer
+    if question.kind in ("multiple", "fill_blank"):
+        answer = tuple(answer)
+    return grading.QuestionKey(question.id, question.kind,
+                               tuple(key for key, _ in question.options or ()), answer,
+                               question.explanation or "")
+
+
+def public_question(question: "Question | PublicQuestion", order: Sequence[str] | None = None) -> PublicQuestion:
+    """A question without its answer, options in `order` when given."""
+    options = [(key, text) for key, text in question.options or ()]
+    if order and sorted(order) == sorted(key for key, _ in options):
+        text_of = dict(options)
+        options = [(key, text_of[key]) for key in order]
+    return PublicQuestion(question.id, question.kind, question.stem, tuple(options))
+
+
+def public_questions(questions: "Sequence[Question | PublicQuestion]", order: Mapping | None = None
+                     ) -> tuple[PublicQuestion, ...]:
+    """The public view of a quiz's questions, shuffled per `order` ({question id: keys})."""
+    if not order and all(isinstance(q, PublicQuestion) for q in questions):
+        return tuple(questions)  # already public and in order
+    order = order or {}
+    return tuple(public_question(q, order.get(str(q.id))) for q in questions)
+
+
+def shuffled_order(questions: "Sequence[Question | PublicQuestion]", seed: str) -> dict[str, list[str]]:
+    """A per-attempt option order for every choice question."""
+    return {str(q.id): grading.option_order([key for key, _ in q.options], f"{seed}:{q.id}")
+            for q in questions if q.options}
+
+
+def answers_from_form(questions: Sequence[PublicQuestion], getlist: Callable[[str], list]
+                      ) -> dict[str, object]:
+    """An HTML form's fields `q<id>` as raw answers; empty fields are unanswered."""
+    raw: dict[str, object] = {}
+    for question in questions:
+        values = [v for v in getlist(f"q{question.id}") if isinstance(v, str)]
+        if question.kind == "multiple":
+            raw[str(question.id)] = values or None
+        else:
+            value = values[0].strip() if values else ""
+            raw[str(question.id)] = value or None
+    return raw
+
+
+def submitted_count(db: Session, user_id: int, item: QuizItem) -> int:
+    """How many attempts the user has submitted for the item."""
+    return int(db.scalar(select(func.count()).select_from(Attempt).where(
+        Attempt.user_id == user_id, Attempt.item_type == item.item_type,
+        Attempt.item_id == item.item_id, Attempt.status == "submitted")))
+
+
+def remaining_attempts(db: Session, user_id: int, item: QuizItem) -> int | None:
+    """Attempts left, or None when unlimited."""
+    allowed = item.quiz.attempts_allowed
+    if allowed is None:
+        return None
+    return max(0, allowed - submitted_count(db, user_id, item))
+
+
+def start(db: Session, user_id: int, item: QuizItem, now: datetime,
+          questions: Sequence[PublicQuestion] | None = None) -> OpenAttempt:
+    """The user's open attempt at the item's quiz (reused while it can still be submitted),
+    or a new one; raises AttemptsExhausted. `questions`: the quiz's public questions when the
+    caller has them already (`public_questions_cached`). `created` tells whether anything
+    was written."""
+    remaining = remaining_attempts(db, user_id, item)
+    if remaining == 0:
+        raise AttemptsExhausted("作答次数已用完")
+    if questions is None:
+        questions = public_questions(questions_of(db, item.quiz.id))
+    limit = item.quiz.time_limit_seconds
+    params = {"p_user_id": user_id, "p_item_type": item.item_type, "p_item_id": item.item_id,
+              "p_quiz_id": item.quiz.id}
+    if limit is None:
+        attempt = db.execute(_OPEN_ATTEMPT, params).first()
+    else:
+        attempt = db.execute(_OPEN_ATTEMPT_SINCE,
+                             {**params, "p_since": now - timedelta(seconds=limit)}).first()
+    created = attempt is None
+    if created:
+        key = secrets.token_urlsafe(24)
+        attempt = Attempt(user_id=user_id, quiz_id=item.quiz.id, item_type=item.item_type,
+                          item_id=item.item_id, idempotency_key=key, status="open",
+                          started_at=now,
+                          option_order=shuffled_order(questions, key) if item.quiz.shuffle
+                          else None)
+        db.add(attempt)
+        db.flush()
+        if item.item_type == "lesson":  # courseware keeps its own reading timer
+            completion.record_open(db, user_id, item.item_type, item.item_id, now)
+    deadline = None if limit is None else attempt.started_at + timedelta(seconds=limit)
+    return OpenAttempt(attempt.id, attempt.idempotency_key, attempt.started_at, deadline,
+                       public_questions(questions, attempt.option_order), remaining, created)
+
+
+# `start`'s lookup of the open attempt (index ix_lms_attempt_lookup), built once; only the
+# columns the page needs, no ORM object
+_OPEN_ATTEMPT = (
+    select(Attempt.id, Attempt.idempotency_key, Attempt.started_at, Attempt.option_order)
+    .where(Attempt.user_id == bindparam("p_user_id"),
+           Attempt.item_type == bindparam("p_item_type"),
+           Attempt.item_id == bindparam("p_item_id"),
+           Attempt.quiz_id == bindparam("p_quiz_id"), Attempt.status == "open")
+    .order_by(Attempt.started_at.desc()).limit(1))
+_OPEN_ATTEMPT_SINCE = _OPEN_ATTEMPT.where(Attempt.started_at >= bindparam("p_since"))
+
+
+def start_if_allowed(db: Session, user_id: int, item: QuizItem, now: datetime,
+                     questions: Sequence[PublicQuestion] | None = None) -> OpenAttempt | None:
+    """The attempt a quiz page shows (see `start`), or None once no attempts are left."""
+    try:
+        return start(db, user_id, item, now, questions)
+    except AttemptsExhausted:
+        return None
+
+
+def start_api_clock(db: Session, user_id: int, item: QuizItem, now: datetime) -> None:
+    """For a time-limited quiz fetched over the API: remember when, once, server-side."""
+    if item.quiz.time_limit_seconds is None:
+        return
+    row = completion.get(db, user_id, item.item_type, item.item_id)
+    if row is None or row.opened_at is None:
+        completion.record_open(db, user_id, item.item_type, item.item_id, now)

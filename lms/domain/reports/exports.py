@@ -1,0 +1,240 @@
+"""Exports of the supervision tables: CSV (UTF-8 with BOM, so Excel and WPS read Chinese
+correctly) and XLSX (openpyxl); no Flask.
+
+A text cell starting with =, +, -, @, tab or carriage return would run as a formula in a
+spreadsheet (formula injection): it gets a leading apostrophe. Numbers stay numbers.
+"""
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ..clock import to_local
+from .inspection import Inspection
+from .rollup import OfficerRow, PendingRow, UnitReport
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def N_(text: str) -> str:
+    """Mark a header for translation (pybabel extracts N_); the caller translates it."""
+    return text
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its header and how its values are written (text, int, percent, score, time)."""
+
+    header: str
+    kind: str = "text"
+
+
+@dataclass
+class Table:
+    """A titled table of plain values; `total` is an optional last row set apart."""
+
+    title: str
+    columns: list[Column]
+    rows: list[tuple] = field(default_factory=list)
+    total: tuple | None = None
+
+
+def neutralise(value):
+    """A text value that cannot start a formula; other values unchanged."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
+    return value
+
+
+def to_csv(table: Table) -> bytes:
+    """The table as CSV: UTF-8 with BOM, CRLF line ends, header first, total last."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([neutralise(c.header) for c in table.columns])
+    for row in _all_rows(table):
+        writer.writerow([_csv_cell(value, col.kind) for value, col in zip(row, table.columns)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(*tables: Table) -> bytes:
+    """One worksheet per table: title in A1, header in row 3, frozen and filterable."""
+    book = Workbook()
+    book.remove(book.active)
+    for n, table in enumerate(tables, start=1):
+        sheet = book.create_sheet(_sheet_name(table.title, n))
+        sheet.append([neutralise(table.title)])
+        sheet["A1"].font = Font(bold=True, size=14)
+        sheet.append([])
+        sheet.append([neutralise(c.header) for c in table.columns])
+        for cell in sheet[3]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="F2F2F2")
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        # Row numbers are counted here: openpyxl's max_row scans every cell, so asking it
+        # after each row made writing quadratic in the table's length.
+        formats = [_XLSX_FORMATS.get(column.kind, "General") for column in table.columns]
+        row_no = 3
+        for row in _all_rows(table):
+            row_no += 1
+            for col, (value, column) in enumerate(zip(row, table.columns), start=1):
+                cell = sheet.cell(row_no, col, _xlsx_value(value, column.kind))
+                cell.number_format = formats[col - 1]
+        if table.total is not None:
+            for col in range(1, len(table.columns) + 1):
+                sheet.cell(row_no, col).font = Font(bold=True)
+        sheet.freeze_panes = "A4"
+        if table.rows:
+            last = row_no - (1 if table.total is not None else 0)
+            sheet.auto_filter.ref = f"A3:{get_column_letter(len(table.columns))}{last}"
+        _fit_columns(sheet, table)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- the supervision tables ------------------------------------------------------------------
+
+UNIT_COLUMNS = [Column(N_("单位")), Column(N_("代码")), Column(N_("应学人次"), "int"),
+                Column(N_("已学"), "int"), Column(N_("按时完成"), "int"),
+                Column(N_("逾期未学"), "int"), Column(N_("完成率"), "percent"),
+                Column(N_("按时率"), "percent"), Column(N_("平均分"), "score")]
+
+
+def unit_table(report: UnitReport, title: str, translate: Callable = str,
+               own_label: str = N_("（本级）")) -> Table:
+    """Per child unit, with the total row."""
+    rows = [(row.unit.name + (translate(own_label) if row.own else ""), row.unit.code,
+             *_count_cells(row.counts)) for row in report.rows]
+    total = (translate(N_("合计")), report.unit.code, *_count_cells(report.total))
+    return Table(title, _translated(UNIT_COLUMNS, translate), rows, total)
+
+
+OFFICER_COLUMNS = [Column(N_("警号")), Column(N_("姓名")), Column(N_("应学"), "int"),
+                   Column(N_("已学"), "int"), Column(N_("按时完成"), "int"),
+                   Column(N_("逾期未学"), "int"), Column(N_("完成率"), "percent"),
+                   Column(N_("平均分"), "score"), Column(N_("最近学习"), "time")]
+
+
+def officer_table(officers: list[OfficerRow], title: str, tz: str,
+                  translate: Callable = str) -> Table:
+    """One row per officer of a unit."""
+    rows = []
+    for o in officers:
+        c = o.counts
+        rows.append((o.police_no, o.name, c.assigned, c.completed, c.on_time, c.overdue, c.rate,
+                     c.average_score, _local(o.last_activity_at, tz)))
+    return Table(title, _translated(OFFICER_COLUMNS, translate), rows)
+
+
+PENDING_COLUMNS = [Column(N_("警号")), Column(N_("姓名")), Column(N_("单位")),
+                   Column(N_("期号"), "int"), Column(N_("课程")), Column(N_("截止时间"), "time"),
+                   Column(N_("逾期天数"), "int"), Column(N_("本课最近学习"), "time"),
+                   Column(N_("最近登录"), "time")]
+
+
+def pending_table(rows: list[PendingRow], title: str, tz: str, translate: Callable = str) -> Table:
+    """The not-yet-done list."""
+    return Table(title, _translated(PENDING_COLUMNS, translate), [
+        (r.police_no, r.name, r.unit_name, r.lesson_issue_no, r.lesson_title,
+         _local(r.due_at, tz), r.days_overdue, _local(r.last_activity_at, tz),
+         _local(r.last_login_at, tz)) for r in rows])
+
+
+INSPECTION_COLUMNS = [Column(N_("名次"), "int"), Column(N_("党支部")), Column(N_("所属单位")),
+                      Column(N_("人数"), "int"), Column(N_("应学人次"), "int"),
+                      Column(N_("完成率"), "percent"), Column(N_("按时率"), "percent"),
+                      Column(N_("平均分"), "score"), Column(N_("人均积分"), "score"),
+                      Column(N_("课堂场次"), "int"), Column(N_("参学人次"), "int"),
+                      Column(N_("通报提醒"))]
+
+
+def inspection_tables(ins: Inspection, title: str, translate: Callable = str) -> list[Table]:
+    """The ranked branch table, and the named officers when the inspection names them."""
+    flag = translate(N_("后进"))
+    rows = [(r.rank, r.unit.name, r.parent_name, r.members, r.counts.assigned, r.counts.rate,
+             r.counts.on_time_rate, r.counts.average_score, r.points_per_member, r.sessions,
+             r.attendance, flag if r.flagged else "") for r in ins.rows]
+    total = (None, translate(N_("合计")), ins.unit.name, ins.members, ins.total.assigned,
+             ins.total.rate, ins.total.on_time_rate, ins.total.average_score,
+             ins.points / ins.members if ins.members else None, ins.sessions, ins.attendance, "")
+    tables = [Table(title, _translated(INSPECTION_COLUMNS, translate), rows, total)]
+    if ins.named is not None:
+        columns = [Column(translate(N_("党支部"))), Column(translate(N_("警号"))),
+                   Column(translate(N_("姓名"))), Column(translate(N_("逾期未学")), "int")]
+        tables.append(Table(translate(N_("逾期未学人员")), columns, [
+            (branch, o.police_no, o.name, o.counts.overdue) for branch, o in ins.named]))
+    return tables
+
+
+# --- cells -----------------------------------------------------------------------------------
+
+_XLSX_FORMATS = {"int": "0", "percent": "0.0%", "score": "0.0", "time": "yyyy-mm-dd hh:mm"}
+
+
+def _all_rows(table: Table):
+    yield from table.rows
+    if table.total is not None:
+        yield table.total
+
+
+def _csv_cell(value, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "percent":
+        return f"{value * 100:.1f}%"
+    if kind == "score":
+        return f"{value:.1f}"
+    if kind == "time":
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, (int, float)):
+        return str(value)
+    return neutralise(str(value))
+
+
+def _xlsx_value(value, kind: str):
+    if value is None:
+        return None
+    if kind == "percent":
+        return round(value, 4)
+    if kind == "score":
+        return round(value, 1)
+    return neutralise(value)
+
+
+def _count_cells(counts) -> tuple:
+    return (counts.assigned, counts.completed, counts.on_time, counts.overdue, counts.rate,
+            counts.on_time_rate, counts.average_score)
+
+
+def _translated(columns: list[Column], translate: Callable) -> list[Column]:
+    return [Column(translate(c.header), c.kind) for c in columns]
+
+
+def _local(moment: datetime | None, tz: str) -> datetime | None:
+    """Local wall-clock time for a spreadsheet (which has no time zones)."""
+    return to_local(moment, tz).replace(tzinfo=None) if moment else None
+
+
+def _sheet_name(title: str, n: int) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\."""
+    cleaned = "".join(ch for ch in title if ch not in "[]:*?/\\'").strip()
+    return (cleaned[:28] or "Sheet") + (f"-{n}" if n > 1 else "")
+
+
+def _fit_columns(sheet, table: Table) -> None:
+    """Column widths from the longest value (CJK characters count double)."""
+    for i, column in enumerate(table.columns, start=1):
+        values = [column.header] + [_csv_cell(row[i - 1], column.kind)
+                                    for row in _all_rows(table)]
+        width = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(v)) for v in values)
+        sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 6), 48)

@@ -1,0 +1,152 @@
+"""The quarterly online inspection (网上巡查) behind the 通报: party branches ranked by
+completion, on-time rate, score and points per member, the bottom share flagged; no Flask.
+
+Built on the same assignment facts as the completion reports (`assignments`), so a branch's
+figures here are those the dashboard shows for it over the same quarter.
+"""
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, true
+from sqlalchemy.orm import Session, aliased
+
+from ...models import Attendance, Classroom, ClassSession, PointsEntry, Unit, User
+from .assignments import (
+    Counts,
+    active_officer,
+    due_lessons,
+    is_whole_tree,
+    rolled_up,
+    sum_by,
+)
+from .periods import Period
+from .rollup import OfficerRow, Selection, UnitRef, officers_of, unit_ref
+
+
+@dataclass(frozen=True)
+class BranchRow:
+    """One party branch in the quarterly inspection (网上巡查)."""
+
+    unit: UnitRef
+    parent_name: str
+    members: int
+    counts: Counts
+    points: int
+    sessions: int
+    attendance: int
+    rank: int | None = None  # None: nothing was assigned, so not ranked
+    flagged: bool = False
+
+    @property
+    def points_per_member(self) -> float | None:
+        """Points earned in the period per active officer."""
+        return self.points / self.members if self.members else None
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """The per-branch inspection table for a period and scope, ranked, bottom flagged."""
+
+    unit: UnitRef
+    period: Period
+    rows: list[BranchRow]
+    total: Counts
+    members: int
+    points: int
+    sessions: int
+    attendance: int
+    lessons: int  # lessons due in the period
+    named: list[tuple[str, OfficerRow]] | None  # (branch name, officer) when asked for
+
+
+def inspection(db: Session, root: Unit, period: Period, now: datetime,
+               bottom_share: float = 0.1, name_individuals: bool = False) -> Inspection:
+    """Branches of `root`'s subtree ranked by completion, on-time rate, score, points."""
+    selection = Selection(period=period)
+    counts = completion_by_branch(db, root, period, now)
+    extras = _branch_extras(db, root, period)
+    parent = aliased(Unit)
+    branches = db.execute(select(Unit, parent.name).join(parent, parent.id == Unit.parent_id,
+                                                         isouter=True)
+                          .where(Unit.kind == "branch",
+                                 Unit.path.startswith(root.path, autoescape=True))).all()
+    rows = []
+    for b, parent_name in branches:
+        members, points, sessions, attendance = extras.get(b.id, (0, 0, 0, 0))
+        rows.append(BranchRow(unit_ref(b), parent_name or "", members,
+                              counts.get(b.id, Counts()), points, sessions, attendance))
+    rows = _ranked(rows, bottom_share)
+    named = None
+    if name_individuals:
+        named = [(row.unit.name, officer) for row in rows if row.flagged
+                 for officer in officers_of(db, db.get(Unit, row.unit.id), selection, now)
+                 if officer.counts.overdue]
+    return Inspection(unit_ref(root), period, rows, sum((r.counts for r in rows), Counts()),
+                      sum(r.members for r in rows), sum(r.points for r in rows),
+                      sum(r.sessions for r in rows), sum(r.attendance for r in rows),
+                      len(due_lessons(db, now, period)), named)
+
+
+def completion_by_branch(db: Session, root: Unit, period: Period,
+                         now: datetime) -> dict[int, Counts]:
+    """Counts per party branch (its subtree) within `root`'s subtree, keyed by unit id."""
+    branch, member = aliased(Unit), aliased(Unit)
+    buckets = (select(branch.id.label("bucket_id"), member.id.label("member_id"))
+               .join(member, member.path.startswith(branch.path))
+               .where(branch.kind == "branch", branch.path.startswith(root.path, autoescape=True))
+               .subquery("buckets"))
+    return sum_by(rolled_up(db, buckets, root.path, due_lessons(db, now, period), now), 0)
+
+
+def _ranked(rows: list[BranchRow], bottom_share: float) -> list[BranchRow]:
+    """Rank branches with assignments; flag the bottom share (none when fewer than three)."""
+    def key(row: BranchRow):
+        c = row.counts
+        return (-(c.rate or 0), -(c.on_time_rate or 0), -(c.average_score or 0),
+                -(row.points_per_member or 0), row.unit.code)
+    ranked = sorted((r for r in rows if r.counts.assigned), key=key)
+    unranked = sorted((r for r in rows if not r.counts.assigned), key=lambda r: r.unit.code)
+    flag = math.ceil(len(ranked) * bottom_share) if len(ranked) >= 3 else 0
+    out = []
+    for n, row in enumerate(ranked, start=1):
+        out.append(BranchRow(**{**row.__dict__, "rank": n, "flagged": n > len(ranked) - flag}))
+    return out + unranked
+
+
+def _branch_extras(db: Session, root: Unit, period: Period) -> dict[int, tuple[int, ...]]:
+    """Per branch (its subtree): active officers, points, sessions held, check-ins."""
+    branch, member = aliased(Unit), aliased(Unit)
+    in_scope = Unit.path.startswith(root.path, autoescape=True)
+    # Pre-filters only (the final join keeps the root's branches); none for the whole bureau.
+    subtree = None if is_whole_tree(root.path) else select(Unit.id).where(in_scope)
+
+    def within(column):
+        return true() if subtree is None else column.in_(subtree)
+    members = (select(User.unit_id.label("key"), func.count().label("n"))
+               .where(*active_officer(), within(User.unit_id)).group_by(User.unit_id)
+               .subquery("members"))
+    points = (select(User.unit_id.label("key"), func.sum(PointsEntry.points).label("n"))
+              .select_from(PointsEntry).join(User, User.id == PointsEntry.user_id)
+              .where(PointsEntry.at >= period.start, PointsEntry.at < period.end, *active_officer(),
+                     within(User.unit_id)).group_by(User.unit_id).subquery("points"))
+    held = (ClassSession.starts_at >= period.start, ClassSession.starts_at < period.end)
+    sessions = (select(Classroom.unit_id.label("key"), func.count().label("n"))
+                .select_from(ClassSession)
+                .join(Classroom, Classroom.id == ClassSession.classroom_id)
+                .where(*held, within(Classroom.unit_id)).group_by(Classroom.unit_id)
+                .subquery("sessions"))
+    attendance = (select(User.unit_id.label("key"), func.count().label("n"))
+                  .select_from(Attendance)
+                  .join(ClassSession, ClassSession.id == Attendance.session_id)
+                  .join(User, User.id == Attendance.user_id)
+                  .where(*held, within(User.unit_id)).group_by(User.unit_id)
+                  .subquery("attendance"))
+    parts = (members, points, sessions, attendance)
+    query = (select(branch.id, *(func.coalesce(func.sum(p.c.n), 0) for p in parts))
+             .join(member, member.path.startswith(branch.path))
+             .where(branch.kind == "branch", branch.path.startswith(root.path, autoescape=True)))
+    for part in parts:
+        query = query.outerjoin(part, part.c.key == member.id)
+    rows = db.execute(query.group_by(branch.id))
+    return {key: tuple(int(v) for v in values) for key, *values in rows}

@@ -1,0 +1,4 @@
+"""The studio's write side: courseware and quizzes authored in the browser with revisions
+and review, and the weekly lessons' schedule; no Flask.
+
+Entry points: `authoring`, `scheduling`."""

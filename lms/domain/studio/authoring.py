@@ -1,0 +1,357 @@
+"""Writing content in the browser (the studio): courseware with revisions and its review
+workflow, a quiz edited as YAML under the course-file rules, and export back to the file
+format of docs/CONTENT.md; no Flask. Lesson schedules are `scheduling`'s.
+
+Saving goes through the sync's own writer (`content_apply`) and a quiz through the course
+files' own validator (`quizfile`), so an item written here and one loaded from a file
+obey the same rules and are stored the same way. Nothing here commits: the caller does,
+once per request.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from ...models import AuditEvent, Category, Courseware, CoursewareRevision, Quiz, User
+from .. import audit
+from ..coursefiles import quizfile, reader, syncapply
+from ..coursefiles import yamlmarks as ym
+from ..coursefiles.markup import render_markdown
+from ..coursefiles.specs import CoursewareSpec, QuestionSpec, QuizSpec
+from ..org import policy
+
+# The field rules of a course file (docs/CONTENT.md, reader._common), for the form.
+TEXT_MAX = ym.TEXT_MAX
+SLUG_MAX = 120
+MINUTES = (1, 120)
+READ_SECONDS = (0, 3600)
+NOTE_MAX = 255
+EDITABLE = "draft"  # content is edited as a draft; in review and published it is frozen
+_SLUG = re.compile(r"[a-z0-9-]+")
+
+
+class AuthoringError(Exception):
+    """A request the workflow refuses; `message` is for people."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Invalid(AuthoringError):
+    """Input that breaks the content rules; `problems` maps a form field to its messages."""
+
+    def __init__(self, problems: dict[str, list[str]]):
+        super().__init__("; ".join(m for ms in problems.values() for m in ms))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class CoursewareInput:
+    """What the edit form sends: plain values, Markdown body, quiz as YAML text."""
+
+    title: str
+    category: str
+    summary: str
+    estimated_minutes: int | None
+    min_read_seconds: int | None
+    featured: bool
+    lecturer: str | None
+    body_md: str
+    quiz_yaml: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One step of the workflow draft → in_review → published → retired."""
+
+    name: str
+    source: str
+    target: str
+    audit_action: str
+    note_required: bool = False
+
+
+TRANSITIONS = {t.name: t for t in (
+    Transition("submit", "draft", "in_review", "courseware_submitted"),
+    Transition("approve", "in_review", "published", "courseware_published"),
+    Transition("send_back", "in_review", "draft", "courseware_sent_back", note_required=True),
+    Transition("retire", "published", "retired", "courseware_retired"),
+    Transition("withdraw", "published", "draft", "courseware_withdrawn"),
+    Transition("reopen", "retired", "draft", "courseware_reopened"),
+)}
+
+
+@dataclass(frozen=True)
+class RevisionLine:
+    """A saved revision as the history lists it."""
+
+    id: int
+    created_at: datetime
+    author: str | None
+    title: str
+    note: str
+
+
+@dataclass
+class _Problems:
+    by_field: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, name: str, message: str) -> None:
+        self.by_field.setdefault(name, []).append(message)
+
+
+# --- courseware: reading ------------------------------------------------------------------
+
+def courseware_list(db: Session, status: str | None = None,
+                    category: str | None = None) -> list[Courseware]:
+    """Every courseware item in any status, newest change first, optionally filtered."""
+    query = (select(Courseware).order_by(Courseware.updated_at.desc(), Courseware.id.desc())
+             .options(selectinload(Courseware.quiz).selectinload(Quiz.questions)))
+    if status:
+        query = query.where(Courseware.status == status)
+    if category:
+        query = query.join(Category).where(Category.key == category)
+    return list(db.scalars(query))
+
+
+def status_counts(db: Session, category: str | None = None) -> dict[str, int]:
+    """How many items are in each status (within a category if given)."""
+    query = select(Courseware.status, func.count()).group_by(Courseware.status)
+    if category:
+        query = query.join(Category).where(Category.key == category)
+    return dict(db.execute(query).all())
+
+
+def courseware_by_slug(db: Session, slug: str) -> Courseware | None:
+    """One courseware item, whatever its status."""
+    return db.scalar(select(Courseware).where(Courseware.slug == slug))
+
+
+def revisions(db: Session, item: Courseware) -> list[RevisionLine]:
+    """The item's saved revisions, newest first, with their authors' names."""
+    rows = db.execute(select(CoursewareRevision, User.name)
+                      .outerjoin(User, User.id == CoursewareRevision.author_id)
+                      .where(CoursewareRevision.courseware_id == item.id)
+                      .order_by(CoursewareRevision.id.desc()))
+    return [RevisionLine(r.id, r.created_at, name, r.title, r.note) for r, name in rows]
+
+
+def preview(body_md: str) -> str:
+    """The body as readers would get it: rendered and sanitized, nothing stored."""
+    return render_markdown(_normal_text(body_md))
+
+
+def quiz_text(quiz: Quiz | None) -> str:
+    """A stored quiz as the YAML the edit form shows: the ``quiz:`` block of a course file."""
+    if quiz is None:
+        return ""
+    # The course files' own writer, so the form shows exactly what a file would hold.
+    return ym.dump_yaml({"quiz": quizfile.quiz_mapping(quiz_spec(quiz))})
+
+
+def quiz_spec(quiz: Quiz) -> QuizSpec:
+    """A stored quiz as the spec the file format writes; retired questions stay out."""
+    questions = tuple(
+        QuestionSpec(q.key, q.kind, q.stem, tuple((k, t) for k, t in q.options),
+                     tuple(q.answer) if isinstance(q.answer, list) else q.answer,
+                     q.explanation or "", tuple(q.tags or ()), n)
+        for n, q in enumerate((q for q in quiz.questions if not q.retired), start=1))
+    return QuizSpec(quiz.pass_score, quiz.attempts_allowed, quiz.shuffle, quiz.partial_credit,
+                    quiz.time_limit_seconds, questions)
+
+
+def parse_quiz(text: str) -> tuple[QuizSpec | None, list[str]]:
+    """(quiz or None for no quiz, problems as ``line N: message``) from the form's YAML.
+
+    The text is the ``quiz:`` block of a front matter, or the bare mapping of a sidecar
+    ``.quiz.yml``; either way it is checked by the very code that checks course files.
+    """
+    text = _normal_text(text)
+    if not text.strip():
+        return None, []
+    found: list = []
+    rep = ym.Report("quiz", found)
+    ok, data = ym.parse_yaml(text, 1, rep)
+    quiz = None
+    if ok and data is None:
+        return None, []  # nothing but comments
+    if ok and isinstance(data, ym.MarkedMap) and "quiz" in data:
+        ym.check_fields(data, {"quiz"}, set(), rep, "quiz text")
+        data = data["quiz"]
+        if data is None and not found:
+            return None, []  # `quiz: null` means no quiz, as in a file
+    if ok:
+        mapping = ym.as_mapping(data, getattr(data, "line", 1), rep, "quiz")
+        if mapping is not None:
+            # The same validator sync runs on a file's quiz.
+            ok, quiz = quizfile.read_quiz(mapping, rep)
+    return (quiz if not found else None), [f"line {p.line}: {p.message}" for p in found]
+
+
+# --- courseware: writing ------------------------------------------------------------------
+
+def save_courseware(db: Session, author: User, data: CoursewareInput, slug: str,
+                    create: bool = False, ip: str | None = None) -> Courseware:
+    """Create (``create=True``) or update a draft; a revision is kept and the body rendered
+    once. Raises Invalid (nothing written) or AuthoringError."""
+    policy.require_author(author)
+    row = courseware_by_slug(db, slug)
+    if not create and row is None:
+        raise AuthoringError("课件不存在")
+    if row is not None and not create and row.status != EDITABLE:
+        raise AuthoringError("只有草稿可以修改;请先退回或撤回为草稿")
+    problems = _check_courseware(db, data, slug, create)
+    quiz, quiz_problems = parse_quiz(data.quiz_yaml)
+    for message in quiz_problems:
+        problems.add("quiz_yaml", message)
+    if problems.by_field:
+        raise Invalid(problems.by_field)
+    category = db.scalar(select(Category).where(Category.key == data.category))
+    spec = CoursewareSpec(
+        slug=slug, title=data.title.strip(), category=category.key,
+        summary=data.summary.strip(), estimated_minutes=data.estimated_minutes,
+        min_read_seconds=data.min_read_seconds, featured=data.featured,
+        lecturer=(data.lecturer or "").strip() or None,
+        status=row.status if row is not None else EDITABLE,
+        body_md=_normal_text(data.body_md), quiz=quiz,
+        # A file's item keeps its path and hash: sync rewrites it only when the file changes.
+        source_path=row.source_path if row is not None else None,
+        source_hash=row.source_hash if row is not None else None)
+    # The sync's writer: fields, body rendered and sanitized once, quiz by question id.
+    syncapply.write_courseware(db, spec, category.id)
+    db.flush()
+    row = courseware_by_slug(db, slug)
+    db.add(CoursewareRevision(courseware_id=row.id, author_id=author.id, title=row.title,
+                              body_md=row.body_md, note=data.note.strip()))
+    if create:
+        audit.record(db, "courseware_created", actor_id=author.id, target=_target(row), ip=ip)
+    db.flush()
+    return row
+
+
+def transitions_for(db: Session, user: User, item: Courseware) -> list[Transition]:
+    """The workflow steps ``user`` may take on ``item`` now."""
+    if not policy.can_author(user):
+        return []
+    return [t for t in TRANSITIONS.values() if t.source == item.status
+            and (t.name != "approve" or may_approve(db, user, item))]
+
+
+def may_approve(db: Session, user: User, item: Courseware) -> bool:
+    """Another trainer or an admin approves: not whoever wrote or submitted this round."""
+    return policy.can_author(user) and user.id not in _round_authors(db, item)
+
+
+def transition(db: Session, actor: User, item: Courseware, name: str, note: str = "",
+               ip: str | None = None) -> Transition:
+    """Move ``item`` one workflow step (audited); AuthoringError if it may not move."""
+    policy.require_author(actor)
+    step = TRANSITIONS.get(name)
+    if step is None:
+        raise AuthoringError("未知操作")
+    note = note.strip()
+    if step.note_required and not note:
+        raise Invalid({"note": ["退回时请写明原因"]})
+    if len(note) > NOTE_MAX:
+        raise Invalid({"note": [f"说明最多 {NOTE_MAX} 个字"]})
+    if step.name == "approve" and not may_approve(db, actor, item):
+        raise AuthoringError("不能审核自己编写或提交的课件,请由其他讲师或管理员审核")
+    # Conditional on the status read: of two reviewers pressing at once, one wins.
+    moved = db.execute(update(Courseware)
+                       .where(Courseware.id == item.id, Courseware.status == step.source)
+                       .values(status=step.target)
+                       .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise AuthoringError("课件状态已变化,请刷新后重试")
+    item.status = step.target
+    detail = {"from": step.source, "to": step.target, "note": note}
+    if step.name == "approve":
+        detail["revision_id"] = _latest_revision_id(db, item)
+    audit.record(db, step.audit_action, actor_id=actor.id, target=_target(item),
+                 detail=detail, ip=ip)
+    return step
+
+
+def export_courseware(db: Session, item: Courseware) -> tuple[str, str]:
+    """(file name, file text) of the item in the course-file format."""
+    spec = CoursewareSpec(
+        slug=item.slug, title=item.title, category=item.category.key, summary=item.summary,
+        estimated_minutes=item.estimated_minutes, min_read_seconds=item.min_read_seconds,
+        featured=item.featured, lecturer=item.lecturer, status=item.status,
+        body_md=item.body_md, quiz=quiz_spec(item.quiz) if item.quiz else None,
+        source_path=item.source_path or "", source_hash="")
+    return f"{item.slug}.md", reader.dump_courseware(spec)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def _target(item: Courseware) -> str:
+    return f"courseware:{item.slug}"
+
+
+def _normal_text(text: str) -> str:
+    """Browsers send CRLF from a textarea; files and the renderer expect LF."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _check_courseware(db: Session, data: CoursewareInput, slug: str,
+                      create: bool) -> _Problems:
+    """The course-file rules for the fields around the quiz (CONTENT.md, "Rules")."""
+    problems = _Problems()
+    if create:
+        if not _SLUG.fullmatch(slug or "") or len(slug) > SLUG_MAX:
+            problems.add("slug", f"只能用小写字母、数字和连字符(a-z0-9-),最多 {SLUG_MAX} 个")
+        elif courseware_by_slug(db, slug) is not None:
+            problems.add("slug", "这个标识已被其他课件使用")
+    for name, label, required, limit in (("title", "标题", True, TEXT_MAX),
+                                         ("summary", "简介", True, None),
+                                         ("lecturer", "主讲", False, TEXT_MAX),
+                                         ("note", "修改说明", False, NOTE_MAX)):
+        value = (getattr(data, name) or "").strip()
+        if required and not value:
+            problems.add(name, f"{label}不能为空")
+        elif limit is not None and len(value) > limit:
+            problems.add(name, f"{label}最多 {limit} 个字")
+    if not _normal_text(data.body_md):
+        problems.add("body_md", "正文不能为空")
+    for name, (low, high) in (("estimated_minutes", MINUTES),
+                              ("min_read_seconds", READ_SECONDS)):
+        value = getattr(data, name)
+        if value is None or not low <= value <= high:
+            problems.add(name, f"请填写 {low} 到 {high} 之间的整数")
+    if db.scalar(select(Category.id).where(Category.key == data.category)) is None:
+        problems.add("category", "请选择类别")
+    return problems
+
+
+def _latest_revision_id(db: Session, item: Courseware) -> int | None:
+    return db.scalar(select(CoursewareRevision.id)
+                     .where(CoursewareRevision.courseware_id == item.id)
+                     .order_by(CoursewareRevision.id.desc()).limit(1))
+
+
+def _round_authors(db: Session, item: Courseware) -> set[int]:
+    """Who wrote a revision since the item was last approved, and who submitted it."""
+    target = _target(item)
+
+    def last(action: str) -> AuditEvent | None:
+        return db.scalar(select(AuditEvent).where(AuditEvent.action == action,
+                                                  AuditEvent.target == target)
+                         .order_by(AuditEvent.id.desc()).limit(1))
+
+    published, submitted = last("courseware_published"), last("courseware_submitted")
+    since = (published.detail or {}).get("revision_id") if published is not None else None
+    query = select(CoursewareRevision.author_id).where(
+        CoursewareRevision.courseware_id == item.id, CoursewareRevision.author_id.is_not(None))
+    if since is not None:
+        query = query.where(CoursewareRevision.id > since)
+    authors = set(db.scalars(query))
+    if submitted is not None and submitted.actor_id is not None:
+        authors.add(submitted.actor_id)
+    return authors

@@ -1,0 +1,62 @@
+"""The weekly micro-lessons in the studio: the list, rescheduling (audited) and export to a
+lesson file of docs/CONTENT.md; no Flask. Nothing here commits: the caller does."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...models import MicroLesson, Unit, User
+from .. import audit, clock
+from ..coursefiles import reader
+from ..coursefiles.specs import LessonSpec
+from ..org import policy
+from ..reports import unitstats
+from .authoring import Invalid, quiz_spec
+
+
+def lesson_list(db: Session) -> list[MicroLesson]:
+    """Every micro-lesson, newest issue first."""
+    return list(db.scalars(select(MicroLesson).order_by(MicroLesson.issue_no.desc())))
+
+
+def reschedule(db: Session, actor: User, lesson: MicroLesson, publish_at: datetime | None,
+               due_at: datetime | None, tz: str, ip: str | None = None) -> bool:
+    """Set a lesson's publish and due times, given as local times in ``tz`` (audited);
+    True if they changed. Raises Invalid unless publish_at is before due_at."""
+    policy.require_author(actor)
+    problems: dict[str, list[str]] = {}
+    if publish_at is None:
+        problems["publish_at"] = ["请填写发布时间"]
+    if due_at is None:
+        problems["due_at"] = ["请填写截止时间"]
+    elif publish_at is not None and due_at <= publish_at:
+        problems["due_at"] = ["截止时间必须晚于发布时间"]
+    if problems:
+        raise Invalid(problems)
+    new = (clock.to_utc(publish_at, tz), clock.to_utc(due_at, tz))
+    old = (lesson.publish_at, lesson.due_at)
+    if new == old:
+        return False
+    lesson.publish_at, lesson.due_at = new
+    if new[1] != old[1]:  # on-time counts follow the due time
+        unitstats.rebuild(db, lesson_ids=[lesson.id])
+    audit.record(db, "lesson_rescheduled", actor_id=actor.id,
+                 target=f"lesson:{lesson.issue_no}:{lesson.slug}", ip=ip,
+                 detail={"publish_at": [old[0].isoformat(), new[0].isoformat()],
+                         "due_at": [old[1].isoformat(), new[1].isoformat()]})
+    return True
+
+
+def export_lesson(db: Session, lesson: MicroLesson, tz: str) -> tuple[str, str]:
+    """(file name ``NN-slug.md``, file text) of a lesson in the course-file format."""
+    codes = tuple(db.scalars(select(Unit.code).where(
+        Unit.id.in_([a.unit_id for a in lesson.audience])).order_by(Unit.code)))
+    spec = LessonSpec(
+        issue_no=lesson.issue_no, slug=lesson.slug, title=lesson.title,
+        summary=lesson.summary, estimated_minutes=lesson.estimated_minutes,
+        min_read_seconds=lesson.min_read_seconds, publish_at=lesson.publish_at,
+        due_at=lesson.due_at, audience=codes, body_md=lesson.body_md,
+        quiz=quiz_spec(lesson.quiz), source_path=lesson.source_path or "", source_hash="")
+    return f"{lesson.issue_no:02d}-{lesson.slug}.md", reader.dump_lesson(spec, tz)
