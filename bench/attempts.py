@@ -19,14 +19,7 @@ import time
 from pathlib import Path
 
 from _client import Http, credentials
-from _common import (
-    DEFAULT_DB,
-    answer_sets,
-    bench_officers,
-    connect,
-    current_lesson,
-    heading,
-)
+from _common import DEFAULT_DB, answer_sets, bench_officers, connect, current_lesson, heading
 from _wrk import cpu_line, latency_line, run_wrk, socket_errors
 from serve import DEFAULT_PORT, serving
 

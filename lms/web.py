@@ -1,5 +1,7 @@
 """The web layer's shared pieces: the per-app state, the request's database session, and
 small request-parsing helpers. Imports no blueprint, so every view can import it."""
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,3 +47,16 @@ def state() -> LMSState:
 def db_session():
     """The SQLAlchemy session of the current app (the host's when mounted as a plugin)."""
     return current_app.extensions["lms"].db.session
+
+
+@contextmanager
+def unit_of_work() -> Iterator:
+    """The request's session for one change: committed when the block ends, rolled back
+    whole if anything in it raises (a refusal included), so no half-change survives."""
+    db = db_session()
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()

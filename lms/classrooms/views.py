@@ -1,15 +1,6 @@
 """Classroom pages: the five classroom types (五大课堂), applying and peer acceptance,
 sessions, the check-in code shown in the room, and check-in on the officer's phone."""
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required

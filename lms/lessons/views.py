@@ -1,13 +1,5 @@
 """Weekly micro-lessons and quizzes in the browser: list, read + quiz, result; no JavaScript."""
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..domain import clock

@@ -13,14 +13,7 @@ from .content import (
                       Question,
                       Quiz,
 )
-from .learning import (
-                      Attempt,
-                      Completion,
-                      LessonUnitStats,
-                      Mistake,
-                      Notification,
-                      PointsEntry,
-)
+from .learning import Attempt, Completion, LessonUnitStats, Mistake, Notification, PointsEntry
 from .org import ROLES, UNIT_KINDS, ApiToken, AuditEvent, Unit, User
 
 __all__ = [

@@ -9,14 +9,7 @@ from factories import Factory
 from test_reports import add_lesson
 
 from lms.domain import clock
-from lms.models import (
-    Attendance,
-    Classroom,
-    ClassroomType,
-    ClassSession,
-    Completion,
-    PointsEntry,
-)
+from lms.models import Attendance, Classroom, ClassroomType, ClassSession, Completion, PointsEntry
 
 DESKTOP = {"width": 1366, "height": 900}
 NOW = datetime(2026, 12, 1, 2, 0)  # Tuesday of week 49, 10:00 in Shanghai

@@ -6,12 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from lms.domain.coursefiles.reader import (
-    Problem,
-    dump_courseware,
-    dump_lesson,
-    load_course_tree,
-)
+from lms.domain.coursefiles.reader import Problem, dump_courseware, dump_lesson, load_course_tree
 from lms.domain.coursefiles.specs import CoursewareSpec
 
 CATALOG = """\

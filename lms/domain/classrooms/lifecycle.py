@@ -12,15 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ...models import (
-    Attendance,
-    Classroom,
-    ClassroomType,
-    ClassSession,
-    Courseware,
-    Unit,
-    User,
-)
+from ...models import Attendance, Classroom, ClassroomType, ClassSession, Courseware, Unit, User
 from .. import audit, clock
 from ..learning import catalog
 from ..org import policy

@@ -12,14 +12,7 @@ from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from ...models import Attendance, Classroom, ClassSession, PointsEntry, Unit, User
-from .assignments import (
-    Counts,
-    active_officer,
-    due_lessons,
-    is_whole_tree,
-    rolled_up,
-    sum_by,
-)
+from .assignments import Counts, active_officer, due_lessons, is_whole_tree, rolled_up, sum_by
 from .periods import Period
 from .rollup import OfficerRow, Selection, UnitRef, officers_of, unit_ref
 

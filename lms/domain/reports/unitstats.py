@@ -24,17 +24,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import (
-    bindparam,
-    case,
-    delete,
-    event,
-    func,
-    insert,
-    inspect,
-    select,
-    text,
-)
+from sqlalchemy import bindparam, case, delete, event, func, insert, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
