@@ -5,6 +5,7 @@ from flask import Flask
 
 from . import config as lms_config
 from .extension import LMS
+from .ops import logs
 
 __all__ = ["LMS", "create_app"]
 
@@ -13,6 +14,10 @@ def create_app(config: dict | None = None) -> Flask:
     """The standalone app: a bare Flask app with the LMS mounted at the root."""
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     configure(app, config)
+    if not app.testing:  # pytest's log capture stays in charge under test
+        log_format = app.config["LMS_LOG_FORMAT"] or (
+            "json" if app.config["LMS_ENV"] == "production" else "text")
+        logs.configure(log_format, app.config["LMS_LOG_LEVEL"])
     LMS().init_app(app, url_prefix="")
     return app
 

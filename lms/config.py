@@ -38,6 +38,11 @@ DEFAULTS = {
     # instead. On PostgreSQL the extension adds connect_args (see extension._engine_options).
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
     "SQLALCHEMY_SESSION_OPTIONS": {"expire_on_commit": False},
+    # /metrics: who may scrape without a token (loopback by default), and an optional token.
+    "LMS_METRICS_ALLOW": ("127.0.0.0/8", "::1/128"),
+    "LMS_METRICS_TOKEN": "",
+    "LMS_LOG_FORMAT": "",  # "json" or "text"; empty: json in production, text otherwise
+    "LMS_LOG_LEVEL": "INFO",
 }
 
 # Environment variables and the config keys they set.
@@ -48,6 +53,9 @@ ENVIRONMENT = {
     "LMS_TIMEZONE": "LMS_TIMEZONE",
     "LMS_ENV": "LMS_ENV",
     "LMS_COURSES_PATH": "LMS_COURSES_PATH",
+    "LMS_METRICS_TOKEN": "LMS_METRICS_TOKEN",
+    "LMS_LOG_FORMAT": "LMS_LOG_FORMAT",
+    "LMS_LOG_LEVEL": "LMS_LOG_LEVEL",
 }
 
 INSECURE_KEYS = {"", "dev", "changeme", "secret", "please-change-me"}

@@ -153,9 +153,10 @@ def _register_blueprints(app: Flask, url_prefix: str) -> None:
 
 def _register_hooks(app: Flask) -> None:
     """Session limits, security headers and error pages for the LMS's own routes."""
-    from . import errors, navigation, security, templating
+    from . import errors, navigation, ops, security, templating
 
     security.init_app(app)
+    ops.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)
     templating.init_app(app)
