@@ -4,6 +4,7 @@ import os
 from flask import Flask
 
 from . import config as lms_config
+from . import errors
 from .extension import LMS
 
 __all__ = ["LMS", "create_app"]
@@ -14,6 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     configure(app, config)
     LMS().init_app(app, url_prefix="")
+    errors.init_standalone(app)  # the app is the LMS: unmatched URLs get its pages too
     return app
 
 

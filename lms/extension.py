@@ -138,10 +138,12 @@ def _drop_idle_limiter_hooks(app: Flask, limiter: Limiter) -> None:
 
 def _register_blueprints(app: Flask, url_prefix: str) -> None:
     """One parent blueprint `lms` with the feature blueprints nested under it."""
+    from . import errors
     from .blueprints import feature_blueprints
 
     parent = Blueprint("lms", __name__, template_folder="templates",
                        static_folder="static", static_url_path="/static")
+    errors.init_app(app, parent)  # on the blueprint: the host's own routes keep its handlers
     for blueprint in feature_blueprints():
         parent.register_blueprint(blueprint)
     app.register_blueprint(parent, url_prefix=url_prefix)
@@ -152,11 +154,10 @@ def _register_blueprints(app: Flask, url_prefix: str) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    """Session limits, security headers and error pages for the LMS's own routes."""
-    from . import errors, navigation, security, templating
+    """Session limits and security headers for the LMS's own routes; template helpers."""
+    from . import navigation, security, templating
 
     security.init_app(app)
-    errors.init_app(app)
     navigation.init_app(app)
     templating.init_app(app)
 
