@@ -1,10 +1,12 @@
 """The LMS mounted into an existing Flask app that has its own Flask-SQLAlchemy, error
 pages and engine settings: it serves under its prefix and leaves all of those alone."""
+import logging
+
 import pytest
 from dbutil import isolated_database
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import String, inspect
+from sqlalchemy import String, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lms import LMS
@@ -169,3 +171,63 @@ def test_the_api_answers_json_errors_under_the_prefix(host, monkeypatch, method,
     response = getattr(app.test_client(), method)(url)
     assert response.status_code == status
     assert response.json["error"]["code"] == code
+
+
+# --- the host's SQLite engine is the host's ------------------------------------------------------
+
+def sqlite_host(tmp_path) -> tuple[Flask, SQLAlchemy]:
+    """A host on its own SQLite file, on either test database (the tuning is SQLite's)."""
+    return make_host(tmp_path, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/host.db"})
+
+
+def engine_settings(engine) -> dict:
+    """What a fresh connection of the engine runs with, and the statements a write begins with."""
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS probe (id INTEGER)")
+            pragma = connection.exec_driver_sql
+            settings = {
+                "foreign_keys": pragma("PRAGMA foreign_keys").scalar(),
+                "journal_mode": pragma("PRAGMA journal_mode").scalar(),
+                "busy_timeout": pragma("PRAGMA busy_timeout").scalar(),
+                "isolation_level": connection.connection.dbapi_connection.isolation_level,
+            }
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    engine.dispose()  # the next call sees a new connection, as a new worker would
+    return {**settings, "statements": statements[:1]}
+
+
+def test_the_hosts_sqlite_engine_is_left_as_the_host_set_it(tmp_path, caplog):
+    app, host_db = sqlite_host(tmp_path)
+    with app.app_context():
+        before = engine_settings(host_db.engine)
+    with caplog.at_level(logging.WARNING, logger="lms.extension"):
+        LMS().init_app(app)
+    with app.app_context():
+        assert engine_settings(host_db.engine) == before
+    assert before["foreign_keys"] == 0 and before["statements"] == ["CREATE TABLE IF NOT "
+                                                                    "EXISTS probe (id INTEGER)"]
+    # ...and the host is told, once, what the LMS needs from it.
+    warnings = [r.getMessage() for r in caplog.records if r.name == "lms.extension"]
+    assert len(warnings) == 1
+    assert "foreign_keys=ON" in warnings[0] and "journal_mode=WAL" in warnings[0]
+    assert "BEGIN IMMEDIATE" in warnings[0]
+
+
+def test_a_host_engine_tuned_as_the_readme_says_gets_no_warning(tmp_path, caplog):
+    app, host_db = sqlite_host(tmp_path)
+    with app.app_context():
+        @event.listens_for(host_db.engine, "connect")
+        def _pragmas(dbapi_connection, _record):
+            for pragma in ("journal_mode=WAL", "busy_timeout=10000", "foreign_keys=ON"):
+                dbapi_connection.execute(f"PRAGMA {pragma}")
+    with caplog.at_level(logging.WARNING, logger="lms.extension"):
+        LMS().init_app(app)
+    assert not [r for r in caplog.records if r.name == "lms.extension"]
