@@ -38,6 +38,12 @@ DEFAULTS = {
     # instead. On PostgreSQL the extension adds connect_args (see extension._engine_options).
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
     "SQLALCHEMY_SESSION_OPTIONS": {"expire_on_commit": False},
+    # /metrics: who may scrape without a token (loopback by default), and an optional token.
+    "LMS_METRICS_ALLOW": ("127.0.0.0/8", "::1/128"),
+    "LMS_METRICS_TOKEN": "",
+    "LMS_LOG_FORMAT": "",  # "json" or "text"; empty: json in production, text otherwise
+    "LMS_LOG_LEVEL": "INFO",
+    "LMS_TRUSTED_PROXIES": 0,  # reverse proxies in front of the app (nginx: 1)
 }
 
 # Environment variables and the config keys they set.
@@ -48,7 +54,14 @@ ENVIRONMENT = {
     "LMS_TIMEZONE": "LMS_TIMEZONE",
     "LMS_ENV": "LMS_ENV",
     "LMS_COURSES_PATH": "LMS_COURSES_PATH",
+    "LMS_METRICS_TOKEN": "LMS_METRICS_TOKEN",
+    "LMS_LOG_FORMAT": "LMS_LOG_FORMAT",
+    "LMS_LOG_LEVEL": "LMS_LOG_LEVEL",
+    "LMS_TRUSTED_PROXIES": "LMS_TRUSTED_PROXIES",
 }
+
+# Environment values that are whole numbers.
+INTEGERS = {"LMS_TRUSTED_PROXIES"}
 
 INSECURE_KEYS = {"", "dev", "changeme", "secret", "please-change-me"}
 
@@ -56,6 +69,11 @@ INSECURE_KEYS = {"", "dev", "changeme", "secret", "please-change-me"}
 def environment_overrides(environ=os.environ) -> dict:
     """Config values taken from the process environment."""
     values = {key: environ[var] for var, key in ENVIRONMENT.items() if environ.get(var)}
+    for key in INTEGERS & values.keys():
+        try:
+            values[key] = int(values[key])
+        except ValueError:
+            raise RuntimeError(f"{key} must be a whole number, not {values[key]!r}") from None
     url = values.get("SQLALCHEMY_DATABASE_URI", "")
     if url.startswith("postgres://"):  # Heroku-style URLs; SQLAlchemy wants the dialect name
         url = "postgresql://" + url[len("postgres://"):]

@@ -154,9 +154,10 @@ def _register_blueprints(app: Flask, url_prefix: str) -> None:
 
 def _register_hooks(app: Flask) -> None:
     """Session limits and security headers for the LMS's own routes; template helpers."""
-    from . import navigation, security, templating
+    from . import navigation, ops, security, templating
 
     security.init_app(app)
+    ops.init_app(app)
     navigation.init_app(app)
     templating.init_app(app)
 
