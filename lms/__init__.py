@@ -5,6 +5,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as lms_config
+from . import errors
 from .extension import LMS
 from .ops import logs
 
@@ -20,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
             "json" if app.config["LMS_ENV"] == "production" else "text")
         logs.configure(log_format, app.config["LMS_LOG_LEVEL"])
     LMS().init_app(app, url_prefix="")
+    errors.init_standalone(app)  # the app is the LMS: unmatched URLs get its pages too
     trust_proxies(app, app.config["LMS_TRUSTED_PROXIES"])
     return app
 
