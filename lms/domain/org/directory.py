@@ -2,9 +2,31 @@
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ...models import ROLES, Unit, User
+from ...models import ROLES, AuditEvent, Unit, User
 from .. import audit
 from ..reports import unitstats
+
+UNIT_CODE_MAX = 64
+
+
+def all_units(db: Session) -> list[Unit]:
+    """Every unit of the org tree, in tree order."""
+    return list(db.scalars(select(Unit).order_by(Unit.path)))
+
+
+def unit_by_code(db: Session, code: str) -> Unit | None:
+    """The unit with this code, if any (a malformed code is simply none)."""
+    if len(code) > UNIT_CODE_MAX or "\x00" in code:  # PostgreSQL rejects NUL in text
+        return None
+    return db.scalar(select(Unit).where(Unit.code == code))
+
+
+def audit_events(db: Session, action: str = "", limit: int = 200) -> list[AuditEvent]:
+    """The latest audit events, newest first, of one action if given."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return list(db.scalars(query))
 
 
 def subtree(db: Session, root: Unit) -> list[Unit]:
