@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 from ...models import ROLES, AuditEvent, Unit, User
 from .. import audit
 from ..reports import unitstats
+from . import policy
 
 UNIT_CODE_MAX = 64
 
@@ -38,6 +39,13 @@ def subtree(db: Session, root: Unit) -> list[Unit]:
 def children(db: Session, unit: Unit) -> list[Unit]:
     """The direct children of `unit`, by code."""
     return list(db.scalars(select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.code)))
+
+
+def crumbs(db: Session, user: User, unit: Unit) -> list[Unit]:
+    """The unit's ancestors inside the user's scope, top first, ending with the unit."""
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    ancestors = db.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.depth))
+    return [u for u in ancestors if policy.unit_in_scope(user, u)]
 
 
 def officer_counts(db: Session, root_path: str) -> dict[int, int]:
