@@ -210,8 +210,7 @@ def send_reminders(now_text: str | None):
         try:
             moment = datetime.fromisoformat(now_text)
         except ValueError:
-            raise click.BadParameter(f"not an ISO 8601 time: {now_text}",
-                                     param_hint="--now") from None
+            raise click.BadParameter(f"not an ISO 8601 time: {now_text}", param_hint="--now")
         now = (clock.to_utc(moment, tz) if moment.tzinfo is None
                else moment.astimezone(UTC).replace(tzinfo=None))
     schedule = escalation.Schedule(chase_weeks=current_app.config["LMS_REMINDER_CHASE_WEEKS"])

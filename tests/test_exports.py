@@ -10,7 +10,7 @@ from sqlalchemy import select
 from test_reports import add_lesson, complete
 
 from lms.domain import clock
-from lms.domain.reports import downloads, exports, periods, rollup
+from lms.domain.reports import exports
 from lms.models import AuditEvent
 
 NOW = datetime(2026, 12, 1, 2, 0)
@@ -155,6 +155,7 @@ def test_csv_of_the_unit_table_ends_with_the_total(db, make, client, login):
 
 def test_an_export_through_the_domain_is_audited_as_from_the_page(db, make):
     # The CLI or the API calls the same function as the page: the audit comes with it.
+    from lms.domain.reports import downloads, periods, rollup
     t = make.tree()
     boss = make.user(t["county_a"], roles=("supervisor",))
     week = rollup.Selection(period=periods.parse("2026-W48", "Asia/Shanghai"))
