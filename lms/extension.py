@@ -1,7 +1,7 @@
 """The `LMS` Flask extension: mounts every blueprint, command and service on an app."""
 import logging
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, current_app
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -128,6 +128,9 @@ def _init_services(app: Flask) -> Throttles:
         login_manager.init_app(app)
     init_login(app.login_manager)
     if "csrf" not in app.extensions:
+        # The host protects no form itself: protect the LMS's forms (see _protect_forms),
+        # and leave the host's own routes as the host had them.
+        app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
         CSRFProtect(app)
     if "babel" not in app.extensions:
         from .i18n import init_babel
@@ -143,6 +146,7 @@ def _register_blueprints(app: Flask, url_prefix: str) -> None:
     parent = Blueprint("lms", __name__, template_folder="templates",
                        static_folder="static", static_url_path="/static")
     errors.init_app(app, parent)  # on the blueprint: the host's own routes keep its handlers
+    parent.before_request(_protect_forms)
     for blueprint in feature_blueprints():
         parent.register_blueprint(blueprint)
     app.register_blueprint(parent, url_prefix=url_prefix)
@@ -150,6 +154,13 @@ def _register_blueprints(app: Flask, url_prefix: str) -> None:
     if csrf is not None:
         from .api import api_bp
         csrf.exempt(api_bp)  # token-authenticated; no cookies accepted there
+
+
+def _protect_forms() -> None:
+    """CSRF for the LMS's own forms, whether or not the host checks its routes by default
+    (the API blueprint is exempt: token-authenticated, it accepts no cookies)."""
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        current_app.extensions["csrf"].protect(apply_exemptions=True)
 
 
 def _register_hooks(app: Flask) -> None:

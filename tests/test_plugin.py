@@ -46,6 +46,10 @@ def make_host(tmp_path, db_config) -> tuple[Flask, SQLAlchemy]:
     def host_crash():
         raise RuntimeError("the host's own bug")
 
+    @host.post("/feedback")
+    def host_feedback():
+        return "thanks"  # the host protects none of its forms with CSRF tokens
+
     @host.errorhandler(500)
     def host_server_error(_error):
         return "intranet 500 page", 500
@@ -156,6 +160,14 @@ def test_a_refused_csrf_token_gets_the_lms_page(host, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     response = app.test_client().post("/training/login", data={"police_no": "1"})
     assert response.status_code == 400 and "页面已过期" in response.text
+
+
+def test_csrf_guards_the_lms_forms_but_not_the_hosts_own(host, monkeypatch):
+    app, _ = host
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    client = app.test_client()
+    assert client.post("/feedback").text == "thanks"
+    assert client.post("/training/login", data={"police_no": "1"}).status_code == 400
 
 
 @pytest.mark.parametrize("method, url, status, code", [
