@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from lms.api.common import MAX_JSON_DEPTH
 from lms.domain.reports import exports
+from lms.domain.studio import authoring
 from lms.models import ApiToken, Attempt, AuditEvent, Completion, PointsEntry, Question, User
 
 SURROGATE_UTF8 = "%ED%A0%80"  # U+D800 as UTF-8 would write it, if it could: not UTF-8
@@ -237,6 +238,32 @@ def test_a_roster_with_text_that_is_not_valid_unicode_is_refused(db, make, runne
     assert result.exit_code != 0
     assert "roster.csv:3:" in result.output
     assert stored(db) == before
+
+
+# --- YAML (course files and the studio's quiz text) --------------------------------------------
+
+QUIZ_WITH = """\
+quiz:
+  questions:
+    - id: q1
+      kind: fill_blank
+      stem: {stem}
+      answer: [连]
+"""
+
+
+@pytest.mark.parametrize("stem", ['"支部\\ud800"', '"支部\\0"'])
+def test_a_yaml_escape_that_makes_invalid_text_is_a_problem(stem):
+    assert authoring.parse_quiz(QUIZ_WITH.format(stem="支部建在____上。"))[1] == []
+    quiz, problems = authoring.parse_quiz(QUIZ_WITH.format(stem=stem))
+    assert quiz is None
+    assert problems == ["line 5: invalid YAML: text that is not valid Unicode "
+                        "(a lone surrogate or NUL escape)"]
+
+
+def test_yaml_nested_too_deeply_is_a_problem_not_a_crash():
+    quiz, problems = authoring.parse_quiz("quiz: " + "[" * 5000)
+    assert quiz is None and problems == ["line 1: invalid YAML: nested too deeply"]
 
 
 # --- text already stored ----------------------------------------------------------------------
