@@ -301,6 +301,23 @@ def test_a_stored_lone_surrogate_in_an_answer_does_not_break_the_statistics(db, 
     assert "坏\ufffd答" in text and "排" in text and "\ufffd" in text.split("坏")[0]
 
 
+def test_a_stored_lone_surrogate_never_fails_a_page(db, make, officer, login, client):
+    # Any page: every {{ value }} goes through one finalizer that shows U+FFFD instead.
+    lesson = make.lesson()
+    fill = next(q for q in lesson.quiz.questions if q.kind == "fill_blank")
+    attempt = Attempt(user_id=officer.id, quiz_id=lesson.quiz_id, item_type="lesson",
+                      item_id=lesson.id, idempotency_key="k", status="submitted", score=0,
+                      passed=False, answers={str(fill.id): "坏\ud800"},
+                      results=[{"question_id": fill.id, "correct": False, "given": "坏\ud800",
+                                "correct_answer": ["连"], "explanation": "支部\udfff"}])
+    db.add(attempt)
+    db.commit()
+    login(officer.police_no)
+    response = client.get(f"/attempts/{attempt.id}")
+    assert response.status_code == 200
+    assert "\ufffd" in response.get_data(as_text=True)
+
+
 def test_exports_write_a_lone_surrogate_as_a_replacement_character():
     table = exports.Table("名单\ud800", [exports.Column("姓名"), exports.Column("单位")],
                           rows=[("王\ud800芳", "=\udfffA\x01")])
