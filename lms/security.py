@@ -46,7 +46,8 @@ def refuse_invalid_text():
     Checked on the raw bytes, since Werkzeug keeps an invalid %-escape as the literal text
     "%FF" and turns invalid bytes in the path into U+FFFD. JSON bodies are checked by the
     API's one parser (`api.common.json_body`), uploaded files by `domain.csvfile`;
-    multipart text fields reach us already decoded with U+FFFD replacement.
+    multipart text fields are decoded by Werkzeug with U+FFFD replacement, so only NUL is
+    left to refuse there.
     """
     if not is_lms_request() and not errors.is_api_request():
         return None
@@ -54,6 +55,9 @@ def refuse_invalid_text():
              and text.is_valid_urlencoded(request.query_string))
     if valid and request.mimetype == "application/x-www-form-urlencoded":
         valid = text.is_valid_urlencoded(request.get_data(cache=True))
+    elif valid and request.mimetype == "multipart/form-data":
+        valid = all(text.is_valid_text(item) for key, values in request.form.lists()
+                    for item in (key, *values))
     if valid:
         return None
     if errors.is_api_request():

@@ -101,6 +101,18 @@ def test_raw_bytes_that_are_not_utf8_in_a_form_are_refused(db, make, officer, lo
     assert stored(db) == before
 
 
+def test_a_multipart_form_with_a_nul_byte_is_refused(db, make, officer, login, client):
+    lesson = make.lesson()
+    login(officer.police_no)
+    before = stored(db)
+    pairs = [pair.split("=") for pair in form_body(db, lesson, "X").split("&")]
+    fields = {name: value.replace("X", "连\x00") for name, value in pairs}
+    response = client.post(f"/lessons/{lesson.id}/attempts", data=fields,
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert stored(db) == before
+
+
 def test_the_form_check_runs_before_csrf_protection(db, make, client, csrf_on):
     make.user(police_no="100001")
     before = stored(db)
