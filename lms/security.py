@@ -82,6 +82,10 @@ def _raw_path() -> bytes:
         return b"\xff"  # not a WSGI string at all: refuse
 
 
+def _mount() -> str:
+    return current_app.extensions["lms"].url_prefix
+
+
 def set_headers(response):
     """CSP without inline script, nosniff, referrer policy; personal pages are never cached."""
     if not is_lms_request():
