@@ -165,6 +165,13 @@ def test_a_surrogate_pair_is_an_ordinary_character(db, make, api_post):
     assert response.status_code < 500
 
 
+def test_a_json_body_with_a_byte_order_mark_is_read(client, officer):
+    body = f'{{"police_no": "{officer.police_no}", "password": "{Factory.PASSWORD}"}}'
+    response = client.post("/api/v1/auth/token", data=b"\xef\xbb\xbf" + body.encode(),
+                           content_type="application/json")
+    assert response.status_code == 200
+
+
 def nested(depth: int) -> str:
     """A JSON value `depth` levels deep: [[...[]...]]."""
     return "[" * depth + "]" * depth

@@ -52,7 +52,8 @@ def json_body() -> dict:
     NUL or a lone surrogate ("\\ud800" escapes decode to one), or not an object."""
     if not request.is_json:
         raise ApiError(400, "bad_request", "请求体必须是 JSON (Content-Type: application/json)")
-    body = text.utf8_text(request.get_data(cache=True))
+    # A leading byte order mark is tolerated, as RFC 8259 allows (Windows tools write one).
+    body = text.utf8_text(request.get_data(cache=True).removeprefix(b"\xef\xbb\xbf"))
     if body is None:
         raise ApiError(400, "invalid_text", INVALID_TEXT_API)
     try:
