@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from ..problems import Problem
+from ..text import is_valid_text
 
 TEXT_MAX = 200
 _KEY_RE = re.compile(r"[a-z0-9-]+")
@@ -89,6 +90,17 @@ def _construct_seq(loader: MarkedLoader, node: yaml.SequenceNode):
             data.raw[index] = item_node.value
 
 
+def _construct_str(loader: MarkedLoader, node: yaml.ScalarNode) -> str:
+    value = loader.construct_scalar(node)
+    if not is_valid_text(value):
+        # "\ud800" and "\0" escapes in double quotes make text no database or page can hold.
+        raise yaml.constructor.ConstructorError(
+            None, None, "text that is not valid Unicode (a lone surrogate or NUL escape)",
+            node.start_mark)
+    return value
+
+
+MarkedLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 MarkedLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 MarkedLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
@@ -147,7 +159,9 @@ def parse_yaml(text: str, first_line: int, rep: Report) -> tuple[bool, Any]:
         return True, load_marked(text, first_line)
     except yaml.YAMLError as error:
         rep.add(error_line(error, first_line), error_message(error))
-        return False, None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        rep.add(first_line, "invalid YAML: nested too deeply")
+    return False, None
 
 
 def split_front_matter(text: str, rep: Report) -> tuple[str, str] | None:
