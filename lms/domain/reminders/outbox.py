@@ -127,7 +127,7 @@ def deliver(db: Session, notifier, now: datetime, limit: int | None = None,
             break
         outcomes = [_attempt(send, message, now, policy, report) for message in messages]
         _record(db, outcomes)
-    report.waiting, report.dead_total = _totals(db)
+    report.waiting, report.dead_total = backlog(db)
     db.commit()
     return report
 
@@ -209,8 +209,8 @@ def _record(db: Session, outcomes: list[dict]) -> None:
     db.commit()
 
 
-def _totals(db: Session) -> tuple[int, int]:
-    """(waiting, dead) deliveries now."""
+def backlog(db: Session) -> tuple[int, int]:
+    """(waiting, dead) deliveries now: pending or failed, and given up."""
     counts = dict(db.execute(select(NotificationDelivery.state, func.count())
                              .where(NotificationDelivery.state.in_((*WAITING, "dead")))
                              .group_by(NotificationDelivery.state)).all())
