@@ -68,11 +68,19 @@ class Gateway:
                 status = gateway._receive(self.headers, raw)
                 try:
                     self.send_response(status)
+                    if status in (301, 302, 303, 307, 308):
+                        self.send_header("Location", gateway.url)
                     self.send_header("Content-Type", "application/json")
                     self.end_headers()
                     self.wfile.write(b'{"ok": true}' if status == 200 else b'{"error": "x"}')
                 except OSError:
                     pass  # the client timed out and went away
+
+            def do_GET(self):  # noqa: N802 - a redirected POST would arrive as a GET
+                with gateway.lock:
+                    gateway.requests.append({"key": None, "method": "GET"})
+                self.send_response(200)
+                self.end_headers()
 
             def log_message(self, *args):
                 pass

@@ -122,6 +122,22 @@ def test_a_refused_recipient_is_dead_at_once(db, make, gateway, notifier):
     assert "HTTP 404" in report.problems[0]
 
 
+@pytest.mark.parametrize("status", [302, 307])
+def test_a_redirect_is_a_failed_try_and_never_followed(db, make, gateway, notifier, status):
+    [note] = store(db, make)
+    gateway.script = [status]
+    report = outbox.deliver(db, notifier, T0)
+    assert report.failed == 1 and delivery(db, note.id).state == "failed"
+    assert len(gateway.requests) == 1 and gateway.accepted == {}
+
+
+def test_a_limit_bounds_one_run(db, make, gateway, notifier):
+    store(db, make, count=3)
+    assert outbox.deliver(db, notifier, T0, limit=2).delivered == 2
+    assert outbox.deliver(db, notifier, T0).delivered == 1
+    assert len(set(gateway.keys())) == 3
+
+
 def test_every_reminder_is_in_the_outbox_when_the_run_dies_before_sending(db, make, gateway,
                                                                           notifier):
     units = make.tree()
