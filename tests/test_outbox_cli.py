@@ -125,3 +125,14 @@ def test_production_refuses_a_webhook_without_a_strong_secret(tmp_path, secret):
                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3",
                     "LMS_NOTIFIER": "webhook", "LMS_WEBHOOK_URL": "https://gw.example/hook",
                     "LMS_WEBHOOK_SECRET": secret})
+
+
+def test_the_webhook_can_be_configured_from_the_environment_alone():
+    from lms.config import environment_overrides
+    values = environment_overrides({
+        "LMS_NOTIFIER": "webhook", "LMS_WEBHOOK_URL": "https://gw.example/hook",
+        "LMS_WEBHOOK_SECRET": SECRET, "LMS_WEBHOOK_TIMEOUT": "3",
+        "LMS_PUBLIC_URL": "https://lms.example/"})
+    notifier = load_notifier(values["LMS_NOTIFIER"], values)
+    assert (notifier.url, notifier.secret, notifier.timeout, notifier.public_url) == (
+        "https://gw.example/hook", SECRET, 3.0, "https://lms.example")
