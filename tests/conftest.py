@@ -19,6 +19,7 @@ TEST_CONFIG = {
     "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_STORAGE_URI": "memory://",
+    "LMS_LOGIN_DELAY": 0.0,  # tests/test_signin_throttle.py watches the delays themselves
     # Cheap hashing: the real cost is ~100 ms per hash by design.
     "LMS_ARGON2": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
 }
