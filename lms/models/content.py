@@ -33,6 +33,9 @@ class Quiz(Base):
     shuffle: Mapped[bool] = mapped_column(Boolean, default=False)
     partial_credit: Mapped[bool] = mapped_column(Boolean, default=False)
     time_limit_seconds: Mapped[int | None] = mapped_column(Integer)
+    # when the key and explanations are shown: after_pass | after_due | immediately
+    review: Mapped[str] = mapped_column(String(16), default="after_pass",
+                                        server_default="after_pass")
 
     questions: Mapped[list["Question"]] = relationship(
         order_by="Question.position", cascade="all, delete-orphan", back_populates="quiz")

@@ -63,6 +63,7 @@ class Completion(Base):
     status: Mapped[str] = mapped_column(String(16), default="in_progress")  # in_progress|completed
     first_completed_at: Mapped[datetime | None] = mapped_column(DateTime)
     best_score: Mapped[int | None] = mapped_column(Integer)
+    first_score: Mapped[int | None] = mapped_column(Integer)  # the first attempt's, never raised
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     time_spent_seconds: Mapped[int] = mapped_column(Integer, default=0)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,42 @@
+"""quiz review policy, first-attempt scores
+
+lms_quiz.review: when an officer may see the key (after_pass | after_due | immediately).
+lms_completion.first_score: the first attempt's score, kept beside the best one.
+
+Revision ID: q1_quiz_review_first_score
+Revises: 49bc011aa0bd
+Create Date: 2026-12-02 18:50:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = 'q1_quiz_review_first_score'
+down_revision = '49bc011aa0bd'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('lms_quiz', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('review', sa.String(length=16), nullable=False,
+                                      server_default='after_pass'))
+    with op.batch_alter_table('lms_completion', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('first_score', sa.Integer(), nullable=True))
+    # Existing rows: the first submitted attempt's score is known from lms_attempt.
+    op.execute("""
+        UPDATE lms_completion SET first_score = (
+            SELECT a.score FROM lms_attempt a
+            WHERE a.user_id = lms_completion.user_id AND a.item_type = lms_completion.item_type
+              AND a.item_id = lms_completion.item_id AND a.status = 'submitted'
+            ORDER BY a.submitted_at, a.id LIMIT 1)
+        WHERE best_score IS NOT NULL""")
+    op.execute("UPDATE lms_completion SET first_score = best_score "
+               "WHERE first_score IS NULL AND best_score IS NOT NULL")
+
+
+def downgrade():
+    with op.batch_alter_table('lms_completion', schema=None) as batch_op:
+        batch_op.drop_column('first_score')
+    with op.batch_alter_table('lms_quiz', schema=None) as batch_op:
+        batch_op.drop_column('review')
