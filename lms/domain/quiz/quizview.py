@@ -148,7 +148,8 @@ def question_key(question: Question) -> grading.QuestionKey:
                                question.explanation or "")
 
 
-def public_question(question: "Question | PublicQuestion", order: Sequence[str] | None = None) -> PublicQuestion:
+def public_question(question: "Question | PublicQuestion",
+                    order: Sequence[str] | None = None) -> PublicQuestion:
     """A question without its answer, options in `order` when given."""
     options = [(key, text) for key, text in question.options or ()]
     if order and sorted(order) == sorted(key for key, _ in options):
@@ -166,7 +167,8 @@ def public_questions(questions: "Sequence[Question | PublicQuestion]", order: Ma
     return tuple(public_question(q, order.get(str(q.id))) for q in questions)
 
 
-def shuffled_order(questions: "Sequence[Question | PublicQuestion]", seed: str) -> dict[str, list[str]]:
+def shuffled_order(questions: "Sequence[Question | PublicQuestion]", seed: str
+                   ) -> dict[str, list[str]]:
     """A per-attempt option order for every choice question."""
     return {str(q.id): grading.option_order([key for key, _ in q.options], f"{seed}:{q.id}")
             for q in questions if q.options}
