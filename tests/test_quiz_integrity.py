@@ -260,3 +260,37 @@ def test_quiz_files_read_the_review_policy_and_shuffle_by_default():
     assert quizfile.quiz_mapping(spec)["review"] == "after_due"
     spec, problems = parse_quiz("review: never\n" + base)
     assert spec is None and any("review" in p and "line 1" in p for p in problems)
+
+
+# --- the supervisor's scores ----------------------------------------------------------------
+
+def test_reports_average_first_attempts_beside_best_scores_and_the_tongbao_ranks_on_them(
+        db, make, client, login, now):
+    from lms.domain.reports import inspection, periods, rollup, unitstats
+    t = make.tree()
+    due = NOW + timedelta(hours=2)
+    lesson = make.lesson(publish_at=NOW - timedelta(days=1), due_at=due)
+    a1, a2, b1 = make.user(t["branch_a"]), make.user(t["branch_a"]), make.user(t["branch_b"])
+    submit(db, make, a1, lesson, wrong=("q1", "q2", "q3"), key="a")  # 40, then a retake
+    submit(db, make, a1, lesson, key="b")  # 100
+    submit(db, make, a2, lesson, key="c")  # 100 at once
+    submit(db, make, b1, lesson, wrong=("q1",), key="d")  # 80 at once
+    assert unitstats.drift(db) == {}
+    period = periods.parse("2026Q4", "Asia/Shanghai")
+    later = NOW + timedelta(days=1)
+    report = rollup.completion_by_child(db, t["city"], rollup.Selection(period=period), later)
+    by_code = {row.unit.code: row.counts for row in report.rows}
+    assert (by_code["CA"].first_average, by_code["CA"].average_score) == (70, 100)
+    assert (by_code["CB"].first_average, by_code["CB"].average_score) == (80, 80)
+    # both branches completed everything on time: the first attempts decide the order
+    ranked = inspection.inspection(db, t["city"], period, later).rows
+    assert [row.unit.code for row in ranked] == ["BB", "BA"]
+    admin = make.user(t["city"], roles=("admin", "supervisor"))
+    now.at = later
+    rows = client.get("/api/v1/reports/completion?unit=SZ&period=2026Q4",
+                      headers=token_headers(client, make, admin)).get_json()["rows"]
+    assert {r["unit"]["code"]: r["first_score_avg"] for r in rows} == {
+        "CA": 70.0, "CB": 80.0}
+    login(admin.police_no)
+    page = client.get("/supervise/?unit=SZ&period=2026Q4").text
+    assert "首次平均分" in page and "最佳平均分" in page

@@ -86,6 +86,9 @@ class LessonUnitStats(Base):
     on_time: Mapped[int] = mapped_column(Integer, default=0)  # first completed by due_at
     score_sum: Mapped[int] = mapped_column(Integer, default=0)  # of the best scores
     scored: Mapped[int] = mapped_column(Integer, default=0)  # completions with a best score
+    # the same for the first attempts' scores (the reports' 首次平均分)
+    first_score_sum: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_scored: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class PointsEntry(Base):

@@ -2,6 +2,8 @@
 
 lms_quiz.review: when an officer may see the key (after_pass | after_due | immediately).
 lms_completion.first_score: the first attempt's score, kept beside the best one.
+lms_lesson_unit_stats.first_score_sum / first_scored: the first scores of completed lessons,
+so the reports average first attempts as they average best scores.
 
 Revision ID: q1_quiz_review_first_score
 Revises: 49bc011aa0bd
@@ -23,6 +25,11 @@ def upgrade():
                                       server_default='after_pass'))
     with op.batch_alter_table('lms_completion', schema=None) as batch_op:
         batch_op.add_column(sa.Column('first_score', sa.Integer(), nullable=True))
+    with op.batch_alter_table('lms_lesson_unit_stats', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('first_score_sum', sa.Integer(), nullable=False,
+                                      server_default='0'))
+        batch_op.add_column(sa.Column('first_scored', sa.Integer(), nullable=False,
+                                      server_default='0'))
     # Existing rows: the first submitted attempt's score is known from lms_attempt.
     op.execute("""
         UPDATE lms_completion SET first_score = (
@@ -36,6 +43,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('lms_lesson_unit_stats', schema=None) as batch_op:
+        batch_op.drop_column('first_scored')
+        batch_op.drop_column('first_score_sum')
     with op.batch_alter_table('lms_completion', schema=None) as batch_op:
         batch_op.drop_column('first_score')
     with op.batch_alter_table('lms_quiz', schema=None) as batch_op:
