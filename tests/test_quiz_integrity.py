@@ -294,3 +294,22 @@ def test_reports_average_first_attempts_beside_best_scores_and_the_tongbao_ranks
     login(admin.police_no)
     page = client.get("/supervise/?unit=SZ&period=2026Q4").text
     assert "首次平均分" in page and "最佳平均分" in page
+
+
+def test_the_openapi_document_describes_the_v1_1_attempt_answer(db, make, client, now):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+    result = schemas["AttemptResult"]
+    officer, lesson = make.user(), lesson_due_in(make, 24)
+    headers = token_headers(client, make, officer)
+    body = client.post(f"/api/v1/lessons/{lesson.id}/attempts", headers=headers, json={
+        "answers": make.answers(lesson.quiz, wrong=ALL), "idempotency_key": "x"}).get_json()
+    assert set(body) == set(result["required"]) == set(result["properties"])
+    line = result["properties"]["results"]["items"]
+    assert line["required"] == ["question_id", "correct"]
+    assert {"correct_answer", "explanation"} <= set(line["properties"])
+    refused = doc["paths"]["/lessons/{id}/attempts"]["post"]["responses"]["422"]
+    options = refused["content"]["application/json"]["schema"]["oneOf"]
+    assert {"$ref": "#/components/schemas/UnansweredError"} in options
+    error = schemas["UnansweredError"]["properties"]["error"]
+    assert "question_ids" in error["required"]

@@ -2,8 +2,9 @@
 
 `lms_lesson_unit_stats` summarises `lms_completion` for the reports: per lesson and unit,
 how many of the *active officers now in the unit* completed it, how many by its due time,
-and the sum and count of their best scores and of their first attempts' scores. A bureau quarter then reads ~650 × 13 summary
-rows instead of aggregating ~225,000 completions (docs/PERFORMANCE.md).
+and the sum and count of their best scores and of their first attempts' scores. A bureau
+quarter then reads ~650 × 13 summary rows instead of aggregating ~225,000 completions
+(docs/PERFORMANCE.md).
 
 It is never stale, because everything a row depends on is maintained here:
 
@@ -212,8 +213,8 @@ event.listen(Session, "after_flush", _after_flush)
 
 
 def _add(db: Session, lesson_id: int, unit_id: int, delta: tuple[int, ...]) -> None:
-    """Add `delta` (COLUMNS after the key: completed, on_time, scores) to a row, creating it if needed;
-    commutative, so concurrent increments of one row all count."""
+    """Add `delta` (COLUMNS after the key: completed, on_time, scores) to a row, creating it
+    if needed; commutative, so concurrent increments of one row all count."""
     db.execute(_add_statement(db.get_bind().dialect.name),
                {f"p_{name}": value for name, value in zip(COLUMNS, (lesson_id, unit_id, *delta))})
 
