@@ -240,7 +240,7 @@ def test_options_are_shuffled_per_attempt_when_the_quiz_asks(db, make):
     officer, lesson = make.user(), lesson_due_in(make, 24, shuffle=True)
     item = quizview.lesson_item(lesson)
     orders = set()
-    for n in range(6):
+    for _ in range(6):
         opened = quizview.start(db, officer.id, item, NOW)
         orders.add(tuple(key for key, _ in opened.questions[0].options))
         attempts.submit(db, officer.id, item, all_wrong(make, item.quiz),
