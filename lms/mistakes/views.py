@@ -15,7 +15,7 @@ mistakes_bp = Blueprint("mistakes", __name__)
 def index():
     """The next practice round of open mistakes, as a form (no answers shown)."""
     db, user_id = db_session(), current_user.user.id
-    return render_template("lms/profile/mistakes.html",
+    return render_template("lms/mistakes/index.html",
                            entries=mistakes.practice_batch(db, user_id),
                            total=mistakes.open_count(db, user_id),
                            resolve_after=mistakes.RESOLVE_AFTER)
@@ -36,5 +36,5 @@ def review():
             lines = mistakes.review(db, user.id, answered, versions, clock.utcnow())
     except grading.AnswerError as error:
         return render_template("lms/error.html", code=422, message=error.message), 422
-    return render_template("lms/profile/review.html", lines=lines,
+    return render_template("lms/mistakes/review.html", lines=lines,
                            resolved=sum(1 for line in lines if line.resolved and line.counted))
