@@ -355,8 +355,9 @@ def test_completion_api_has_the_design_shape(db, make, client, bureau, frozen):
              "rate": 0.25, "first_score_avg": 80.0},
             {"unit": {"code": "CB", "name": "B县公安局"}, "assigned": 2, "completed": 0,
              "rate": 0.0, "first_score_avg": None},
+            # the city's own officers, so that the rows add up to the total
             {"unit": {"code": "SZ", "name": "市公安局"}, "assigned": 1, "completed": 0,
-             "rate": 0.0, "first_score_avg": None},  # the city's own officers, so that the rows add up to the total
+             "rate": 0.0, "first_score_avg": None},
         ],
         "total": {"assigned": 7, "completed": 1, "rate": round(1 / 7, 4)}}
 

@@ -30,7 +30,7 @@ class Quiz(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     pass_score: Mapped[int] = mapped_column(Integer, default=60)
     attempts_allowed: Mapped[int | None] = mapped_column(Integer)
-    shuffle: Mapped[bool] = mapped_column(Boolean, default=False)
+    shuffle: Mapped[bool] = mapped_column(Boolean, default=True)  # option order per attempt
     partial_credit: Mapped[bool] = mapped_column(Boolean, default=False)
     time_limit_seconds: Mapped[int | None] = mapped_column(Integer)
     # when the key and explanations are shown: after_pass | after_due | immediately

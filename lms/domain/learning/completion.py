@@ -100,7 +100,8 @@ def _mark_completed(dialect: str):
     excluded = stmt.excluded
     return stmt.on_conflict_do_update(index_elements=KEY, set_={
         "status": "completed",
-        "first_completed_at": func.coalesce(table.c.first_completed_at, excluded.first_completed_at),
+        "first_completed_at": func.coalesce(table.c.first_completed_at,
+                                            excluded.first_completed_at),
         "best_score": _best(table.c.best_score, excluded.best_score),
         "first_score": func.coalesce(table.c.first_score, excluded.first_score),
         "attempts": table.c.attempts + excluded.attempts,
