@@ -40,6 +40,16 @@ def upgrade():
         WHERE best_score IS NOT NULL""")
     op.execute("UPDATE lms_completion SET first_score = best_score "
                "WHERE first_score IS NULL AND best_score IS NOT NULL")
+    # The summary table's first-score sums, counted as unitstats.recount counts them.
+    counted = """
+        FROM lms_completion c JOIN lms_user u ON u.id = c.user_id
+        WHERE c.item_type = 'lesson' AND c.item_id = lms_lesson_unit_stats.lesson_id
+          AND c.status = 'completed' AND u.unit_id = lms_lesson_unit_stats.unit_id
+          AND u.active = TRUE AND u.is_officer = TRUE"""
+    op.execute(f"""
+        UPDATE lms_lesson_unit_stats SET
+          first_score_sum = COALESCE((SELECT SUM(c.first_score) {counted}), 0),
+          first_scored = (SELECT COUNT(c.first_score) {counted})""")
 
 
 def downgrade():
