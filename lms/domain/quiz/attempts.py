@@ -39,7 +39,7 @@ from .quizview import (
     remaining_attempts,
     submitted_count,
 )
-from .review import AttemptNotFound, ResultLine, answers_shown, lines, review  # noqa: F401
+from .review import ResultLine, answers_shown, lines
 
 GRACE = timedelta(seconds=30)  # network and rendering slack on top of a quiz's time limit
 MAX_KEY_LENGTH = 80

@@ -8,7 +8,7 @@ due time alone; `immediately` shows it after any attempt. Courseware has no due 
 there `after_due` behaves like `after_pass`. The result page, the API, the mistake notebook
 and the courseware quizzes all ask `answers_shown`.
 """
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, select
@@ -134,8 +134,3 @@ def review(db: Session, user_id: int, attempt_id: int, now: datetime) -> Attempt
                          attempt.score, attempt.passed, pass_score, attempt.points_awarded,
                          attempt.submitted_at, questions, shown, left)
 
-
-def hide_key(line, shown: bool):
-    """A result line (any dataclass with correct_answer/explanation) with the key blanked
-    unless `shown`."""
-    return line if shown else replace(line, correct_answer=None, explanation=None)
