@@ -2,7 +2,6 @@
 databases: upgrade a fresh database to the revision before it, load history, upgrade."""
 import tempfile
 
-from conftest import TEST_CONFIG
 from dbutil import isolated_database
 from sqlalchemy import text
 
@@ -10,12 +9,14 @@ from lms import create_app
 from lms.migrate import upgrade
 
 BEFORE = "49bc011aa0bd"
+CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+          "RATELIMIT_STORAGE_URI": "memory://"}
 T1, T2 = "2026-11-01 08:00:00", "2026-11-02 08:00:00"
 
 
 def test_existing_completions_get_their_first_attempts_score():
     with isolated_database(tempfile.mkdtemp(prefix="lms-mig-"), "mig") as config:
-        app = create_app({**TEST_CONFIG, **config})
+        app = create_app({**CONFIG, **config})
         with app.app_context():
             upgrade(BEFORE)
             engine = app.extensions["lms"].db.engine
