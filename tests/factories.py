@@ -145,13 +145,13 @@ class Factory:
 
     def quiz(self, questions=None, pass_score: int = 60, attempts_allowed: int | None = None,
              shuffle: bool = False, partial_credit: bool = False,
-             time_limit_seconds: int | None = None):
+             time_limit_seconds: int | None = None, review: str = "after_pass"):
         """A quiz; `questions` are dicts like QUESTIONS (the default: five, every kind)."""
         from lms.models import Question, Quiz
 
         quiz = Quiz(pass_score=pass_score, attempts_allowed=attempts_allowed, shuffle=shuffle,
                     partial_credit=partial_credit, time_limit_seconds=time_limit_seconds,
-                    questions=[Question(position=i, **{"explanation": "", **q})
+                    review=review, questions=[Question(position=i, **{"explanation": "", **q})
                                for i, q in enumerate(questions or self.QUESTIONS)])
         self.db.add(quiz)
         self.db.commit()
