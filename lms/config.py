@@ -23,7 +23,9 @@ DEFAULTS = {
         "courseware_read": 1, "courseware_quiz": 2, "session_attended": 3,
     },
     "LMS_NOTIFIER": "lms.notify:StoreOnlyNotifier",
-    "LMS_REMINDER_CHASE_WEEKS": 4,  # weeks after due that supervisors get digests
+    "LMS_REMINDER_CHASE_WEEKS": 4,
+    # A newcomer owes no lesson due within this many days of joining (docs/WHO-OWES.md).
+    "LMS_NEWCOMER_GRACE_DAYS": 7,  # weeks after due that supervisors get digests
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "lms_session",

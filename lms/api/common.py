@@ -1,7 +1,7 @@
 """Shared pieces of the API: bearer-token auth and request parsing."""
 from functools import wraps
 
-from flask import abort, g, request
+from flask import g, request
 
 from ..domain.org.accounts import user_for_token
 from ..models import User
@@ -45,9 +45,3 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "请求体必须是 JSON 对象")
     return data
-
-
-def require_role(user: User, role: str) -> None:
-    """403 unless the user holds the role."""
-    if not user.has_role(role):
-        abort(403)

@@ -14,11 +14,11 @@ from .content import (
                       Quiz,
 )
 from .learning import Attempt, Completion, LessonUnitStats, Mistake, Notification, PointsEntry
-from .org import ROLES, UNIT_KINDS, ApiToken, AuditEvent, Unit, User
+from .org import ROLES, UNIT_KINDS, ApiToken, AuditEvent, Membership, Unit, User
 
 __all__ = [
     "Base", "utcnow", "Attendance", "Category", "Classroom", "ClassroomType", "ClassSession",
     "Courseware", "CoursewareRevision", "LessonAudience", "MicroLesson", "Question", "Quiz",
     "Attempt", "Completion", "LessonUnitStats", "Mistake", "Notification", "PointsEntry",
-    "ROLES", "UNIT_KINDS", "ApiToken", "AuditEvent", "Unit", "User",
+    "ROLES", "UNIT_KINDS", "ApiToken", "AuditEvent", "Membership", "Unit", "User",
 ]
