@@ -58,9 +58,11 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # When the officer joined the bureau, and the first due time they can owe a lesson at:
     # joined_at plus the newcomer grace in force when they joined (fixed then, so that a later
-    # change of the setting never rewrites a past report).
-    joined_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    owes_from: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # change of the setting never rewrites a past report). Every writer sets both; the
+    # columns are nullable only because SQLite cannot make an added column NOT NULL without
+    # rebuilding lms_user, which the tables referencing it forbid. NULL owes nothing.
+    joined_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
+    owes_from: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     unit: Mapped[Unit] = relationship(lazy="joined")
