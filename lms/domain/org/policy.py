@@ -3,7 +3,7 @@
 Every entry point (HTML views, exports, the JSON API, the CLI) asks these functions; no
 view or query filters by scope on its own.
 """
-from sqlalchemy import or_, select, true
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from ...models import LessonAudience, Membership, MicroLesson, Unit, User
@@ -150,8 +150,13 @@ def owes(member_unit=MemberUnit):
     unit of its audience, and they joined early enough (`User.owes_from`: joining plus the
     newcomer grace). The lesson counts for that row's unit. Roster changes take effect when
     made, so a lesson already past due is never rewritten by them."""
-    due = MicroLesson.due_at
-    return (*member_at(due), User.owes_from <= due, lesson_reaches(member_unit.path))
+    return (*_officer_owes(MicroLesson.due_at), lesson_reaches(member_unit.path))
+
+
+def _officer_owes(due):
+    """The officer's half of `owes`: at `due`, an active officer's membership row, and joined
+    early enough. The other half is the audience (`lesson_reaches` of the row's unit)."""
+    return (*member_at(due), User.owes_from <= due)
 
 
 def owed(lesson_ids=None, path: str | None = None, unit_id: int | None = None,
@@ -172,6 +177,29 @@ def owed(lesson_ids=None, path: str | None = None, unit_id: int | None = None,
     if user_id is not None:
         query = query.where(Membership.user_id == user_id)
     return query.subquery("owed")
+
+
+def owed_per_unit(lesson_ids, path: str | None = None):
+    """A subquery of (unit_id, lesson_id, due_at, n): how many officers owe each lesson for
+    each unit — `owes` with its officer half counted per unit first and its audience half
+    checked per (unit, lesson) after: ~650 × 13 audience checks for a bureau quarter
+    instead of 30,000 × 13."""
+    counted = (select(Membership.unit_id.label("unit_id"), MicroLesson.id.label("lesson_id"),
+                      func.count().label("n"))
+               .join(User, User.id == Membership.user_id)
+               .join(MicroLesson, MicroLesson.id.in_(list(lesson_ids)))
+               .where(*_officer_owes(MicroLesson.due_at))
+               .group_by(Membership.unit_id, MicroLesson.id))
+    if path is not None:
+        counted = counted.where(Membership.unit_id.in_(
+            select(Unit.id).where(Unit.path.startswith(path, autoescape=True))))
+    counted = counted.subquery("counted")
+    return (select(counted.c.unit_id, counted.c.lesson_id,
+                   MicroLesson.due_at.label("due_at"), counted.c.n)
+            .join(MicroLesson, MicroLesson.id == counted.c.lesson_id)
+            .join(MemberUnit, MemberUnit.id == counted.c.unit_id)
+            .where(lesson_reaches(MemberUnit.path))
+            .subquery("owed_per_unit"))
 
 
 def owed_by(user_id):
