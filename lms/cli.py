@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
 
-from .web import db_session, newcomer_grace
+from .web import db_session, newcomer_grace, unit_of_work
 
 lms_cli = AppGroup("lms", help="Zhuhun LMS: imports, content sync, demo data.")
 
@@ -34,14 +34,13 @@ def init_db():
 def import_units(file: Path):
     """Import the org tree from CSV: code,name,kind,parent_code."""
     from .domain.org import orgimport
-    db = db_session()
-    plan, problems = orgimport.read_units(db, file)
-    if problems:
-        report_problems(problems)
-    with click.progressbar(length=len(plan.rows), label="Units") as bar:
-        summary = orgimport.apply_units(db, plan, progress=bar.update)
-    _audit_import(db, "units_imported", file, summary)
-    db.commit()
+    with unit_of_work() as db:
+        plan, problems = orgimport.read_units(db, file)
+        if problems:
+            report_problems(problems)
+        with click.progressbar(length=len(plan.rows), label="Units") as bar:
+            summary = orgimport.apply_units(db, plan, progress=bar.update)
+        _audit_import(db, "units_imported", file, summary)
     click.echo(f"Units: {summary}")
 
 
@@ -54,22 +53,22 @@ def import_roster(file: Path, codes_out: Path | None):
     from .auth.session import passwords
     from .domain import clock
     from .domain.org import roster
-    db = db_session()
-    plan, problems = roster.read_roster(db, file)
-    if problems:
-        report_problems(problems)
-    if codes_out is None and roster.count_new_accounts(db, plan):
-        # Codes are shown once and stored only hashed: without a file they would be lost.
-        click.echo(f"{roster.count_new_accounts(db, plan)} new account(s) would get "
-                   "activation codes: pass --codes-out CODES.csv. Nothing was changed.", err=True)
-        sys.exit(1)
-    with click.progressbar(length=len(plan.rows), label="Accounts") as bar:
-        summary, codes = roster.apply_roster(
-            db, plan, passwords(), progress=bar.update,
-            activation_ttl=current_app.config["LMS_ACTIVATION_TTL"], now=clock.utcnow(),
-            grace=newcomer_grace(), tz=current_app.config["LMS_TIMEZONE"])
-    _audit_import(db, "roster_imported", file, summary)
-    db.commit()
+    with unit_of_work() as db:
+        plan, problems = roster.read_roster(db, file)
+        if problems:
+            report_problems(problems)
+        if codes_out is None and roster.count_new_accounts(db, plan):
+            # Codes are shown once and stored only hashed: without a file they would be lost.
+            click.echo(f"{roster.count_new_accounts(db, plan)} new account(s) would get "
+                       "activation codes: pass --codes-out CODES.csv. Nothing was changed.",
+                       err=True)
+            sys.exit(1)
+        with click.progressbar(length=len(plan.rows), label="Accounts") as bar:
+            summary, codes = roster.apply_roster(
+                db, plan, passwords(), progress=bar.update,
+                activation_ttl=current_app.config["LMS_ACTIVATION_TTL"], now=clock.utcnow(),
+                grace=newcomer_grace(), tz=current_app.config["LMS_TIMEZONE"])
+        _audit_import(db, "roster_imported", file, summary)
     if codes_out is not None:
         roster.write_codes(codes_out, codes)
         click.echo(f"Activation codes for {len(codes)} new account(s) written to {codes_out}")
@@ -106,11 +105,11 @@ def sync_courses(path: Path | None, dry_run: bool):
         _echo_plan(plan, ("Would add", "Would change", "Would retire"))
         click.echo("Dry run: nothing was changed.")
         return
-    syncplan.apply_sync(db, plan, tree)
     counts = {"added": len(plan.added), "changed": len(plan.changed),
               "retired": len(plan.retired)}
-    audit.record(db, "courses_synced", target=str(root), detail={**counts, "via": "cli"})
-    db.commit()
+    with unit_of_work():
+        syncplan.apply_sync(db, plan, tree)
+        audit.record(db, "courses_synced", target=str(root), detail={**counts, "via": "cli"})
     _echo_plan(plan, ("Added", "Changed", "Retired"))
     click.echo("Synced: {added} added, {changed} changed, {retired} retired.".format(**counts))
 
@@ -147,13 +146,13 @@ def set_password(police_no: str, password: str | None):
     if password is None:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     try:
-        accounts.set_password(db, passwords(), user, password)
+        with unit_of_work():
+            accounts.set_password(db, passwords(), user, password)
+            audit.record(db, "password_set", target=police_no, detail={"via": "cli"})
     except accounts.PasswordRejected as rejected:
         for problem in rejected.problems:
             click.echo(problem, err=True)
         sys.exit(1)
-    audit.record(db, "password_set", target=police_no, detail={"via": "cli"})
-    db.commit()
     click.echo(f"Password set for {police_no}.")
 
 
@@ -164,17 +163,16 @@ def deactivate(police_nos: tuple[str, ...], reason: str):
     """Officers who left: sign-in, sessions and tokens end at once; past reports unchanged."""
     from .domain import clock
     from .domain.org import accounts, directory
-    db = db_session()
-    users = [accounts.find_user(db, no) for no in police_nos]
-    unknown = [no for no, user in zip(police_nos, users) if user is None]
-    if unknown:
-        for no in unknown:
-            click.echo(f"No account with police number {no}", err=True)
-        click.echo("Nothing was changed.", err=True)
-        sys.exit(1)
-    done = directory.deactivate(db, None, users, reason.strip()[:255], None, clock.utcnow(),
-                                via="cli")
-    db.commit()
+    with unit_of_work() as db:
+        users = [accounts.find_user(db, no) for no in police_nos]
+        unknown = [no for no, user in zip(police_nos, users) if user is None]
+        if unknown:
+            for no in unknown:
+                click.echo(f"No account with police number {no}", err=True)
+            click.echo("Nothing was changed.", err=True)
+            sys.exit(1)
+        done = directory.deactivate(db, None, users, reason.strip()[:255], None,
+                                    clock.utcnow(), via="cli")
     for user in users:
         state = "deactivated" if user in done else "was already inactive"
         click.echo(f"{user.police_no} {user.name}: {state}")
@@ -207,42 +205,88 @@ def demo(officers: int, seed: int, weeks: int, if_empty: bool):
         sys.exit(1)
     # One slow hash shared by every demo login (NOTES: ~100 ms per hash).
     password_hash = passwords().hash(demo_data.DEMO_PASSWORD)
-    with click.progressbar(length=100, label="Demo data") as bar:
+    with unit_of_work(), click.progressbar(length=100, label="Demo data") as bar:
         summary = demo_data.build(db, officers=officers, seed=seed,
                                   tz=current_app.config["LMS_TIMEZONE"], progress=bar.update,
                                   password_hash=password_hash, weeks=weeks,
                                   points=current_app.config["LMS_POINTS"])
-    db.commit()
     if db.get_bind().dialect.name == "postgresql":
         # Fresh statistics after a bulk load: without them the planner picks nested loops
         # over millions of rows (a reminder run took minutes instead of seconds).
-        db.execute(text("ANALYZE"))
-        db.commit()
+        with unit_of_work():
+            db.execute(text("ANALYZE"))
     click.echo(summary.describe())
 
 
-@lms_cli.command("send-reminders")
-@click.option("--now", "now_text", metavar="ISO",
-              help="Act as of this moment (ISO 8601; without an offset it is in LMS_TIMEZONE).")
-def send_reminders(now_text: str | None):
-    """Send the lesson reminders due now: new lesson, due tomorrow, overdue digests to branch
-    then county supervisors. Safe to repeat: a second run sends nothing new."""
+def _moment(now_text: str | None):
+    """--now as naive UTC (without an offset it is in LMS_TIMEZONE); the clock when absent."""
     from datetime import datetime
 
     from .domain import clock
-    from .domain.reminders import escalation
+    if not now_text:
+        return clock.utcnow()
+    try:
+        moment = datetime.fromisoformat(now_text)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO 8601 time: {now_text}",
+                                 param_hint="--now") from None
+    if moment.tzinfo is None:
+        return clock.to_utc(moment, current_app.config["LMS_TIMEZONE"])
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+NOW_OPTION = click.option(
+    "--now", "now_text", metavar="ISO",
+    help="Act as of this moment (ISO 8601; without an offset it is in LMS_TIMEZONE).")
+
+
+@lms_cli.command("send-reminders")
+@NOW_OPTION
+def send_reminders(now_text: str | None):
+    """Send the lesson reminders due now: new lesson, due tomorrow, overdue digests to branch
+    then county supervisors, then deliver what is due to the messaging platform. Safe to
+    repeat: a second run sends nothing new. Exits 1 when delivery keeps failing."""
+    from .domain.reminders import escalation, outbox
     tz = current_app.config["LMS_TIMEZONE"]
-    now = clock.utcnow()
-    if now_text:
-        try:
-            moment = datetime.fromisoformat(now_text)
-        except ValueError:
-            raise click.BadParameter(f"not an ISO 8601 time: {now_text}", param_hint="--now")
-        now = (clock.to_utc(moment, tz) if moment.tzinfo is None
-               else moment.astimezone(UTC).replace(tzinfo=None))
+    now = _moment(now_text)
+    notifier = current_app.extensions["lms"].notifier
     schedule = escalation.Schedule(chase_weeks=current_app.config["LMS_REMINDER_CHASE_WEEKS"])
-    report = escalation.plan_and_send(db_session(), now, tz,
-                                     current_app.extensions["lms"].notifier, schedule)
+    report = escalation.plan_and_store(db_session(), now, tz, schedule,
+                                       external=outbox.delivers_externally(notifier))
     for line in report.lines():
         click.echo(line)
     click.echo(f"Sent {report.total} notification(s) as of {now:%Y-%m-%d %H:%M} UTC.")
+    _deliver(notifier, now, None)
+
+
+@lms_cli.command("deliver")
+@NOW_OPTION
+@click.option("--limit", type=click.IntRange(min=1), help="Try at most this many.")
+@click.option("--retry-dead", is_flag=True,
+              help="First give every dead notification a fresh set of attempts.")
+def deliver(now_text: str | None, limit: int | None, retry_dead: bool):
+    """Deliver the notifications due in the outbox, retrying failures with backoff.
+    Exits 1 when delivery keeps failing (a notification died, or every try failed)."""
+    from .domain.reminders import outbox
+    now = _moment(now_text)
+    if retry_dead:
+        with unit_of_work() as db:
+            queued = outbox.retry_dead(db, now)
+        click.echo(f"{queued} dead notification(s) queued again.")
+    _deliver(current_app.extensions["lms"].notifier, now, limit)
+
+
+def _deliver(notifier, now, limit: int | None) -> None:
+    """Run the outbox; the failures and a one-line summary, and exit 1 when it keeps failing."""
+    from .domain.reminders import outbox
+    if not outbox.delivers_externally(notifier):
+        click.echo("Delivery: LMS_NOTIFIER stores notifications in the app only.")
+        return
+    report = outbox.deliver(db_session(), notifier, now, limit)
+    for line in report.problems:
+        click.echo(line, err=True)
+    if report.ok:
+        click.echo(report.summary())
+        return
+    click.echo(report.summary(), err=True)
+    sys.exit(1)

@@ -22,10 +22,14 @@ DEFAULTS = {
         "lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2,
         "courseware_read": 1, "courseware_quiz": 2, "session_attended": 3,
     },
-    "LMS_NOTIFIER": "lms.notify:StoreOnlyNotifier",
-    "LMS_REMINDER_CHASE_WEEKS": 4,
+    "LMS_NOTIFIER": "lms.notify:StoreOnlyNotifier",  # or "webhook" (docs/NOTIFICATIONS.md)
+    "LMS_WEBHOOK_URL": "",  # the messaging platform's gateway
+    "LMS_WEBHOOK_SECRET": "",  # shared with the gateway, signs every POST
+    "LMS_WEBHOOK_TIMEOUT": 10,  # seconds to connect, and to wait for each read
+    "LMS_PUBLIC_URL": "",  # e.g. https://lms.example/training: makes message links absolute
+    "LMS_REMINDER_CHASE_WEEKS": 4,  # weeks after due that supervisors get digests
     # A newcomer owes no lesson due within this many days of joining (docs/WHO-OWES.md).
-    "LMS_NEWCOMER_GRACE_DAYS": 7,  # weeks after due that supervisors get digests
+    "LMS_NEWCOMER_GRACE_DAYS": 7,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "lms_session",
@@ -36,10 +40,20 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": False,
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "LMS_LANGUAGES": ("zh_Hans_CN", "en"),
-    # No pre-ping (a round trip on every checkout); connections are replaced after 30 min
-    # instead. On PostgreSQL the extension adds connect_args (see extension._engine_options).
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
+    # Pre-ping: a connection that died with a database restart is replaced at checkout
+    # (one cheap round trip) instead of failing the next request of every worker.
+    # On PostgreSQL the extension adds connect_args (see extension._engine_options).
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800, "pool_pre_ping": True},
     "SQLALCHEMY_SESSION_OPTIONS": {"expire_on_commit": False},
+    # /metrics: who may scrape without a token (loopback by default), and an optional token.
+    "LMS_METRICS_ALLOW": ("127.0.0.0/8", "::1/128"),
+    "LMS_METRICS_TOKEN": "",
+    "LMS_LOG_FORMAT": "",  # "json" or "text"; empty: json in production, text otherwise
+    "LMS_LOG_LEVEL": "INFO",
+    "LMS_TRUSTED_PROXIES": 0,  # reverse proxies in front of the app (nginx: 1)
+    # memory:// limits count per process: with N workers every limit is N times looser.
+    # Production refuses them unless the deployment is a single process and says so.
+    "LMS_SINGLE_PROCESS": False,
 }
 
 # Environment variables and the config keys they set.
@@ -50,7 +64,23 @@ ENVIRONMENT = {
     "LMS_TIMEZONE": "LMS_TIMEZONE",
     "LMS_ENV": "LMS_ENV",
     "LMS_COURSES_PATH": "LMS_COURSES_PATH",
+    "LMS_NOTIFIER": "LMS_NOTIFIER",
+    "LMS_WEBHOOK_URL": "LMS_WEBHOOK_URL",
+    "LMS_WEBHOOK_SECRET": "LMS_WEBHOOK_SECRET",
+    "LMS_WEBHOOK_TIMEOUT": "LMS_WEBHOOK_TIMEOUT",
+    "LMS_PUBLIC_URL": "LMS_PUBLIC_URL",
+    "LMS_METRICS_TOKEN": "LMS_METRICS_TOKEN",
+    "LMS_LOG_FORMAT": "LMS_LOG_FORMAT",
+    "LMS_LOG_LEVEL": "LMS_LOG_LEVEL",
+    "LMS_TRUSTED_PROXIES": "LMS_TRUSTED_PROXIES",
+    "LMS_SINGLE_PROCESS": "LMS_SINGLE_PROCESS",
 }
+
+# Environment values that are yes/no.
+FLAGS = {"LMS_SINGLE_PROCESS"}
+
+# Environment values that are whole numbers.
+INTEGERS = {"LMS_TRUSTED_PROXIES"}
 
 INSECURE_KEYS = {"", "dev", "changeme", "secret", "please-change-me"}
 
@@ -58,6 +88,13 @@ INSECURE_KEYS = {"", "dev", "changeme", "secret", "please-change-me"}
 def environment_overrides(environ=os.environ) -> dict:
     """Config values taken from the process environment."""
     values = {key: environ[var] for var, key in ENVIRONMENT.items() if environ.get(var)}
+    for key in INTEGERS & values.keys():
+        try:
+            values[key] = int(values[key])
+        except ValueError:
+            raise RuntimeError(f"{key} must be a whole number, not {values[key]!r}") from None
+    for key in FLAGS & values.keys():
+        values[key] = values[key].strip().lower() in ("1", "true", "yes", "on")
     url = values.get("SQLALCHEMY_DATABASE_URI", "")
     if url.startswith("postgres://"):  # Heroku-style URLs; SQLAlchemy wants the dialect name
         url = "postgresql://" + url[len("postgres://"):]
@@ -78,10 +115,42 @@ def instance_secret_key(instance_path: str) -> str:
 
 
 def check_production(config) -> None:
-    """Refuse to run in production with a weak secret key or debug on."""
+    """Refuse to run in production with a weak secret key, debug on, or an unsigned webhook."""
     if config.get("LMS_ENV") != "production":
         return
     if str(config.get("SECRET_KEY") or "") in INSECURE_KEYS or len(str(config["SECRET_KEY"])) < 32:
         raise RuntimeError("LMS_ENV=production needs a SECRET_KEY of at least 32 characters")
     if config.get("DEBUG"):
         raise RuntimeError("LMS_ENV=production refuses to run with DEBUG on")
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.startswith("memory://") and not config.get("LMS_SINGLE_PROCESS"):
+        raise RuntimeError(
+            "LMS_ENV=production needs a shared RATELIMIT_STORAGE_URI (redis://...): memory:// "
+            "counts per worker process. Set LMS_SINGLE_PROCESS=1 for a one-process deployment.")
+    if config.get("LMS_NOTIFIER") in WEBHOOK_NOTIFIERS:
+        secret = webhook_settings(config)["secret"]
+        if secret in INSECURE_KEYS or len(secret) < 32:
+            raise RuntimeError("LMS_ENV=production needs an LMS_WEBHOOK_SECRET of at least "
+                               "32 characters for LMS_NOTIFIER=webhook")
+
+
+WEBHOOK_NOTIFIERS = {"webhook", "lms.notify:WebhookNotifier"}
+
+
+def webhook_settings(config) -> dict:
+    """LMS_WEBHOOK_* and LMS_PUBLIC_URL, checked, as the webhook notifier takes them."""
+    url = str(config.get("LMS_WEBHOOK_URL") or "")
+    if not url.startswith(("http://", "https://")):
+        raise RuntimeError("LMS_NOTIFIER=webhook needs LMS_WEBHOOK_URL (http:// or https://)")
+    secret = str(config.get("LMS_WEBHOOK_SECRET") or "")
+    if not secret:
+        raise RuntimeError("LMS_NOTIFIER=webhook needs LMS_WEBHOOK_SECRET (shared with the "
+                           "gateway, which verifies every message's signature with it)")
+    try:
+        timeout = float(config.get("LMS_WEBHOOK_TIMEOUT") or 0)
+    except ValueError:
+        timeout = 0
+    if timeout <= 0:
+        raise RuntimeError("LMS_WEBHOOK_TIMEOUT must be a positive number of seconds")
+    return {"url": url, "secret": secret, "timeout": timeout,
+            "public_url": str(config.get("LMS_PUBLIC_URL") or "")}

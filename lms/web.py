@@ -7,9 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app, request
-from flask_limiter import Limiter
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.routing import IntegerConverter
+
+from .ratelimit import Throttles
 
 # The databases' INTEGER: a larger id cannot exist, and passing it on makes SQLite raise
 # OverflowError and PostgreSQL a DataError — a 500 for what is a client's typo.
@@ -34,7 +35,7 @@ class LMSState:
     """Per-app state, kept in `app.extensions["lms"]` (the extension never stores the app)."""
 
     db: SQLAlchemy
-    limiter: Limiter
+    limiter: Throttles  # the counters of the sign-in and check-in throttles
     url_prefix: str
     notifier: Any = None
     extras: dict = field(default_factory=dict)

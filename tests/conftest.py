@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from dbutil import isolated_database
 from factories import Factory
+from flask import has_app_context
 from sqlalchemy import text
 
 from lms import create_app
@@ -54,6 +55,8 @@ def _clean_state(request):
     yield
     application.config.clear()
     application.config.update(saved)
+    if has_app_context():  # pytest-flask's context, which the client's requests reuse
+        db_session().remove()
     with application.app_context():
         db_session().remove()
         engine = application.extensions["lms"].db.engine

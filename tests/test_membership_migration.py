@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from lms import create_app
 
-BEFORE = "49bc011aa0bd"  # the revision before lms_membership
+BEFORE = "o1_notification_outbox"  # the revision before lms_membership
 ROWS = [
     ("lms_unit", "id, code, name, kind, path, depth", "1, 'SZ', '市局', 'bureau', '/1/', 0"),
     ("lms_user", "id, police_no, name, unit_id, is_officer, is_trainer, is_supervisor, "

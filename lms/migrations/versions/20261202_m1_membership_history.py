@@ -8,7 +8,7 @@ counted that way before this rule (docs/WHO-OWES.md). The reports' summary is re
 under the rule (completions of owed lessons, by the unit owed for).
 
 Revision ID: m1_membership_history
-Revises: 49bc011aa0bd
+Revises: o1_notification_outbox
 Create Date: 2026-12-02 18:45:00
 """
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = 'm1_membership_history'
-down_revision = '49bc011aa0bd'
+down_revision = 'o1_notification_outbox'
 branch_labels = None
 depends_on = None
 
