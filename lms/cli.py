@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
 
-from .web import db_session, unit_of_work
+from .web import db_session, newcomer_grace, unit_of_work
 
 lms_cli = AppGroup("lms", help="Zhuhun LMS: imports, content sync, demo data.")
 
@@ -51,24 +51,26 @@ def import_units(file: Path):
 def import_roster(file: Path, codes_out: Path | None):
     """Import or update accounts from CSV: police_no,name,unit_code,roles,party_member."""
     from .auth.session import passwords
-    from .domain.org import orgimport
+    from .domain import clock
+    from .domain.org import roster
     with unit_of_work() as db:
-        plan, problems = orgimport.read_roster(db, file)
+        plan, problems = roster.read_roster(db, file)
         if problems:
             report_problems(problems)
-        if codes_out is None and orgimport.count_new_accounts(db, plan):
+        if codes_out is None and roster.count_new_accounts(db, plan):
             # Codes are shown once and stored only hashed: without a file they would be lost.
-            click.echo(f"{orgimport.count_new_accounts(db, plan)} new account(s) would get "
+            click.echo(f"{roster.count_new_accounts(db, plan)} new account(s) would get "
                        "activation codes: pass --codes-out CODES.csv. Nothing was changed.",
                        err=True)
             sys.exit(1)
         with click.progressbar(length=len(plan.rows), label="Accounts") as bar:
-            summary, codes = orgimport.apply_roster(
+            summary, codes = roster.apply_roster(
                 db, plan, passwords(), progress=bar.update,
-                activation_ttl=current_app.config["LMS_ACTIVATION_TTL"])
+                activation_ttl=current_app.config["LMS_ACTIVATION_TTL"], now=clock.utcnow(),
+                grace=newcomer_grace(), tz=current_app.config["LMS_TIMEZONE"])
         _audit_import(db, "roster_imported", file, summary)
     if codes_out is not None:
-        orgimport.write_codes(codes_out, codes)
+        roster.write_codes(codes_out, codes)
         click.echo(f"Activation codes for {len(codes)} new account(s) written to {codes_out}")
     click.echo(f"Accounts: {summary}")
 
@@ -152,6 +154,28 @@ def set_password(police_no: str, password: str | None):
             click.echo(problem, err=True)
         sys.exit(1)
     click.echo(f"Password set for {police_no}.")
+
+
+@lms_cli.command("deactivate")
+@click.argument("police_nos", nargs=-1, required=True, metavar="POLICE_NO...")
+@click.option("--reason", default="", help="Why (kept in the audit log).")
+def deactivate(police_nos: tuple[str, ...], reason: str):
+    """Officers who left: sign-in, sessions and tokens end at once; past reports unchanged."""
+    from .domain import clock
+    from .domain.org import accounts, directory
+    with unit_of_work() as db:
+        users = [accounts.find_user(db, no) for no in police_nos]
+        unknown = [no for no, user in zip(police_nos, users) if user is None]
+        if unknown:
+            for no in unknown:
+                click.echo(f"No account with police number {no}", err=True)
+            click.echo("Nothing was changed.", err=True)
+            sys.exit(1)
+        done = directory.deactivate(db, None, users, reason.strip()[:255], None,
+                                    clock.utcnow(), via="cli")
+    for user in users:
+        state = "deactivated" if user in done else "was already inactive"
+        click.echo(f"{user.police_no} {user.name}: {state}")
 
 
 @lms_cli.command("demo")

@@ -32,6 +32,8 @@ DEFAULTS = {
     "LMS_WEBHOOK_TIMEOUT": 10,  # seconds to connect, and to wait for each read
     "LMS_PUBLIC_URL": "",  # e.g. https://lms.example/training: makes message links absolute
     "LMS_REMINDER_CHASE_WEEKS": 4,  # weeks after due that supervisors get digests
+    # A newcomer owes no lesson due within this many days of joining (docs/WHO-OWES.md).
+    "LMS_NEWCOMER_GRACE_DAYS": 7,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "lms_session",

@@ -29,9 +29,9 @@ NAV = (
     NavItem("lms.studio.index", _l("课件编写"), _l("编写、送审、发布"), policy.can_author),
     NavItem("lms.supervise.dashboard", _l("完成情况"), _l("本单位学习完成率"),
             policy.can_supervise),
-    NavItem("lms.admin.units", _l("组织机构"), _l("单位树"), lambda u: u.is_admin),
-    NavItem("lms.admin.users", _l("用户"), _l("账号与角色"), lambda u: u.is_admin),
-    NavItem("lms.admin.audit_log", _l("审计日志"), _l("安全事件"), lambda u: u.is_admin),
+    NavItem("lms.admin.units", _l("组织机构"), _l("单位树"), policy.can_administer),
+    NavItem("lms.admin.users", _l("用户"), _l("账号与角色"), policy.can_administer),
+    NavItem("lms.admin.audit_log", _l("审计日志"), _l("安全事件"), policy.can_administer),
 )
 
 

@@ -3,6 +3,7 @@ small request-parsing helpers. Imports no blueprint, so every view can import it
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app, request
@@ -38,6 +39,11 @@ class LMSState:
     url_prefix: str
     notifier: Any = None
     extras: dict = field(default_factory=dict)
+
+
+def newcomer_grace() -> timedelta:
+    """LMS_NEWCOMER_GRACE_DAYS: how long a newcomer owes no lesson (docs/WHO-OWES.md)."""
+    return timedelta(days=current_app.config["LMS_NEWCOMER_GRACE_DAYS"])
 
 
 def state() -> LMSState:

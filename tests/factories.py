@@ -1,9 +1,12 @@
 """Test data factories: small, explicit, one call per thing a test needs."""
 import itertools
+from datetime import datetime, timedelta
 
+from lms.domain.org import membership
 from lms.domain.org.passwords import Passwords
 from lms.models import Unit, User
 
+LONG_AGO = datetime(2020, 1, 1)  # the default joining time: before every test's lessons
 _counter = itertools.count(1)
 _hasher = Passwords(time_cost=1, memory_cost=8, parallelism=1)
 
@@ -44,8 +47,9 @@ class Factory:
 
     def user(self, unit: Unit | None = None, roles=("officer",), police_no: str | None = None,
              name: str | None = None, password: str | None = PASSWORD, active: bool = True,
-             party_member: bool = True) -> User:
-        """A user with a password (the same cheap hash for all, computed once)."""
+             party_member: bool = True, joined_at: datetime = LONG_AGO) -> User:
+        """A user with a password (the same cheap hash for all, computed once); by default
+        a member since long before any lesson, so they owe every lesson of their unit."""
         if unit is None:
             unit = self.unit()
         n = next(_counter)
@@ -55,10 +59,13 @@ class Factory:
             Factory._password_hash if password == self.PASSWORD else _hasher.hash(password))
         user = User(police_no=police_no or f"{100000 + n}", name=name or f"民警{n}",
                     unit_id=unit.id, party_member=party_member, active=active,
-                    password_hash=pw_hash, **{f"is_{r}": True for r in roles})
+                    password_hash=pw_hash, **{f"is_{r}": True for r in roles},
+                    **membership.joining(joined_at, timedelta(days=7)))
         if "officer" not in roles:
             user.is_officer = False
         self.db.add(user)
+        self.db.flush()
+        membership.start(self.db, [user.id])
         self.db.commit()
         return user
 

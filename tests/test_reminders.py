@@ -288,6 +288,7 @@ def test_supervisor_digests_stop_after_the_chase_window(app, db):
     """A lesson overdue longer than LMS_REMINDER_CHASE_WEEKS no longer produces digests."""
     from datetime import timedelta
 
+    from lms.domain.org import membership
     from lms.domain.reminders import escalation
     from lms.models import MicroLesson, Quiz, Unit, User, utcnow
     now = utcnow()
@@ -299,8 +300,13 @@ def test_supervisor_digests_stop_after_the_chase_window(app, db):
     db.add(branch)
     db.flush()
     branch.path = f"{city.path}{branch.id}/"
-    db.add_all([User(police_no="900001", name="书记", unit_id=branch.id, is_supervisor=True),
-                User(police_no="900002", name="民警", unit_id=branch.id)])
+    joined = membership.joining(now - timedelta(weeks=52), timedelta(days=7))
+    people = [User(police_no="900001", name="书记", unit_id=branch.id, is_supervisor=True,
+                   **joined),
+              User(police_no="900002", name="民警", unit_id=branch.id, **joined)]
+    db.add_all(people)
+    db.flush()
+    membership.start(db, [person.id for person in people])
     quiz = Quiz()
     db.add(quiz)
     db.flush()

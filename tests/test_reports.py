@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from lms.domain.clock import to_utc
-from lms.domain.reports import assignments, inspection, periods, rollup
+from lms.domain.reports import assignments, inspection, periods, rollup, unitstats
 from lms.models import (
     Attendance,
     Classroom,
@@ -52,6 +52,7 @@ def complete(db, user, lesson, at: datetime, score: int | None = 80,
                      first_completed_at=at if status == "completed" else None, best_score=score,
                      first_score=score, attempts=1, last_activity_at=at)
     db.add(row)
+    unitstats.rebuild(db, lesson_ids=[lesson.id])  # written past record_completion
     db.commit()
     return row
 

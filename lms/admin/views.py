@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from ..domain.org import accounts, directory
+from ..domain import clock
+from ..domain.org import accounts, directory, policy
 from ..models import ROLES
 from ..web import db_session, page_arg, unit_of_work
 
@@ -18,7 +19,7 @@ def admin_required(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not current_user.user.is_admin:
+        if not policy.can_administer(current_user.user):
             abort(403)
         return view(*args, **kwargs)
     return wrapper
@@ -67,6 +68,27 @@ def set_roles(police_no: str):
         return redirect(request.referrer or url_for(".users"))
     if changed:
         flash(_("已更新 %(name)s 的角色。", name=user.name), "success")
+    return redirect(url_for(".users", q=police_no))
+
+
+@admin_bp.post("/users/<police_no>/deactivate")
+@admin_required
+def deactivate(police_no: str):
+    """Deactivate an officer who left (audited with the reason): sign-in, sessions and
+    tokens end at once; past reports stay as they were."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    reason = request.form.get("reason", "").strip()[:255]
+    try:
+        with unit_of_work() as db:
+            user = accounts.find_user(db, police_no) or abort(404)
+            done = directory.deactivate(db, current_user.user, [user], reason,
+                                        request.remote_addr, clock.utcnow())
+    except ValueError:
+        flash(_("不能停用自己的账号。"), "error")
+        return redirect(url_for(".users", q=police_no))
+    if done:
+        flash(_("已停用 %(name)s 的账号。", name=user.name), "success")
     return redirect(url_for(".users", q=police_no))
 
 

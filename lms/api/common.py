@@ -2,7 +2,7 @@
 import json
 from functools import wraps
 
-from flask import abort, g, request
+from flask import g, request
 
 from ..domain import text
 from ..domain.org.accounts import user_for_token
@@ -90,8 +90,3 @@ def _check_tree(data) -> None:
             items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
             stack.extend((item, depth + 1) for item in items)
 
-
-def require_role(user: User, role: str) -> None:
-    """403 unless the user holds the role."""
-    if not user.has_role(role):
-        abort(403)

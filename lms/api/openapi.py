@@ -46,7 +46,8 @@ SCHEMAS = {
         ["id", "issue_no", "title", "publish_at", "due_at", "status", "best_score",
          "first_score"],
         id=INT, issue_no=INT, title=STR, publish_at=DATETIME, due_at=DATETIME,
-        status={"type": "string", "enum": ["due", "overdue", "done"]}, best_score=NULLABLE_INT,
+        status={"type": "string", "enum": ["due", "overdue", "done", "optional"]},
+        best_score=NULLABLE_INT,
         first_score={**NULLABLE_INT, "description": "The first attempt's score"}),
     "Option": _obj(["key", "text"], key=STR, text=STR),
     "Question": _obj(
@@ -144,7 +145,7 @@ PATHS = {
     "/me": {"get": _op("The caller", "Me", ("401",))},
     "/me/lessons": {"get": _op(
         "The caller's weekly lessons, newest first", "LessonList", ("400", "401"),
-        parameters=[_query("status", "due = not yet done (due or overdue)",
+        parameters=[_query("status", "due = owed, not yet done (due or overdue); all adds optional",
                            enum=["due", "done", "all"], default="all")])},
     "/lessons/{id}": {"get": _op(
         "A lesson and its quiz; nothing in it reveals an answer", "Lesson", ("401", "404"),

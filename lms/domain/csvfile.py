@@ -8,15 +8,20 @@ from .problems import Problem
 from .text import first_invalid_line
 
 
-def read_table(path: Path, columns: tuple[str, ...]) -> tuple[list[tuple[int, list[str]]],
-                                                                list[Problem]]:
-    """The data rows of a CSV file as (line number, stripped cells); blank rows are skipped."""
+def read_table(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()
+               ) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
+    """The data rows of a CSV file as (line number, stripped cells); blank rows are skipped.
+
+    The header is `columns` in order, then any of the `optional` columns in any order; each
+    row's cells come back as `columns` followed by every optional column in the order of
+    `optional` ("" where the file does not have it)."""
     file = str(path)
     text, problem = _decode(Path(path).read_bytes())
     if problem:
         return [], [Problem(file, *problem)]
     rows, problems, header_seen, end = [], [], False, 0
     expected = ",".join(columns)
+    order = None  # the file's optional columns, in file order
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for record in reader:
@@ -25,15 +30,22 @@ def read_table(path: Path, columns: tuple[str, ...]) -> tuple[list[tuple[int, li
             if not any(cells):
                 continue
             if not header_seen:
-                if [cell.lower() for cell in cells] != list(columns):
-                    return [], [Problem(file, line, f"header must be '{expected}' "
+                names = [cell.lower() for cell in cells]
+                order = names[len(columns):]
+                if (names[:len(columns)] != list(columns) or len(set(order)) != len(order)
+                        or not set(order) <= set(optional)):
+                    extra = f", then any of {','.join(optional)}" if optional else ""
+                    return [], [Problem(file, line, f"header must be '{expected}'{extra} "
                                                     f"(found '{','.join(cells)}')")]
                 header_seen = True
-            elif len(cells) < len(columns) or any(cells[len(columns):]):
-                problems.append(Problem(file, line, f"expected {len(columns)} columns "
-                                                    f"({expected}), found {len(cells)}"))
+            elif len(cells) < len(columns) or any(cells[len(columns) + len(order):]):
+                problems.append(Problem(file, line, f"expected {len(columns) + len(order)} "
+                                                    f"columns ({','.join(columns + tuple(order))})"
+                                                    f", found {len(cells)}"))
             else:
-                rows.append((line, cells[:len(columns)]))
+                given = dict(zip(order, cells[len(columns):]))
+                rows.append((line, cells[:len(columns)] + [given.get(name, "")
+                                                           for name in optional]))
     except csv.Error as error:
         problems.append(Problem(file, end + 1, f"unreadable CSV: {error}"))
     if not header_seen and not problems:

@@ -14,7 +14,7 @@ from .content import (
                       Quiz,
 )
 from .learning import Attempt, Completion, LessonUnitStats, Mistake, Notification, PointsEntry
-from .org import ROLES, UNIT_KINDS, ApiToken, AuditEvent, Unit, User
+from .org import ROLES, UNIT_KINDS, ApiToken, AuditEvent, Membership, Unit, User
 from .outbox import DELIVERY_STATES, NotificationDelivery
 
 __all__ = [
@@ -22,5 +22,5 @@ __all__ = [
     "Courseware", "CoursewareRevision", "LessonAudience", "MicroLesson", "Question", "Quiz",
     "Attempt", "Completion", "LessonUnitStats", "Mistake", "Notification", "PointsEntry",
     "DELIVERY_STATES", "NotificationDelivery",
-    "ROLES", "UNIT_KINDS", "ApiToken", "AuditEvent", "Unit", "User",
+    "ROLES", "UNIT_KINDS", "ApiToken", "AuditEvent", "Membership", "Unit", "User",
 ]

@@ -56,6 +56,13 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # When the officer joined the bureau, and the first due time they can owe a lesson at:
+    # joined_at plus the newcomer grace in force when they joined (fixed then, so that a later
+    # change of the setting never rewrites a past report). Every writer sets both; the
+    # columns are nullable only because SQLite cannot make an added column NOT NULL without
+    # rebuilding lms_user, which the tables referencing it forbid. NULL owes nothing.
+    joined_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
+    owes_from: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     unit: Mapped[Unit] = relationship(lazy="joined")
@@ -71,6 +78,25 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.police_no}>"
+
+
+class Membership(Base):
+    """One stretch of a user's history: their unit, officer role and active flag from
+    `valid_from` until `valid_to` (None: still so). Who owes a lesson is decided by the row
+    that covers its due time (`policy.owes`); every import, move, role change and
+    deactivation closes the open row and opens a new one (`org.membership`)."""
+
+    __tablename__ = "lms_membership"
+    __table_args__ = (Index("ix_lms_membership_user", "user_id", "valid_from"),
+                      Index("ix_lms_membership_unit", "unit_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("lms_unit.id"))
+    is_officer: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean)
+    valid_from: Mapped[datetime] = mapped_column(DateTime)
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class ApiToken(Base):

@@ -1,50 +1,28 @@
 """Demo data: a realistic city bureau (org tree, roster, fixed demo logins); no Flask.
 
-The tree is scaled to the officer count: 300 officers give a dozen units, 30,000 about 650.
-Everything is deterministic for a given seed, and written with bulk statements.
+The tree (`orgtree`) is scaled to the officer count. Everything is deterministic for a given
+seed, and written with bulk statements.
 """
 import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ...models import Unit, User
-from . import history
+from ...models import Unit, User, utcnow
+from ..org import membership
+from . import history, orgtree
+from .orgtree import DemoUnit
 
 DEFAULT_POINTS = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2}
 
 DEMO_PASSWORD = "zhuhun-demo-2026"
+GRACE = timedelta(days=7)  # the default LMS_NEWCOMER_GRACE_DAYS
 MIN_OFFICERS, MAX_OFFICERS = 10, 200_000
-OFFICERS_PER_BRANCH = 60
-BRANCHES_PER_STATION = 4
 
-# County bureaus with the towns and streets their police stations are named after.
-COUNTIES = [
-    ("姑苏分局", "观前 平江 双塔 金阊 沧浪 娄门 虎丘 白洋湾 苏锦 吴门桥"),
-    ("吴中分局", "木渎 横泾 甪直 临湖 东山 金庭 越溪 郭巷 香山 长桥"),
-    ("相城分局", "元和 黄桥 北桥 望亭 黄埭 渭塘 阳澄湖 太平 漕湖 澄阳"),
-    ("虎丘分局", "浒墅关 通安 东渚 镇湖 枫桥 狮山 横塘 科技城 阳山 东渚湖"),
-    ("吴江区公安局", "松陵 同里 平望 盛泽 七都 震泽 桃源 黎里 汾湖 横扇"),
-    ("常熟市公安局", "虞山 梅李 海虞 古里 沙家浜 支塘 董浜 尚湖 辛庄 碧溪"),
-    ("张家港市公安局", "杨舍 塘桥 金港 锦丰 乐余 凤凰 南丰 大新 后塍 港区"),
-    ("昆山市公安局", "玉山 周市 陆家 花桥 张浦 千灯 淀山湖 巴城 锦溪 周庄"),
-    ("太仓市公安局", "城厢 沙溪 浏河 璜泾 双凤 浮桥 娄东 陆渡 港城 科教新城"),
-    ("工业园区分局", "湖东 湖西 斜塘 娄葑 唯亭 胜浦 月亮湾 金鸡湖 独墅湖 星湖"),
-]
-COUNTY_SECTIONS = ("刑侦大队", "治安大队", "交警大队")
-COUNTY_SECTION_AT = (1, 4, 7)  # station positions of the sections: small trees get 派出所 first
-# 警种部门; the first must be 政治部 (the demo trainer works there).
-DEPARTMENTS = [
-    ("政治部", ("组织处", "宣传处", "教育训练处", "人事处", "警务保障处")),
-    ("指挥中心", ("指挥调度科", "情报研判科", "舆情处置科")),
-    ("治安支队", ()), ("刑警支队", ()), ("交警支队", ()), ("网安支队", ()),
-    ("经侦支队", ()), ("禁毒支队", ()), ("特警支队", ()), ("出入境管理支队", ()),
-    ("监管支队", ()), ("法制支队", ()), ("警务督察支队", ()), ("技术侦察支队", ()),
-    ("科技信息化处", ("信息通信科", "数据应用科", "网络安全科")),
-]
 # Common surnames, most frequent first (weights fall off with rank), and given-name characters.
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋"
             "蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛顾钱")
@@ -61,19 +39,6 @@ LOGINS = [
 ]
 LOGIN_NOTES = {"000001": "管理员", "000002": "分局督导", "000003": "教官",
                "000004": "民警", "000005": "党支部书记"}
-
-
-@dataclass(frozen=True)
-class DemoUnit:
-    """A unit as built: what later demo steps need to know about it."""
-
-    id: int
-    code: str
-    name: str
-    kind: str
-    parent_id: int | None
-    path: str
-    depth: int
 
 
 @dataclass(frozen=True)
@@ -144,13 +109,19 @@ def build(db: Session, officers: int, seed: int, tz: str, progress: Callable[[in
     """
     check_empty(db, officers)
     rng = random.Random(seed)
-    units = _insert_units(db, _plan_tree(officers, rng))
+    units = orgtree.insert_units(db, orgtree.plan_tree(officers, rng))
     progress(10)
     by_code = {unit.code: unit for unit in units}
     login_units = _login_units(by_code)
     rows = [_account(no, name, roles, login_units[where].id, True, password_hash)
             for no, name, roles, where in LOGINS]
     rows += _roster(rng, officers - len(LOGINS), units, login_units["branch"].id)
+    # Everyone joined before the history begins, so the whole year is theirs to owe, except a
+    # few who joined or left during it: the rule of who owes a lesson shows in the reports.
+    now = utcnow()
+    veteran = membership.joining(now - timedelta(weeks=weeks + 52), GRACE)
+    rows = [{**row, **veteran} for row in rows]
+    joined, left = _turnover(rng, rows[len(LOGINS):], now - timedelta(weeks=weeks), now)
     step = max(1, len(rows) // 6)
     for start in range(0, len(rows), step):
         db.execute(insert(User), rows[start:start + step])
@@ -158,11 +129,13 @@ def build(db: Session, officers: int, seed: int, tz: str, progress: Callable[[in
     users = [DemoUser(*row) for row in db.execute(
         select(User.id, User.police_no, User.name, User.unit_id, User.party_member)
         .order_by(User.id))]
+    membership.start(db, [user.id for user in users])
+    windows = _leave(db, {u.police_no: u.id for u in users}, joined, left)
     progress(10)
     share = _Share(progress, 20)
     officer_units = [(user.id, user.unit_id) for user in users]
     completions = history.build(db, officer_units, seed, tz, weeks, points or DEFAULT_POINTS,
-                                 share)
+                                 share, now, windows)
     share.finish()
     name_of = {unit.id: unit.name for unit in units}
     return DemoSummary(
@@ -189,81 +162,6 @@ class _Share:
         self(self._left)
 
 
-# ---------------------------------------------------------------------------- the tree
-
-@dataclass
-class _Node:
-    code: str
-    name: str
-    kind: str
-    children: list["_Node"] = field(default_factory=list)
-
-
-def _plan_tree(officers: int, rng: random.Random) -> _Node:
-    """The tree for `officers`: counties and departments, stations, then party branches."""
-    n_counties = _clamp(round(officers / 3000), 2, len(COUNTIES))
-    n_departments = _clamp(round(officers / 2000), 1, len(DEPARTMENTS))
-    n_parents = n_counties + n_departments
-    n_branches = max(n_parents, round(officers / OFFICERS_PER_BRANCH))
-    n_stations = _clamp(round(n_branches / BRANCHES_PER_STATION), n_parents, n_branches)
-    root = _Node("SZ", "市公安局", "bureau")
-    parents = [(_Node(f"C{i + 1:02d}", name, "county"), places.split())
-               for i, (name, places) in enumerate(COUNTIES[:n_counties])]
-    parents += [(_Node(f"D{i + 1:02d}", name, "department"), list(sections))
-                for i, (name, sections) in enumerate(DEPARTMENTS[:n_departments])]
-    root.children = [node for node, _ in parents]
-    # Counties hold most of the force: three times a department's share of stations.
-    weights = [3 if node.kind == "county" else 1 for node, _ in parents]
-    stations = []
-    for (parent, names), count in zip(parents, _spread(n_stations, weights)):
-        for i in range(count):
-            station = _Node(f"{parent.code}S{i + 1:02d}", _station_name(parent, names, i),
-                            "station")
-            parent.children.append(station)
-            stations.append(station)
-    sizes = [rng.uniform(0.6, 1.4) for _ in stations]
-    for station, count in zip(stations, _spread(n_branches, sizes)):
-        for i in range(count):
-            suffix = "党支部" if count == 1 else f"第{_numeral(i + 1)}党支部"
-            station.children.append(_Node(f"{station.code}B{i + 1}", station.name + suffix,
-                                          "branch"))
-    return root
-
-
-def _station_name(parent: _Node, names: list[str], i: int) -> str:
-    """A county's police stations with its criminal, public-order and traffic sections among
-    them; a department's own sections, else numbered 大队."""
-    if parent.kind == "county":
-        if i in COUNTY_SECTION_AT:
-            return parent.name + COUNTY_SECTIONS[COUNTY_SECTION_AT.index(i)]
-        i -= sum(1 for at in COUNTY_SECTION_AT if at < i)
-        return f"{names[i]}派出所" if i < len(names) else f"{parent.name}第{_numeral(i + 1)}派出所"
-    if i < len(names):
-        return parent.name + names[i]
-    return f"{parent.name}{_numeral(i + 1 - len(names))}大队"
-
-
-def _insert_units(db: Session, root: _Node) -> list[DemoUnit]:
-    """Insert the tree level by level (a level's ids are its children's parent ids)."""
-    units: list[DemoUnit] = []
-    level, parent_of = [root], {root.code: None}
-    path_of, depth = {None: "/"}, 0
-    while level:
-        rows = [{"code": n.code, "name": n.name, "kind": n.kind, "parent_id": parent_of[n.code],
-                 "path": "", "depth": depth} for n in level]
-        ids = dict(db.execute(insert(Unit).returning(Unit.code, Unit.id), rows).all())
-        for node in level:
-            parent_id = parent_of[node.code]
-            path_of[ids[node.code]] = f"{path_of[parent_id]}{ids[node.code]}/"
-            units.append(DemoUnit(ids[node.code], node.code, node.name, node.kind, parent_id,
-                                  path_of[ids[node.code]], depth))
-            parent_of.update({child.code: ids[node.code] for child in node.children})
-        level = [child for node in level for child in node.children]
-        depth += 1
-    db.execute(update(Unit), [{"id": u.id, "path": u.path} for u in units])
-    return units
-
-
 def _login_units(by_code: dict[str, DemoUnit]) -> dict[str, DemoUnit]:
     """Where the demo logins work: the bureau, the first county, 政治部, a branch of it."""
     first_branch = min((u for u in by_code.values()
@@ -275,6 +173,34 @@ def _login_units(by_code: dict[str, DemoUnit]) -> dict[str, DemoUnit]:
 
 # ---------------------------------------------------------------------------- the roster
 
+def _turnover(rng: random.Random, rows: list[dict], start: datetime, end: datetime
+              ) -> tuple[dict[str, datetime], dict[str, datetime]]:
+    """About 2 % of the roster joined during the history and 2 % left during it (police
+    number → when); the joiners' rows get their joining time."""
+    picked = rng.sample(range(len(rows)), min(len(rows), 2 * max(1, len(rows) // 50)))
+    span = end - start
+    joined, left = {}, {}
+    for n, i in enumerate(picked):
+        moment = start + span * rng.uniform(0.2, 0.9)
+        if n % 2 == 0:
+            rows[i].update(membership.joining(moment, GRACE))
+            joined[rows[i]["police_no"]] = moment
+        else:
+            left[rows[i]["police_no"]] = moment
+    return joined, left
+
+
+def _leave(db: Session, ids: dict[str, int], joined: dict[str, datetime],
+           left: dict[str, datetime]) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """Deactivate the leavers as of their leaving time (membership history included); the
+    windows of joiners and leavers for the history of completions."""
+    for police_no, moment in sorted(left.items(), key=lambda item: item[1]):
+        db.execute(update(User).where(User.id == ids[police_no]).values(active=False))
+        membership.record(db, [ids[police_no]], moment)
+    return {**{ids[no]: (moment, None) for no, moment in joined.items()},
+            **{ids[no]: (None, moment) for no, moment in left.items()}}
+
+
 def _roster(rng: random.Random, count: int, units: list[DemoUnit],
             secretary_branch: int) -> list[dict]:
     """`count` officers spread over the branches; each branch's first is its secretary."""
@@ -282,7 +208,8 @@ def _roster(rng: random.Random, count: int, units: list[DemoUnit],
     numbers = iter(rng.sample(range(100000, 1000000), count))
     surname_weights = [1 / (rank + 4) for rank in range(len(SURNAMES))]
     rows = []
-    for branch, size in zip(branches, _spread(count, [rng.uniform(0.7, 1.3) for _ in branches])):
+    sizes = orgtree.spread(count, [rng.uniform(0.7, 1.3) for _ in branches])
+    for branch, size in zip(branches, sizes):
         for i in range(size):
             given = "".join(rng.choices(GIVEN, k=1 if rng.random() < 0.3 else 2))
             name = rng.choices(SURNAMES, surname_weights)[0] + given
@@ -300,27 +227,3 @@ def _account(police_no: str, name: str, roles: tuple[str, ...], unit_id: int, pa
             "password_hash": password_hash, "is_officer": "officer" in roles,
             "is_trainer": "trainer" in roles, "is_supervisor": "supervisor" in roles,
             "is_admin": "admin" in roles}
-
-
-def _spread(total: int, weights: list[float]) -> list[int]:
-    """`total` split in proportion to `weights`, at least one each (largest remainders)."""
-    extra = total - len(weights)
-    shares = [extra * w / sum(weights) for w in weights]
-    counts = [int(s) for s in shares]
-    by_remainder = sorted(range(len(weights)), key=lambda i: counts[i] - shares[i])
-    for i in by_remainder[:extra - sum(counts)]:
-        counts[i] += 1
-    return [c + 1 for c in counts]
-
-
-def _clamp(value: int, low: int, high: int) -> int:
-    return max(low, min(value, high))
-
-
-def _numeral(n: int) -> str:
-    """1..99 in Chinese numerals (一, 十二, 二十三)."""
-    digits = "零一二三四五六七八九"
-    tens, ones = divmod(n, 10)
-    if not tens:
-        return digits[ones]
-    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")

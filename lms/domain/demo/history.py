@@ -75,8 +75,10 @@ def ensure_weekly_lessons(db: Session, weeks: int, tz: str, now: datetime) -> li
 
 def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, weeks: int,
           points: dict[str, int], progress: Callable[[int], object],
-          now: datetime | None = None) -> int:
-    """Completions and points for (user_id, unit_id) officers; returns completion rows made."""
+          now: datetime | None = None,
+          windows: dict[int, tuple[datetime, datetime]] | None = None) -> int:
+    """Completions and points for (user_id, unit_id) officers; returns completion rows made.
+    `windows` (user id → joined, left) keeps a joiner's or a leaver's history to their time."""
     now = now or utcnow()
     lessons = ensure_weekly_lessons(db, weeks, tz, now)
     if not lessons or not officers:
@@ -88,7 +90,10 @@ def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, week
         if unit_id not in branch_factor:
             branch_factor[unit_id] = rng.uniform(0.55, 1.0)
         diligence = min(1.0, rng.betavariate(5, 1.6) * branch_factor[unit_id] + 0.15)
+        joined, left = (windows or {}).get(user_id, (None, None))
         for lesson in lessons:
+            if (joined and lesson.publish_at < joined) or (left and lesson.due_at > left):
+                continue
             row = _outcome(rng, diligence, lesson, now)
             if row is None:
                 continue

@@ -1,17 +1,19 @@
 """Weekly micro-lessons as an officer sees them: who gets which, and due/overdue/done; no Flask.
 
-A lesson reaches a user when it is published, its publish time has come, and it either has no
-audience rows (everyone) or one whose unit is the user's unit or lies above it. Units carry a
-materialized path of ids (`/1/7/42/`), so "above or equal" is "id in the user's path".
+A lesson is open to a user when it is published, its publish time has come, and its
+audience (`policy.lesson_reaches`) includes the user's unit now, or the user owes it
+(`policy.owed_by`: membership at its due time, e.g. from a unit they have since left). A
+lesson the user does not owe is `optional`: open, counted in their profile, never overdue.
 """
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy import String, and_, bindparam, literal, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from ...models import Completion, LessonAudience, MicroLesson, User
+from ...models import Completion, MicroLesson, User
+from ..org import policy
 from ..quiz.quizview import questions_version
 
 STATUS_FILTERS = ("due", "done", "all")
@@ -32,67 +34,66 @@ class LessonStatus:
     estimated_minutes: int
     publish_at: datetime
     due_at: datetime
-    status: str  # due | overdue | done
+    status: str  # due | overdue | done | optional
     best_score: int | None
     completed_at: datetime | None
     first_score: int | None = None  # the first attempt's, beside the best
 
 
-def unit_ids_on_path(unit_path: str) -> list[int]:
-    """The ids of a unit and its ancestors, read from its materialized path."""
-    return [int(part) for part in unit_path.strip("/").split("/") if part]
+def _open_to(unit_path, now, owed):
+    """SQL: the lesson is out and open to the user (addressed to their unit now, or owed)."""
+    return and_(MicroLesson.status == "published", MicroLesson.publish_at <= now,
+                or_(policy.lesson_reaches(unit_path), owed))
 
 
-def visible_clause(user: User, now: datetime):
-    """SQL condition: the lesson is out and addressed to the user (or to everyone)."""
-    audience = select(LessonAudience.lesson_id).where(LessonAudience.lesson_id == MicroLesson.id)
-    ancestors = unit_ids_on_path(user.unit.path)
-    return and_(
-        MicroLesson.status == "published",
-        MicroLesson.publish_at <= now,
-        or_(~exists(audience), exists(audience.where(LessonAudience.unit_id.in_(ancestors)))),
-    )
-
-
-def status_of(completed: bool, due_at: datetime, now: datetime) -> str:
-    """due, overdue or done."""
+def status_of(completed: bool, owed: bool, due_at: datetime, now: datetime) -> str:
+    """done, optional (not owed), overdue or due."""
     if completed:
         return "done"
+    if not owed:
+        return "optional"
     return "overdue" if now > due_at else "due"
 
 
+def _columns(owed):
+    return (MicroLesson.id, MicroLesson.issue_no, MicroLesson.title, MicroLesson.summary,
+            MicroLesson.estimated_minutes, MicroLesson.publish_at, MicroLesson.due_at,
+            Completion.status, Completion.best_score, Completion.first_completed_at,
+            Completion.first_score, owed.label("owed"))
+
+
 def _listing(user: User, now: datetime):
+    owed = policy.owed_by(user.id)
     return (
-        select(MicroLesson.id, MicroLesson.issue_no, MicroLesson.title, MicroLesson.summary,
-               MicroLesson.estimated_minutes, MicroLesson.publish_at, MicroLesson.due_at,
-               Completion.status, Completion.best_score, Completion.first_completed_at,
-               Completion.first_score)
+        select(*_columns(owed))
         .outerjoin(Completion, and_(Completion.user_id == user.id,
                                     Completion.item_type == "lesson",
                                     Completion.item_id == MicroLesson.id))
-        .where(visible_clause(user, now))
+        .where(_open_to(literal(user.unit.path, String), now, owed))
         .order_by(MicroLesson.publish_at.desc(), MicroLesson.issue_no.desc()))
 
 
 def _row(row, now: datetime) -> LessonStatus:
     (id_, issue_no, title, summary, minutes, publish_at, due_at,
-     completion_status, best_score, completed_at, first_score) = row
+     completion_status, best_score, completed_at, first_score, owed) = row
     done = completion_status == "completed"
     return LessonStatus(id_, issue_no, title, summary, minutes, publish_at, due_at,
-                        status_of(done, due_at, now), best_score, completed_at if done else None,
-                        first_score)
+                        status_of(done, bool(owed), due_at, now), best_score,
+                        completed_at if done else None, first_score)
 
 
 def list_for_user(db: Session, user: User, now: datetime, status: str = "all"
                   ) -> list[LessonStatus]:
-    """The user's lessons, newest first; `due` means not yet done (due or overdue)."""
+    """The user's lessons, newest first; `due` means owed and not yet done (due or overdue),
+    `all` adds the optional ones."""
     if status not in STATUS_FILTERS:
         raise ValueError(f"status must be one of {', '.join(STATUS_FILTERS)}")
     query = _listing(user, now)
     if status == "done":
         query = query.where(Completion.status == "completed")
     elif status == "due":
-        query = query.where(or_(Completion.status.is_(None), Completion.status != "completed"))
+        query = query.where(or_(Completion.status.is_(None), Completion.status != "completed"),
+                            policy.owed_by(user.id))
     return [_row(row, now) for row in db.execute(query)]
 
 
@@ -111,7 +112,7 @@ def status_for(db: Session, user: User, lesson_id: int, now: datetime) -> Lesson
     """One lesson as it stands for the user; LessonNotFound when not theirs to see."""
     row = db.execute(_status_for_statement(),
                      {"p_user_id": user.id, "p_lesson_id": lesson_id, "p_now": now,
-                      "p_ancestors": unit_ids_on_path(user.unit.path)}).first()
+                      "p_unit_path": user.unit.path}).first()
     if row is None:
         raise LessonNotFound(lesson_id)
     return _row(row, now)
@@ -119,37 +120,26 @@ def status_for(db: Session, user: User, lesson_id: int, now: datetime) -> Lesson
 
 @lru_cache(maxsize=1)
 def _status_for_statement():
-    """`status_for`'s statement, built once: `_listing` + `visible_clause` with binds."""
-    audience = select(LessonAudience.lesson_id).where(LessonAudience.lesson_id == MicroLesson.id)
+    """`status_for`'s statement, built once: `_listing` with binds."""
+    user_id = bindparam("p_user_id")
+    owed = policy.owed_by(user_id)
     return (
-        select(MicroLesson.id, MicroLesson.issue_no, MicroLesson.title, MicroLesson.summary,
-               MicroLesson.estimated_minutes, MicroLesson.publish_at, MicroLesson.due_at,
-               Completion.status, Completion.best_score, Completion.first_completed_at,
-               Completion.first_score)
-        .outerjoin(Completion, and_(Completion.user_id == bindparam("p_user_id"),
+        select(*_columns(owed))
+        .outerjoin(Completion, and_(Completion.user_id == user_id,
                                     Completion.item_type == "lesson",
                                     Completion.item_id == MicroLesson.id))
         .where(MicroLesson.id == bindparam("p_lesson_id"),
-               MicroLesson.status == "published",
-               MicroLesson.publish_at <= bindparam("p_now"),
-               or_(~exists(audience),
-                   exists(audience.where(LessonAudience.unit_id.in_(
-                       bindparam("p_ancestors", expanding=True)))))))
-
-
-def get_for_user(db: Session, user: User, lesson_id: int, now: datetime) -> MicroLesson:
-    """The lesson (its quiz loaded), if the user may see it; else LessonNotFound (the same
-    for every reason)."""
-    return get_with_quiz_version(db, user, lesson_id, now)[0]
+               _open_to(bindparam("p_unit_path", type_=String), bindparam("p_now"), owed)))
 
 
 def get_with_quiz_version(db: Session, user: User, lesson_id: int, now: datetime
                           ) -> tuple[MicroLesson, str | None]:
-    """`get_for_user`, plus the digest of its quiz's questions (`quizview.questions_version`)
-    for `quizview.public_questions_cached`: lesson, quiz and digest in one query."""
+    """The lesson (its quiz loaded), if the user may see it, else LessonNotFound (the same for
+    every reason); plus the digest of its quiz's questions (`quizview.questions_version`) for
+    `quizview.public_questions_cached`: lesson, quiz and digest in one query."""
     row = db.execute(_lesson_with_version(db.get_bind().dialect.name),
-                     {"lesson_id": lesson_id, "now": now,
-                      "ancestors": unit_ids_on_path(user.unit.path)}).first()
+                     {"lesson_id": lesson_id, "now": now, "user_id": user.id,
+                      "unit_path": user.unit.path}).first()
     if row is None:
         raise LessonNotFound(lesson_id)
     return row[0], row[1]
@@ -157,13 +147,9 @@ def get_with_quiz_version(db: Session, user: User, lesson_id: int, now: datetime
 
 @lru_cache(maxsize=4)
 def _lesson_with_version(dialect: str):
-    """The statement of `get_with_quiz_version`, built once: `visible_clause` with binds."""
-    audience = select(LessonAudience.lesson_id).where(LessonAudience.lesson_id == MicroLesson.id)
+    """The statement of `get_with_quiz_version`, built once: `_open_to` with binds."""
     return (select(MicroLesson, questions_version(MicroLesson.quiz_id, dialect))
             .options(joinedload(MicroLesson.quiz, innerjoin=True))
             .where(MicroLesson.id == bindparam("lesson_id"),
-                   MicroLesson.status == "published",
-                   MicroLesson.publish_at <= bindparam("now"),
-                   or_(~exists(audience),
-                       exists(audience.where(LessonAudience.unit_id.in_(
-                           bindparam("ancestors", expanding=True)))))))
+                   _open_to(bindparam("unit_path", type_=String), bindparam("now"),
+                            policy.owed_by(bindparam("user_id")))))

@@ -103,7 +103,7 @@ def build(db: Session, user: User, now: datetime) -> Profile:
         completions=completions(db, user.id),
         points=points.total(db, user.id),
         history=points_history(db, user.id),
-        lessons_assigned=len(mine),
+        lessons_assigned=sum(1 for lesson in mine if lesson.status != "optional"),
         lessons_done=sum(1 for lesson in mine if lesson.status == "done"),
         attendance=lifecycle.attendance_of(db, user.id),
     )

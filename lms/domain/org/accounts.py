@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ...models import ApiToken, User, utcnow
 from .. import audit
 from ..reports import unitstats
+from . import membership
 from .passwords import Passwords, password_problems
 
 
@@ -149,9 +150,11 @@ def revoke_tokens(db: Session, user_id: int) -> None:
                .values(revoked_at=utcnow()))
 
 
-def deactivate(db: Session, user: User) -> None:
-    """Deactivate an account: its sessions and tokens stop working at once."""
+def deactivate(db: Session, user: User, now: datetime | None = None) -> None:
+    """Deactivate an account: its sessions and tokens stop working at once, and from `now`
+    it owes no lesson (`directory.deactivate` is the audited entry point)."""
     user.active = False
     user.session_version += 1
     revoke_tokens(db, user.id)
-    unitstats.rebuild(db, unit_ids=[user.unit_id])  # an inactive officer no longer counts
+    units = membership.record(db, [user.id], now or utcnow())
+    unitstats.rebuild(db, unit_ids=units)

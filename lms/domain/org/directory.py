@@ -1,11 +1,13 @@
 """The org tree and user administration; no Flask."""
+from datetime import datetime
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ...models import ROLES, AuditEvent, Unit, User
-from .. import audit
+from .. import audit, clock
 from ..reports import unitstats
-from . import policy
+from . import accounts, membership, policy
 
 UNIT_CODE_MAX = 64
 
@@ -72,21 +74,43 @@ def search_users(db: Session, scope_path: str, text: str = "", unit: Unit | None
     return list(users), int(total)
 
 
-def change_roles(db: Session, actor: User, user: User, roles: set[str], ip: str | None) -> bool:
-    """Set a user's roles, audited; False when nothing changed."""
+def change_roles(db: Session, actor: User, user: User, roles: set[str], ip: str | None,
+                 now: datetime | None = None) -> bool:
+    """Set a user's roles, audited; False when nothing changed. PermissionDenied unless the
+    actor is an admin; ValueError (nothing changed) for an unknown role or an admin removing
+    their own admin role."""
+    policy.require_admin(actor)
     unknown = roles - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles: {sorted(unknown)}")
     before = user.roles
+    if user.id == actor.id and "admin" in before and "admin" not in roles:
+        raise ValueError("an admin cannot remove their own admin role")
     for role in ROLES:
         setattr(user, f"is_{role}", role in roles)
     if user.roles == before:
         return False
-    if user.id == actor.id and "admin" in before and "admin" not in roles:
-        raise ValueError("an admin cannot remove their own admin role")
     user.session_version += 1  # a changed role takes effect on the next sign-in
-    if ("officer" in before) != ("officer" in roles):  # counted in the reports or not
-        unitstats.rebuild(db, unit_ids=[user.unit_id])
+    if ("officer" in before) != ("officer" in roles):  # owes lessons from now on, or not
+        units = membership.record(db, [user.id], now or clock.utcnow())
+        unitstats.rebuild(db, unit_ids=units)
     audit.record(db, "roles_changed", actor_id=actor.id, target=user.police_no,
                  detail={"before": before, "after": user.roles}, ip=ip)
     return True
+
+
+def deactivate(db: Session, actor: User | None, users: list[User], reason: str,
+               ip: str | None, now: datetime, via: str = "web") -> list[User]:
+    """Officers who left: sign-in, sessions and tokens end at once, and they owe no lesson
+    due after `now` (their past stays in past reports). Audited with the reason; an actor
+    (None: an operator at the CLI) must be an admin. Returns those that were active."""
+    if actor is not None:
+        policy.require_admin(actor)
+    if actor is not None and any(user.id == actor.id for user in users):
+        raise ValueError("an admin cannot deactivate their own account")
+    done = [user for user in users if user.active]
+    for user in done:
+        accounts.deactivate(db, user, now)
+        audit.record(db, "user_deactivated", actor_id=actor.id if actor else None,
+                     target=user.police_no, detail={"reason": reason, "via": via}, ip=ip)
+    return done

@@ -1,31 +1,24 @@
-"""CSV imports of the org tree and the roster (DESIGN §5); no Flask.
+"""CSV import of the org tree (DESIGN §5), and what every import shares; no Flask.
 
 Each import is two steps: `read_*` parses and validates the whole file against the database
 without changing anything, returning a plan and every problem found; `apply_*` carries out a
-problem-free plan with bulk statements and leaves the commit to the caller.
+problem-free plan with bulk statements and leaves the commit to the caller. The roster's
+import is in `roster`.
 """
-import csv
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from ...models import ROLES, UNIT_KINDS, Unit, User, utcnow
+from ...models import UNIT_KINDS, Unit
 from ..csvfile import read_table
 from ..problems import Problem
-from ..reports import unitstats
-from .accounts import new_activation_code
-from .passwords import Passwords
 
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
-ROSTER_COLUMNS = ("police_no", "name", "unit_code", "roles", "party_member")
 UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
-POLICE_NO = re.compile(r"[A-Za-z0-9]{3,32}")
 BATCH = 2000  # rows per bulk statement: bounds memory and paces the progress bar
 
 Progress = Callable[[int], object]
@@ -189,132 +182,3 @@ def _with_paths(wanted: dict[str, dict], id_of: dict[str, int]) -> dict[str, dic
             prefix = paths[link] = f"{prefix}{id_of[link]}/"
     return {code: {**values, "path": paths[code], "depth": paths[code].count("/") - 2}
             for code, values in wanted.items()}
-
-
-# ---------------------------------------------------------------------------- roster
-
-@dataclass(frozen=True)
-class RosterRow:
-    """One valid row of a roster file, its unit resolved to an id."""
-
-    line: int
-    police_no: str
-    name: str
-    unit_id: int
-    roles: frozenset[str]
-    party_member: bool
-
-
-@dataclass
-class RosterPlan:
-    """The validated rows of a roster file, in file order."""
-
-    rows: list[RosterRow]
-
-
-def count_new_accounts(db: Session, plan: RosterPlan) -> int:
-    """How many rows of the plan would create an account."""
-    existing = set(db.scalars(select(User.police_no)))
-    return sum(1 for row in plan.rows if row.police_no not in existing)
-
-
-def read_roster(db: Session, path: Path) -> tuple[RosterPlan, list[Problem]]:
-    """Parse and validate a roster file (`police_no,name,unit_code,roles,party_member`)."""
-    table, problems = read_table(path, ROSTER_COLUMNS)
-    file = str(path)
-    unit_ids = dict(db.execute(select(Unit.code, Unit.id)).all())
-    rows, first_line = [], {}
-    for line, (police_no, name, unit_code, roles_cell, party) in table:
-        row_problems = []
-        if not POLICE_NO.fullmatch(police_no):
-            row_problems.append(f"police_no '{police_no}' must be 3-32 letters or digits"
-                                if police_no else "empty police_no")
-        elif police_no in first_line:
-            row_problems.append(f"duplicate police_no '{police_no}' "
-                                f"(first on line {first_line[police_no]})")
-        else:
-            first_line[police_no] = line
-        if not name:
-            row_problems.append("empty name")
-        elif len(name) > 64:
-            row_problems.append(f"name is longer than 64 characters ({len(name)})")
-        if unit_code not in unit_ids:
-            row_problems.append(f"unknown unit_code '{unit_code}' (import the units first)"
-                                if unit_code else "empty unit_code")
-        # Chinese input methods type the full-width semicolon as readily as the ASCII one.
-        roles = {r.strip().lower() for r in re.split("[;；]", roles_cell) if r.strip()}
-        row_problems += [f"unknown role '{r}' (expected one of {', '.join(ROLES)})"
-                         for r in sorted(roles - set(ROLES))]
-        if party not in ("0", "1"):
-            row_problems.append(f"party_member must be 0 or 1 (found '{party}')")
-        problems += [Problem(file, line, message) for message in row_problems]
-        if not row_problems:
-            rows.append(RosterRow(line, police_no, name, unit_ids[unit_code],
-                                  frozenset(roles or {"officer"}), party == "1"))
-    return RosterPlan(rows), sorted(problems, key=lambda p: p.line)
-
-
-_ROLE_COLUMNS = tuple(f"is_{role}" for role in ROLES)
-
-
-def apply_roster(db: Session, plan: RosterPlan, passwords: Passwords,
-                 progress: Progress = _no_progress,
-                 activation_ttl: timedelta = timedelta(days=30),
-                 ) -> tuple[ImportSummary, list[tuple[str, str, str]]]:
-    """Upsert accounts by police_no; new ones get a one-time activation code; no commit.
-
-    Returns the summary and (police_no, name, code) for each new account: the codes exist
-    nowhere else, only their keyed hashes are stored.
-    """
-    columns = (User.id, User.police_no, User.name, User.unit_id, User.party_member,
-               User.session_version, *(getattr(User, c) for c in _ROLE_COLUMNS))
-    # One SELECT of every account: cheaper than an IN list of 30,000 numbers, and a roster
-    # normally covers most of the force anyway.
-    stored = {r.police_no: r for r in db.execute(select(*columns)).all()}
-    summary, codes, new, changed = ImportSummary(), [], [], []
-    moved: set[int] = set()  # units whose counted officers change: their summary is rebuilt
-    expires = utcnow() + activation_ttl
-    for row in plan.rows:
-        values = {"name": row.name, "unit_id": row.unit_id, "party_member": row.party_member,
-                  **{f"is_{role}": role in row.roles for role in ROLES}}
-        old = stored.get(row.police_no)
-        if old is None:
-            code = new_activation_code()
-            codes.append((row.police_no, row.name, code))
-            new.append({"police_no": row.police_no, **values,
-                        "activation_hash": passwords.hash_code(code),
-                        "activation_expires_at": expires})
-        elif any(getattr(old, key) != value for key, value in values.items()):
-            roles_changed = any(getattr(old, c) != values[c] for c in _ROLE_COLUMNS)
-            if old.unit_id != row.unit_id or old.is_officer != values["is_officer"]:
-                moved.update((old.unit_id, row.unit_id))
-            # As in org.change_roles: a changed role takes effect on the next sign-in.
-            changed.append({"id": old.id, **values,
-                            "session_version": old.session_version + roles_changed})
-        else:
-            summary.unchanged += 1
-    summary.created, summary.updated = len(new), len(changed)
-    progress(summary.unchanged)
-    for start in range(0, len(new), BATCH):
-        db.execute(insert(User), new[start:start + BATCH])
-        progress(len(new[start:start + BATCH]))
-    for start in range(0, len(changed), BATCH):
-        db.execute(update(User), changed[start:start + BATCH])
-        progress(len(changed[start:start + BATCH]))
-    unitstats.rebuild(db, unit_ids=moved)
-    return summary, codes
-
-
-def write_codes(path: Path, codes: list[tuple[str, str, str]]) -> None:
-    """Write `police_no,name,activation_code` as UTF-8 with BOM (Excel, WPS), mode 0600."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
-    with open(fd, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(("police_no", "name", "activation_code"))
-        writer.writerows((no, _inert(name), code) for no, name, code in codes)
-
-
-def _inert(cell: str) -> str:
-    """A cell that a spreadsheet will not run as a formula."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell

@@ -104,7 +104,7 @@ def _pairs_clause(pairs: set[tuple[int, int]]):
     lessons_by_units = defaultdict(list)
     for lesson_id, unit_ids in units_by_lesson.items():
         lessons_by_units[frozenset(unit_ids)].append(lesson_id)
-    return or_(*(MicroLesson.id.in_(sorted(lesson_ids)) & User.unit_id.in_(sorted(unit_ids))
+    return or_(*(MicroLesson.id.in_(sorted(lesson_ids)) & OfficerUnit.id.in_(sorted(unit_ids))
                  for unit_ids, lesson_ids in lessons_by_units.items()))
 
 

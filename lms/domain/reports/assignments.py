@@ -1,8 +1,9 @@
 """Assignments as set-based SQL, the ground of the completion reports and the 通报; no Flask.
 
 An assignment is an (officer, lesson) pair: a published lesson, released by `now`, due in
-the period (or the one lesson asked for), and an active officer in the lesson's audience
-(no audience rows = everyone). Facts are aggregated per unit first and then rolled up by
+the period (or the one lesson asked for), that the officer owes (`policy.owes`: an active
+officer of a unit in its audience at its due time, joined early enough), counted for the
+unit they belonged to then. Facts are aggregated per unit first and then rolled up by
 path prefix into the buckets asked for, so a total always equals the sum of its rows.
 
 Completed counts come from lms_lesson_unit_stats (per lesson and unit, see `unitstats`), not
@@ -16,10 +17,11 @@ unique (user_id, item_type, item_id) for officer lists, lms_lesson_audience's pr
 from dataclasses import astuple, dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, or_, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, case, func, select, true
+from sqlalchemy.orm import Session
 
-from ...models import LessonAudience, LessonUnitStats, MicroLesson, Unit, User
+from ...models import LessonUnitStats, MicroLesson, Unit
+from ..org import policy
 from .periods import Period
 
 
@@ -66,11 +68,6 @@ def released(now: datetime) -> tuple:
     return MicroLesson.status == "published", MicroLesson.publish_at <= now
 
 
-def active_officer() -> tuple:
-    """SQL conditions: the user is an active officer."""
-    return User.active.is_(True), User.is_officer.is_(True)
-
-
 def due_lessons(db: Session, now: datetime, period: Period | None = None,
                 lesson_id: int | None = None) -> dict[int, datetime]:
     """The one lesson asked for, or those due in `period`, released by `now`: id → due time.
@@ -86,38 +83,13 @@ def due_lessons(db: Session, now: datetime, period: Period | None = None,
     return dict(db.execute(query).all())
 
 
-def assigned_units(lesson_ids: list[int], path: str | None = None,
-                   unit_id: int | None = None):
-    """(unit_id, lesson_id, due_at) for every unit of the subtree a lesson is assigned to.
-
-    Per unit rather than per officer: 600 units × a quarter's lessons, not 30,000 × 13.
-    """
-    audience_unit = aliased(Unit)
-    targeted = exists().where(LessonAudience.lesson_id == MicroLesson.id)
-    reaches = exists().where(LessonAudience.lesson_id == MicroLesson.id,
-                             audience_unit.id == LessonAudience.unit_id,
-                             Unit.path.startswith(audience_unit.path))
-    query = (select(Unit.id.label("unit_id"), MicroLesson.id.label("lesson_id"),
-                    MicroLesson.due_at.label("due_at"))
-             .join(MicroLesson, true())
-             .where(MicroLesson.id.in_(lesson_ids), or_(~targeted, reaches)))
-    if path is not None:
-        query = query.where(Unit.path.startswith(path, autoescape=True))
-    if unit_id is not None:
-        query = query.where(Unit.id == unit_id)
-    return query.subquery("eligible")
-
-
 def is_whole_tree(path: str) -> bool:
     """`path` is a root of the org tree (the bureau, `/1/`) or the everything-scope `/`."""
     return path == "/" or path.count("/") == 2
 
 
 def _in_subtree(column, path: str):
-    """`column` (a unit id) lies in the subtree at `path`; no condition for the whole bureau.
-
-    Only a pre-filter: the facts are joined to `assigned_units`, which limits units by path.
-    """
+    """`column` (a unit id) lies in the subtree at `path`; no condition for the whole bureau."""
     if is_whole_tree(path):
         return true()
     return column.in_(select(Unit.id).where(Unit.path.startswith(path, autoescape=True)))
@@ -126,14 +98,12 @@ def _in_subtree(column, path: str):
 def _facts_per_unit_and_lesson(lesson_ids: list[int], path: str, now: datetime):
     """Assigned and completed (officer, lesson) pairs per (unit, lesson) of the subtree.
 
-    Completed, on-time and scores come from lms_lesson_unit_stats, the per-(lesson, unit)
-    summary of the completions of active officers kept exact by `unitstats`: a bureau
-    quarter reads ~650 × 13 rows instead of aggregating ~225,000 completions.
+    Assigned pairs are the ones owed (`policy.owed`: membership at the due time), under the
+    unit they are owed for. Completed, on-time and scores come from lms_lesson_unit_stats,
+    the per-(lesson, unit) summary of the completions of owed lessons kept exact by
+    `unitstats`: a bureau quarter reads ~650 × 13 rows instead of ~225,000 completions.
     """
-    eligible = assigned_units(lesson_ids, path=path)
-    officers = (select(User.unit_id, func.count().label("n"))
-                .where(*active_officer(), _in_subtree(User.unit_id, path))
-                .group_by(User.unit_id).subquery("officers"))
+    assigned = policy.owed_per_unit(lesson_ids, path=None if is_whole_tree(path) else path)
     done = (select(LessonUnitStats.unit_id, LessonUnitStats.lesson_id,
                    LessonUnitStats.completed, LessonUnitStats.on_time,
                    LessonUnitStats.score_sum, LessonUnitStats.scored,
@@ -141,19 +111,18 @@ def _facts_per_unit_and_lesson(lesson_ids: list[int], path: str, now: datetime):
             .where(LessonUnitStats.lesson_id.in_(lesson_ids),
                    _in_subtree(LessonUnitStats.unit_id, path))
             .subquery("done"))
-    past = eligible.c.due_at < now
+    past = assigned.c.due_at < now
     completed = func.coalesce(done.c.completed, 0)
-    return (select(eligible.c.unit_id, eligible.c.lesson_id,
-                   officers.c.n.label("assigned"), completed.label("completed"),
+    return (select(assigned.c.unit_id, assigned.c.lesson_id,
+                   assigned.c.n.label("assigned"), completed.label("completed"),
                    func.coalesce(done.c.on_time, 0).label("on_time"),
-                   case((past, officers.c.n - completed), else_=0).label("overdue"),
+                   case((past, assigned.c.n - completed), else_=0).label("overdue"),
                    func.coalesce(done.c.score_sum, 0).label("score_sum"),
                    func.coalesce(done.c.scored, 0).label("scored"),
                    func.coalesce(done.c.first_score_sum, 0).label("first_score_sum"),
                    func.coalesce(done.c.first_scored, 0).label("first_scored"))
-            .join(officers, officers.c.unit_id == eligible.c.unit_id)
-            .outerjoin(done, and_(done.c.unit_id == eligible.c.unit_id,
-                                  done.c.lesson_id == eligible.c.lesson_id))
+            .outerjoin(done, and_(done.c.unit_id == assigned.c.unit_id,
+                                  done.c.lesson_id == assigned.c.lesson_id))
             .subquery("facts"))
 
 

@@ -6,13 +6,14 @@ figures here are those the dashboard shows for it over the same quarter.
 """
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, aliased
 
-from ...models import Attendance, Classroom, ClassSession, PointsEntry, Unit, User
-from .assignments import Counts, active_officer, due_lessons, is_whole_tree, rolled_up, sum_by
+from ...models import Attendance, Classroom, ClassSession, Membership, PointsEntry, Unit
+from ..org import policy
+from .assignments import Counts, due_lessons, is_whole_tree, rolled_up, sum_by
 from .periods import Period
 from .rollup import OfficerRow, Selection, UnitRef, officers_of, unit_ref
 
@@ -58,7 +59,7 @@ def inspection(db: Session, root: Unit, period: Period, now: datetime,
     """Branches of `root`'s subtree ranked by completion, on-time rate, score, points."""
     selection = Selection(period=period)
     counts = completion_by_branch(db, root, period, now)
-    extras = _branch_extras(db, root, period)
+    extras = _branch_extras(db, root, period, now)
     parent = aliased(Unit)
     branches = db.execute(select(Unit, parent.name).join(parent, parent.id == Unit.parent_id,
                                                          isouter=True)
@@ -107,8 +108,11 @@ def _ranked(rows: list[BranchRow], bottom_share: float) -> list[BranchRow]:
     return out + unranked
 
 
-def _branch_extras(db: Session, root: Unit, period: Period) -> dict[int, tuple[int, ...]]:
-    """Per branch (its subtree): active officers, points, sessions held, check-ins."""
+def _branch_extras(db: Session, root: Unit, period: Period,
+                   now: datetime) -> dict[int, tuple[int, ...]]:
+    """Per branch (its subtree): active officers at the period's end (or now), and the points
+    and check-ins of officers while they were its members; sessions held. Read from the
+    membership history, so later roster changes leave a past quarter as it was."""
     branch, member = aliased(Unit), aliased(Unit)
     in_scope = Unit.path.startswith(root.path, autoescape=True)
     # Pre-filters only (the final join keeps the root's branches); none for the whole bureau.
@@ -116,25 +120,29 @@ def _branch_extras(db: Session, root: Unit, period: Period) -> dict[int, tuple[i
 
     def within(column):
         return true() if subtree is None else column.in_(subtree)
-    members = (select(User.unit_id.label("key"), func.count().label("n"))
-               .where(*active_officer(), within(User.unit_id)).group_by(User.unit_id)
-               .subquery("members"))
-    points = (select(User.unit_id.label("key"), func.sum(PointsEntry.points).label("n"))
-              .select_from(PointsEntry).join(User, User.id == PointsEntry.user_id)
-              .where(PointsEntry.at >= period.start, PointsEntry.at < period.end, *active_officer(),
-                     within(User.unit_id)).group_by(User.unit_id).subquery("points"))
+    moment = min(period.end - timedelta(microseconds=1), now)
+    members = (select(Membership.unit_id.label("key"), func.count().label("n"))
+               .where(*policy.member_at(moment), within(Membership.unit_id))
+               .group_by(Membership.unit_id).subquery("members"))
+    points = (select(Membership.unit_id.label("key"), func.sum(PointsEntry.points).label("n"))
+              .select_from(PointsEntry)
+              .join(Membership, Membership.user_id == PointsEntry.user_id)
+              .where(PointsEntry.at >= period.start, PointsEntry.at < period.end,
+                     *policy.member_at(PointsEntry.at), within(Membership.unit_id))
+              .group_by(Membership.unit_id).subquery("points"))
     held = (ClassSession.starts_at >= period.start, ClassSession.starts_at < period.end)
     sessions = (select(Classroom.unit_id.label("key"), func.count().label("n"))
                 .select_from(ClassSession)
                 .join(Classroom, Classroom.id == ClassSession.classroom_id)
                 .where(*held, within(Classroom.unit_id)).group_by(Classroom.unit_id)
                 .subquery("sessions"))
-    attendance = (select(User.unit_id.label("key"), func.count().label("n"))
+    attendance = (select(Membership.unit_id.label("key"), func.count().label("n"))
                   .select_from(Attendance)
                   .join(ClassSession, ClassSession.id == Attendance.session_id)
-                  .join(User, User.id == Attendance.user_id)
-                  .where(*held, within(User.unit_id)).group_by(User.unit_id)
-                  .subquery("attendance"))
+                  .join(Membership, Membership.user_id == Attendance.user_id)
+                  .where(*held, *policy.member_at(ClassSession.starts_at),
+                         within(Membership.unit_id))
+                  .group_by(Membership.unit_id).subquery("attendance"))
     parts = (members, points, sessions, attendance)
     query = (select(branch.id, *(func.coalesce(func.sum(p.c.n), 0) for p in parts))
              .join(member, member.path.startswith(branch.path))

@@ -5,14 +5,14 @@ about them already went out (its dedupe key); no Flask.
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import String, cast, literal, or_, select
+from sqlalchemy import String, cast, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from ...models import Completion, LessonAudience, MicroLesson, Notification, Unit, User
+from ...models import Completion, MicroLesson, Notification, Unit, User
 from ..clock import to_local
+from ..org import policy
 
 OfficerUnit = aliased(Unit, name="officer_unit")
-AudienceUnit = aliased(Unit, name="audience_unit")
 
 
 class Lesson(NamedTuple):
@@ -35,21 +35,20 @@ class Missing(NamedTuple):
 
 
 def incomplete_assignees(lesson_ids):
-    """One SELECT of `Missing` rows: every active officer each lesson is assigned to (its
-    audience subtrees, or everyone when it has none) who has not completed it."""
-    audience = select(LessonAudience.lesson_id).where(LessonAudience.lesson_id == MicroLesson.id)
-    in_audience = (audience.join(AudienceUnit, AudienceUnit.id == LessonAudience.unit_id)
-                   .where(OfficerUnit.path.startswith(AudienceUnit.path)))
+    """One SELECT of `Missing` rows: every officer who owes one of these lessons
+    (`policy.owed`) and has not completed it, with the unit it is owed for."""
+    owed = policy.owed(list(lesson_ids))
     completed = select(Completion.id).where(
-        Completion.user_id == User.id, Completion.item_type == "lesson",
-        Completion.item_id == MicroLesson.id, Completion.status == "completed")
+        Completion.user_id == owed.c.user_id, Completion.item_type == "lesson",
+        Completion.item_id == owed.c.lesson_id, Completion.status == "completed")
     return (
         select(MicroLesson.id, User.id, User.name, User.police_no, OfficerUnit.id,
                OfficerUnit.name)
-        .join_from(User, OfficerUnit, OfficerUnit.id == User.unit_id)
-        .join(MicroLesson, MicroLesson.id.in_(list(lesson_ids)))
-        .where(User.is_officer, User.active,
-               or_(~audience.exists(), in_audience.exists()), ~completed.exists()))
+        .select_from(owed)
+        .join(MicroLesson, MicroLesson.id == owed.c.lesson_id)
+        .join(User, User.id == owed.c.user_id)
+        .join(OfficerUnit, OfficerUnit.id == owed.c.unit_id)
+        .where(~completed.exists()))
 
 
 def released_lessons(db: Session, now: datetime, *conditions) -> list[Lesson]:

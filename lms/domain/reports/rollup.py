@@ -7,21 +7,14 @@ in `assignments`; the quarterly inspection behind the 通报 is in `inspection`.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy import and_, case, func, or_, select, union, union_all
 from sqlalchemy.orm import Session, aliased
 
 from ...models import Completion, MicroLesson, Unit, User
 from ..clock import to_local
+from ..org import policy
 from . import periods
-from .assignments import (
-    Counts,
-    active_officer,
-    assigned_units,
-    due_lessons,
-    released,
-    rolled_up,
-    sum_by,
-)
+from .assignments import Counts, due_lessons, released, rolled_up, sum_by
 from .periods import Period
 
 
@@ -201,16 +194,23 @@ def trend(db: Session, unit: Unit, weeks: list[Period], now: datetime) -> list[T
 
 
 def officers_of(db: Session, unit: Unit, selection: Selection, now: datetime) -> list[OfficerRow]:
-    """The officers attached directly to `unit`, each with their counts; by police number."""
-    eligible = assigned_units(list(_lessons(db, selection, now)), unit_id=unit.id)
+    """The officers who owe `unit` lessons of the selection (`policy.owed`), each with their
+    counts, by police number; while some of its lessons are still to come (or it has none),
+    also the unit's present active officers — a selection all past due never changes."""
+    due = _lessons(db, selection, now)
+    owed = policy.owed(list(due), unit_id=unit.id)
+    people = select(owed.c.user_id)
+    if not due or max(due.values()) >= now:
+        people = union(people, select(User.id).where(
+            User.unit_id == unit.id, User.active.is_(True), User.is_officer.is_(True)))
     done = and_(Completion.status == "completed", Completion.id.isnot(None))
     query = (
         select(User.id, User.police_no, User.name,
-               func.count(eligible.c.lesson_id),
+               func.count(owed.c.lesson_id),
                func.count(case((done, 1))),
-               func.count(case((and_(done, Completion.first_completed_at <= eligible.c.due_at),
+               func.count(case((and_(done, Completion.first_completed_at <= owed.c.due_at),
                                 1))),
-               func.count(case((and_(eligible.c.due_at < now,
+               func.count(case((and_(owed.c.due_at < now,
                                      or_(Completion.id.is_(None),
                                          Completion.status != "completed")), 1))),
                func.coalesce(func.sum(case((done, Completion.best_score))), 0),
@@ -218,11 +218,11 @@ def officers_of(db: Session, unit: Unit, selection: Selection, now: datetime) ->
                func.coalesce(func.sum(case((done, Completion.first_score))), 0),
                func.count(case((done, Completion.first_score))),
                func.max(Completion.last_activity_at))
-        .outerjoin(eligible, eligible.c.unit_id == User.unit_id)
+        .outerjoin(owed, owed.c.user_id == User.id)
         .outerjoin(Completion, and_(Completion.user_id == User.id,
                                     Completion.item_type == "lesson",
-                                    Completion.item_id == eligible.c.lesson_id))
-        .where(User.unit_id == unit.id, *active_officer())
+                                    Completion.item_id == owed.c.lesson_id))
+        .where(User.id.in_(select(people.subquery())))
         .group_by(User.id, User.police_no, User.name).order_by(User.police_no))
     return [OfficerRow(uid, police_no, name, Counts(*(int(v) for v in values)), last)
             for uid, police_no, name, *values, last in db.execute(query)]
@@ -230,21 +230,22 @@ def officers_of(db: Session, unit: Unit, selection: Selection, now: datetime) ->
 
 def pending(db: Session, unit: Unit, selection: Selection, now: datetime, tz: str,
             limit: int | None = 200, offset: int = 0) -> tuple[list[PendingRow], int]:
-    """Assignments in `unit`'s subtree not yet completed, most overdue first; and their count."""
-    eligible = assigned_units(list(_lessons(db, selection, now)), path=unit.path)
+    """Owed lessons in `unit`'s subtree not yet completed, most overdue first; and their count
+    (each under the unit it is owed for)."""
+    owed = policy.owed(list(_lessons(db, selection, now)), path=unit.path)
     query = (
         select(User.police_no, User.name, Unit.name, MicroLesson.issue_no, MicroLesson.title,
-               eligible.c.due_at, Completion.last_activity_at, User.last_login_at,
+               owed.c.due_at, Completion.last_activity_at, User.last_login_at,
                func.count().over().label("total"))  # one pass for the page and the count
-        .select_from(eligible)
-        .join(User, User.unit_id == eligible.c.unit_id)
-        .join(Unit, Unit.id == User.unit_id)
-        .join(MicroLesson, MicroLesson.id == eligible.c.lesson_id)
+        .select_from(owed)
+        .join(User, User.id == owed.c.user_id)
+        .join(Unit, Unit.id == owed.c.unit_id)
+        .join(MicroLesson, MicroLesson.id == owed.c.lesson_id)
         .outerjoin(Completion, and_(Completion.user_id == User.id,
                                     Completion.item_type == "lesson",
-                                    Completion.item_id == eligible.c.lesson_id))
-        .where(*active_officer(), or_(Completion.id.is_(None), Completion.status != "completed")))
-    paged = query.order_by(eligible.c.due_at, Unit.path, User.police_no).offset(offset)
+                                    Completion.item_id == owed.c.lesson_id))
+        .where(or_(Completion.id.is_(None), Completion.status != "completed")))
+    paged = query.order_by(owed.c.due_at, Unit.path, User.police_no).offset(offset)
     if limit is not None:
         paged = paged.limit(limit)
     found = db.execute(paged).all()

@@ -6,7 +6,7 @@ lms_lesson_unit_stats.first_score_sum / first_scored: the first scores of comple
 so the reports average first attempts as they average best scores.
 
 Revision ID: q1_quiz_review_first_score
-Revises: o1_notification_outbox
+Revises: m1_membership_history
 Create Date: 2026-12-02 18:50:00
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = 'q1_quiz_review_first_score'
-down_revision = 'o1_notification_outbox'
+down_revision = 'm1_membership_history'
 branch_labels = None
 depends_on = None
 
