@@ -116,3 +116,31 @@ def test_json_log_lines_carry_the_request_id(app):
     entry = json.loads(line)
     assert entry["message"] == "失败：数据库" and entry["request_id"] == "trace-8"
     assert entry["level"] == "ERROR" and "\n" not in line
+
+
+def attempts_counted(client) -> float:
+    body = client.get("/metrics").get_data(as_text=True)
+    return float(next(line for line in body.splitlines()
+                      if line.startswith("lms_attempts_submitted_total")).split()[-1])
+
+
+def test_a_submitted_attempt_is_counted_once_and_a_refused_one_not(app, client, db, make):
+    from datetime import timedelta
+
+    from lms.models import utcnow
+
+    officer = make.user()
+    lesson = make.lesson(publish_at=utcnow() - timedelta(days=1),
+                         due_at=utcnow() + timedelta(days=3), quiz=make.quiz())
+    db.commit()
+    token = client.post("/api/v1/auth/token", json={
+        "police_no": officer.police_no, "password": make.PASSWORD}).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"/api/v1/lessons/{lesson.id}/attempts"
+    before = attempts_counted(client)
+    blank = client.post(url, json={"answers": {}, "idempotency_key": "k-0"}, headers=headers)
+    assert blank.status_code == 422  # refused: unanswered
+    answer = client.post(url, json={"answers": make.answers(lesson.quiz),
+                                    "idempotency_key": "k-1"}, headers=headers)
+    assert answer.status_code in (200, 201)
+    assert attempts_counted(client) == before + 1

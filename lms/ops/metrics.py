@@ -11,7 +11,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 # Endpoints whose successful answers are a submitted attempt (the HTML form and the API).
 ATTEMPT_ENDPOINTS = frozenset({"lms.api.submit_attempt", "lms.lessons.submit",
-                               "lms.lessons.submit_courseware_quiz"})
+                               "lms.quiz.submit_courseware_quiz"})
 
 
 @dataclass
