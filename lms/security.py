@@ -47,7 +47,7 @@ def refuse_nul_bytes():
         values += request.form.values()
     if any("\x00" in value for value in values) or (
             request.is_json and b"\\u0000" in request.get_data()):
-        abort(400)
+        abort(400, description="请求中不能含有空字符（NUL）")  # the API's message
     return None
 
 

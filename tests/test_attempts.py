@@ -83,8 +83,8 @@ def test_the_same_key_returns_the_first_result_and_records_nothing_new(db, make)
 
 
 def test_the_unique_constraint_alone_stops_a_twin(db, make, monkeypatch):
-    """A concurrent twin is not visible to the early look-up; the insert's savepoint is what
-    catches it, and the twin gets the stored result."""
+    """A concurrent twin is not visible to the early look-up; the insert's ON CONFLICT on the
+    (user, key) unique index is what stops it, and the twin gets the stored result."""
     officer, lesson = make.user(), lesson_due_in(make, 24)
     first = submit(db, officer, lesson, make.answers(lesson.quiz))
     look_up = attempts._by_key
