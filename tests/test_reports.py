@@ -5,8 +5,8 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
+from factories import Factory
 
-from lms.domain.clock import to_utc
 from lms.domain.reports import assignments, inspection, periods, rollup
 from lms.models import (
     Attendance,
@@ -14,46 +14,23 @@ from lms.models import (
     ClassroomType,
     ClassSession,
     Completion,
-    LessonAudience,
     MicroLesson,
     PointsEntry,
-    Quiz,
 )
 
 TZ = "Asia/Shanghai"
-_issue = itertools.count(1)
 # Tuesday of ISO week 49, 10:00 in Shanghai: week 48's lesson is two days overdue.
 NOW = datetime(2026, 12, 1, 2, 0)
 
 
-def add_lesson(db, due_local: datetime, audience=(), publish_local: datetime | None = None,
-               status: str = "published", title: str | None = None) -> MicroLesson:
-    """A micro-lesson due at a Shanghai wall-clock time, for the given unit subtrees."""
-    quiz = Quiz()
-    db.add(quiz)
-    db.flush()
-    n = next(_issue)
-    lesson = MicroLesson(
-        issue_no=n, slug=f"report-lesson-{n}", title=title or f"第{n}期 微课", quiz_id=quiz.id,
-        publish_at=to_utc(publish_local or due_local - timedelta(days=6), TZ),
-        due_at=to_utc(due_local, TZ), status=status)
-    db.add(lesson)
-    db.flush()
-    for unit in audience:
-        db.add(LessonAudience(lesson_id=lesson.id, unit_id=unit.id))
-    db.commit()
-    return lesson
+def add_lesson(db, *args, **kwargs) -> MicroLesson:
+    """make.lesson_due(...) for the tests below that take no `make`."""
+    return Factory(db).lesson_due(*args, **kwargs)
 
 
-def complete(db, user, lesson, at: datetime, score: int | None = 80,
-             status: str = "completed") -> Completion:
-    """A completion row as the attempt flow leaves it (`at` is naive UTC)."""
-    row = Completion(user_id=user.id, item_type="lesson", item_id=lesson.id, status=status,
-                     first_completed_at=at if status == "completed" else None, best_score=score,
-                     attempts=1, last_activity_at=at)
-    db.add(row)
-    db.commit()
-    return row
+def complete(db, *args, **kwargs) -> Completion:
+    """make.completion(...) for the tests below that take no `make`."""
+    return Factory(db).completion(*args, **kwargs)
 
 
 def week(key="2026-W48"):
@@ -333,7 +310,6 @@ def frozen(monkeypatch):
 
 
 def bearer(client, user):
-    from factories import Factory
     response = client.post("/api/v1/auth/token",
                            json={"police_no": user.police_no, "password": Factory.PASSWORD})
     return {"Authorization": f"Bearer {response.json['token']}"}

@@ -9,7 +9,6 @@ import openpyxl
 import pytest
 from factories import Factory
 from sqlalchemy import select
-from test_reports import add_lesson, complete
 from werkzeug.routing.converters import AnyConverter
 
 from lms.domain import clock
@@ -42,10 +41,10 @@ def world(db, make):
     boss = make.user(t["county_a"], roles=("supervisor",), name="甲县督导")
     a = make.user(t["branch_a"], name="甲县民警", police_no="A0001")
     b = make.user(t["branch_b"], name="乙县民警", police_no="B0001")
-    everyone = add_lesson(db, datetime(2026, 11, 29, 23, 59), title="全员微课")
-    b_only = add_lesson(db, datetime(2026, 11, 29, 23, 59), audience=[t["county_b"]],
-                        title="乙县专题")
-    complete(db, a, everyone, datetime(2026, 11, 28))
+    everyone = make.lesson_due(datetime(2026, 11, 29, 23, 59), title="全员微课")
+    b_only = make.lesson_due(datetime(2026, 11, 29, 23, 59), audience=[t["county_b"]],
+                             title="乙县专题")
+    make.completion(a, everyone, datetime(2026, 11, 28))
     return {"tree": t, "boss": boss, "a": a, "b": b, "everyone": everyone, "b_only": b_only}
 
 

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 import pytest
 from factories import Factory
-from test_reports import add_lesson
 
 from lms.domain import clock
 from lms.models import Attendance, Classroom, ClassroomType, ClassSession, Completion, PointsEntry
@@ -41,8 +40,8 @@ def bureau(db, make, frozen):
                 for _ in range(rng.randint(3, 6)):
                     person = rng.choice(SURNAMES) + rng.choice(GIVEN)
                     officers.append((make.user(branch, name=person), share))
-    lessons = [add_lesson(db, datetime(2026, 10, 4, 23, 59) + timedelta(weeks=n),
-                          title=f"政治练兵小课堂第{n + 1}期") for n in range(10)]
+    lessons = [make.lesson_due(datetime(2026, 10, 4, 23, 59) + timedelta(weeks=n),
+                               title=f"政治练兵小课堂第{n + 1}期") for n in range(10)]
     rows = []
     for n, lesson in enumerate(lessons):
         for officer, share in officers:
