@@ -8,7 +8,6 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from lms.domain import clock
 from lms.domain.reports import exports
 from lms.models import AuditEvent
 
@@ -17,9 +16,7 @@ HOSTILE = ['=HYPERLINK("http://evil.example","点我")', "+86 138 0000 0000", "-
            "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
 
 
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.mark.parametrize("value", HOSTILE)

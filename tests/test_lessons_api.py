@@ -6,15 +6,12 @@ import pytest
 from factories import Factory
 from sqlalchemy import func, select
 
-from lms.domain import clock
 from lms.models import Attempt
 
 NOW = datetime(2026, 11, 18, 2, 0)
 
 
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
@@ -231,13 +228,13 @@ def test_no_token_is_a_401(make, client):
         assert response.status_code == 401 and response.json["error"]["code"] == "unauthorized"
 
 
-def test_a_time_limited_quiz_counts_from_when_the_client_fetched_it(make, api, monkeypatch):
+def test_a_time_limited_quiz_counts_from_when_the_client_fetched_it(make, api, frozen_clock):
     item = lesson(make, quiz=make.quiz(time_limit_seconds=60))
     client = api(make.user())
     assert attempt(client, item.id, {}, key="early").json["error"]["code"] == (
         "time_limit_exceeded")  # never fetched: no server-side start
     client.get(f"/lessons/{item.id}")
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW + timedelta(seconds=95))
+    frozen_clock.advance(seconds=95)
     client.get(f"/lessons/{item.id}")  # fetching again does not restart the clock
     late = attempt(client, item.id, {}, key="late")
     assert late.status_code == 422 and late.json["error"]["code"] == "time_limit_exceeded"

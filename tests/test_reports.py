@@ -303,19 +303,13 @@ def test_inspection_within_a_county_sees_only_its_branches(db, make):
 
 # --- the JSON API and the pages ----------------------------------------------------------------
 
-@pytest.fixture
-def frozen(monkeypatch):
-    from lms.domain import clock
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
-
-
 def bearer(client, user):
     response = client.post("/api/v1/auth/token",
                            json={"police_no": user.police_no, "password": Factory.PASSWORD})
     return {"Authorization": f"Bearer {response.json['token']}"}
 
 
-def test_completion_api_has_the_design_shape(db, make, client, bureau, frozen):
+def test_completion_api_has_the_design_shape(db, make, client, bureau, frozen_clock):
     t, p = bureau
     lesson = add_lesson(db, datetime(2026, 11, 29, 23, 59))
     complete(db, p["a1"], lesson, datetime(2026, 11, 28))
@@ -336,7 +330,7 @@ def test_completion_api_has_the_design_shape(db, make, client, bureau, frozen):
         "total": {"assigned": 7, "completed": 1, "rate": round(1 / 7, 4)}}
 
 
-def test_completion_api_defaults_to_the_callers_scope(db, make, client, bureau, frozen):
+def test_completion_api_defaults_to_the_callers_scope(db, make, client, bureau, frozen_clock):
     t, p = bureau
     add_lesson(db, datetime(2026, 11, 29, 23, 59))
     response = client.get("/api/v1/reports/completion?period=2026Q4",
@@ -355,7 +349,7 @@ def test_completion_api_refuses_a_malformed_period(make, client, bureau, period)
     assert response.json["error"]["code"] == "bad_period"
 
 
-def test_completion_api_rate_is_null_when_nothing_was_assigned(client, bureau, frozen):
+def test_completion_api_rate_is_null_when_nothing_was_assigned(client, bureau, frozen_clock):
     t, p = bureau
     response = client.get("/api/v1/reports/completion?period=2026",
                           headers=bearer(client, p["boss"]))
@@ -363,7 +357,7 @@ def test_completion_api_rate_is_null_when_nothing_was_assigned(client, bureau, f
 
 
 def test_dashboard_shows_rows_total_and_charts_without_style_attributes(db, client, login,
-                                                                        bureau, frozen):
+                                                                        bureau, frozen_clock):
     t, p = bureau
     for n in range(3):
         lesson = add_lesson(db, datetime(2026, 11, 15, 23, 59) + timedelta(weeks=n))
@@ -380,7 +374,7 @@ def test_dashboard_shows_rows_total_and_charts_without_style_attributes(db, clie
     assert branch.count("<svg") == 1  # no child units: no bar chart, the trend stays
 
 
-def test_pending_page_lists_who_has_not_done_it(db, client, login, bureau, frozen):
+def test_pending_page_lists_who_has_not_done_it(db, client, login, bureau, frozen_clock):
     t, p = bureau
     lesson = add_lesson(db, datetime(2026, 11, 29, 23, 59), title="本周微课")
     complete(db, p["a1"], lesson, datetime(2026, 11, 28))
@@ -391,7 +385,8 @@ def test_pending_page_lists_who_has_not_done_it(db, client, login, bureau, froze
     assert p["b1"].police_no not in html
 
 
-def test_tongbao_page_is_printable_and_names_nobody_by_default(db, client, login, bureau, frozen):
+def test_tongbao_page_is_printable_and_names_nobody_by_default(db, client, login, bureau,
+                                                               frozen_clock):
     t, p = bureau
     add_lesson(db, datetime(2026, 11, 29, 23, 59))
     login(p["boss"].police_no)

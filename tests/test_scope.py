@@ -11,7 +11,6 @@ from factories import Factory
 from sqlalchemy import select
 from werkzeug.routing.converters import AnyConverter
 
-from lms.domain import clock
 from lms.models import AuditEvent
 
 PREFIXES = ("/supervise", "/api/v1/reports")
@@ -29,9 +28,7 @@ QUERIES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

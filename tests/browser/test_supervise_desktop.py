@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 import pytest
 from factories import Factory
 
-from lms.domain import clock
 from lms.models import Attendance, Classroom, ClassroomType, ClassSession, Completion, PointsEntry
 
 DESKTOP = {"width": 1366, "height": 900}
@@ -20,12 +19,7 @@ COUNTIES = [("城关分局", .97), ("开发区分局", .9), ("江北县公安局
 
 
 @pytest.fixture
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
-
-
-@pytest.fixture
-def bureau(db, make, frozen):
+def bureau(db, make, frozen_clock):
     """Six units under the city, two stations each with two branches, ten weekly lessons."""
     rng = random.Random(48)
     city = make.unit("市公安局", "bureau", code="SZ")
