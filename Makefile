@@ -7,12 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_OFFICERS ?= 300
 
-.PHONY: install translations messages db content demo run test test-pg bench clean
+.PHONY: install translations messages db content demo run test test-pg lint bench clean
 
 $(VENV)/.installed: setup.cfg constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -c constraints.txt -e '.[test]'
+	@# PYTHONWARNINGS: setuptools' notice that an editable install is editable, nothing more.
+	PYTHONWARNINGS=ignore::UserWarning $(VENV)/bin/pip install -q -c constraints.txt -e '.[test,postgres,redis,server]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -39,6 +40,9 @@ test: translations
 
 test-pg: translations
 	DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check lms tests bench
 
 bench: install
 	$(PY) bench/run_all.py

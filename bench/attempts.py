@@ -74,7 +74,7 @@ def storm(base: str, token: str, lesson_id: int, answers: dict, copies: int = 8)
     results: list = [None] * copies
     clients = [Http(base) for _ in range(copies)]
     for client in clients:  # open the connections first so the copies leave together
-        client.json("GET", "/api/v1/lessons/%d" % lesson_id, token=token)
+        client.json("GET", f"/api/v1/lessons/{lesson_id}", token=token)
 
     def submit(n: int) -> None:
         barrier.wait()

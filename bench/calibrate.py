@@ -40,7 +40,7 @@ def main(argv=None) -> dict:
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise SystemExit("the hello app did not start")
+                    raise SystemExit("the hello app did not start") from None
                 time.sleep(0.2)
         with tempfile.TemporaryDirectory() as tmp:
             values = Path(tmp) / "values.txt"

@@ -228,7 +228,7 @@ def main(argv=None) -> dict:
                             * 1000}
             if case.path:
                 case.results["request_ms"] = statistics.median(
-                    measure(lambda: request(case), args.runs)) * 1000
+                    measure(lambda case=case: request(case), args.runs)) * 1000
             r = case.results
             missed = case.target_ms is not None and r["domain_ms"] > case.target_ms
             page = f"{r['request_ms']:7.1f}ms" if "request_ms" in r else f"{'–':>9}"

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
 
-from .web import db_session
+from .web import db_session, unit_of_work
 
 lms_cli = AppGroup("lms", help="Zhuhun LMS: imports, content sync, demo data.")
 
@@ -34,14 +34,13 @@ def init_db():
 def import_units(file: Path):
     """Import the org tree from CSV: code,name,kind,parent_code."""
     from .domain.org import orgimport
-    db = db_session()
-    plan, problems = orgimport.read_units(db, file)
-    if problems:
-        report_problems(problems)
-    with click.progressbar(length=len(plan.rows), label="Units") as bar:
-        summary = orgimport.apply_units(db, plan, progress=bar.update)
-    _audit_import(db, "units_imported", file, summary)
-    db.commit()
+    with unit_of_work() as db:
+        plan, problems = orgimport.read_units(db, file)
+        if problems:
+            report_problems(problems)
+        with click.progressbar(length=len(plan.rows), label="Units") as bar:
+            summary = orgimport.apply_units(db, plan, progress=bar.update)
+        _audit_import(db, "units_imported", file, summary)
     click.echo(f"Units: {summary}")
 
 
@@ -53,21 +52,21 @@ def import_roster(file: Path, codes_out: Path | None):
     """Import or update accounts from CSV: police_no,name,unit_code,roles,party_member."""
     from .auth.session import passwords
     from .domain.org import orgimport
-    db = db_session()
-    plan, problems = orgimport.read_roster(db, file)
-    if problems:
-        report_problems(problems)
-    if codes_out is None and orgimport.count_new_accounts(db, plan):
-        # Codes are shown once and stored only hashed: without a file they would be lost.
-        click.echo(f"{orgimport.count_new_accounts(db, plan)} new account(s) would get "
-                   "activation codes: pass --codes-out CODES.csv. Nothing was changed.", err=True)
-        sys.exit(1)
-    with click.progressbar(length=len(plan.rows), label="Accounts") as bar:
-        summary, codes = orgimport.apply_roster(
-            db, plan, passwords(), progress=bar.update,
-            activation_ttl=current_app.config["LMS_ACTIVATION_TTL"])
-    _audit_import(db, "roster_imported", file, summary)
-    db.commit()
+    with unit_of_work() as db:
+        plan, problems = orgimport.read_roster(db, file)
+        if problems:
+            report_problems(problems)
+        if codes_out is None and orgimport.count_new_accounts(db, plan):
+            # Codes are shown once and stored only hashed: without a file they would be lost.
+            click.echo(f"{orgimport.count_new_accounts(db, plan)} new account(s) would get "
+                       "activation codes: pass --codes-out CODES.csv. Nothing was changed.",
+                       err=True)
+            sys.exit(1)
+        with click.progressbar(length=len(plan.rows), label="Accounts") as bar:
+            summary, codes = orgimport.apply_roster(
+                db, plan, passwords(), progress=bar.update,
+                activation_ttl=current_app.config["LMS_ACTIVATION_TTL"])
+        _audit_import(db, "roster_imported", file, summary)
     if codes_out is not None:
         orgimport.write_codes(codes_out, codes)
         click.echo(f"Activation codes for {len(codes)} new account(s) written to {codes_out}")
@@ -104,11 +103,11 @@ def sync_courses(path: Path | None, dry_run: bool):
         _echo_plan(plan, ("Would add", "Would change", "Would retire"))
         click.echo("Dry run: nothing was changed.")
         return
-    syncplan.apply_sync(db, plan, tree)
     counts = {"added": len(plan.added), "changed": len(plan.changed),
               "retired": len(plan.retired)}
-    audit.record(db, "courses_synced", target=str(root), detail={**counts, "via": "cli"})
-    db.commit()
+    with unit_of_work():
+        syncplan.apply_sync(db, plan, tree)
+        audit.record(db, "courses_synced", target=str(root), detail={**counts, "via": "cli"})
     _echo_plan(plan, ("Added", "Changed", "Retired"))
     click.echo("Synced: {added} added, {changed} changed, {retired} retired.".format(**counts))
 
@@ -145,13 +144,13 @@ def set_password(police_no: str, password: str | None):
     if password is None:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     try:
-        accounts.set_password(db, passwords(), user, password)
+        with unit_of_work():
+            accounts.set_password(db, passwords(), user, password)
+            audit.record(db, "password_set", target=police_no, detail={"via": "cli"})
     except accounts.PasswordRejected as rejected:
         for problem in rejected.problems:
             click.echo(problem, err=True)
         sys.exit(1)
-    audit.record(db, "password_set", target=police_no, detail={"via": "cli"})
-    db.commit()
     click.echo(f"Password set for {police_no}.")
 
 
@@ -182,17 +181,16 @@ def demo(officers: int, seed: int, weeks: int, if_empty: bool):
         sys.exit(1)
     # One slow hash shared by every demo login (NOTES: ~100 ms per hash).
     password_hash = passwords().hash(demo_data.DEMO_PASSWORD)
-    with click.progressbar(length=100, label="Demo data") as bar:
+    with unit_of_work(), click.progressbar(length=100, label="Demo data") as bar:
         summary = demo_data.build(db, officers=officers, seed=seed,
                                   tz=current_app.config["LMS_TIMEZONE"], progress=bar.update,
                                   password_hash=password_hash, weeks=weeks,
                                   points=current_app.config["LMS_POINTS"])
-    db.commit()
     if db.get_bind().dialect.name == "postgresql":
         # Fresh statistics after a bulk load: without them the planner picks nested loops
         # over millions of rows (a reminder run took minutes instead of seconds).
-        db.execute(text("ANALYZE"))
-        db.commit()
+        with unit_of_work():
+            db.execute(text("ANALYZE"))
     click.echo(summary.describe())
 
 

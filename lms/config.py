@@ -34,10 +34,20 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": False,
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "LMS_LANGUAGES": ("zh_Hans_CN", "en"),
-    # No pre-ping (a round trip on every checkout); connections are replaced after 30 min
-    # instead. On PostgreSQL the extension adds connect_args (see extension._engine_options).
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
+    # Pre-ping: a connection that died with a database restart is replaced at checkout
+    # (one cheap round trip) instead of failing the next request of every worker.
+    # On PostgreSQL the extension adds connect_args (see extension._engine_options).
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800, "pool_pre_ping": True},
     "SQLALCHEMY_SESSION_OPTIONS": {"expire_on_commit": False},
+    # /metrics: who may scrape without a token (loopback by default), and an optional token.
+    "LMS_METRICS_ALLOW": ("127.0.0.0/8", "::1/128"),
+    "LMS_METRICS_TOKEN": "",
+    "LMS_LOG_FORMAT": "",  # "json" or "text"; empty: json in production, text otherwise
+    "LMS_LOG_LEVEL": "INFO",
+    "LMS_TRUSTED_PROXIES": 0,  # reverse proxies in front of the app (nginx: 1)
+    # memory:// limits count per process: with N workers every limit is N times looser.
+    # Production refuses them unless the deployment is a single process and says so.
+    "LMS_SINGLE_PROCESS": False,
 }
 
 # Environment variables and the config keys they set.
@@ -48,7 +58,18 @@ ENVIRONMENT = {
     "LMS_TIMEZONE": "LMS_TIMEZONE",
     "LMS_ENV": "LMS_ENV",
     "LMS_COURSES_PATH": "LMS_COURSES_PATH",
+    "LMS_METRICS_TOKEN": "LMS_METRICS_TOKEN",
+    "LMS_LOG_FORMAT": "LMS_LOG_FORMAT",
+    "LMS_LOG_LEVEL": "LMS_LOG_LEVEL",
+    "LMS_TRUSTED_PROXIES": "LMS_TRUSTED_PROXIES",
+    "LMS_SINGLE_PROCESS": "LMS_SINGLE_PROCESS",
 }
+
+# Environment values that are yes/no.
+FLAGS = {"LMS_SINGLE_PROCESS"}
+
+# Environment values that are whole numbers.
+INTEGERS = {"LMS_TRUSTED_PROXIES"}
 
 INSECURE_KEYS = {"", "dev", "changeme", "secret", "please-change-me"}
 
@@ -56,6 +77,13 @@ INSECURE_KEYS = {"", "dev", "changeme", "secret", "please-change-me"}
 def environment_overrides(environ=os.environ) -> dict:
     """Config values taken from the process environment."""
     values = {key: environ[var] for var, key in ENVIRONMENT.items() if environ.get(var)}
+    for key in INTEGERS & values.keys():
+        try:
+            values[key] = int(values[key])
+        except ValueError:
+            raise RuntimeError(f"{key} must be a whole number, not {values[key]!r}") from None
+    for key in FLAGS & values.keys():
+        values[key] = values[key].strip().lower() in ("1", "true", "yes", "on")
     url = values.get("SQLALCHEMY_DATABASE_URI", "")
     if url.startswith("postgres://"):  # Heroku-style URLs; SQLAlchemy wants the dialect name
         url = "postgresql://" + url[len("postgres://"):]
@@ -83,3 +111,8 @@ def check_production(config) -> None:
         raise RuntimeError("LMS_ENV=production needs a SECRET_KEY of at least 32 characters")
     if config.get("DEBUG"):
         raise RuntimeError("LMS_ENV=production refuses to run with DEBUG on")
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.startswith("memory://") and not config.get("LMS_SINGLE_PROCESS"):
+        raise RuntimeError(
+            "LMS_ENV=production needs a shared RATELIMIT_STORAGE_URI (redis://...): memory:// "
+            "counts per worker process. Set LMS_SINGLE_PROCESS=1 for a one-process deployment.")

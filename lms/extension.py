@@ -1,7 +1,7 @@
 """The `LMS` Flask extension: mounts every blueprint, command and service on an app."""
-from flask import Blueprint, Flask
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+import logging
+
+from flask import Blueprint, Flask, current_app
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -11,9 +11,11 @@ from sqlalchemy import event
 from . import config as lms_config
 from .models import Base
 from .paths import MIGRATIONS_DIR
+from .ratelimit import Throttles
 from .web import IdConverter, LMSState
 
 ALEMBIC_VERSION_TABLE = "lms_alembic_version"
+log = logging.getLogger(__name__)
 
 
 class LMS:
@@ -41,17 +43,20 @@ class LMS:
 
 
 def _init_database(app: Flask) -> SQLAlchemy:
-    """Use the host's Flask-SQLAlchemy when it has one, else our own; tune SQLite."""
+    """Use the host's Flask-SQLAlchemy when it has one, else our own; tune only our own."""
     db = app.extensions.get("sqlalchemy")
     if db is None:
         _engine_options(app.config)
         db = SQLAlchemy(
             model_class=Base, session_options=app.config["SQLALCHEMY_SESSION_OPTIONS"])
         db.init_app(app)
-    with app.app_context():
-        engine = db.engine
-        if engine.dialect.name == "sqlite":
-            _tune_sqlite(engine)
+        with app.app_context():
+            if db.engine.dialect.name == "sqlite":
+                _tune_sqlite(db.engine)
+    else:
+        with app.app_context():
+            if db.engine.dialect.name == "sqlite":
+                _check_host_sqlite(db.engine)
     if "migrate" not in app.extensions:
         # Our own version table: a host's migrations and ours never collide.
         Migrate(app, db, directory=str(MIGRATIONS_DIR), version_table=ALEMBIC_VERSION_TABLE,
@@ -96,8 +101,26 @@ def _tune_sqlite(engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _init_services(app: Flask) -> Limiter:
-    """Login, CSRF, translations and rate limiting — reusing the host's where it has them."""
+def _check_host_sqlite(engine) -> None:
+    """The host's SQLite engine is the host's to tune: say once what the LMS misses in it."""
+    with engine.connect() as connection:
+        pragma = connection.exec_driver_sql
+        foreign_keys = pragma("PRAGMA foreign_keys").scalar()
+        journal_mode = str(pragma("PRAGMA journal_mode").scalar()).lower()
+        busy_timeout = pragma("PRAGMA busy_timeout").scalar()
+    missing = [] if foreign_keys else ["PRAGMA foreign_keys=ON (cascading deletes rely on it)"]
+    if journal_mode != "memory" and (journal_mode != "wal" or not busy_timeout):
+        missing.append("PRAGMA journal_mode=WAL, PRAGMA busy_timeout=10000 and write "
+                       "transactions that BEGIN IMMEDIATE (else several workers writing "
+                       "at once fail with \"database is locked\")")
+    if missing:
+        log.warning("The LMS shares the host's SQLite engine and leaves its settings alone; "
+                    "the host should enable on every connection: %s. See README, "
+                    "\"Mounting in a host app\".", "; ".join(missing))
+
+
+def _init_services(app: Flask) -> Throttles:
+    """Login, CSRF, translations and the throttles' counters — reusing the host's services."""
     from .auth.session import init_login
 
     if not hasattr(app, "login_manager"):
@@ -105,43 +128,25 @@ def _init_services(app: Flask) -> Limiter:
         login_manager.init_app(app)
     init_login(app.login_manager)
     if "csrf" not in app.extensions:
+        # The host protects no form itself: protect the LMS's forms (see _protect_forms),
+        # and leave the host's own routes as the host had them.
+        app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
         CSRFProtect(app)
     if "babel" not in app.extensions:
         from .i18n import init_babel
         init_babel(app)
-    limiter = Limiter(get_remote_address, app=app,
-                      storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-                      key_prefix="lms")
-    _drop_idle_limiter_hooks(app, limiter)
-    return limiter
-
-
-def _drop_idle_limiter_hooks(app: Flask, limiter: Limiter) -> None:
-    """The LMS only calls `limiter.limiter.test/hit` itself (sign-in and check-in throttles)
-    and declares no route limits, so Flask-Limiter's per-request check, header and teardown
-    hooks find nothing to do on every request (~0.2 ms each). Remove them unless the
-    configuration asks for default, application or meta limits."""
-    config = app.config
-    if any(config.get(key) for key in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION",
-                                       "RATELIMIT_META")):
-        return
-    ours = {limiter._check_request_limit, limiter._Limiter__release_context}
-
-    def is_ours(hook) -> bool:
-        return hook in ours or getattr(hook, "args", None) == (limiter,)
-
-    for hooks in (app.before_request_funcs, app.after_request_funcs,
-                  app.teardown_request_funcs):
-        if None in hooks:
-            hooks[None] = [hook for hook in hooks[None] if not is_ours(hook)]
+    return Throttles(app.config["RATELIMIT_STORAGE_URI"])
 
 
 def _register_blueprints(app: Flask, url_prefix: str) -> None:
     """One parent blueprint `lms` with the feature blueprints nested under it."""
+    from . import errors
     from .blueprints import feature_blueprints
 
     parent = Blueprint("lms", __name__, template_folder="templates",
                        static_folder="static", static_url_path="/static")
+    errors.init_app(app, parent)  # on the blueprint: the host's own routes keep its handlers
+    parent.before_request(_protect_forms)
     for blueprint in feature_blueprints():
         parent.register_blueprint(blueprint)
     app.register_blueprint(parent, url_prefix=url_prefix)
@@ -151,12 +156,19 @@ def _register_blueprints(app: Flask, url_prefix: str) -> None:
         csrf.exempt(api_bp)  # token-authenticated; no cookies accepted there
 
 
+def _protect_forms() -> None:
+    """CSRF for the LMS's own forms, whether or not the host checks its routes by default
+    (the API blueprint is exempt: token-authenticated, it accepts no cookies)."""
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        current_app.extensions["csrf"].protect(apply_exemptions=True)
+
+
 def _register_hooks(app: Flask) -> None:
-    """Session limits, security headers and error pages for the LMS's own routes."""
-    from . import errors, navigation, security, templating
+    """Session limits and security headers for the LMS's own routes; template helpers."""
+    from . import navigation, ops, security, templating
 
     security.init_app(app)
-    errors.init_app(app)
+    ops.init_app(app)
     navigation.init_app(app)
     templating.init_app(app)
 

@@ -55,9 +55,16 @@ def _mount() -> str:
     return current_app.extensions["lms"].url_prefix
 
 
+def under_mount() -> bool:
+    """Whether the path is inside the LMS's mount point, routed or not (404/405 included)."""
+    prefix = _mount()
+    return not prefix or request.path == prefix or request.path.startswith(prefix + "/")
+
+
 def set_headers(response):
-    """CSP without inline script, nosniff, referrer policy; personal pages are never cached."""
-    if not is_lms_request():
+    """CSP without inline script, nosniff, referrer policy; personal pages are never cached.
+    Also on error answers for unknown paths and methods under the mount point."""
+    if not (is_lms_request() or under_mount()):
         return response
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)

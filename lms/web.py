@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, request
-from flask_limiter import Limiter
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.routing import IntegerConverter
+
+from .ratelimit import Throttles
 
 # The databases' INTEGER: a larger id cannot exist, and passing it on makes SQLite raise
 # OverflowError and PostgreSQL a DataError — a 500 for what is a client's typo.
@@ -33,7 +34,7 @@ class LMSState:
     """Per-app state, kept in `app.extensions["lms"]` (the extension never stores the app)."""
 
     db: SQLAlchemy
-    limiter: Limiter
+    limiter: Throttles  # the counters of the sign-in and check-in throttles
     url_prefix: str
     notifier: Any = None
     extras: dict = field(default_factory=dict)

@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 import pytest
 
-from lms.domain.reports import periods
+from lms.domain.reports import periods, rollup
 
 TZ = "Asia/Shanghai"
 
@@ -91,3 +91,19 @@ def test_choices_offer_weeks_quarters_and_years_newest_first():
     assert keys[0] == "2026-W48" and keys[11] == "2026-W37"
     assert keys[12:16] == ["2026Q4", "2026Q3", "2026Q2", "2026Q1"]
     assert keys[16:] == ["2026", "2025"]
+
+
+def test_the_trend_shows_eight_weeks_up_to_a_week_or_lesson_and_a_quarters_weeks_so_far():
+    now = datetime(2026, 10, 20)
+    eight = [f"2026-W{n}" for n in range(41, 49)]
+    week = rollup.Selection(period=periods.parse("2026-W48", TZ))
+    assert [w.key for w in rollup.trend_weeks(week, now, TZ)] == eight
+    due = datetime(2026, 11, 29, 15, 59)  # Sunday 23:59 of 2026-W48 in Shanghai
+    lesson = rollup.Selection(lesson=rollup.LessonRef(1, 1, "第一期", due))
+    assert [w.key for w in rollup.trend_weeks(lesson, now, TZ)] == eight
+    quarter = rollup.Selection(period=periods.parse("2026Q4", TZ))
+    assert [w.key for w in rollup.trend_weeks(quarter, now, TZ)] == [
+        "2026-W40", "2026-W41", "2026-W42", "2026-W43"]
+    # A quarter not yet begun still draws its first week.
+    later = rollup.Selection(period=periods.parse("2027Q1", TZ))
+    assert [w.key for w in rollup.trend_weeks(later, now, TZ)] == ["2026-W53"]

@@ -1,13 +1,17 @@
-"""The LMS mounted into an existing Flask app that has its own Flask-SQLAlchemy."""
+"""The LMS mounted into an existing Flask app that has its own Flask-SQLAlchemy, error
+pages and engine settings: it serves under its prefix and leaves all of those alone."""
+import logging
+
 import pytest
 from dbutil import isolated_database
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import String, inspect
+from sqlalchemy import String, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lms import LMS
 from lms.domain.org.passwords import Passwords
+from lms.domain.org.policy import PermissionDenied
 from lms.migrate import upgrade
 from lms.models import Unit, User
 from lms.web import db_session
@@ -37,6 +41,22 @@ def make_host(tmp_path, db_config) -> tuple[Flask, SQLAlchemy]:
     @host.get("/")
     def host_home():
         return "intranet home"
+
+    @host.get("/crash")
+    def host_crash():
+        raise RuntimeError("the host's own bug")
+
+    @host.post("/feedback")
+    def host_feedback():
+        return "thanks"  # the host protects none of its forms with CSRF tokens
+
+    @host.errorhandler(500)
+    def host_server_error(_error):
+        return "intranet 500 page", 500
+
+    @host.errorhandler(404)
+    def host_not_found(_error):
+        return "intranet 404 page", 404
 
     return host, host_db
 
@@ -88,3 +108,138 @@ def test_registering_twice_is_refused(tmp_path):
     LMS().init_app(app)
     with pytest.raises(RuntimeError, match="already registered"):
         LMS().init_app(app)
+
+
+# --- error pages: the host's for the host's routes, the LMS's under its prefix ---------------
+
+def crash():
+    raise RuntimeError("an LMS bug")
+
+
+def refuse():
+    raise PermissionDenied()
+
+
+def test_the_hosts_error_pages_still_answer_for_the_hosts_routes(host):
+    app, _ = host
+    client = app.test_client()
+    crashed = client.get("/crash")
+    assert (crashed.status_code, crashed.text) == (500, "intranet 500 page")
+    missing = client.get("/no-such-page")
+    assert (missing.status_code, missing.text) == (404, "intranet 404 page")
+
+
+@pytest.mark.parametrize("method, url, status, message", [
+    ("get", "/training/no-such-page", 404, "页面不存在"),  # matches no route at all
+    ("get", "/training/static/lms/no-such.css", 404, "页面不存在"),  # an LMS view's own 404
+    ("delete", "/training/login", 405, "不支持这种操作"),
+])
+def test_lms_urls_get_the_lms_error_pages_though_the_host_has_its_own(
+        host, method, url, status, message):
+    app, _ = host
+    response = getattr(app.test_client(), method)(url)
+    assert response.status_code == status
+    assert message in response.text and "intranet" not in response.text
+    if status == 405:
+        assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+@pytest.mark.parametrize("view, status, message", [
+    (crash, 500, "系统出错了"), (refuse, 403, "您没有权限访问这个页面")])
+def test_an_lms_failure_gets_the_lms_page_not_the_hosts(host, monkeypatch, view, status,
+                                                         message):
+    app, _ = host
+    monkeypatch.setitem(app.view_functions, "lms.auth.login", view)
+    response = app.test_client().get("/training/login")
+    assert response.status_code == status
+    assert message in response.text and "intranet" not in response.text
+
+
+def test_a_refused_csrf_token_gets_the_lms_page(host, monkeypatch):
+    app, _ = host
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = app.test_client().post("/training/login", data={"police_no": "1"})
+    assert response.status_code == 400 and "页面已过期" in response.text
+
+
+def test_csrf_guards_the_lms_forms_but_not_the_hosts_own(host, monkeypatch):
+    app, _ = host
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    client = app.test_client()
+    assert client.post("/feedback").text == "thanks"
+    assert client.post("/training/login", data={"police_no": "1"}).status_code == 400
+
+
+@pytest.mark.parametrize("method, url, status, code", [
+    ("get", "/training/api/v1/no-such-thing", 404, "not_found"),
+    ("get", "/training/api/nowhere", 404, "not_found"),
+    ("delete", "/training/api/v1/me", 405, "method_not_allowed"),
+    ("get", "/training/api/v1/openapi.json", 500, "internal_server_error"),
+])
+def test_the_api_answers_json_errors_under_the_prefix(host, monkeypatch, method, url, status,
+                                                      code):
+    app, _ = host
+    monkeypatch.setitem(app.view_functions, "lms.api.openapi_document", crash)
+    response = getattr(app.test_client(), method)(url)
+    assert response.status_code == status
+    assert response.json["error"]["code"] == code
+
+
+# --- the host's SQLite engine is the host's ------------------------------------------------------
+
+def sqlite_host(tmp_path) -> tuple[Flask, SQLAlchemy]:
+    """A host on its own SQLite file, on either test database (the tuning is SQLite's)."""
+    return make_host(tmp_path, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/host.db"})
+
+
+def engine_settings(engine) -> dict:
+    """What a fresh connection of the engine runs with, and the statements a write begins with."""
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS probe (id INTEGER)")
+            pragma = connection.exec_driver_sql
+            settings = {
+                "foreign_keys": pragma("PRAGMA foreign_keys").scalar(),
+                "journal_mode": pragma("PRAGMA journal_mode").scalar(),
+                "busy_timeout": pragma("PRAGMA busy_timeout").scalar(),
+                "isolation_level": connection.connection.dbapi_connection.isolation_level,
+            }
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    engine.dispose()  # the next call sees a new connection, as a new worker would
+    return {**settings, "statements": statements[:1]}
+
+
+def test_the_hosts_sqlite_engine_is_left_as_the_host_set_it(tmp_path, caplog):
+    app, host_db = sqlite_host(tmp_path)
+    with app.app_context():
+        before = engine_settings(host_db.engine)
+    with caplog.at_level(logging.WARNING, logger="lms.extension"):
+        LMS().init_app(app)
+    with app.app_context():
+        assert engine_settings(host_db.engine) == before
+    assert before["foreign_keys"] == 0 and before["statements"] == ["CREATE TABLE IF NOT "
+                                                                    "EXISTS probe (id INTEGER)"]
+    # ...and the host is told, once, what the LMS needs from it.
+    warnings = [r.getMessage() for r in caplog.records if r.name == "lms.extension"]
+    assert len(warnings) == 1
+    assert "foreign_keys=ON" in warnings[0] and "journal_mode=WAL" in warnings[0]
+    assert "BEGIN IMMEDIATE" in warnings[0]
+
+
+def test_a_host_engine_tuned_as_the_readme_says_gets_no_warning(tmp_path, caplog):
+    app, host_db = sqlite_host(tmp_path)
+    with app.app_context():
+        @event.listens_for(host_db.engine, "connect")
+        def _pragmas(dbapi_connection, _record):
+            for pragma in ("journal_mode=WAL", "busy_timeout=10000", "foreign_keys=ON"):
+                dbapi_connection.execute(f"PRAGMA {pragma}")
+    with caplog.at_level(logging.WARNING, logger="lms.extension"):
+        LMS().init_app(app)
+    assert not [r for r in caplog.records if r.name == "lms.extension"]

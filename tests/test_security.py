@@ -181,6 +181,17 @@ def test_production_refuses_a_missing_or_weak_secret_key(monkeypatch, tmp_path):
         create_app({"SQLALCHEMY_DATABASE_URI": url})
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "changeme"})
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "k" * 40})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "k" * 40,
+                      "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert not app.debug
+
+
+def test_production_refuses_per_process_limits_unless_single_process(monkeypatch, tmp_path):
+    monkeypatch.setenv("LMS_ENV", "production")
+    base = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.sqlite3", "SECRET_KEY": "k" * 40}
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
+        create_app({**base, "RATELIMIT_STORAGE_URI": "memory://"})
+    monkeypatch.setenv("LMS_SINGLE_PROCESS", "1")
+    assert create_app({**base, "RATELIMIT_STORAGE_URI": "memory://"}).config[
+        "LMS_SINGLE_PROCESS"] is True

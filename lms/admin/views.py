@@ -5,11 +5,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
-from ..domain.org import directory
-from ..models import ROLES, AuditEvent, Unit, User
-from ..web import db_session, page_arg
+from ..domain.org import accounts, directory
+from ..models import ROLES
+from ..web import db_session, page_arg, unit_of_work
 
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -30,9 +29,8 @@ def admin_required(view):
 def units():
     """The whole org tree with officer counts."""
     db = db_session()
-    all_units = db.scalars(select(Unit).order_by(Unit.path)).all()
-    counts = directory.officer_counts(db, "/")
-    return render_template("lms/admin/units.html", units=all_units, counts=counts)
+    return render_template("lms/admin/units.html", units=directory.all_units(db),
+                           counts=directory.officer_counts(db, "/"))
 
 
 @admin_bp.get("/users")
@@ -43,9 +41,7 @@ def users():
     text = request.args.get("q", "").strip()[:64]
     unit = None
     if request.args.get("unit"):
-        unit = db.scalar(select(Unit).where(Unit.code == request.args["unit"]))
-        if unit is None:
-            abort(404)
+        unit = directory.unit_by_code(db, request.args["unit"]) or abort(404)
     page = page_arg()
     found, total = directory.search_users(db, "/", text, unit, limit=50, offset=(page - 1) * 50)
     return render_template("lms/admin/users.html", users=found, total=total, q=text,
@@ -59,15 +55,16 @@ def set_roles(police_no: str):
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
-    db = db_session()
-    user = db.scalar(select(User).where(User.police_no == police_no)) or abort(404)
+    user = accounts.find_user(db_session(), police_no) or abort(404)
     roles = {role for role in request.form.getlist("roles") if role in ROLES}
     try:
-        changed = directory.change_roles(db, current_user.user, user, roles, request.remote_addr)
+        # change_roles may have set roles before it refuses: the rollback undoes them.
+        with unit_of_work() as db:
+            changed = directory.change_roles(db, current_user.user, user, roles,
+                                             request.remote_addr)
     except ValueError:
         flash(_("不能取消自己的管理员角色。"), "error")
         return redirect(request.referrer or url_for(".users"))
-    db.commit()
     if changed:
         flash(_("已更新 %(name)s 的角色。", name=user.name), "success")
     return redirect(url_for(".users", q=police_no))
@@ -77,9 +74,6 @@ def set_roles(police_no: str):
 @admin_required
 def audit_log():
     """The latest audit events."""
-    db = db_session()
     action = request.args.get("action", "").strip()
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(200)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    return render_template("lms/admin/audit.html", events=db.scalars(query).all(), action=action)
+    return render_template("lms/admin/audit.html", action=action,
+                           events=directory.audit_events(db_session(), action))

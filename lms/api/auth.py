@@ -3,7 +3,7 @@ from flask import current_app, request
 
 from ..auth.service import sign_in
 from ..domain.org.accounts import issue_token
-from ..web import db_session
+from ..web import unit_of_work
 from .blueprint import api_bp
 from .common import ApiError, json_body
 
@@ -21,7 +21,6 @@ def create_token():
     if result.user is None or result.needs_activation:
         # One message whether the number exists or not; activation happens in the browser.
         raise ApiError(401, "invalid_credentials", "警号或密码错误")
-    db = db_session()
-    token, expires = issue_token(db, result.user, current_app.config["LMS_TOKEN_TTL"])
-    db.commit()
+    with unit_of_work() as db:
+        token, expires = issue_token(db, result.user, current_app.config["LMS_TOKEN_TTL"])
     return {"token": token, "expires_at": expires.isoformat() + "Z"}

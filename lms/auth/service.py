@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from ..domain import audit
 from ..domain.org import accounts
 from ..models import User, utcnow
-from ..web import db_session
+from ..web import unit_of_work
 from . import throttle
 from .session import passwords
 
@@ -20,26 +20,22 @@ class SignIn:
 
 def sign_in(police_no: str, secret: str, address: str, channel: str) -> SignIn:
     """Check credentials under the failed-login limits and audit the outcome."""
-    db = db_session()
-    police_no = (police_no or "").strip()
-    known = accounts.find_user(db, police_no) is not None
-    if not throttle.take_attempt(police_no, address, known):
-        audit.record(db, "login_blocked", target=police_no, ip=address, detail={"via": channel})
-        db.commit()
-        return SignIn(None, blocked=True)
-    result = accounts.authenticate(db, passwords(), police_no, secret or "")
-    if result.user is None:
-        audit.record(db, "login_failed", target=police_no, ip=address,
-                     detail={"via": channel, "reason": result.reason})
-        db.commit()
-        return SignIn(None)
-    if result.reason == "needs_activation":
+    with unit_of_work() as db:  # the audit event is committed whatever the outcome
+        police_no = (police_no or "").strip()
+        known = accounts.find_user(db, police_no) is not None
+        if not throttle.take_attempt(police_no, address, known):
+            audit.record(db, "login_blocked", target=police_no, ip=address,
+                         detail={"via": channel})
+            return SignIn(None, blocked=True)
+        result = accounts.authenticate(db, passwords(), police_no, secret or "")
+        if result.user is None:
+            audit.record(db, "login_failed", target=police_no, ip=address,
+                         detail={"via": channel, "reason": result.reason})
+            return SignIn(None)
         throttle.forgive(police_no, address, known)
-        audit.record(db, "activation_code_used", actor_id=result.user.id, ip=address)
-        db.commit()
-        return SignIn(result.user, needs_activation=True)
-    throttle.forgive(police_no, address, known)
-    result.user.last_login_at = utcnow()
-    audit.record(db, "login", actor_id=result.user.id, ip=address, detail={"via": channel})
-    db.commit()
-    return SignIn(result.user)
+        if result.reason == "needs_activation":
+            audit.record(db, "activation_code_used", actor_id=result.user.id, ip=address)
+            return SignIn(result.user, needs_activation=True)
+        result.user.last_login_at = utcnow()
+        audit.record(db, "login", actor_id=result.user.id, ip=address, detail={"via": channel})
+        return SignIn(result.user)

@@ -23,10 +23,10 @@ def _limit_and_key(police_no: str, address: str, known: bool):
 def take_attempt(police_no: str, address: str, known: bool) -> bool:
     """Count one attempt; False when the limit is already used up (the caller must refuse)."""
     limit, key = _limit_and_key(police_no, address, known)
-    return state().limiter.limiter.hit(limit, "lms-login", *key)
+    return state().limiter.hit(limit, "lms-login", *key)
 
 
 def forgive(police_no: str, address: str, known: bool) -> None:
     """A successful sign-in: forget this number's earlier attempts."""
     limit, key = _limit_and_key(police_no, address, known)
-    state().limiter.limiter.clear(limit, "lms-login", *key)
+    state().limiter.clear(limit, "lms-login", *key)

@@ -5,10 +5,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..domain import audit, clock
+from ..domain import clock
 from ..domain.org import accounts
 from ..models import User
-from ..web import db_session
+from ..web import db_session, unit_of_work
 from .forms import ActivateForm, LoginForm
 from .service import sign_in
 from .session import SessionUser, passwords
@@ -72,13 +72,13 @@ def activate():
     form = ActivateForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(db, passwords(), user, form.password.data)
+            with unit_of_work():
+                accounts.activate(db, passwords(), user, form.password.data,
+                                  ip=request.remote_addr)
         except accounts.PasswordRejected as rejected:
             for problem in rejected.problems:
                 form.password.errors.append(_(problem))
         else:
-            audit.record(db, "account_activated", actor_id=user.id, ip=request.remote_addr)
-            db.commit()
             next_url = session.get("lms_activate_next")
             start_session(user)
             flash(_("密码已设置,欢迎使用铸魂学堂。"), "success")
@@ -90,11 +90,8 @@ def activate():
 @login_required
 def logout():
     """Sign out everywhere: bumping the session version voids every copy of the cookie."""
-    db = db_session()
-    user = db.get(User, current_user.user.id)
-    user.session_version += 1
-    audit.record(db, "logout", actor_id=user.id, ip=request.remote_addr)
-    db.commit()
+    with unit_of_work() as db:
+        accounts.sign_out(db, current_user.user, ip=request.remote_addr)
     logout_user()
     session.clear()
     return redirect(url_for(".login"))

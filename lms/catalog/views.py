@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from ..domain import clock
 from ..domain.learning import catalog
-from ..web import db_session, page_arg
+from ..web import db_session, page_arg, unit_of_work
 
 catalog_bp = Blueprint("catalog", __name__)
 
@@ -33,11 +33,10 @@ def index():
 @login_required
 def read(slug: str):
     """The reading page; opening it starts the server-side reading timer."""
-    db = db_session()
-    item = catalog.published_item(db, slug) or abort(404)
     user_id = current_user.user.id
-    catalog.open_item(db, user_id, item, clock.utcnow())
-    db.commit()
+    with unit_of_work() as db:
+        item = catalog.published_item(db, slug) or abort(404)
+        catalog.open_item(db, user_id, item, clock.utcnow())
     quiz_url = None
     if item.quiz_id is not None and QUIZ_ENDPOINT in current_app.view_functions:
         quiz_url = url_for(QUIZ_ENDPOINT, slug=item.slug)
@@ -49,11 +48,10 @@ def read(slug: str):
 @login_required
 def done(slug: str):
     """我已读完: bank the reading time (server clock); complete the item if read long enough."""
-    db = db_session()
-    item = catalog.published_item(db, slug) or abort(404)
-    outcome = catalog.finish_reading(db, current_user.user.id, item, clock.utcnow(),
-                                     current_app.config["LMS_POINTS"])
-    db.commit()
+    with unit_of_work() as db:
+        item = catalog.published_item(db, slug) or abort(404)
+        outcome = catalog.finish_reading(db, current_user.user.id, item, clock.utcnow(),
+                                         current_app.config["LMS_POINTS"])
     if outcome.points_awarded:
         flash(_("已完成本课件的学习,积分 +%(n)s。", n=outcome.points_awarded), "success")
     elif outcome.completed:

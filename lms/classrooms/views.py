@@ -2,46 +2,19 @@
 sessions, the check-in code shown in the room, and check-in on the officer's phone."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
 
 from ..auth.session import passwords
 from ..domain import clock
 from ..domain.classrooms import checkins, lifecycle
 from ..domain.learning import catalog
 from ..domain.org import policy
-from ..web import db_session
+from ..web import db_session, unit_of_work
 from . import throttle
+from .forms import ApplyForm, CheckinForm, SessionForm
 
 classrooms_bp = Blueprint("classrooms", __name__)
-
-
-class ApplyForm(FlaskForm):
-    """申报课堂: type, title, description."""
-
-    type = SelectField(_l("课堂类型"), validators=[DataRequired()])
-    title = StringField(_l("课堂名称"), validators=[DataRequired(),
-                                                   Length(max=lifecycle.TITLE_MAX)])
-    description = TextAreaField(_l("课堂简介"), validators=[
-        Optional(), Length(max=lifecycle.DESCRIPTION_MAX)])
-
-
-class SessionForm(FlaskForm):
-    """安排活动: local start time, topic, courseware used."""
-
-    starts_at = DateTimeLocalField(_l("开始时间"), validators=[DataRequired()])
-    topic = StringField(_l("活动主题"), validators=[DataRequired(),
-                                                   Length(max=lifecycle.TOPIC_MAX)])
-    courseware = SelectField(_l("使用课件"), validators=[Optional()])
-
-
-class CheckinForm(FlaskForm):
-    """The session code the officer reads off the screen in the room."""
-
-    code = StringField(_l("签到码"), validators=[DataRequired(), Length(max=16)])
 
 
 @classrooms_bp.get("/classrooms")
@@ -64,12 +37,12 @@ def apply():
     form.type.choices = [(t.key, t.name) for t in lifecycle.types(db)]
     if form.validate_on_submit():
         try:
-            room = lifecycle.apply(db, user, form.type.data, form.title.data,
-                                    form.description.data, ip=request.remote_addr)
+            with unit_of_work():
+                room = lifecycle.apply(db, user, form.type.data, form.title.data,
+                                        form.description.data, ip=request.remote_addr)
         except lifecycle.ClassroomError as refused:
             form.title.errors.append(_(str(refused)))
         else:
-            db.commit()
             flash(_("申报已提交,等待其他单位验收。"), "success")
             return redirect(url_for(".show", slug=room.slug))
     return render_template("lms/classrooms/apply.html", form=form)
@@ -106,11 +79,12 @@ def accept(slug: str):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        lifecycle.accept(db, current_user.user, room, clock.utcnow(), ip=request.remote_addr)
+        with unit_of_work():
+            lifecycle.accept(db, current_user.user, room, clock.utcnow(),
+                             ip=request.remote_addr)
     except lifecycle.ClassroomError as refused:
         flash(_(str(refused)), "error")
     else:
-        db.commit()
         flash(_("已验收通过。"), "success")
     return redirect(url_for(".show", slug=room.slug))
 
@@ -127,12 +101,13 @@ def schedule(slug: str):
     if not form.validate_on_submit():
         return _show(room, form, 400)
     try:
-        lifecycle.schedule(db, current_user.user, room, form.starts_at.data, form.topic.data,
-                            form.courseware.data, current_app.config["LMS_TIMEZONE"])
+        with unit_of_work():
+            lifecycle.schedule(db, current_user.user, room, form.starts_at.data,
+                                form.topic.data, form.courseware.data,
+                                current_app.config["LMS_TIMEZONE"])
     except lifecycle.ClassroomError as refused:
         form.topic.errors.append(_(str(refused)))
         return _show(room, form, 400)
-    db.commit()
     flash(_("已安排活动。"), "success")
     return redirect(url_for(".show", slug=room.slug))
 
@@ -146,12 +121,12 @@ def open_checkin(session_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        code = checkins.open_checkin(db, current_user.user, session, passwords().hash_code,
-                                     clock.utcnow(), ip=request.remote_addr)
+        with unit_of_work():
+            code = checkins.open_checkin(db, current_user.user, session, passwords().hash_code,
+                                         clock.utcnow(), ip=request.remote_addr)
     except lifecycle.ClassroomError as refused:
         flash(_(str(refused)), "error")
         return redirect(url_for(".show", slug=session.classroom.slug))
-    db.commit()
     # Rendered, not redirected: the code exists nowhere else (no-store is set for every page).
     return render_template("lms/classrooms/code.html", code=code, session=session,
                            room=session.classroom)
@@ -171,8 +146,8 @@ def checkin():
     if not throttle.take_attempt(user.id):
         return render_template("lms/classrooms/checkin.html", form=form, outcome=None,
                                blocked=True), 429
-    outcome = checkins.check_in(db, user, form.code.data, passwords().hash_code,
-                                clock.utcnow(), current_app.config["LMS_POINTS"])
-    db.commit()
+    with unit_of_work():
+        outcome = checkins.check_in(db, user, form.code.data, passwords().hash_code,
+                                    clock.utcnow(), current_app.config["LMS_POINTS"])
     return (render_template("lms/classrooms/checkin.html", form=form, outcome=outcome),
             CHECKIN_STATUS[outcome.status])

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from ..domain import clock
 from ..domain.reminders import inbox
-from ..web import MAX_PAGE, db_session, page_arg, state
+from ..web import MAX_PAGE, db_session, page_arg, state, unit_of_work
 
 notifications_bp = Blueprint("notifications", __name__)
 
@@ -22,9 +22,8 @@ def index():
 @login_required
 def mark_all_read():
     """Mark every notification of the user read."""
-    db = db_session()
-    inbox.mark_all_read(db, current_user.user.id, clock.utcnow())
-    db.commit()
+    with unit_of_work() as db:
+        inbox.mark_all_read(db, current_user.user.id, clock.utcnow())
     return redirect(url_for(".index"))
 
 
@@ -32,15 +31,15 @@ def mark_all_read():
 @login_required
 def mark_read(notification_id: int):
     """Mark one read, then go back to the inbox — or, with `open`, on to what it is about."""
-    db = db_session()
     try:
-        notification = inbox.mark_read(db, current_user.user.id, notification_id,
-                                               clock.utcnow())
+        with unit_of_work() as db:
+            notification = inbox.mark_read(db, current_user.user.id, notification_id,
+                                           clock.utcnow())
     except inbox.NotificationNotFound:
         abort(404)  # someone else's looks exactly like a missing one
-    db.commit()
     target = _href(notification.link) if request.form.get("open") else None
-    return redirect(target or url_for(".index", page=min(max(1, request.form.get("page", 1, type=int)), MAX_PAGE)))
+    page = min(max(1, request.form.get("page", 1, type=int)), MAX_PAGE)
+    return redirect(target or url_for(".index", page=page))
 
 
 def _href(link: str | None) -> str | None:

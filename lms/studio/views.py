@@ -18,10 +18,10 @@ from ..domain import clock
 from ..domain.learning import catalog
 from ..domain.org import policy
 from ..domain.quiz.quizstats import quiz_stats
-from ..domain.studio import authoring, scheduling
+from ..domain.studio import authoring, review, scheduling
 from ..models import MicroLesson
 from ..models.content import STATUSES
-from ..web import db_session
+from ..web import db_session, unit_of_work
 from .forms import CoursewareForm, NewCoursewareForm, ScheduleForm, StatusForm
 
 studio_bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -74,13 +74,13 @@ def change_status(slug: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        step = authoring.transition(db, current_user.user, item, request.form.get("action", ""),
-                                    form.note.data or "", ip=request.remote_addr)
+        with unit_of_work():
+            step = review.transition(db, current_user.user, item,
+                                     request.form.get("action", ""), form.note.data or "",
+                                     ip=request.remote_addr)
     except authoring.AuthoringError as error:
-        db.rollback()
         flash(error.message, "error")
     else:
-        db.commit()
         flash(_("课件状态已改为:%(status)s", status=_status_label(step.target)), "success")
     return redirect(url_for(".edit", slug=slug))
 
@@ -119,14 +119,14 @@ def lesson(lesson_id: int):
                               "due_at": _local(row.due_at, tz)})
     if form.validate_on_submit():
         try:
-            changed = scheduling.reschedule(db, current_user.user, row, form.publish_at.data,
-                                            form.due_at.data, tz, ip=request.remote_addr)
+            with unit_of_work():
+                changed = scheduling.reschedule(db, current_user.user, row,
+                                                form.publish_at.data, form.due_at.data, tz,
+                                                ip=request.remote_addr)
         except authoring.Invalid as error:
-            db.rollback()
             for name, messages in error.problems.items():
                 form[name].errors = [*form[name].errors, *messages]
         else:
-            db.commit()
             flash(_("已调整发布时间。") if changed else _("时间没有变化。"), "success")
             return redirect(url_for(".lesson", lesson_id=lesson_id))
     return render_template("lms/studio/lesson.html", lesson=row, form=form,
@@ -173,24 +173,23 @@ def _editor(form: CoursewareForm, item):
         else:
             slug = item.slug if item is not None else (form.slug.data or "").strip()
             try:
-                saved = authoring.save_courseware(db, current_user.user, data, slug,
-                                                  create=item is None, ip=request.remote_addr)
+                with unit_of_work():
+                    saved = authoring.save_courseware(db, current_user.user, data, slug,
+                                                      create=item is None,
+                                                      ip=request.remote_addr)
             except authoring.Invalid as error:
-                db.rollback()
                 form.add_problems(error.problems)
             except authoring.AuthoringError as error:
-                db.rollback()
                 flash(error.message, "error")
             else:
-                db.commit()
                 flash(_("已保存,并记录为一个修订版本。"), "success")
                 return redirect(url_for(".edit", slug=saved.slug))
     user = current_user.user
     return render_template(
         "lms/studio/edit.html", form=form, item=item, preview_html=preview_html,
         locked=item is not None and item.status != authoring.EDITABLE,
-        steps=authoring.transitions_for(db, user, item) if item else [],
-        may_approve=item is not None and authoring.may_approve(db, user, item),
+        steps=review.transitions_for(db, user, item) if item else [],
+        may_approve=item is not None and review.may_approve(db, user, item),
         revisions=authoring.revisions(db, item) if item else [], status_form=StatusForm())
 
 

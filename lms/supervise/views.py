@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from ..domain import audit, clock
-from ..domain.org import policy
-from ..domain.reports import exports, inspection, periods, rollup
+from ..domain import clock
+from ..domain.org import directory, policy
+from ..domain.reports import downloads, inspection, periods, rollup
 from ..models import Unit
-from ..web import db_session, page_arg
+from ..web import db_session, page_arg, unit_of_work
 
 supervise_bp = Blueprint("supervise", __name__, url_prefix="/supervise")
 
@@ -41,11 +40,7 @@ def dashboard():
     """Completion per child unit for a period or lesson, its chart and trend, own officers."""
     db, ask, now = db_session(), _ask("week"), clock.utcnow()
     report = rollup.completion_by_child(db, ask.unit, ask.selection, now)
-    weeks = _trend_weeks(ask.selection, now)
-    # A quarter's or year's trend comes from the report's own lessons: no second pass.
-    long_period = ask.selection.period is not None and ask.selection.period.kind != "week"
-    trend = (rollup.weekly(report, weeks) if long_period
-             else rollup.trend(db, ask.unit, weeks, now))
+    trend = rollup.trend_of(db, ask.unit, report, now, _tz())
     return render_template(
         "lms/supervise/dashboard.html", ask=ask, report=report, now=now, trend=trend,
         officers=rollup.officers_of(db, ask.unit, ask.selection, now),
@@ -84,20 +79,13 @@ def tongbao():
 @login_required
 def export(table: str, fmt: str):
     """A supervision table as CSV or XLSX; every export is audited (who, what, when)."""
-    db, now, tz = db_session(), clock.utcnow(), _tz()
     ask = _ask("quarter" if table == "tongbao" else "week", lesson_allowed=table != "tongbao")
-    named = table == "tongbao" and request.args.get("names") == "1"
-    tables = _export_tables(db, table, ask, now, tz, named)
-    body = exports.to_csv(tables[0]) if fmt == "csv" else exports.to_xlsx(*tables)
-    audit.record(db, "report_exported", actor_id=current_user.user.id, target=ask.unit.code,
-                 detail={"table": table, "format": fmt, "selection": ask.selection.key,
-                         "rows": sum(len(t.rows) for t in tables), "names": named},
-                 ip=request.remote_addr)
-    db.commit()
-    mimetype = exports.CSV_MIMETYPE if fmt == "csv" else exports.XLSX_MIMETYPE
-    name = f"{table}-{ask.unit.code}-{ask.selection.key}.{fmt}"
-    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name,
-                     max_age=0)
+    with unit_of_work() as db:
+        file = downloads.export(db, current_user.user, table, fmt, ask.unit, ask.selection,
+                                clock.utcnow(), _tz(), named=request.args.get("names") == "1",
+                                translate=_, ip=request.remote_addr)
+    return send_file(io.BytesIO(file.body), mimetype=file.mimetype, as_attachment=True,
+                     download_name=file.name, max_age=0)
 
 
 # --- request parsing ---------------------------------------------------------------------------
@@ -115,7 +103,7 @@ def _ask(default_kind: str, lesson_allowed: bool = True) -> Ask:
         selection = rollup.Selection(lesson=lesson)
     else:
         selection = rollup.Selection(period=_period(default_kind))
-    return Ask(unit, selection, _crumbs(db, user, unit))
+    return Ask(unit, selection, directory.crumbs(db, user, unit))
 
 
 def _period(default_kind: str) -> periods.Period:
@@ -127,40 +115,6 @@ def _period(default_kind: str) -> periods.Period:
         return periods.parse(text, _tz())
     except ValueError:
         abort(400)
-
-
-def _crumbs(db, user, unit: Unit) -> list[Unit]:
-    """The unit's ancestors inside the user's scope, top first, ending with the unit."""
-    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
-    ancestors = db.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.depth))
-    return [u for u in ancestors if policy.unit_in_scope(user, u)]
-
-
-def _trend_weeks(selection: rollup.Selection, now) -> list[periods.Period]:
-    """The weeks the trend line shows: the period's weeks so far, or eight up to the week."""
-    tz = _tz()
-    if selection.lesson is not None:
-        return periods.recent_weeks(periods.local_today(selection.lesson.due_at, tz), 8, tz)
-    if selection.period.kind == "week":
-        return periods.recent_weeks(selection.period.first_day, 8, tz)
-    weeks = [w for w in periods.weeks_in(selection.period, tz) if w.start <= now]
-    return weeks or periods.weeks_in(selection.period, tz)[:1]
-
-
-def _export_tables(db, table: str, ask: Ask, now, tz: str, named: bool) -> list[exports.Table]:
-    what = ask.selection.lesson.title if ask.selection.lesson else ask.selection.period.label
-    if table == "units":
-        report = rollup.completion_by_child(db, ask.unit, ask.selection, now)
-        return [exports.unit_table(report, f"{ask.unit.name} {what} " + _("微课完成情况"), _)]
-    if table == "officers":
-        officers = rollup.officers_of(db, ask.unit, ask.selection, now)
-        return [exports.officer_table(officers, f"{ask.unit.name} {what} " + _("人员完成情况"),
-                                      tz, _)]
-    if table == "pending":
-        rows, _total = rollup.pending(db, ask.unit, ask.selection, now, tz, limit=None)
-        return [exports.pending_table(rows, f"{ask.unit.name} {what} " + _("未完成名单"), tz, _)]
-    ins = inspection.inspection(db, ask.unit, ask.selection.period, now, name_individuals=named)
-    return exports.inspection_tables(ins, f"{ask.unit.name} {what} " + _("网上巡查情况"), _)
 
 
 def _tz() -> str:

@@ -6,8 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from lms.domain.coursefiles.reader import Problem, dump_courseware, dump_lesson, load_course_tree
+from lms.domain.coursefiles.reader import Problem, load_course_tree
 from lms.domain.coursefiles.specs import CoursewareSpec
+from lms.domain.coursefiles.writer import dump_courseware, dump_lesson
 
 CATALOG = """\
 categories:

@@ -1,7 +1,8 @@
 """Read a course folder (docs/CONTENT.md) into plain specs, or list every problem in it.
 
 This module walks the folder and reads courseware and lesson files; `catalogfile` reads
-catalog.yml, `quizfile` the quizzes, and the specs themselves live in `coursespecs`.
+catalog.yml, `quizfile` the quizzes, the specs themselves live in `specs`, and `writer`
+turns specs back into files that read back the same.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 from . import yamlmarks as ym
 from .catalogfile import load_catalog
-from .quizfile import quiz_mapping, read_quiz
+from .quizfile import read_quiz
 from .specs import CourseTree, CoursewareSpec, LessonSpec, QuizSpec
 from .yamlmarks import MarkedMap, Problem, Report
 
-__all__ = ["Problem", "load_course_tree", "dump_courseware", "dump_lesson"]
+__all__ = ["Problem", "load_course_tree"]
 
 STATUSES = ("draft", "in_review", "published", "retired")
 DATE_FORMAT = "%Y-%m-%d %H:%M"
@@ -54,36 +55,6 @@ def load_course_tree(root: Path | str, tz: str = "Asia/Shanghai"
                       tuple(sorted(lessons, key=lambda s: s.issue_no))), []
 
 
-def dump_courseware(spec: CoursewareSpec) -> str:
-    """The file text for a courseware item (quiz in the front matter)."""
-    front = {"slug": spec.slug, "title": spec.title, "category": spec.category,
-             "summary": spec.summary, "estimated_minutes": spec.estimated_minutes,
-             "min_read_seconds": spec.min_read_seconds, "featured": spec.featured}
-    if spec.lecturer is not None:
-        front["lecturer"] = spec.lecturer
-    front["status"] = spec.status
-    if spec.quiz is not None:
-        front["quiz"] = quiz_mapping(spec.quiz)
-    return _document(front, spec.body_md)
-
-
-def dump_lesson(spec: LessonSpec, tz: str = "Asia/Shanghai") -> str:
-    """The file text for a micro-lesson, times written as local ``YYYY-MM-DD HH:MM``."""
-    zone = ZoneInfo(tz)
-
-    def local(moment: datetime) -> str:
-        return moment.replace(tzinfo=UTC).astimezone(zone).strftime(DATE_FORMAT)
-
-    front = {"issue_no": spec.issue_no, "slug": spec.slug, "title": spec.title,
-             "summary": spec.summary, "estimated_minutes": spec.estimated_minutes,
-             "min_read_seconds": spec.min_read_seconds,
-             "publish_at": local(spec.publish_at), "due_at": local(spec.due_at)}
-    if spec.audience:
-        front["audience"] = list(spec.audience)
-    front["quiz"] = quiz_mapping(spec.quiz)
-    return _document(front, spec.body_md)
-
-
 # --- files --------------------------------------------------------------------------------
 
 @dataclass
@@ -99,7 +70,7 @@ class _Item:
     digest: str
 
 
-def _normal_body(body: str) -> str:
+def normal_body(body: str) -> str:
     """Body without surrounding blank lines, so load(dump(x)) gives x back."""
     return re.sub(r"\A(?:[ \t]*\n)+", "", body.rstrip())
 
@@ -114,7 +85,7 @@ def _read_item(root: Path, rel: Path, sidecar: Path | None, problems: list) -> _
     if front is None:
         return None
     last_line = read[0].rstrip("\n").count("\n") + 1
-    return _Item(rel.as_posix(), rep, front, _normal_body(body), last_line, side,
+    return _Item(rel.as_posix(), rep, front, normal_body(body), last_line, side,
                  digest.hexdigest())
 
 
@@ -300,11 +271,3 @@ def _item_quiz(item: _Item) -> tuple[bool, QuizSpec | None]:
         return True, None  # courseware may go without; `quiz: null` means the same
     quiz_map = ym.as_mapping(inline, front.line_of("quiz"), rep, "quiz")
     return (False, None) if quiz_map is None else read_quiz(quiz_map, rep)
-
-
-# --- writing ------------------------------------------------------------------------------
-
-def _document(front: dict, body_md: str) -> str:
-    """Front matter between ``---`` lines, a blank line, then the body."""
-    return f"---\n{ym.dump_yaml(front)}---\n\n{_normal_body(body_md)}\n"
-

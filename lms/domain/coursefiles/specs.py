@@ -1,7 +1,7 @@
 """The plain specs a course folder is read into and written from (docs/CONTENT.md); no Flask.
 
-Standard library only: the file readers (`coursefiles`, `catalogfile`, `quizfile`), the sync
-and the studio all speak in these.
+Standard library only: the file readers (`reader`, `catalogfile`, `quizfile`), the `writer`,
+the sync and the studio all speak in these.
 """
 
 from __future__ import annotations

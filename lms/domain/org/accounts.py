@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ...models import ApiToken, User, utcnow
+from .. import audit
 from ..reports import unitstats
 from .passwords import Passwords, password_problems
 
@@ -85,6 +86,21 @@ def set_password(db: Session, passwords: Passwords, user: User, new_password: st
     user.activation_hash = user.activation_expires_at = None
     user.session_version += 1
     revoke_tokens(db, user.id)
+
+
+def activate(db: Session, passwords: Passwords, user: User, new_password: str,
+             ip: str | None = None) -> None:
+    """Set the first password after the activation code (audited); PasswordRejected if it
+    breaks a rule."""
+    set_password(db, passwords, user, new_password)
+    audit.record(db, "account_activated", actor_id=user.id, ip=ip)
+
+
+def sign_out(db: Session, user: User, ip: str | None = None) -> None:
+    """Sign out everywhere (audited): bumping the session version voids every copy of the
+    session cookie."""
+    user.session_version += 1
+    audit.record(db, "logout", actor_id=user.id, ip=ip)
 
 
 def new_activation_code() -> str:

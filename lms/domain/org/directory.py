@@ -2,9 +2,32 @@
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ...models import ROLES, Unit, User
+from ...models import ROLES, AuditEvent, Unit, User
 from .. import audit
 from ..reports import unitstats
+from . import policy
+
+UNIT_CODE_MAX = 64
+
+
+def all_units(db: Session) -> list[Unit]:
+    """Every unit of the org tree, in tree order."""
+    return list(db.scalars(select(Unit).order_by(Unit.path)))
+
+
+def unit_by_code(db: Session, code: str) -> Unit | None:
+    """The unit with this code, if any (a malformed code is simply none)."""
+    if len(code) > UNIT_CODE_MAX or "\x00" in code:  # PostgreSQL rejects NUL in text
+        return None
+    return db.scalar(select(Unit).where(Unit.code == code))
+
+
+def audit_events(db: Session, action: str = "", limit: int = 200) -> list[AuditEvent]:
+    """The latest audit events, newest first, of one action if given."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return list(db.scalars(query))
 
 
 def subtree(db: Session, root: Unit) -> list[Unit]:
@@ -16,6 +39,13 @@ def subtree(db: Session, root: Unit) -> list[Unit]:
 def children(db: Session, unit: Unit) -> list[Unit]:
     """The direct children of `unit`, by code."""
     return list(db.scalars(select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.code)))
+
+
+def crumbs(db: Session, user: User, unit: Unit) -> list[Unit]:
+    """The unit's ancestors inside the user's scope, top first, ending with the unit."""
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    ancestors = db.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.depth))
+    return [u for u in ancestors if policy.unit_in_scope(user, u)]
 
 
 def officer_counts(db: Session, root_path: str) -> dict[int, int]:

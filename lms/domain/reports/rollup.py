@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ...models import Completion, MicroLesson, Unit, User
 from ..clock import to_local
+from . import periods
 from .assignments import (
     Counts,
     active_officer,
@@ -153,6 +154,28 @@ def completion_by_child(db: Session, unit: Unit, selection: Selection,
         rows.append(UnitRow(unit_ref(unit), own, own=True))
     total = sum((row.counts for row in rows), Counts())
     return UnitReport(unit_ref(unit), selection, rows, total, per_lesson, due)
+
+
+def trend_weeks(selection: Selection, now: datetime, tz: str) -> list[Period]:
+    """The weeks a trend line shows: a quarter's or year's weeks so far, else the eight
+    weeks up to the selected week (or to the week the selected lesson was due)."""
+    if selection.lesson is not None:
+        return periods.recent_weeks(periods.local_today(selection.lesson.due_at, tz), 8, tz)
+    if selection.period.kind == "week":
+        return periods.recent_weeks(selection.period.first_day, 8, tz)
+    weeks = [w for w in periods.weeks_in(selection.period, tz) if w.start <= now]
+    return weeks or periods.weeks_in(selection.period, tz)[:1]
+
+
+def trend_of(db: Session, unit: Unit, report: UnitReport, now: datetime,
+             tz: str) -> list[TrendPoint]:
+    """The trend line under `report` (of `unit`): completion per week of `trend_weeks`."""
+    weeks = trend_weeks(report.selection, now, tz)
+    period = report.selection.period
+    if period is not None and period.kind != "week":
+        # A quarter's or year's weeks are all in the report's own lessons: no second pass.
+        return weekly(report, weeks)
+    return trend(db, unit, weeks, now)
 
 
 def weekly(report: UnitReport, weeks: list[Period]) -> list[TrendPoint]:

@@ -1,8 +1,8 @@
-"""Writing content in the browser (the studio): courseware with revisions and its review
-workflow, a quiz edited as YAML under the course-file rules, and export back to the file
-format of docs/CONTENT.md; no Flask. Lesson schedules are `scheduling`'s.
+"""Writing content in the browser (the studio): courseware with revisions, a quiz edited as
+YAML under the course-file rules, and export back to the file format of docs/CONTENT.md; no
+Flask. The review workflow is `review`'s, lesson schedules are `scheduling`'s.
 
-Saving goes through the sync's own writer (`content_apply`) and a quiz through the course
+Saving goes through the sync's own writer (`syncapply`) and a quiz through the course
 files' own validator (`quizfile`), so an item written here and one loaded from a file
 obey the same rules and are stored the same way. Nothing here commits: the caller does,
 once per request.
@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ...models import AuditEvent, Category, Courseware, CoursewareRevision, Quiz, User
+from ...models import Category, Courseware, CoursewareRevision, Quiz, User
 from .. import audit
-from ..coursefiles import quizfile, reader, syncapply
+from ..coursefiles import quizfile, syncapply, writer
 from ..coursefiles import yamlmarks as ym
 from ..coursefiles.markup import render_markdown
 from ..coursefiles.specs import CoursewareSpec, QuestionSpec, QuizSpec
@@ -64,27 +64,6 @@ class CoursewareInput:
     body_md: str
     quiz_yaml: str = ""
     note: str = ""
-
-
-@dataclass(frozen=True)
-class Transition:
-    """One step of the workflow draft → in_review → published → retired."""
-
-    name: str
-    source: str
-    target: str
-    audit_action: str
-    note_required: bool = False
-
-
-TRANSITIONS = {t.name: t for t in (
-    Transition("submit", "draft", "in_review", "courseware_submitted"),
-    Transition("approve", "in_review", "published", "courseware_published"),
-    Transition("send_back", "in_review", "draft", "courseware_sent_back", note_required=True),
-    Transition("retire", "published", "retired", "courseware_retired"),
-    Transition("withdraw", "published", "draft", "courseware_withdrawn"),
-    Transition("reopen", "retired", "draft", "courseware_reopened"),
-)}
 
 
 @dataclass(frozen=True)
@@ -230,52 +209,10 @@ def save_courseware(db: Session, author: User, data: CoursewareInput, slug: str,
     db.add(CoursewareRevision(courseware_id=row.id, author_id=author.id, title=row.title,
                               body_md=row.body_md, note=data.note.strip()))
     if create:
-        audit.record(db, "courseware_created", actor_id=author.id, target=_target(row), ip=ip)
+        audit.record(db, "courseware_created", actor_id=author.id, target=audit_target(row),
+                     ip=ip)
     db.flush()
     return row
-
-
-def transitions_for(db: Session, user: User, item: Courseware) -> list[Transition]:
-    """The workflow steps ``user`` may take on ``item`` now."""
-    if not policy.can_author(user):
-        return []
-    return [t for t in TRANSITIONS.values() if t.source == item.status
-            and (t.name != "approve" or may_approve(db, user, item))]
-
-
-def may_approve(db: Session, user: User, item: Courseware) -> bool:
-    """Another trainer or an admin approves: not whoever wrote or submitted this round."""
-    return policy.can_author(user) and user.id not in _round_authors(db, item)
-
-
-def transition(db: Session, actor: User, item: Courseware, name: str, note: str = "",
-               ip: str | None = None) -> Transition:
-    """Move ``item`` one workflow step (audited); AuthoringError if it may not move."""
-    policy.require_author(actor)
-    step = TRANSITIONS.get(name)
-    if step is None:
-        raise AuthoringError("未知操作")
-    note = note.strip()
-    if step.note_required and not note:
-        raise Invalid({"note": ["退回时请写明原因"]})
-    if len(note) > NOTE_MAX:
-        raise Invalid({"note": [f"说明最多 {NOTE_MAX} 个字"]})
-    if step.name == "approve" and not may_approve(db, actor, item):
-        raise AuthoringError("不能审核自己编写或提交的课件,请由其他讲师或管理员审核")
-    # Conditional on the status read: of two reviewers pressing at once, one wins.
-    moved = db.execute(update(Courseware)
-                       .where(Courseware.id == item.id, Courseware.status == step.source)
-                       .values(status=step.target)
-                       .execution_options(synchronize_session=False)).rowcount
-    if moved != 1:
-        raise AuthoringError("课件状态已变化,请刷新后重试")
-    item.status = step.target
-    detail = {"from": step.source, "to": step.target, "note": note}
-    if step.name == "approve":
-        detail["revision_id"] = _latest_revision_id(db, item)
-    audit.record(db, step.audit_action, actor_id=actor.id, target=_target(item),
-                 detail=detail, ip=ip)
-    return step
 
 
 def export_courseware(db: Session, item: Courseware) -> tuple[str, str]:
@@ -286,12 +223,13 @@ def export_courseware(db: Session, item: Courseware) -> tuple[str, str]:
         featured=item.featured, lecturer=item.lecturer, status=item.status,
         body_md=item.body_md, quiz=quiz_spec(item.quiz) if item.quiz else None,
         source_path=item.source_path or "", source_hash="")
-    return f"{item.slug}.md", reader.dump_courseware(spec)
+    return f"{item.slug}.md", writer.dump_courseware(spec)
 
 
 # --- helpers ------------------------------------------------------------------------------
 
-def _target(item: Courseware) -> str:
+def audit_target(item: Courseware) -> str:
+    """How the audit log names a courseware item."""
     return f"courseware:{item.slug}"
 
 
@@ -328,30 +266,3 @@ def _check_courseware(db: Session, data: CoursewareInput, slug: str,
     if db.scalar(select(Category.id).where(Category.key == data.category)) is None:
         problems.add("category", "请选择类别")
     return problems
-
-
-def _latest_revision_id(db: Session, item: Courseware) -> int | None:
-    return db.scalar(select(CoursewareRevision.id)
-                     .where(CoursewareRevision.courseware_id == item.id)
-                     .order_by(CoursewareRevision.id.desc()).limit(1))
-
-
-def _round_authors(db: Session, item: Courseware) -> set[int]:
-    """Who wrote a revision since the item was last approved, and who submitted it."""
-    target = _target(item)
-
-    def last(action: str) -> AuditEvent | None:
-        return db.scalar(select(AuditEvent).where(AuditEvent.action == action,
-                                                  AuditEvent.target == target)
-                         .order_by(AuditEvent.id.desc()).limit(1))
-
-    published, submitted = last("courseware_published"), last("courseware_submitted")
-    since = (published.detail or {}).get("revision_id") if published is not None else None
-    query = select(CoursewareRevision.author_id).where(
-        CoursewareRevision.courseware_id == item.id, CoursewareRevision.author_id.is_not(None))
-    if since is not None:
-        query = query.where(CoursewareRevision.id > since)
-    authors = set(db.scalars(query))
-    if submitted is not None and submitted.actor_id is not None:
-        authors.add(submitted.actor_id)
-    return authors

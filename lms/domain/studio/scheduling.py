@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ...models import MicroLesson, Unit, User
 from .. import audit, clock
-from ..coursefiles import reader
+from ..coursefiles import writer
 from ..coursefiles.specs import LessonSpec
 from ..org import policy
 from ..reports import unitstats
@@ -59,4 +59,4 @@ def export_lesson(db: Session, lesson: MicroLesson, tz: str) -> tuple[str, str]:
         min_read_seconds=lesson.min_read_seconds, publish_at=lesson.publish_at,
         due_at=lesson.due_at, audience=codes, body_md=lesson.body_md,
         quiz=quiz_spec(lesson.quiz), source_path=lesson.source_path or "", source_hash="")
-    return f"{lesson.issue_no:02d}-{lesson.slug}.md", reader.dump_lesson(spec, tz)
+    return f"{lesson.issue_no:02d}-{lesson.slug}.md", writer.dump_lesson(spec, tz)

@@ -1,0 +1,51 @@
+"""Per-request operations hooks for the LMS's own requests: request ids and timing."""
+import logging
+import re
+import uuid
+
+from flask import current_app, has_request_context, request
+
+from ..security import is_lms_request
+from .metrics import Metrics, clock
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def request_id() -> str:
+    """The request's id: the caller's `X-Request-ID` when it is sane, else a new one."""
+    environ = request.environ  # per request, unlike `g` when an app context is reused
+    if "lms.request_id" not in environ:
+        given = request.headers.get("X-Request-ID", "")
+        environ["lms.request_id"] = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    return environ["lms.request_id"]
+
+
+def _start():
+    if is_lms_request():
+        request.environ["lms.started"] = clock()
+
+
+def _finish(response):
+    started = request.environ.get("lms.started")
+    if started is not None:
+        response.headers["X-Request-ID"] = request_id()
+        metrics: Metrics = current_app.extensions["lms"].extras["metrics"]
+        metrics.observe(request.endpoint, request.method, response.status_code,
+                        clock() - started)
+    return response
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds `request_id` to every log record (empty outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id() if has_request_context() else ""
+        return True
+
+
+def init_app(app) -> None:
+    """Metrics for this app, and the hooks (they ignore the host's own requests)."""
+    app.extensions["lms"].extras["metrics"] = Metrics()
+    app.before_request(_start)
+    app.after_request(_finish)
+    app.logger.addFilter(RequestIdFilter())
