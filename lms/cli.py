@@ -194,28 +194,75 @@ def demo(officers: int, seed: int, weeks: int, if_empty: bool):
     click.echo(summary.describe())
 
 
-@lms_cli.command("send-reminders")
-@click.option("--now", "now_text", metavar="ISO",
-              help="Act as of this moment (ISO 8601; without an offset it is in LMS_TIMEZONE).")
-def send_reminders(now_text: str | None):
-    """Send the lesson reminders due now: new lesson, due tomorrow, overdue digests to branch
-    then county supervisors. Safe to repeat: a second run sends nothing new."""
+def _moment(now_text: str | None):
+    """--now as naive UTC (without an offset it is in LMS_TIMEZONE); the clock when absent."""
     from datetime import datetime
 
     from .domain import clock
-    from .domain.reminders import escalation
+    if not now_text:
+        return clock.utcnow()
+    try:
+        moment = datetime.fromisoformat(now_text)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO 8601 time: {now_text}",
+                                 param_hint="--now") from None
+    if moment.tzinfo is None:
+        return clock.to_utc(moment, current_app.config["LMS_TIMEZONE"])
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+NOW_OPTION = click.option(
+    "--now", "now_text", metavar="ISO",
+    help="Act as of this moment (ISO 8601; without an offset it is in LMS_TIMEZONE).")
+
+
+@lms_cli.command("send-reminders")
+@NOW_OPTION
+def send_reminders(now_text: str | None):
+    """Send the lesson reminders due now: new lesson, due tomorrow, overdue digests to branch
+    then county supervisors, then deliver what is due to the messaging platform. Safe to
+    repeat: a second run sends nothing new. Exits 1 when delivery keeps failing."""
+    from .domain.reminders import escalation, outbox
     tz = current_app.config["LMS_TIMEZONE"]
-    now = clock.utcnow()
-    if now_text:
-        try:
-            moment = datetime.fromisoformat(now_text)
-        except ValueError:
-            raise click.BadParameter(f"not an ISO 8601 time: {now_text}", param_hint="--now")
-        now = (clock.to_utc(moment, tz) if moment.tzinfo is None
-               else moment.astimezone(UTC).replace(tzinfo=None))
+    now = _moment(now_text)
+    notifier = current_app.extensions["lms"].notifier
     schedule = escalation.Schedule(chase_weeks=current_app.config["LMS_REMINDER_CHASE_WEEKS"])
-    report = escalation.plan_and_send(db_session(), now, tz,
-                                     current_app.extensions["lms"].notifier, schedule)
+    report = escalation.plan_and_store(db_session(), now, tz, schedule,
+                                       external=outbox.delivers_externally(notifier))
     for line in report.lines():
         click.echo(line)
     click.echo(f"Sent {report.total} notification(s) as of {now:%Y-%m-%d %H:%M} UTC.")
+    _deliver(notifier, now, None)
+
+
+@lms_cli.command("deliver")
+@NOW_OPTION
+@click.option("--limit", type=click.IntRange(min=1), help="Try at most this many.")
+@click.option("--retry-dead", is_flag=True,
+              help="First give every dead notification a fresh set of attempts.")
+def deliver(now_text: str | None, limit: int | None, retry_dead: bool):
+    """Deliver the notifications due in the outbox, retrying failures with backoff.
+    Exits 1 when delivery keeps failing (a notification died, or every try failed)."""
+    from .domain.reminders import outbox
+    now = _moment(now_text)
+    if retry_dead:
+        with unit_of_work() as db:
+            queued = outbox.retry_dead(db, now)
+        click.echo(f"{queued} dead notification(s) queued again.")
+    _deliver(current_app.extensions["lms"].notifier, now, limit)
+
+
+def _deliver(notifier, now, limit: int | None) -> None:
+    """Run the outbox; the failures and a one-line summary, and exit 1 when it keeps failing."""
+    from .domain.reminders import outbox
+    if not outbox.delivers_externally(notifier):
+        click.echo("Delivery: LMS_NOTIFIER stores notifications in the app only.")
+        return
+    report = outbox.deliver(db_session(), notifier, now, limit)
+    for line in report.problems:
+        click.echo(line, err=True)
+    if report.ok:
+        click.echo(report.summary())
+        return
+    click.echo(report.summary(), err=True)
+    sys.exit(1)

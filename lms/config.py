@@ -22,7 +22,11 @@ DEFAULTS = {
         "lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2,
         "courseware_read": 1, "courseware_quiz": 2, "session_attended": 3,
     },
-    "LMS_NOTIFIER": "lms.notify:StoreOnlyNotifier",
+    "LMS_NOTIFIER": "lms.notify:StoreOnlyNotifier",  # or "webhook" (docs/NOTIFICATIONS.md)
+    "LMS_WEBHOOK_URL": "",  # the messaging platform's gateway
+    "LMS_WEBHOOK_SECRET": "",  # shared with the gateway, signs every POST
+    "LMS_WEBHOOK_TIMEOUT": 10,  # seconds to connect, and to wait for each read
+    "LMS_PUBLIC_URL": "",  # e.g. https://lms.example/training: makes message links absolute
     "LMS_REMINDER_CHASE_WEEKS": 4,  # weeks after due that supervisors get digests
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -58,6 +62,11 @@ ENVIRONMENT = {
     "LMS_TIMEZONE": "LMS_TIMEZONE",
     "LMS_ENV": "LMS_ENV",
     "LMS_COURSES_PATH": "LMS_COURSES_PATH",
+    "LMS_NOTIFIER": "LMS_NOTIFIER",
+    "LMS_WEBHOOK_URL": "LMS_WEBHOOK_URL",
+    "LMS_WEBHOOK_SECRET": "LMS_WEBHOOK_SECRET",
+    "LMS_WEBHOOK_TIMEOUT": "LMS_WEBHOOK_TIMEOUT",
+    "LMS_PUBLIC_URL": "LMS_PUBLIC_URL",
     "LMS_METRICS_TOKEN": "LMS_METRICS_TOKEN",
     "LMS_LOG_FORMAT": "LMS_LOG_FORMAT",
     "LMS_LOG_LEVEL": "LMS_LOG_LEVEL",
@@ -104,7 +113,7 @@ def instance_secret_key(instance_path: str) -> str:
 
 
 def check_production(config) -> None:
-    """Refuse to run in production with a weak secret key or debug on."""
+    """Refuse to run in production with a weak secret key, debug on, or an unsigned webhook."""
     if config.get("LMS_ENV") != "production":
         return
     if str(config.get("SECRET_KEY") or "") in INSECURE_KEYS or len(str(config["SECRET_KEY"])) < 32:
@@ -116,3 +125,30 @@ def check_production(config) -> None:
         raise RuntimeError(
             "LMS_ENV=production needs a shared RATELIMIT_STORAGE_URI (redis://...): memory:// "
             "counts per worker process. Set LMS_SINGLE_PROCESS=1 for a one-process deployment.")
+    if config.get("LMS_NOTIFIER") in WEBHOOK_NOTIFIERS:
+        secret = webhook_settings(config)["secret"]
+        if secret in INSECURE_KEYS or len(secret) < 32:
+            raise RuntimeError("LMS_ENV=production needs an LMS_WEBHOOK_SECRET of at least "
+                               "32 characters for LMS_NOTIFIER=webhook")
+
+
+WEBHOOK_NOTIFIERS = {"webhook", "lms.notify:WebhookNotifier"}
+
+
+def webhook_settings(config) -> dict:
+    """LMS_WEBHOOK_* and LMS_PUBLIC_URL, checked, as the webhook notifier takes them."""
+    url = str(config.get("LMS_WEBHOOK_URL") or "")
+    if not url.startswith(("http://", "https://")):
+        raise RuntimeError("LMS_NOTIFIER=webhook needs LMS_WEBHOOK_URL (http:// or https://)")
+    secret = str(config.get("LMS_WEBHOOK_SECRET") or "")
+    if not secret:
+        raise RuntimeError("LMS_NOTIFIER=webhook needs LMS_WEBHOOK_SECRET (shared with the "
+                           "gateway, which verifies every message's signature with it)")
+    try:
+        timeout = float(config.get("LMS_WEBHOOK_TIMEOUT") or 0)
+    except ValueError:
+        timeout = 0
+    if timeout <= 0:
+        raise RuntimeError("LMS_WEBHOOK_TIMEOUT must be a positive number of seconds")
+    return {"url": url, "secret": secret, "timeout": timeout,
+            "public_url": str(config.get("LMS_PUBLIC_URL") or "")}

@@ -184,4 +184,4 @@ def _init_notifier(app: Flask) -> None:
     """The pluggable notifier named by LMS_NOTIFIER."""
     from .notify import load_notifier
 
-    app.extensions["lms"].notifier = load_notifier(app.config["LMS_NOTIFIER"])
+    app.extensions["lms"].notifier = load_notifier(app.config["LMS_NOTIFIER"], app.config)

@@ -1,8 +1,12 @@
 """Session limits and security headers for the LMS's own routes."""
-from flask import abort, current_app, request, session
+from urllib.parse import unquote_to_bytes
+
+from flask import current_app, render_template, request, session
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from .domain import clock
+from . import errors
+from .domain import clock, text
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -34,21 +38,47 @@ def enforce_session_limits():
     return None
 
 
-def refuse_nul_bytes():
-    """400 for a NUL byte anywhere in the path, query, form or JSON body.
+def refuse_invalid_text():
+    """400 when the path, query string or url-encoded form holds text that is not valid:
+    bytes that are not UTF-8, NUL or a lone surrogate (see `domain.text`).
 
-    PostgreSQL cannot store or compare text containing NUL and answers with an error, so
-    such input would otherwise surface as a 500 for a client's mistake.
+    Checked on the raw bytes, since Werkzeug keeps an invalid %-escape as the literal text
+    "%FF" and turns invalid bytes in the path into U+FFFD. JSON bodies are checked by the
+    API's one parser (`api.common.json_body`), uploaded files by `domain.csvfile`;
+    multipart text fields are decoded by Werkzeug with U+FFFD replacement, so only NUL is
+    left to refuse there.
     """
-    if not is_lms_request() and not request.path.startswith(_mount() + "/api/"):
+    if not is_lms_request() and not errors.is_api_request():
         return None
-    values = [request.path, *request.args.values()]
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        values += request.form.values()
-    if any("\x00" in value for value in values) or (
-            request.is_json and b"\\u0000" in request.get_data()):
-        abort(400, description="请求中不能含有空字符（NUL）")  # the API's message
-    return None
+    valid = (text.utf8_text(_raw_path()) is not None
+             and text.is_valid_urlencoded(request.query_string))
+    if valid and request.mimetype == "application/x-www-form-urlencoded":
+        valid = text.is_valid_urlencoded(request.get_data(cache=True))
+    elif valid and request.mimetype == "multipart/form-data":
+        valid = all(text.is_valid_text(item) for key, values in request.form.lists()
+                    for item in (key, *values))
+    if valid:
+        return None
+    if errors.is_api_request():
+        return errors.json_error(400, "invalid_text", INVALID_TEXT_API)
+    return render_template("lms/error.html", code=400, message=_(
+        "提交的内容含有无效字符（不是合法的 Unicode 文本），请检查后重新输入。")), 400
+
+
+INVALID_TEXT_API = "请求含有无效文本：不是合法的 UTF-8/Unicode，或含有 NUL 字符"
+
+
+def _raw_path() -> bytes:
+    """The request path as the client sent it, %-escapes decoded, before any replacement."""
+    environ = request.environ
+    uri = environ.get("REQUEST_URI") or environ.get("RAW_URI")  # gunicorn, Werkzeug, uWSGI
+    try:
+        if uri:
+            return unquote_to_bytes(uri.encode("latin-1").split(b"?", 1)[0])
+        # PEP 3333: PATH_INFO carries the undecoded bytes as latin-1 code points.
+        return (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
+    except UnicodeEncodeError:
+        return b"\xff"  # not a WSGI string at all: refuse
 
 
 def _mount() -> str:
@@ -78,6 +108,8 @@ def set_headers(response):
 
 def init_app(app) -> None:
     """Install the hooks."""
-    app.before_request(refuse_nul_bytes)
+    # First of all hooks: CSRF protection (registered earlier) parses the form, after which
+    # the raw body is gone and an invalid %-escape is indistinguishable from typed "%FF".
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_invalid_text)
     app.before_request(enforce_session_limits)
     app.after_request(set_headers)

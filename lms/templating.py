@@ -1,7 +1,9 @@
 """Template filters shared by every page."""
 from flask import current_app
 from flask_babel import get_locale
+from markupsafe import Markup
 
+from .domain import text
 from .domain.clock import to_local
 
 
@@ -22,8 +24,19 @@ def ui_language() -> str:
     return "en" if str(get_locale()) == "en" else "zh"
 
 
+def shown_output(value):
+    """Every `{{ value }}` of a page: a lone surrogate or NUL stored before the boundary
+    refused them (JSON columns can hold one) is shown as U+FFFD, rather than failing the
+    whole page when Werkzeug encodes it as UTF-8."""
+    if isinstance(value, str) and not text.is_valid_text(value):
+        return Markup(text.shown(value)) if isinstance(value, Markup) else text.shown(value)
+    return value
+
+
 def init_app(app) -> None:
     """Register the filters and globals."""
     app.add_template_filter(lms_datetime)
     app.add_template_filter(lms_date)
     app.add_template_global(ui_language)
+    if app.jinja_env.finalize is None:  # a host's own finalize is left alone
+        app.jinja_env.finalize = shown_output

@@ -9,6 +9,7 @@ from dbutil import pg_url
 from sqlalchemy import select
 
 from lms.models import Question
+from lms.security import INVALID_TEXT_API
 
 ON_PG = pg_url() is not None
 BIG = "99999999999999999999"  # wider than any integer column (SQLite and PostgreSQL bigint)
@@ -55,7 +56,7 @@ def test_huge_lesson_id_in_the_api_is_not_found(make, client):
 
 @pytest.mark.parametrize("body, status, code", [
     # NUL is refused before anything runs; an over-long number is just nobody.
-    ({"police_no": "100001\x00", "password": "whatever-password"}, 400, "bad_request"),
+    ({"police_no": "100001\x00", "password": "whatever-password"}, 400, "invalid_text"),
     ({"police_no": "9" * 300, "password": "whatever-password"},  # audit target is varchar(255)
      401, "invalid_credentials"),
 ])
@@ -76,7 +77,7 @@ def test_the_login_form_never_fails_on_a_nul_byte(client, make):
 def test_nul_bytes_in_html_parameters_are_client_errors(admin, client, url):
     response = client.get(url)
     assert response.status_code == 400
-    assert "请求有误" in response.text
+    assert "提交的内容含有无效字符" in response.text
 
 
 @pytest.mark.parametrize("request_args", [
@@ -93,8 +94,7 @@ def test_nul_bytes_in_the_api_are_client_errors(make, client, request_args):
     response = getattr(client, method)(url.format(lesson=lesson.id), json=body,
                                        headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 400
-    assert response.get_json()["error"] == {"code": "bad_request",
-                                            "message": "请求中不能含有空字符（NUL）"}
+    assert response.get_json()["error"] == {"code": "invalid_text", "message": INVALID_TEXT_API}
 
 
 def test_invalid_answer_errors_do_not_echo_huge_input(make, client):

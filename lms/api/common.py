@@ -1,10 +1,13 @@
 """Shared pieces of the API: bearer-token auth and request parsing."""
+import json
 from functools import wraps
 
 from flask import abort, g, request
 
+from ..domain import text
 from ..domain.org.accounts import user_for_token
 from ..models import User
+from ..security import INVALID_TEXT_API
 from ..web import db_session
 
 
@@ -37,14 +40,55 @@ def token_required(view):
     return wrapper
 
 
+# Deeper than any body of the API (an attempt is 3 levels: {"answers": {"12": ["A"]}}) with
+# room to grow, and far below the interpreter's recursion limit (1,000), so nothing that
+# walks a body later (validation, serialisation, audit) can hit it.
+MAX_JSON_DEPTH = 32
+
+
 def json_body() -> dict:
-    """The request's JSON object, or a 400 ApiError."""
+    """The request's JSON object — the API's one parser of request bodies — or a 400
+    ApiError: not JSON, not UTF-8, malformed, nested deeper than MAX_JSON_DEPTH, holding
+    NUL or a lone surrogate ("\\ud800" escapes decode to one), or not an object."""
     if not request.is_json:
         raise ApiError(400, "bad_request", "请求体必须是 JSON (Content-Type: application/json)")
-    data = request.get_json(silent=True)
+    # A leading byte order mark is tolerated, as RFC 8259 allows (Windows tools write one).
+    body = text.utf8_text(request.get_data(cache=True).removeprefix(b"\xef\xbb\xbf"))
+    if body is None:
+        raise ApiError(400, "invalid_text", INVALID_TEXT_API)
+    try:
+        data = json.loads(body, parse_constant=_no_constant)
+    except RecursionError:
+        raise ApiError(400, "bad_request", TOO_DEEP) from None
+    except ValueError:  # also: an integer of more than 4,300 digits
+        raise ApiError(400, "bad_request", "请求体不是合法的 JSON") from None
+    _check_tree(data)
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "请求体必须是 JSON 对象")
     return data
+
+
+TOO_DEEP = f"JSON 嵌套超过 {MAX_JSON_DEPTH} 层"
+
+
+def _no_constant(name: str):
+    """NaN and Infinity are not JSON (RFC 8259); Python's parser accepts them by default."""
+    raise ValueError(name)
+
+
+def _check_tree(data) -> None:
+    """Depth and text of a parsed body, walked without recursion."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if not text.is_valid_text(value):
+                raise ApiError(400, "invalid_text", INVALID_TEXT_API)
+        elif isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise ApiError(400, "bad_request", TOO_DEEP)
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
 
 
 def require_role(user: User, role: str) -> None:

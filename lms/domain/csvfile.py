@@ -5,6 +5,7 @@ import io
 from pathlib import Path
 
 from .problems import Problem
+from .text import first_invalid_line
 
 
 def read_table(path: Path, columns: tuple[str, ...]) -> tuple[list[tuple[int, list[str]]],
@@ -13,7 +14,7 @@ def read_table(path: Path, columns: tuple[str, ...]) -> tuple[list[tuple[int, li
     file = str(path)
     text, problem = _decode(Path(path).read_bytes())
     if problem:
-        return [], [Problem(file, 1, problem)]
+        return [], [Problem(file, *problem)]
     rows, problems, header_seen, end = [], [], False, 0
     expected = ",".join(columns)
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -40,16 +41,25 @@ def read_table(path: Path, columns: tuple[str, ...]) -> tuple[list[tuple[int, li
     return rows, problems
 
 
-def _decode(data: bytes) -> tuple[str, str | None]:
-    """The text of a file in UTF-8 (with or without BOM) or GBK, or why it is neither."""
+def _decode(data: bytes) -> tuple[str, tuple[int, str] | None]:
+    """The text of a file in UTF-8 (with or without BOM) or GBK, or (line, why) it is
+    neither or holds text that is not valid Unicode (NUL, a lone surrogate)."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return "", "file is UTF-16 ('Unicode text'); save it as 'CSV UTF-8' or plain CSV"
-    for encoding in ("utf-8-sig", "gbk"):
+        return "", (1, "file is UTF-16 ('Unicode text'); save it as 'CSV UTF-8' or plain CSV")
+    try:
+        # UTF-8 but for encoded surrogates (CESU-8, or a program's lone "\ud800"): say so,
+        # rather than misreading the whole file as GBK.
+        text = data.decode("utf-8-sig", "surrogatepass")
+    except UnicodeDecodeError:
         try:
-            text = data.decode(encoding)
+            text = data.decode("gbk")
         except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            return "", "file contains NUL bytes: is it a spreadsheet rather than CSV?"
-        return text, None
-    return "", "file is neither UTF-8 nor GBK text: save it from Excel as CSV"
+            return "", (1, "file is neither UTF-8 nor GBK text: save it from Excel as CSV")
+    if "\x00" in text:
+        return "", (text.count("\n", 0, text.index("\x00")) + 1,
+                    "file contains NUL bytes: is it a spreadsheet rather than CSV?")
+    line = first_invalid_line(text)
+    if line is not None:
+        return "", (line, "text that is not valid Unicode (a lone surrogate): "
+                          "save the file again as 'CSV UTF-8'")
+    return text, None

@@ -15,10 +15,12 @@ from .content import (
 )
 from .learning import Attempt, Completion, LessonUnitStats, Mistake, Notification, PointsEntry
 from .org import ROLES, UNIT_KINDS, ApiToken, AuditEvent, Unit, User
+from .outbox import DELIVERY_STATES, NotificationDelivery
 
 __all__ = [
     "Base", "utcnow", "Attendance", "Category", "Classroom", "ClassroomType", "ClassSession",
     "Courseware", "CoursewareRevision", "LessonAudience", "MicroLesson", "Question", "Quiz",
     "Attempt", "Completion", "LessonUnitStats", "Mistake", "Notification", "PointsEntry",
+    "DELIVERY_STATES", "NotificationDelivery",
     "ROLES", "UNIT_KINDS", "ApiToken", "AuditEvent", "Unit", "User",
 ]

@@ -5,8 +5,7 @@ import re
 import pytest
 from factories import Factory
 
-from lms.domain.coursefiles import quizfile
-from lms.domain.coursefiles import yamlmarks as ym
+from lms.domain.coursefiles import quizfile, yamldump
 from lms.domain.coursefiles.reader import load_course_tree
 from lms.paths import COURSES_DIR
 
@@ -37,7 +36,7 @@ def test_editing_courseware_on_desktop(page, server_url, sign_in, shot, sanhui):
     page.wait_for_url(re.compile(r".*/studio/$"))
     page.click("text=新建课件")
 
-    quiz = ym.dump_yaml({"quiz": quizfile.quiz_mapping(spec.quiz)})
+    quiz = yamldump.dump_yaml({"quiz": quizfile.quiz_mapping(spec.quiz)})
     page.fill("input[name=title]", spec.title)
     page.fill("input[name=slug]", "sanhui-yike-guifan")
     page.select_option("select[name=category]", spec.category)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from . import yamlmarks as ym
+from . import yamldump
 from .quizfile import quiz_mapping
 from .reader import DATE_FORMAT, normal_body
 from .specs import CoursewareSpec, LessonSpec
@@ -45,5 +45,5 @@ def dump_lesson(spec: LessonSpec, tz: str = "Asia/Shanghai") -> str:
 
 def _document(front: dict, body_md: str) -> str:
     """Front matter between ``---`` lines, a blank line, then the body."""
-    return f"---\n{ym.dump_yaml(front)}---\n\n{normal_body(body_md)}\n"
+    return f"---\n{yamldump.dump_yaml(front)}---\n\n{normal_body(body_md)}\n"
 

@@ -1,4 +1,5 @@
-"""YAML for course files: a loader that keeps line numbers, field readers, a tidy dumper."""
+"""YAML for course files: a loader that keeps line numbers, and field readers that report
+problems by line (the dumper is `yamldump`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import yaml
 
 from ..problems import Problem
+from ..text import is_valid_text
 
 TEXT_MAX = 200
 _KEY_RE = re.compile(r"[a-z0-9-]+")
@@ -89,6 +91,17 @@ def _construct_seq(loader: MarkedLoader, node: yaml.SequenceNode):
             data.raw[index] = item_node.value
 
 
+def _construct_str(loader: MarkedLoader, node: yaml.ScalarNode) -> str:
+    value = loader.construct_scalar(node)
+    if not is_valid_text(value):
+        # "\ud800" and "\0" escapes in double quotes make text no database or page can hold.
+        raise yaml.constructor.ConstructorError(
+            None, None, "text that is not valid Unicode (a lone surrogate or NUL escape)",
+            node.start_mark)
+    return value
+
+
+MarkedLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 MarkedLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 MarkedLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
@@ -147,7 +160,9 @@ def parse_yaml(text: str, first_line: int, rep: Report) -> tuple[bool, Any]:
         return True, load_marked(text, first_line)
     except yaml.YAMLError as error:
         rep.add(error_line(error, first_line), error_message(error))
-        return False, None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        rep.add(first_line, "invalid YAML: nested too deeply")
+    return False, None
 
 
 def split_front_matter(text: str, rep: Report) -> tuple[str, str] | None:
@@ -265,32 +280,3 @@ def text_list(m: MarkedMap, name: str, rep: Report) -> tuple[str, ...] | None:
     if not items:
         rep.add(line, f"{name} must not be empty")
     return tuple(items) if items and None not in items else None
-
-
-class _Dumper(yaml.SafeDumper):
-    """SafeDumper that writes course files the way CONTENT.md shows them."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        # Indent list items under their key, as in the examples, not flush with it.
-        super().increase_indent(flow, False)
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-def _represent_list(dumper: yaml.SafeDumper, value: list) -> yaml.SequenceNode:
-    # Short lists of plain values (answers, tags, audience) read best inline: [A, C].
-    flat = all(isinstance(v, (str, int, bool)) and "\n" not in str(v) for v in value)
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flat)
-
-
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(list, _represent_list)
-
-
-def dump_yaml(data: Any) -> str:
-    """YAML text for ``data``, keys in the given order, Chinese left readable."""
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                     default_flow_style=False, width=10_000)

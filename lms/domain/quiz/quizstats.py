@@ -10,10 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, case, cast, func, literal_column, select, true
+from sqlalchemy import (
+    JSON,
+    Integer,
+    LargeBinary,
+    Text,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    true,
+)
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from ...models import Attempt, Question
+from ..text import shown
 
 CHOICE_KINDS = ("single", "multiple")
 TOP_WRONG = 5  # the most common wrong fill-in answers shown per question
@@ -61,7 +74,26 @@ class QuizStats:
 def quiz_stats(db: Session, item_type: str, item_id: int, quiz_id: int) -> QuizStats:
     """Statistics of the submitted attempts at ``(item_type, item_id)`` for quiz ``quiz_id``
     (its retired questions included when they were answered)."""
-    sql = _JsonSql(db.get_bind().dialect.name)
+    dialect = db.get_bind().dialect.name
+    try:
+        with db.begin_nested():
+            return _quiz_stats(db, _JsonSql(dialect), item_type, item_id, quiz_id)
+    except (DataError, OperationalError) as error:
+        if not _unreadable_text(error):
+            raise
+    # An answer stored before the API refused lone surrogates ("\ud800") makes the database
+    # fail to read its attempt's JSON; only then pay for reading them with repair.
+    return _quiz_stats(db, _JsonSql(dialect, repair=True), item_type, item_id, quiz_id)
+
+
+def _unreadable_text(error: DBAPIError) -> bool:
+    """PostgreSQL refusing a lone surrogate escape, or SQLite's text that is not UTF-8."""
+    return (getattr(error.orig, "sqlstate", None) in ("22P02", "22P05")
+            or "decode to UTF-8" in str(error.orig))
+
+
+def _quiz_stats(db: Session, sql: _JsonSql, item_type: str, item_id: int, quiz_id: int
+                ) -> QuizStats:
     attempts = db.scalar(select(func.count()).select_from(Attempt).where(
         *_submitted(item_type, item_id))) or 0
     lines = _lines(sql, item_type, item_id)
@@ -79,11 +111,12 @@ def quiz_stats(db: Session, item_type: str, item_id: int, quiz_id: int) -> QuizS
             continue
         right = set(q.answer) if isinstance(q.answer, list) else {q.answer}
         options = tuple(
-            OptionCount(key, text, chosen.get((q.id, key), 0),
+            OptionCount(key, shown(text), chosen.get((q.id, key), 0),
                         chosen.get((q.id, key), 0) / answered if answered else 0.0,
                         key in right)
             for key, text in q.options) if q.kind in CHOICE_KINDS else ()
-        result.append(QuestionStats(q.id, q.key, q.kind, q.stem, q.retired, answered, correct,
+        result.append(QuestionStats(q.id, q.key, q.kind, shown(q.stem), q.retired, answered,
+                                    correct,
                                     options, tuple(wrong.get(q.id, ()))))
     return QuizStats(attempts, tuple(result))
 
@@ -101,7 +134,7 @@ def _lines(sql: _JsonSql, item_type: str, item_id: int):
     return (select(sql.question_id(r.c.value).label("qid"),
                    case((answered, 1), else_=0).label("answered"),
                    case((sql.is_true(r.c.value, "correct"), 1), else_=0).label("correct"),
-                   sql.field(r.c.value, "given").label("given"))
+                   sql.fetched(sql.field(r.c.value, "given")).label("given"))
             .select_from(Attempt).join(r, true())
             .where(*_submitted(item_type, item_id))
             .subquery("lines"))
@@ -112,7 +145,8 @@ def _chosen_options(db: Session, sql: _JsonSql, item_type: str, item_id: int
     """How often each option key was picked, per choice question."""
     r = sql.results()
     k = sql.given_keys(r.c.value)
-    picks = (select(sql.question_id(r.c.value).label("qid"), k.c.value.label("choice"))
+    picks = (select(sql.question_id(r.c.value).label("qid"),
+                    sql.fetched(k.c.value).label("choice"))
              .select_from(Attempt).join(r, true()).join(k, true())
              .where(*_submitted(item_type, item_id), k.c.value.is_not(None))
              .subquery("picks"))
@@ -120,7 +154,7 @@ def _chosen_options(db: Session, sql: _JsonSql, item_type: str, item_id: int
                       .join(Question, Question.id == picks.c.qid)
                       .where(Question.kind.in_(CHOICE_KINDS))
                       .group_by(picks.c.qid, picks.c.choice))
-    return {(qid, str(choice)): n for qid, choice, n in rows}
+    return {(qid, _text(choice)): n for qid, choice, n in rows}
 
 
 def _wrong_fill_ins(db: Session, lines) -> dict[int, list[tuple[str, int]]]:
@@ -139,8 +173,24 @@ def _wrong_fill_ins(db: Session, lines) -> dict[int, list[tuple[str, int]]]:
     for qid, given, n in db.execute(select(ranked.c.qid, ranked.c.given, ranked.c.n)
                                     .where(ranked.c.rank <= TOP_WRONG)
                                     .order_by(ranked.c.qid, ranked.c.rank)):
-        found.setdefault(qid, []).append((given, n))
+        found.setdefault(qid, []).append((_text(given), n))
     return found
+
+
+def _text(value) -> str:
+    """A fetched answer as text fit to show."""
+    if isinstance(value, bytes):
+        try:  # SQLite turns a lone surrogate escape into its 3 UTF-8-like bytes
+            value = value.decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            value = value.decode("utf-8", "replace")
+    return shown(str(value))
+
+
+# A JSON \uD800-\uDBFF escape not followed by a low one, or a \uDC00-\uDFFF not preceded
+# by a high one (PostgreSQL regular expression; a pair, as json.dumps writes emoji, is kept).
+LONE_SURROGATE_ESCAPE = (r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+                         r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 
 
 class _JsonSql:
@@ -150,13 +200,26 @@ class _JsonSql:
     same expression text wherever they appear, which GROUP BY on PostgreSQL requires.
     """
 
-    def __init__(self, dialect: str):
-        self.pg = dialect == "postgresql"
+    def __init__(self, dialect: str, repair: bool = False):
+        self.pg, self.repair = dialect == "postgresql", repair
 
     def results(self):
         """Attempt.results unnested: one row per question entry, in column ``value``."""
         unnest = func.json_array_elements if self.pg else func.json_each
-        return unnest(Attempt.results).table_valued("value").alias("r")
+        source = Attempt.results
+        if self.repair and self.pg:
+            # PostgreSQL refuses to read any member of an entry holding a lone surrogate
+            # escape: rewrite each such escape as U+FFFD's before unnesting.
+            source = cast(func.regexp_replace(cast(Attempt.results, Text),
+                                              literal_column(f"'{LONE_SURROGATE_ESCAPE}'"),
+                                              literal_column("'\\\\ufffd'"),
+                                              literal_column("'g'")), JSON)
+        return unnest(source).table_valued("value").alias("r")
+
+    def fetched(self, expression):
+        """A text value Python will read: as bytes when repairing SQLite, whose json_extract
+        turns a lone surrogate escape into bytes that are not UTF-8."""
+        return cast(expression, LargeBinary) if self.repair and not self.pg else expression
 
     def field(self, value, key: str):
         """A scalar member as SQL (text on PostgreSQL; the native value on SQLite)."""

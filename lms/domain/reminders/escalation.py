@@ -10,11 +10,10 @@ Each run looks at the clock and the completions and stores what is due at that m
 
 Every notification carries a dedupe key naming its step (`overdue-branch:12:40:1`); the
 (user, dedupe key) unique constraint makes a second run — or two at once — store nothing new,
-and only what was newly stored reaches the notifier. "Who has not done it" is asked at sending
+and only what was newly stored goes to the outbox. "Who has not done it" is asked at sending
 time, so a completion between runs stops that officer's reminders. Each step is one query
 that also skips what was already sent, so an hourly run at 30,000 officers stays cheap.
 """
-import logging
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
@@ -29,10 +28,8 @@ from ..reports.outstanding import (
     not_sent,
     released_lessons,
 )
-from . import digests, inbox
+from . import digests, inbox, outbox
 from .inbox import Draft
-
-log = logging.getLogger(__name__)
 
 STEPS = ("new", "due", "overdue", "branch", "county")
 
@@ -74,17 +71,30 @@ class ReminderReport:
         return [f"{f.name}: {getattr(self, f.name)}" for f in fields(self)]
 
 
-def plan_and_send(db: Session, now: datetime, tz: str, notifier,
-                  schedule: Schedule = SCHEDULE) -> ReminderReport:
-    """Store every reminder due at `now` (naive UTC) and deliver the new ones; commits after
-    each step, so the notifier only ever sees notifications that are stored."""
+def plan_and_store(db: Session, now: datetime, tz: str, schedule: Schedule = SCHEDULE,
+                   external: bool = True) -> ReminderReport:
+    """Store every reminder due at `now` (naive UTC), committing after each step; with
+    `external`, each new notification's delivery goes into the outbox in the same
+    transaction, so none is lost if the process dies before `outbox.deliver`."""
     counts = {}
     for step in STEPS:
         created = inbox.store(db, plan_step(db, step, now, tz, schedule), at=now)
+        if external:
+            outbox.enqueue(db, created, now)
         db.commit()
-        _deliver(notifier, created)
         counts[step] = len(created)
     return ReminderReport(**counts)
+
+
+def plan_and_send(db: Session, now: datetime, tz: str, notifier,
+                  schedule: Schedule = SCHEDULE) -> ReminderReport:
+    """Store every reminder due at `now`, then deliver what is due through `notifier`
+    (its failures are retried by later runs; see `outbox`)."""
+    external = outbox.delivers_externally(notifier)
+    report = plan_and_store(db, now, tz, schedule, external)
+    if external:
+        outbox.deliver(db, notifier, now)
+    return report
 
 
 def plan(db: Session, now: datetime, tz: str, schedule: Schedule = SCHEDULE
@@ -154,15 +164,3 @@ def _county(db: Session, now: datetime, tz: str, schedule: Schedule) -> list[Dra
 
 _PLANNERS = {"new": _new, "due": _due, "overdue": _overdue, "branch": _branch,
              "county": _county}
-
-
-def _deliver(notifier, created: list) -> None:
-    """Hand the new notifications over; a failing notifier must not stop the next step —
-    what it failed to push is still in every inbox."""
-    if not created:
-        return
-    try:
-        notifier.deliver(created)
-    except Exception:  # noqa: BLE001 - the protocol says it must not raise; guard anyway
-        log.exception("notifier %r failed to deliver %d notification(s)",
-                      notifier, len(created))

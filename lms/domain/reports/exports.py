@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..clock import to_local
+from ..text import shown
 from .inspection import Inspection
 from .rollup import OfficerRow, PendingRow, UnitReport
 
@@ -50,7 +51,9 @@ class Table:
 def neutralise(value):
     """A text value that cannot start a formula; other values unchanged."""
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        # Control characters XLSX cannot hold go; a lone surrogate, which no UTF-8 file can
+        # hold, is shown as U+FFFD so one bad name never fails the whole export.
+        value = ILLEGAL_CHARACTERS_RE.sub("", shown(value))
         if value.startswith(FORMULA_PREFIXES):
             return "'" + value
     return value

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ...models import Category, Courseware, CoursewareRevision, Quiz, User
 from .. import audit
-from ..coursefiles import quizfile, syncapply, writer
+from ..coursefiles import quizfile, syncapply, writer, yamldump
 from ..coursefiles import yamlmarks as ym
 from ..coursefiles.markup import render_markdown
 from ..coursefiles.specs import CoursewareSpec, QuestionSpec, QuizSpec
@@ -131,7 +131,7 @@ def quiz_text(quiz: Quiz | None) -> str:
     if quiz is None:
         return ""
     # The course files' own writer, so the form shows exactly what a file would hold.
-    return ym.dump_yaml({"quiz": quizfile.quiz_mapping(quiz_spec(quiz))})
+    return yamldump.dump_yaml({"quiz": quizfile.quiz_mapping(quiz_spec(quiz))})
 
 
 def quiz_spec(quiz: Quiz) -> QuizSpec:
