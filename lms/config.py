@@ -15,8 +15,12 @@ DEFAULTS = {
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),  # the absolute session limit
     "LMS_TOKEN_TTL": timedelta(hours=12),
     "LMS_ACTIVATION_TTL": timedelta(days=30),
-    "LMS_LOGIN_LIMIT": "5 per 15 minutes",  # failed logins per police number
-    "LMS_UNKNOWN_LOGIN_LIMIT": "20 per 15 minutes",  # failed logins for unknown numbers per address
+    # Sign-in limits (lms/auth/throttle.py): refusal per (police number, address); past the
+    # per-number or per-address budget, each attempt waits LMS_LOGIN_DELAY seconds instead.
+    "LMS_LOGIN_LIMIT": "5 per 15 minutes",
+    "LMS_LOGIN_NUMBER_BUDGET": "10 per 15 minutes",
+    "LMS_LOGIN_ADDRESS_BUDGET": "100 per 15 minutes",
+    "LMS_LOGIN_DELAY": 2.0,
     "LMS_ARGON2": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
     "LMS_POINTS": {
         "lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from dbutil import isolated_database
 from factories import Factory
+from flask import has_app_context
 from sqlalchemy import text
 
 from lms import create_app
@@ -20,6 +21,7 @@ TEST_CONFIG = {
     "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_STORAGE_URI": "memory://",
+    "LMS_LOGIN_DELAY": 0.0,  # tests/test_signin_throttle.py watches the delays themselves
     # Cheap hashing: the real cost is ~100 ms per hash by design.
     "LMS_ARGON2": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
 }
@@ -56,6 +58,8 @@ def _clean_state(request):
     yield
     application.config.clear()
     application.config.update(saved)
+    if has_app_context():  # pytest-flask's context, which the client's requests reuse
+        db_session().remove()
     with application.app_context():
         db_session().remove()
         engine = application.extensions["lms"].db.engine

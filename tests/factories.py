@@ -148,13 +148,13 @@ class Factory:
 
     def quiz(self, questions=None, pass_score: int = 60, attempts_allowed: int | None = None,
              shuffle: bool = False, partial_credit: bool = False,
-             time_limit_seconds: int | None = None):
+             time_limit_seconds: int | None = None, review: str = "after_pass"):
         """A quiz; `questions` are dicts like QUESTIONS (the default: five, every kind)."""
         from lms.models import Question, Quiz
 
         quiz = Quiz(pass_score=pass_score, attempts_allowed=attempts_allowed, shuffle=shuffle,
                     partial_credit=partial_credit, time_limit_seconds=time_limit_seconds,
-                    questions=[Question(position=i, **{"explanation": "", **q})
+                    review=review, questions=[Question(position=i, **{"explanation": "", **q})
                                for i, q in enumerate(questions or self.QUESTIONS)])
         self.db.add(quiz)
         self.db.commit()
@@ -228,7 +228,7 @@ class Factory:
 
         row = Completion(user_id=user.id, item_type="lesson", item_id=lesson.id, status=status,
                          first_completed_at=at if status == "completed" else None,
-                         best_score=score, attempts=1, last_activity_at=at)
+                         best_score=score, first_score=score, attempts=1, last_activity_at=at)
         self.db.add(row)
         self.db.commit()
         return row

@@ -25,6 +25,11 @@ def lesson_due_in(make, hours: float, **quiz):
                        quiz=make.quiz(**quiz) if quiz else None)
 
 
+def all_wrong(make, quiz):
+    """Every question answered, every one wrong (an attempt must answer them all)."""
+    return make.answers(quiz, wrong=("q1", "q2", "q3", "q4", "q5"))
+
+
 def submit(db, user, lesson, answers, key="k1", at=NOW, rules=RULES):
     result = attempts.submit(db, user.id, quizview.lesson_item(lesson), answers, key, at, rules)
     db.commit()
@@ -53,8 +58,9 @@ def test_a_fail_counts_the_attempt_but_does_not_complete(db, make):
 
 
 def test_results_carry_the_key_in_the_answers_shape_and_the_explanation(db, make):
-    officer, lesson = make.user(), lesson_due_in(make, 24)
-    result = submit(db, officer, lesson, {})
+    officer, lesson = make.user(), lesson_due_in(make, 24, review="immediately")
+    result = submit(db, officer, lesson, all_wrong(make, lesson.quiz))
+    assert result.answers_shown
     assert [r.correct_answer for r in result.results] == ["B", ["A", "B", "C"], True, "连", "C"]
     assert result.results[0].explanation == "由批准其成立的党组织指定。"
     assert result.score == 0 and not any(r.correct for r in result.results)
@@ -157,20 +163,20 @@ def test_an_answer_of_the_wrong_type_is_refused(db, make):
 def test_the_idempotency_key_is_required_and_bounded(db, make, key):
     officer, lesson = make.user(), lesson_due_in(make, 24)
     with pytest.raises(attempts.InvalidKey):
-        submit(db, officer, lesson, {}, key=key)
+        submit(db, officer, lesson, all_wrong(make, lesson.quiz), key=key)
 
 
 def test_a_key_reused_for_another_lesson_is_a_conflict(db, make):
     officer = make.user()
     one, other = lesson_due_in(make, 24), lesson_due_in(make, 24)
-    submit(db, officer, one, {}, key="same")
+    submit(db, officer, one, all_wrong(make, one.quiz), key="same")
     with pytest.raises(attempts.KeyConflict):
-        submit(db, officer, other, {}, key="same")
+        submit(db, officer, other, all_wrong(make, other.quiz), key="same")
 
 
 def test_keys_belong_to_their_user(db, make):
     lesson = lesson_due_in(make, 24)
-    a = submit(db, make.user(), lesson, {}, key="same")
+    a = submit(db, make.user(), lesson, all_wrong(make, lesson.quiz), key="same")
     b = submit(db, make.user(), lesson, make.answers(lesson.quiz), key="same")
     assert a.attempt_id != b.attempt_id and b.score == 100
 
@@ -191,10 +197,11 @@ def test_attempt_outcome_is_one_transaction(db, make, monkeypatch):
 
 def test_attempts_allowed_is_enforced_but_a_retry_still_replays(db, make):
     officer, lesson = make.user(), lesson_due_in(make, 24, attempts_allowed=1)
-    first = submit(db, officer, lesson, {}, key="a")
-    assert submit(db, officer, lesson, {}, key="a").attempt_id == first.attempt_id
+    first = submit(db, officer, lesson, all_wrong(make, lesson.quiz), key="a")
+    again = submit(db, officer, lesson, all_wrong(make, lesson.quiz), key="a")
+    assert again.attempt_id == first.attempt_id
     with pytest.raises(attempts.AttemptsExhausted):
-        submit(db, officer, lesson, {}, key="b")
+        submit(db, officer, lesson, all_wrong(make, lesson.quiz), key="b")
 
 
 def test_a_submission_after_the_time_limit_and_grace_is_refused(db, make):
@@ -203,11 +210,11 @@ def test_a_submission_after_the_time_limit_and_grace_is_refused(db, make):
     db.commit()
     item = quizview.lesson_item(lesson)
     with pytest.raises(attempts.TimeLimitExceeded):
-        attempts.submit(db, officer.id, item, {}, opened.idempotency_key,
-                        NOW + timedelta(seconds=331), RULES)
+        attempts.submit(db, officer.id, item, all_wrong(make, item.quiz),
+                        opened.idempotency_key, NOW + timedelta(seconds=331), RULES)
     db.rollback()
-    within_grace = attempts.submit(db, officer.id, item, {}, opened.idempotency_key,
-                                   NOW + timedelta(seconds=329), RULES)
+    within_grace = attempts.submit(db, officer.id, item, all_wrong(make, item.quiz),
+                                   opened.idempotency_key, NOW + timedelta(seconds=329), RULES)
     assert within_grace.attempt_id == opened.id
 
 
@@ -226,7 +233,8 @@ def test_options_are_shuffled_per_attempt_when_the_quiz_asks(db, make):
     for _ in range(6):
         opened = quizview.start(db, officer.id, item, NOW)
         orders.add(tuple(key for key, _ in opened.questions[0].options))
-        attempts.submit(db, officer.id, item, {}, opened.idempotency_key, NOW, RULES)
+        attempts.submit(db, officer.id, item, all_wrong(make, item.quiz),
+                        opened.idempotency_key, NOW, RULES)
         db.commit()
     assert len(orders) > 1
     assert all(sorted(order) == ["A", "B", "C", "D"] for order in orders)
@@ -305,7 +313,7 @@ def test_a_late_submission_in_the_browser_is_refused_with_a_page(make, client, l
 
 def test_no_quiz_form_once_attempts_are_used_up(make, client, login, db, frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24, attempts_allowed=1)
-    submit(db, officer, lesson, {})
+    submit(db, officer, lesson, all_wrong(make, lesson.quiz))
     login(officer.police_no)
     page = client.get(f"/lessons/{lesson.id}")
     assert "作答次数已用完" in page.text and "idempotency_key" not in page.text
@@ -313,7 +321,7 @@ def test_no_quiz_form_once_attempts_are_used_up(make, client, login, db, frozen_
 
 def test_an_officer_cannot_see_someone_elses_result(make, client, login, db, frozen_clock):
     lesson = lesson_due_in(make, 24)
-    theirs = submit(db, make.user(), lesson, {})
+    theirs = submit(db, make.user(), lesson, all_wrong(make, lesson.quiz))
     me = make.user()
     login(me.police_no)
     assert client.get(f"/attempts/{theirs.attempt_id}").status_code == 404
@@ -340,7 +348,8 @@ def test_reading_time_runs_from_opening_the_lesson_to_submitting(make, client, l
                                                                    frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24)
     login(officer.police_no)
-    data = form_of(client.get(f"/lessons/{lesson.id}").text)
+    data = {**form_of(client.get(f"/lessons/{lesson.id}").text),
+            **as_form(make.answers(lesson.quiz))}
     frozen_clock.set(NOW + timedelta(minutes=7))
     client.post(f"/lessons/{lesson.id}/attempts", data=data)
     row = completion.get(db, officer.id, "lesson", lesson.id)
@@ -391,8 +400,9 @@ def test_the_quiz_form_works_with_csrf_protection_on(csrf_on, make, client, froz
     g.pop("csrf_token", None)
     page = client.get(f"/lessons/{lesson.id}").text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    without = client.post(f"/lessons/{lesson.id}/attempts", data=form_of(page))
+    answers = as_form(make.answers(lesson.quiz))
+    without = client.post(f"/lessons/{lesson.id}/attempts", data={**form_of(page), **answers})
     assert without.status_code == 400
     response = client.post(f"/lessons/{lesson.id}/attempts",
-                           data={**form_of(page), "csrf_token": csrf})
+                           data={**form_of(page), **answers, "csrf_token": csrf})
     assert response.status_code == 303

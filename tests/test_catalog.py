@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from lms.catalog import views as catalog_views
 from lms.domain.learning import completion, points
 
 NOW = datetime(2026, 12, 1, 8, 0, 0)
@@ -223,15 +222,11 @@ def test_an_item_with_a_quiz_is_not_completed_by_reading(db, make, client, offic
     assert record.status == "in_progress" and record.time_spent_seconds == 300
 
 
-def test_quiz_link_only_when_the_quiz_page_exists(make, client, officer, monkeypatch):
+def test_the_reading_page_links_to_its_quiz(make, client, officer):
     item = make.courseware(quiz=True)
     plain = make.courseware()
-    monkeypatch.setattr(catalog_views, "QUIZ_ENDPOINT", "lms.nowhere.courseware_quiz")
-    assert "参加测验" not in client.get(f"/courseware/{item.slug}").get_data(as_text=True)
-    # Stand in an existing endpoint that takes a slug for the quiz page.
-    monkeypatch.setattr(catalog_views, "QUIZ_ENDPOINT", "lms.catalog.read")
     page = client.get(f"/courseware/{item.slug}").get_data(as_text=True)
-    assert f'href="/courseware/{item.slug}">参加测验</a>' in page
+    assert f'href="/courseware/{item.slug}/quiz">参加测验</a>' in page
     assert "参加测验" not in client.get(f"/courseware/{plain.slug}").get_data(as_text=True)
 
 

@@ -122,7 +122,9 @@ def test_eight_different_keys_on_a_one_attempt_quiz_make_one_attempt(live, db, m
     officer, item = make.user(), lesson(make, attempts_allowed=1)
     headers = bearer(db, officer)
     keys = iter(f"key-{n}" for n in range(COPIES))
-    bodies = [json.dumps({"answers": {}, "idempotency_key": next(keys)}) for _ in range(COPIES)]
+    answers = make.answers(item.quiz)
+    bodies = [json.dumps({"answers": answers, "idempotency_key": next(keys)})
+              for _ in range(COPIES)]
     lock = threading.Lock()
 
     def send():

@@ -112,9 +112,6 @@ def test_invalid_answer_errors_do_not_echo_huge_input(make, client):
 
 # --- answer keys -------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="open, needs a product decision: the result of any "
-                   "attempt (even a blank one) shows every correct answer, and quizzes allow "
-                   "unlimited attempts; the perfect-score bonus is already first-attempt only")
 def test_a_blank_attempt_does_not_hand_out_the_answer_key(make, client, db):
     officer = make.user()
     lesson = make.lesson()  # attempts_allowed=None, like every quiz in courses/
@@ -125,9 +122,17 @@ def test_a_blank_attempt_does_not_hand_out_the_answer_key(make, client, db):
                            headers={"Authorization": f"Bearer {token}"})
     keys = {q.id: q.answer for q in db.scalars(select(Question)
                                                 .where(Question.quiz_id == lesson.quiz_id))}
-    revealed = [r for r in (response.get_json() or {}).get("results", [])
-                if r["correct_answer"] is not None and keys.get(r["question_id"]) is not None]
-    assert response.status_code == 422 or not revealed
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "unanswered"
+    assert sorted(response.get_json()["error"]["question_ids"]) == sorted(keys)
+    # a wrong but complete attempt names what was wrong and reveals nothing either
+    wrong = client.post(f"/api/v1/lessons/{lesson.id}/attempts", json={
+        "answers": make.answers(lesson.quiz, wrong=("q1", "q2", "q3", "q4", "q5")),
+        "idempotency_key": "wrong"}, headers={"Authorization": f"Bearer {token}"})
+    body = wrong.get_json()
+    assert wrong.status_code == 201 and body["answers_shown"] is False
+    assert all(set(r) == {"question_id", "correct"} for r in body["results"])
+    assert not any(r["correct"] for r in body["results"])
 
 
 def test_the_perfect_bonus_is_only_for_a_perfect_first_attempt(make, client, db):

@@ -50,7 +50,7 @@ def test_my_lessons_have_the_contract_shape(make, api):
     assert body == {"lessons": [{
         "id": item.id, "issue_no": 14, "title": "第14期 行动支部",
         "publish_at": "2026-11-17T02:00:00Z", "due_at": "2026-11-21T02:00:00Z",
-        "status": "due", "best_score": None}]}
+        "status": "due", "best_score": None, "first_score": None}]}
 
 
 def test_statuses_and_the_status_filter(make, api):
@@ -125,7 +125,9 @@ def test_an_attempt_answers_in_the_contract_shape(make, api):
     response = attempt(api(make.user()), item.id, make.answers(item.quiz, wrong=("q2",)))
     assert response.status_code == 201
     body = response.json
-    assert set(body) == {"attempt_id", "score", "passed", "points_awarded", "results"}
+    assert set(body) == {"attempt_id", "score", "passed", "points_awarded", "attempts_left",
+                         "answers_shown", "results"}
+    assert (body["attempts_left"], body["answers_shown"]) == (None, True)  # passed: shown
     assert (body["score"], body["passed"], body["points_awarded"]) == (80, True, 5)
     assert [set(r) for r in body["results"]] == [
         {"question_id", "correct", "correct_answer", "explanation"}] * 5
@@ -151,13 +153,14 @@ def test_profile_lists_completions_and_points(make, api):
     body = client.get("/me/profile").json
     assert body == {"points": 7, "completions": [{
         "item_type": "lesson", "item_id": item.id, "title": "第3期 三会一课",
-        "completed_at": "2026-11-18T02:00:00Z", "best_score": 100}]}
+        "completed_at": "2026-11-18T02:00:00Z", "best_score": 100, "first_score": 100}]}
 
 
 def test_a_failed_attempt_is_not_a_completion(make, api):
     item = lesson(make)
     client = api(make.user())
-    attempt(client, item.id, {})
+    assert attempt(client, item.id, make.answers(item.quiz, wrong=("q1", "q2", "q3"))
+                   ).json["passed"] is False
     assert client.get("/me/profile").json == {"points": 0, "completions": []}
 
 
@@ -204,8 +207,8 @@ def test_a_missing_or_bad_idempotency_key_is_422(make, api, key):
 def test_a_key_reused_for_another_lesson_is_a_409(make, api):
     one, two = lesson(make), lesson(make)
     client = api(make.user())
-    attempt(client, one.id, {}, key="same")
-    response = attempt(client, two.id, {}, key="same")
+    attempt(client, one.id, make.answers(one.quiz), key="same")
+    response = attempt(client, two.id, make.answers(two.quiz), key="same")
     assert response.status_code == 409
     assert response.json["error"]["code"] == "idempotency_key_reused"
 
@@ -228,16 +231,33 @@ def test_no_token_is_a_401(make, client):
         assert response.status_code == 401 and response.json["error"]["code"] == "unauthorized"
 
 
-def test_a_time_limited_quiz_counts_from_when_the_client_fetched_it(make, api, frozen_clock):
+def test_a_time_limited_quiz_counts_from_the_attempt_the_fetch_opened(make, api, frozen_clock):
     item = lesson(make, quiz=make.quiz(time_limit_seconds=60))
     client = api(make.user())
-    assert attempt(client, item.id, {}, key="early").json["error"]["code"] == (
+    answers = make.answers(item.quiz)
+    assert attempt(client, item.id, answers, key="early").json["error"]["code"] == (
         "time_limit_exceeded")  # never fetched: no server-side start
     client.get(f"/lessons/{item.id}")
-    frozen_clock.advance(seconds=95)
-    client.get(f"/lessons/{item.id}")  # fetching again does not restart the clock
-    late = attempt(client, item.id, {}, key="late")
+    frozen_clock.set(NOW + timedelta(seconds=30))
+    client.get(f"/lessons/{item.id}")  # fetching again while it runs does not restart it
+    frozen_clock.set(NOW + timedelta(seconds=95))
+    late = attempt(client, item.id, answers, key="late")
     assert late.status_code == 422 and late.json["error"]["code"] == "time_limit_exceeded"
+
+
+def test_a_quiz_fetched_yesterday_never_locks_the_officer_out(make, api, frozen_clock, db):
+    """The clock runs from the attempt a fetch opens, as on the lesson page: fetching the
+    lesson again the next day opens a fresh attempt with its own start."""
+    item = lesson(make, quiz=make.quiz(time_limit_seconds=60))
+    client = api(make.user())
+    client.get(f"/lessons/{item.id}")
+    frozen_clock.set(NOW + timedelta(days=1))
+    client.get(f"/lessons/{item.id}")
+    frozen_clock.set(NOW + timedelta(days=1, seconds=40))
+    response = attempt(client, item.id, make.answers(item.quiz), key="today")
+    assert response.status_code == 201 and response.json["score"] == 100
+    started = db.scalar(select(Attempt.started_at).where(Attempt.idempotency_key == "today"))
+    assert started == NOW + timedelta(days=1)
 
 
 # --- the OpenAPI document -------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Operations endpoints: liveness, readiness naming what failed, metrics for allowed callers
 only, and a request id on every LMS answer."""
 import logging
+import time
 
 import pytest
 from sqlalchemy import text
@@ -60,6 +61,16 @@ def test_metrics_are_served_to_loopback_in_prometheus_text(client):
     body = answer.get_data(as_text=True)
     assert 'lms_request_duration_seconds_count{endpoint="lms.ops.healthz",method="GET"}' in body
     assert "lms_attempts_submitted_total" in body
+    assert 'lms_state{name="notifications_dead"} 0.0' in body
+    assert 'lms_state{name="reminders_last_success_timestamp"} 0.0' in body
+
+
+def test_metrics_show_the_last_reminders_run_and_the_outbox(client, runner):
+    assert runner.invoke(args=["lms", "send-reminders"]).exit_code == 0
+    body = client.get("/metrics").get_data(as_text=True)
+    line = next(x for x in body.splitlines()
+                if x.startswith('lms_state{name="reminders_last_success_timestamp"}'))
+    assert abs(float(line.split()[-1]) - time.time()) < 600
 
 
 def test_metrics_refuse_other_addresses_without_the_token(app, client):

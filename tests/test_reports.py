@@ -240,7 +240,8 @@ def test_random_history_rolls_up_consistently_and_matches_a_naive_count(db, make
             row = done.get((officer.id, lesson.id))
             total += assignments.Counts(
                 1, int(bool(row)), int(bool(row and row.first_completed_at <= lesson.due_at)),
-                int(not row and lesson.due_at < NOW), row.best_score if row else 0, int(bool(row)))
+                int(not row and lesson.due_at < NOW), row.best_score if row else 0, int(bool(row)),
+                row.first_score if row else 0, int(bool(row)))
         return total
 
     for unit in units:
@@ -321,11 +322,12 @@ def test_completion_api_has_the_design_shape(db, make, client, bureau, frozen_cl
         "unit": {"code": "SZ", "name": "市公安局"}, "period": "2026-W48",
         "rows": [
             {"unit": {"code": "CA", "name": "A县公安局"}, "assigned": 4, "completed": 1,
-             "rate": 0.25},
+             "rate": 0.25, "first_score_avg": 80.0},
             {"unit": {"code": "CB", "name": "B县公安局"}, "assigned": 2, "completed": 0,
-             "rate": 0.0},
+             "rate": 0.0, "first_score_avg": None},
+            # the city's own officers, so that the rows add up to the total
             {"unit": {"code": "SZ", "name": "市公安局"}, "assigned": 1, "completed": 0,
-             "rate": 0.0},  # the city's own officers, so that the rows add up to the total
+             "rate": 0.0, "first_score_avg": None},
         ],
         "total": {"assigned": 7, "completed": 1, "rate": round(1 / 7, 4)}}
 

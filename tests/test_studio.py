@@ -348,7 +348,7 @@ def test_statistics_count_submitted_attempts_per_question(db, make, people, as_u
     answers = [  # q1 B right; q2 [A,B,C] right; q3 True right; q4 连 right; q5 C right
         {"q1": "B", "q2": ["A", "B", "C"], "q3": True, "q4": "连", "q5": "C"},
         {"q1": "A", "q2": ["A", "B"], "q3": False, "q4": "排", "q5": "C"},
-        {"q1": "A", "q2": ["A", "D"], "q3": True, "q4": "排", "q5": None},
+        {"q1": "A", "q2": ["A", "D"], "q3": True, "q4": "排", "q5": "B"},
         {"q1": "B", "q2": ["A", "B", "C"], "q3": True, "q4": "营", "q5": "A"},
     ]
     for n, given in enumerate(answers):
@@ -365,12 +365,12 @@ def test_statistics_count_submitted_attempts_per_question(db, make, people, as_u
     assert stats.attempts == 4
     by_key = {q.key: q for q in stats.questions}
     assert [(k, by_key[k].answered, by_key[k].correct) for k in ("q1", "q2", "q3", "q4", "q5")] \
-        == [("q1", 4, 2), ("q2", 4, 2), ("q3", 4, 3), ("q4", 4, 1), ("q5", 3, 2)]
+        == [("q1", 4, 2), ("q2", 4, 2), ("q3", 4, 3), ("q4", 4, 1), ("q5", 4, 2)]
     assert {o.key: o.count for o in by_key["q1"].options} == {"A": 2, "B": 2, "C": 0, "D": 0}
     assert {o.key: o.count for o in by_key["q2"].options} == {"A": 4, "B": 3, "C": 2, "D": 1}
     assert by_key["q2"].options[0].share == 1.0
     assert by_key["q4"].wrong_answers == (("排", 2), ("营", 1))
-    assert by_key["q3"].options == () and by_key["q5"].correct_rate == 2 / 3
+    assert by_key["q3"].options == () and by_key["q5"].correct_rate == 2 / 4
 
     page = as_user(people["author"]).get(f"/studio/lessons/{lesson.id}/stats")
     text = page.get_data(as_text=True)
@@ -381,10 +381,11 @@ def test_statistics_of_a_courseware_quiz(db, practice, people, as_user):
     client = as_user(people["author"])
     create(client)
     row = item(db)
-    q1 = next(q for q in row.quiz.questions if q.key == "q1")
+    given = {str(q.id): q.answer[0] if q.kind == "fill_blank" else q.answer
+             for q in row.quiz.questions}  # every question answered, all right
     attempts.submit(db, people["officer"], quizview.QuizItem("courseware", row.id, row.title,
                                                              row.quiz),
-                    {str(q1.id): "B"}, "k1", datetime(2026, 9, 1), {})
+                    given, "k1", datetime(2026, 9, 1), {})
     db.commit()
     page = client.get("/studio/courseware/sanhui-yike/stats").get_data(as_text=True)
     assert "民主生活会" in page and "100%" in page

@@ -6,7 +6,7 @@ from flask import current_app, g, request
 from ..domain import clock
 from ..domain.learning import lessons, points, profile
 from ..domain.quiz import attempts, quizview
-from ..web import db_session
+from ..web import db_session, unit_of_work
 from .blueprint import api_bp
 from .common import ApiError, json_body, token_required
 
@@ -40,29 +40,26 @@ def my_lessons():
     rows = lessons.list_for_user(db_session(), g.api_user, clock.utcnow(), status)
     return {"lessons": [{"id": row.id, "issue_no": row.issue_no, "title": row.title,
                          "publish_at": iso(row.publish_at), "due_at": iso(row.due_at),
-                         "status": row.status, "best_score": row.best_score}
+                         "status": row.status, "best_score": row.best_score,
+                         "first_score": row.first_score}
                         for row in rows]}
 
 
 @api_bp.get("/lessons/<lms_id:lesson_id>")
 @token_required
 def lesson_detail(lesson_id: int):
-    """A lesson and its quiz, without anything that reveals an answer."""
-    db, user = db_session(), g.api_user
-    lesson, version = _lesson_and_version(lesson_id)
-    item = quizview.lesson_item(lesson)
-    questions = quizview.public_questions_cached(db, item.quiz.id, version)
-    order = (quizview.shuffled_order(questions, f"{user.id}:{lesson.id}")
-             if item.quiz.shuffle else None)
-    if item.quiz.time_limit_seconds is not None:
-        quizview.start_api_clock(db, user.id, item, clock.utcnow())
-        db.commit()
+    """A lesson and its quiz, without anything that reveals an answer; fetching it opens
+    the caller's attempt (as the lesson page does), whose own start times a limited quiz."""
+    with unit_of_work() as db:
+        lesson, version = _lesson_and_version(lesson_id)
+        item = quizview.lesson_item(lesson)
+        opened = quizview.open_quiz(db, g.api_user.id, item, clock.utcnow(), version)
     return {
         "id": lesson.id, "title": lesson.title, "body_html": lesson.body_html,
         "quiz": {"pass_score": item.quiz.pass_score, "questions": [
             {"id": q.id, "kind": q.kind, "stem": q.stem,
              "options": [{"key": key, "text": text} for key, text in q.options]}
-            for q in quizview.public_questions(questions, order)]},
+            for q in opened.questions]},
     }
 
 
@@ -71,24 +68,32 @@ def lesson_detail(lesson_id: int):
 def submit_attempt(lesson_id: int):
     """Grade an attempt once per idempotency key; the same key returns the first answer."""
     data = json_body()
-    db = db_session()
     item = quizview.lesson_item(_lesson(lesson_id))
     try:
-        result = attempts.submit(db, g.api_user.id, item, data.get("answers"),
-                                 data.get("idempotency_key"), clock.utcnow(),
-                                 current_app.config["LMS_POINTS"])
+        with unit_of_work() as db:
+            result = attempts.submit(db, g.api_user.id, item, data.get("answers"),
+                                     data.get("idempotency_key"), clock.utcnow(),
+                                     current_app.config["LMS_POINTS"])
+    except attempts.Unanswered as refused:
+        return {"error": {"code": refused.code, "message": refused.message,
+                          "question_ids": refused.question_ids}}, 422
     except attempts.QuizError as error:
-        db.rollback()
         raise ApiError(QUIZ_ERROR_STATUS.get(error.code, 422), error.code,
                        error.message) from None
-    db.commit()
     return {
         "attempt_id": result.attempt_id, "score": result.score, "passed": result.passed,
-        "points_awarded": result.points_awarded,
-        "results": [{"question_id": r.question_id, "correct": r.correct,
-                     "correct_answer": r.correct_answer, "explanation": r.explanation}
-                    for r in result.results],
+        "points_awarded": result.points_awarded, "attempts_left": result.attempts_left,
+        "answers_shown": result.answers_shown,
+        "results": [_result_line(r, result.answers_shown) for r in result.results],
     }, 201
+
+
+def _result_line(line, shown: bool) -> dict:
+    """One question's outcome; the key and explanation only when the policy shows them."""
+    out = {"question_id": line.question_id, "correct": line.correct}
+    if shown:
+        out.update(correct_answer=line.correct_answer, explanation=line.explanation)
+    return out
 
 
 @api_bp.get("/me/profile")
@@ -99,6 +104,7 @@ def my_profile():
     return {
         "points": points.total(db, user.id),
         "completions": [{"item_type": c.item_type, "item_id": c.item_id, "title": c.title,
-                         "completed_at": iso(c.completed_at), "best_score": c.best_score}
+                         "completed_at": iso(c.completed_at), "best_score": c.best_score,
+                         "first_score": c.first_score}
                         for c in profile.completions(db, user.id)],
     }

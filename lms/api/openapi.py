@@ -43,9 +43,11 @@ SCHEMAS = {
                    "type": "string", "enum": ["officer", "trainer", "supervisor", "admin"]}},
                points=INT),
     "LessonSummary": _obj(
-        ["id", "issue_no", "title", "publish_at", "due_at", "status", "best_score"],
+        ["id", "issue_no", "title", "publish_at", "due_at", "status", "best_score",
+         "first_score"],
         id=INT, issue_no=INT, title=STR, publish_at=DATETIME, due_at=DATETIME,
-        status={"type": "string", "enum": ["due", "overdue", "done"]}, best_score=NULLABLE_INT),
+        status={"type": "string", "enum": ["due", "overdue", "done"]}, best_score=NULLABLE_INT,
+        first_score={**NULLABLE_INT, "description": "The first attempt's score"}),
     "Option": _obj(["key", "text"], key=STR, text=STR),
     "Question": _obj(
         ["id", "kind", "stem", "options"], id=INT,
@@ -61,20 +63,36 @@ SCHEMAS = {
     "AttemptRequest": _obj(
         ["answers", "idempotency_key"],
         answers={"type": "object", "additionalProperties": _ref("Answer"),
-                 "description": "Question id → answer; unanswered questions may be left out"},
+                 "description": "Question id → answer, for every question of the quiz: an "
+                                "attempt that leaves one unanswered (absent, null, empty "
+                                "text or empty list) is refused with 422 `unanswered`"},
         idempotency_key={"type": "string", "maxLength": 80, "description":
                          "Chosen by the client; the same key again returns the first result"}),
     "AttemptResult": _obj(
-        ["attempt_id", "score", "passed", "points_awarded", "results"],
+        ["attempt_id", "score", "passed", "points_awarded", "attempts_left", "answers_shown",
+         "results"],
         attempt_id=INT, score={"type": "integer", "minimum": 0, "maximum": 100}, passed=BOOL,
-        points_awarded=INT, results={"type": "array", "items": _obj(
-            ["question_id", "correct", "correct_answer", "explanation"], question_id=INT,
-            correct=BOOL, correct_answer=_ref("Answer"), explanation=STR)}),
+        points_awarded=INT,
+        attempts_left={**NULLABLE_INT, "description": "null = unlimited"},
+        answers_shown={**BOOL, "description":
+                       "Review policy (v1.1): true once the caller has passed this quiz, used "
+                       "the last allowed attempt, or the lesson's due time has passed; only "
+                       "then do results carry correct_answer and explanation"},
+        results={"type": "array", "items": _obj(
+            ["question_id", "correct"], question_id=INT, correct=BOOL,
+            correct_answer={**_ref("Answer"), "description": "Only when answers_shown"},
+            explanation={**STR, "description": "Only when answers_shown"})}),
+    "UnansweredError": _obj(["error"], error=_obj(
+        ["code", "message", "question_ids"],
+        code={"type": "string", "enum": ["unanswered"]}, message=STR,
+        question_ids={"type": "array", "items": INT,
+                      "description": "The questions left unanswered; nothing was recorded"})),
     "Profile": _obj(["points", "completions"], points=INT, completions={
         "type": "array", "items": _obj(
-            ["item_type", "item_id", "title", "completed_at", "best_score"],
+            ["item_type", "item_id", "title", "completed_at", "best_score", "first_score"],
             item_type={"type": "string", "enum": ["lesson", "courseware", "session"]},
-            item_id=INT, title=STR, completed_at=DATETIME, best_score=NULLABLE_INT)}),
+            item_id=INT, title=STR, completed_at=DATETIME, best_score=NULLABLE_INT,
+            first_score=NULLABLE_INT)}),
     "Category": _obj(["key", "name"], key=STR, name=STR),
     "CoursewareSummary": _obj(["slug", "title", "category"], slug=STR, title=STR,
                               category=_ref("Category")),
@@ -87,7 +105,10 @@ SCHEMAS = {
     "CompletionReport": _obj(
         ["unit", "period", "rows", "total"], unit=_ref("Unit"), period=STR,
         rows={"type": "array", "items": {"allOf": [
-            _ref("CompletionCounts"), _obj(["unit"], unit=_ref("Unit"))]}},
+            _ref("CompletionCounts"), _obj(
+                ["unit"], unit=_ref("Unit"),
+                first_score_avg={"type": "number", "nullable": True,
+                                 "description": "Average first-attempt score"})]}},
         total=_ref("CompletionCounts")),
 }
 
@@ -131,7 +152,7 @@ PATHS = {
     "/lessons/{id}/attempts": {"post": _op(
         "Submit a quiz attempt (idempotent per key)", "AttemptResult",
         ("400", "401", "404", "409", "413", "422"), status="201", body="AttemptRequest",
-        parameters=[_path_param("id", INT)])},
+        parameters=[_path_param("id", INT)])},  # its 422 is refined below
     "/me/profile": {"get": _op("The caller's completions and points", "Profile", ("401",))},
     "/courseware": {"get": _op(
         "Published courseware", "CoursewareList", ("401", "404"),
@@ -153,6 +174,12 @@ SCHEMAS.update({
     "CoursewareList": _obj(["items"], items={"type": "array",
                                              "items": _ref("CoursewareSummary")}),
 })
+PATHS["/lessons/{id}/attempts"]["post"]["responses"]["422"] = {
+    "description": "Refused, nothing recorded: `unanswered` (with error.question_ids), "
+                   "`invalid_answer`, `invalid_idempotency_key`, `time_limit_exceeded`, "
+                   "`attempts_exhausted`",
+    "content": {"application/json": {"schema": {"oneOf": [_ref("UnansweredError"),
+                                                          _ref("Error")]}}}}
 SCHEMAS["AttemptRequest"]["example"] = {"answers": {"11": "B", "12": ["A", "C"], "13": True,
                                                     "14": "连"},
                                         "idempotency_key": "6f1c2d0e-attempt-1"}
@@ -162,7 +189,7 @@ def document(server_url: str) -> dict:
     """The OpenAPI document, with the server URL the API is mounted at."""
     return {
         "openapi": "3.0.3",
-        "info": {"title": "铸魂学堂 Zhuhun LMS API", "version": "1.0.0",
+        "info": {"title": "铸魂学堂 Zhuhun LMS API", "version": "1.1.0",
                  "description": "Stable v1 contract. Errors are always "
                                 "{\"error\": {\"code\", \"message\"}}. Datetimes are UTC."},
         "servers": [{"url": server_url}],

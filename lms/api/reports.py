@@ -24,8 +24,14 @@ def completion():
                                          clock.utcnow())
     return {"unit": {"code": unit.code, "name": unit.name}, "period": period.key,
             "rows": [{"unit": {"code": row.unit.code, "name": row.unit.name},
-                      **_figures(row.counts)} for row in report.rows],
+                      **_figures(row.counts), "first_score_avg": _score(row.counts)}
+                     for row in report.rows],
             "total": _figures(report.total)}
+
+
+def _score(counts: assignments.Counts) -> float | None:
+    """The average first-attempt score (null when no completion has one)."""
+    return None if counts.first_average is None else round(counts.first_average, 1)
 
 
 def _figures(counts: assignments.Counts) -> dict:

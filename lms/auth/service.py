@@ -22,8 +22,7 @@ def sign_in(police_no: str, secret: str, address: str, channel: str) -> SignIn:
     """Check credentials under the failed-login limits and audit the outcome."""
     with unit_of_work() as db:  # the audit event is committed whatever the outcome
         police_no = (police_no or "").strip()
-        known = accounts.find_user(db, police_no) is not None
-        if not throttle.take_attempt(police_no, address, known):
+        if not throttle.take_attempt(police_no, address):
             audit.record(db, "login_blocked", target=police_no, ip=address,
                          detail={"via": channel})
             return SignIn(None, blocked=True)
@@ -32,7 +31,7 @@ def sign_in(police_no: str, secret: str, address: str, channel: str) -> SignIn:
             audit.record(db, "login_failed", target=police_no, ip=address,
                          detail={"via": channel, "reason": result.reason})
             return SignIn(None)
-        throttle.forgive(police_no, address, known)
+        throttle.forgive(police_no, address)
         if result.reason == "needs_activation":
             audit.record(db, "activation_code_used", actor_id=result.user.id, ip=address)
             return SignIn(result.user, needs_activation=True)

@@ -1,32 +1,56 @@
-"""Login limits: per police number, and per address only for unknown numbers.
+"""Sign-in limits that an attacker cannot turn against the officer they target (ASVS 2.2.1).
 
-Officers share NAT addresses, so an address is never blocked for numbers that exist:
-guessing against one account locks that account's guessing, not its colleagues.
+- Blocking is per (police number, client address): five failures from one address refuse
+  that address for that number, so guessing from one place stops there, while the officer
+  typing the right password on their own phone still signs in.
+- Each number also has a slower budget counted from every address, and each address a
+  budget counted over every number (password spraying). Past either, attempts are delayed,
+  never refused: guessing slows to a crawl, nobody is locked out, and a shared station NAT
+  is never blocked for the officers behind it.
+- Every kind of number — unknown, inactive, awaiting activation, active — goes through the
+  same counters and the same one password check, so neither the status nor the time of an
+  answer tells which numbers exist.
 
 An attempt is counted *before* the password is checked: checking first and counting after
 let twenty parallel guesses through a limit of five (argon2 takes ~100 ms per check).
-A successful sign-in clears the count, so only failures accumulate.
+A successful sign-in clears its (number, address) count; the slower budgets just expire.
 """
+import time
+
 from flask import current_app
 from limits import parse
 
 from ..web import state
 
-
-def _limit_and_key(police_no: str, address: str, known: bool):
-    config = current_app.config
-    if known:
-        return parse(config["LMS_LOGIN_LIMIT"]), ("number", police_no.strip().lower())
-    return parse(config["LMS_UNKNOWN_LOGIN_LIMIT"]), ("address", address or "-")
+SCOPE = "lms-login"
 
 
-def take_attempt(police_no: str, address: str, known: bool) -> bool:
-    """Count one attempt; False when the limit is already used up (the caller must refuse)."""
-    limit, key = _limit_and_key(police_no, address, known)
-    return state().limiter.hit(limit, "lms-login", *key)
+def _number(police_no: str) -> str:
+    return (police_no or "").strip().lower()[:64]
 
 
-def forgive(police_no: str, address: str, known: bool) -> None:
-    """A successful sign-in: forget this number's earlier attempts."""
-    limit, key = _limit_and_key(police_no, address, known)
-    state().limiter.clear(limit, "lms-login", *key)
+def take_attempt(police_no: str, address: str) -> bool:
+    """Count one attempt; False when this (number, address) has used up its limit (the
+    caller must refuse). Past the per-number or per-address budget, first wait."""
+    config, limiter = current_app.config, state().limiter
+    number, address = _number(police_no), address or "-"
+    if not limiter.hit(parse(config["LMS_LOGIN_LIMIT"]), SCOPE, "pair", number, address):
+        return False
+    over_number = not limiter.hit(parse(config["LMS_LOGIN_NUMBER_BUDGET"]), SCOPE,
+                                  "number", number)
+    over_address = not limiter.hit(parse(config["LMS_LOGIN_ADDRESS_BUDGET"]), SCOPE,
+                                   "address", address)
+    if over_number or over_address:
+        pause(config["LMS_LOGIN_DELAY"])
+    return True
+
+
+def forgive(police_no: str, address: str) -> None:
+    """A successful sign-in: forget this (number, address)'s earlier failures."""
+    state().limiter.clear(parse(current_app.config["LMS_LOGIN_LIMIT"]), SCOPE, "pair",
+                          _number(police_no), address or "-")
+
+
+def pause(seconds: float) -> None:
+    """Wait before checking a password that is being guessed (a seam for tests)."""
+    time.sleep(seconds)

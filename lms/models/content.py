@@ -30,9 +30,12 @@ class Quiz(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     pass_score: Mapped[int] = mapped_column(Integer, default=60)
     attempts_allowed: Mapped[int | None] = mapped_column(Integer)
-    shuffle: Mapped[bool] = mapped_column(Boolean, default=False)
+    shuffle: Mapped[bool] = mapped_column(Boolean, default=True)  # option order per attempt
     partial_credit: Mapped[bool] = mapped_column(Boolean, default=False)
     time_limit_seconds: Mapped[int | None] = mapped_column(Integer)
+    # when the key and explanations are shown: after_pass | after_due | immediately
+    review: Mapped[str] = mapped_column(String(16), default="after_pass",
+                                        server_default="after_pass")
 
     questions: Mapped[list["Question"]] = relationship(
         order_by="Question.position", cascade="all, delete-orphan", back_populates="quiz")

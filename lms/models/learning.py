@@ -63,6 +63,7 @@ class Completion(Base):
     status: Mapped[str] = mapped_column(String(16), default="in_progress")  # in_progress|completed
     first_completed_at: Mapped[datetime | None] = mapped_column(DateTime)
     best_score: Mapped[int | None] = mapped_column(Integer)
+    first_score: Mapped[int | None] = mapped_column(Integer)  # the first attempt's, never raised
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     time_spent_seconds: Mapped[int] = mapped_column(Integer, default=0)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -85,6 +86,9 @@ class LessonUnitStats(Base):
     on_time: Mapped[int] = mapped_column(Integer, default=0)  # first completed by due_at
     score_sum: Mapped[int] = mapped_column(Integer, default=0)  # of the best scores
     scored: Mapped[int] = mapped_column(Integer, default=0)  # completions with a best score
+    # the same for the first attempts' scores (the reports' 首次平均分)
+    first_score_sum: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_scored: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class PointsEntry(Base):

@@ -4,7 +4,6 @@ Under gunicorn every worker counts for itself; set PROMETHEUS_MULTIPROC_DIR (pro
 multiprocess mode) to have `/metrics` sum all workers."""
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -17,10 +16,9 @@ ATTEMPT_ENDPOINTS = frozenset({"lms.api.submit_attempt", "lms.lessons.submit",
 
 @dataclass
 class Metrics:
-    """The LMS's collectors; `gauges` are read from the database at scrape time."""
+    """The LMS's collectors; the `lms_state` figures are read from the database when scraped."""
 
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
-    gauges: dict[str, Callable[[], float]] = field(default_factory=dict)
 
     def __post_init__(self):
         self.latency = Histogram(
@@ -40,10 +38,10 @@ class Metrics:
         if endpoint in ATTEMPT_ENDPOINTS and status < 400:
             self.attempts.inc()
 
-    def exposition(self) -> bytes:
-        """The text format, with the scrape-time gauges refreshed first."""
-        for name, read in self.gauges.items():
-            self.scraped.labels(name).set(read())
+    def exposition(self, figures: dict[str, float]) -> bytes:
+        """The text format, with the scrape-time `figures` set first."""
+        for name, value in figures.items():
+            self.scraped.labels(name).set(value)
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
             MultiProcessCollector(registry)

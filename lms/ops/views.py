@@ -1,10 +1,13 @@
 """`/healthz`, `/readyz` and `/metrics` at the mount point's root, for probes and Prometheus."""
 import hmac
+from datetime import UTC
 from ipaddress import ip_address, ip_network
 
 from flask import Blueprint, abort, current_app, request
 
-from ..web import state
+from ..domain import audit
+from ..domain.reminders import escalation, outbox
+from ..web import db_session, state
 from . import health
 
 ops_bp = Blueprint("ops", __name__)
@@ -33,8 +36,18 @@ def metrics():
     """Prometheus text format, for allowed addresses or the configured bearer token."""
     if not _may_scrape():
         abort(403)
-    text = state().extras["metrics"].exposition()
+    text = state().extras["metrics"].exposition(_figures(db_session()))
     return text, 200, {"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
+
+
+def _figures(db) -> dict[str, float]:
+    """What the database knows that a scrape should show: the outbox backlog and when the
+    reminders last ran to the end (Unix time; 0 if never)."""
+    waiting, dead = outbox.backlog(db)
+    last_run = audit.last_at(db, escalation.RUN_ACTION)
+    return {"notifications_waiting": waiting, "notifications_dead": dead,
+            "reminders_last_success_timestamp":
+                last_run.replace(tzinfo=UTC).timestamp() if last_run else 0}
 
 
 def _may_scrape() -> bool:

@@ -269,3 +269,18 @@ def test_option_order_differs_between_seeds():
     keys = tuple("ABCDEFGH")
     orders = {tuple(option_order(keys, f"attempt-{n}")) for n in range(5)}
     assert len(orders) > 1
+
+
+@pytest.mark.parametrize("given, accepted, right", [
+    ("1/2", "1/2", True),
+    ("1 / 2", "1/2", True),
+    ("１／２", "1/2", True),  # full-width forms fold to the same answer
+    ("12", "1/2", False),
+    ("1-2", "1/2", False),
+    ("1-2", "12", False),
+    ("3.14", "314", False),
+    ("2026年", "2026年。", True),  # trailing punctuation still does not matter
+    ("《党章》", "党章", True),
+])
+def test_separators_between_digits_are_kept(given, accepted, right):
+    assert (normalize_text(given) == normalize_text(accepted)) is right

@@ -17,8 +17,9 @@ from .yamlmarks import MarkedMap, Report
 KINDS = ("single", "multiple", "true_false", "fill_blank")
 CHOICE_KINDS = ("single", "multiple")
 BLANK = "____"
+REVIEW_POLICIES = ("after_pass", "after_due", "immediately")
 QUIZ_FIELDS = ({"questions"}, {"pass_score", "attempts_allowed", "shuffle", "partial_credit",
-                               "time_limit_seconds"})
+                               "time_limit_seconds", "review"})
 QUESTION_FIELDS = ({"id", "kind", "stem", "answer"}, {"options", "explanation", "tags"})
 
 
@@ -28,11 +29,12 @@ def read_quiz(m: MarkedMap, rep: Report) -> tuple[bool, QuizSpec | None]:
     ym.check_fields(m, *QUIZ_FIELDS, rep, "quiz")
     quiz = QuizSpec(pass_score=ym.integer(m, "pass_score", rep, 0, 100, default=60),
                     attempts_allowed=ym.integer(m, "attempts_allowed", rep, 1, nullable=True),
-                    shuffle=ym.boolean(m, "shuffle", rep, default=False),
+                    shuffle=ym.boolean(m, "shuffle", rep, default=True),
                     partial_credit=ym.boolean(m, "partial_credit", rep, default=False),
                     time_limit_seconds=ym.integer(m, "time_limit_seconds", rep, 1,
                                                   nullable=True),
-                    questions=_questions(m, rep))
+                    questions=_questions(m, rep),
+                    review=ym.choice(m, "review", REVIEW_POLICIES, rep) or "after_pass")
     return (True, quiz) if rep.count == before else (False, None)
 
 
@@ -170,7 +172,7 @@ def quiz_mapping(quiz: QuizSpec) -> dict:
     """A quiz as the plain mapping the file format uses."""
     return {"pass_score": quiz.pass_score, "attempts_allowed": quiz.attempts_allowed,
             "shuffle": quiz.shuffle, "partial_credit": quiz.partial_credit,
-            "time_limit_seconds": quiz.time_limit_seconds,
+            "time_limit_seconds": quiz.time_limit_seconds, "review": quiz.review,
             "questions": [_question_data(q) for q in quiz.questions]}
 
 

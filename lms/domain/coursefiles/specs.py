@@ -62,10 +62,11 @@ class QuizSpec:
 
     pass_score: int = 60
     attempts_allowed: int | None = None
-    shuffle: bool = False
+    shuffle: bool = True
     partial_credit: bool = False
     time_limit_seconds: int | None = None
     questions: tuple[QuestionSpec, ...] = ()
+    review: str = "after_pass"  # when the key is shown: after_pass | after_due | immediately
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ def _write_quiz(spec: QuizSpec, quiz: Quiz | None) -> Quiz:
     quiz = quiz or Quiz()
     quiz.pass_score, quiz.attempts_allowed = spec.pass_score, spec.attempts_allowed
     quiz.shuffle, quiz.partial_credit = spec.shuffle, spec.partial_credit
-    quiz.time_limit_seconds = spec.time_limit_seconds
+    quiz.time_limit_seconds, quiz.review = spec.time_limit_seconds, spec.review
     by_key = {question.key: question for question in quiz.questions}
     for question_spec in spec.questions:
         question = by_key.pop(question_spec.key, None)

@@ -21,7 +21,8 @@ from ..reports import unitstats
 ISSUE_PREFIX = re.compile(r"^第\s*\d+\s*期\s*")  # "第10期 " at the start of a title
 DEMO_ISSUE_BASE = 1000  # demo-only issues are numbered 1001, 1002, ... (real ones 1..999)
 COMPLETION_COLUMNS = ("user_id", "item_type", "item_id", "status", "first_completed_at",
-                      "best_score", "attempts", "time_spent_seconds", "last_activity_at")
+                      "best_score", "attempts", "time_spent_seconds", "last_activity_at",
+                      "first_score")
 POINTS_COLUMNS = ("user_id", "rule", "points", "source_type", "source_id", "at")
 
 
@@ -92,9 +93,10 @@ def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, week
             if row is None:
                 continue
             completed_at, score, on_time = row
+            tries = 1 if score >= 80 or rng.random() < 0.7 else 2
+            first = score if tries == 1 else 40  # a failed first try (only 60s are retakes)
             completions.append((user_id, "lesson", lesson.id, "completed", completed_at, score,
-                                1 if score >= 80 or rng.random() < 0.7 else 2,
-                                240 + int(rng.random() * 480), completed_at))
+                                tries, 240 + int(rng.random() * 480), completed_at, first))
             rule = "lesson_on_time" if on_time else "lesson_late"
             ledger.append((user_id, rule, points[rule], "lesson", lesson.id, completed_at))
             if score == 100:

@@ -77,10 +77,12 @@ _LOCK_READING = (select(Completion.__table__.c.id, Completion.__table__.c.opened
 
 def mark_completed(db: Session, user_id: int, item_type: str, item_id: int, now: datetime,
                    score: int | None = None, attempted: bool = False) -> None:
-    """Complete the item (first completion time kept), raise the best score, count attempts."""
+    """Complete the item (first completion time kept), raise the best score, count attempts;
+    an attempt's score becomes the first score when the row has none yet."""
     db.execute(_mark_completed(db.get_bind().dialect.name),
                {"p_user_id": user_id, "p_item_type": item_type, "p_item_id": item_id,
-                "p_now": now, "p_score": score, "p_attempts": 1 if attempted else 0})
+                "p_now": now, "p_score": score, "p_attempts": 1 if attempted else 0,
+                "p_first": score if attempted else None})
 
 
 @lru_cache(maxsize=4)
@@ -93,12 +95,15 @@ def _mark_completed(dialect: str):
         item_type=bindparam("p_item_type", type_=table.c.item_type.type),
         item_id=bindparam("p_item_id", type_=table.c.item_id.type), status="completed",
         first_completed_at=now, best_score=bindparam("p_score", type_=table.c.best_score.type),
+        first_score=bindparam("p_first", type_=table.c.first_score.type),
         attempts=bindparam("p_attempts", type_=table.c.attempts.type), last_activity_at=now)
     excluded = stmt.excluded
     return stmt.on_conflict_do_update(index_elements=KEY, set_={
         "status": "completed",
-        "first_completed_at": func.coalesce(table.c.first_completed_at, excluded.first_completed_at),
+        "first_completed_at": func.coalesce(table.c.first_completed_at,
+                                            excluded.first_completed_at),
         "best_score": _best(table.c.best_score, excluded.best_score),
+        "first_score": func.coalesce(table.c.first_score, excluded.first_score),
         "attempts": table.c.attempts + excluded.attempts,
         "last_activity_at": excluded.last_activity_at,
     })
@@ -110,9 +115,10 @@ def record_attempt(db: Session, user_id: int, item_type: str, item_id: int, now:
     table = Completion.__table__
     stmt = _insert(db).values(
         user_id=user_id, item_type=item_type, item_id=item_id, status="in_progress",
-        best_score=score, attempts=1, last_activity_at=now)
+        best_score=score, first_score=score, attempts=1, last_activity_at=now)
     stmt = stmt.on_conflict_do_update(index_elements=KEY, set_={
         "best_score": _best(table.c.best_score, stmt.excluded.best_score),
+        "first_score": func.coalesce(table.c.first_score, stmt.excluded.first_score),
         "attempts": table.c.attempts + 1,
         "last_activity_at": now,
     })

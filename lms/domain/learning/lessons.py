@@ -35,6 +35,7 @@ class LessonStatus:
     status: str  # due | overdue | done
     best_score: int | None
     completed_at: datetime | None
+    first_score: int | None = None  # the first attempt's, beside the best
 
 
 def unit_ids_on_path(unit_path: str) -> list[int]:
@@ -64,7 +65,8 @@ def _listing(user: User, now: datetime):
     return (
         select(MicroLesson.id, MicroLesson.issue_no, MicroLesson.title, MicroLesson.summary,
                MicroLesson.estimated_minutes, MicroLesson.publish_at, MicroLesson.due_at,
-               Completion.status, Completion.best_score, Completion.first_completed_at)
+               Completion.status, Completion.best_score, Completion.first_completed_at,
+               Completion.first_score)
         .outerjoin(Completion, and_(Completion.user_id == user.id,
                                     Completion.item_type == "lesson",
                                     Completion.item_id == MicroLesson.id))
@@ -74,10 +76,11 @@ def _listing(user: User, now: datetime):
 
 def _row(row, now: datetime) -> LessonStatus:
     (id_, issue_no, title, summary, minutes, publish_at, due_at,
-     completion_status, best_score, completed_at) = row
+     completion_status, best_score, completed_at, first_score) = row
     done = completion_status == "completed"
     return LessonStatus(id_, issue_no, title, summary, minutes, publish_at, due_at,
-                        status_of(done, due_at, now), best_score, completed_at if done else None)
+                        status_of(done, due_at, now), best_score, completed_at if done else None,
+                        first_score)
 
 
 def list_for_user(db: Session, user: User, now: datetime, status: str = "all"
@@ -121,7 +124,8 @@ def _status_for_statement():
     return (
         select(MicroLesson.id, MicroLesson.issue_no, MicroLesson.title, MicroLesson.summary,
                MicroLesson.estimated_minutes, MicroLesson.publish_at, MicroLesson.due_at,
-               Completion.status, Completion.best_score, Completion.first_completed_at)
+               Completion.status, Completion.best_score, Completion.first_completed_at,
+               Completion.first_score)
         .outerjoin(Completion, and_(Completion.user_id == bindparam("p_user_id"),
                                     Completion.item_type == "lesson",
                                     Completion.item_id == MicroLesson.id))

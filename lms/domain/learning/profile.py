@@ -29,6 +29,7 @@ class CompletionLine:
     best_score: int | None
     attempts: int
     time_spent_seconds: int
+    first_score: int | None = None  # the first attempt's, beside the best
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,14 @@ def completions(db: Session, user_id: int) -> list[CompletionLine]:
     """The user's completed items, most recently completed first."""
     rows = db.execute(
         select(Completion.item_type, Completion.item_id, Completion.first_completed_at,
-               Completion.best_score, Completion.attempts, Completion.time_spent_seconds)
+               Completion.best_score, Completion.attempts, Completion.time_spent_seconds,
+               Completion.first_score)
         .where(Completion.user_id == user_id, Completion.status == "completed")
         .order_by(Completion.first_completed_at.desc(), Completion.id.desc())).all()
     names = titles(db, ((row[0], row[1]) for row in rows))
     return [CompletionLine(item_type, item_id, names.get((item_type, item_id), ""), at,
-                           best, tries, spent)
-            for item_type, item_id, at, best, tries, spent in rows]
+                           best, tries, spent, first)
+            for item_type, item_id, at, best, tries, spent, first in rows]
 
 
 def points_history(db: Session, user_id: int, limit: int = 100) -> list[HistoryLine]:

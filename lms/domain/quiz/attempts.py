@@ -1,16 +1,19 @@
 """Quiz attempts: recording a submission once, grading it, and writing completion, points
-and mistakes; reviewing it afterwards; no Flask. (The quiz before submission — its public
-view, option order, starting an attempt — is `quizview`.)
+and mistakes; no Flask. (The quiz before submission — its public view, option order,
+opening an attempt — is `quizview`; reviewing a result and when the key is shown, `review`.)
 
 An attempt is never lost nor counted twice, and that rests on one unique constraint,
 (user_id, idempotency_key), not on reading before writing:
 
-- the HTML quiz page opens an attempt when it is shown (server-side start time, its own key
-  in a hidden field); submitting completes that row with `UPDATE ... WHERE status='open'`,
-  and the request whose update changed the row is the one that records everything else;
-- an API client sends its own key; the submitted attempt is inserted with
-  `ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id`, and a duplicate key
-  (no id back) returns the stored result.
+- the HTML quiz page and the API's lesson fetch both open an attempt (`quizview.open_quiz`:
+  server-side start time, option order); submitting completes that row with
+  `UPDATE ... WHERE status='open'` (an API client's own key replaces the page's), and the
+  request whose update changed the row is the one that records everything else;
+- without an open attempt (an API client that never fetched a quiz without a time limit)
+  the submitted attempt is inserted with `ON CONFLICT (user_id, idempotency_key) DO
+  NOTHING RETURNING id`, and a duplicate key (no id back) returns the stored result.
+
+An attempt leaving a question unanswered is refused before anything is written.
 
 Attempt, completion, points and mistakes are written in the caller's transaction, which the
 caller commits once. Every refusal is a `QuizError` (defined in `quizview`, with
@@ -25,20 +28,18 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ...models import Attempt, Completion, Courseware, MicroLesson, Question, Quiz, User
-from ..learning import completion, points
-from ..reports import unitstats
-from . import grading, mistakes
+from ...models import Attempt, Quiz, User
+from . import grading, outcome
 from .quizview import (
     AttemptsExhausted,
-    PublicQuestion,
     QuizError,
     QuizItem,
-    public_question,
     question_key,
     questions_of,
+    remaining_attempts,
     submitted_count,
 )
+from .review import ResultLine, answers_shown, lines
 
 GRACE = timedelta(seconds=30)  # network and rendering slack on top of a quiz's time limit
 MAX_KEY_LENGTH = 80
@@ -68,30 +69,28 @@ class KeyConflict(QuizError):
     code = "idempotency_key_reused"
 
 
-class AttemptNotFound(LookupError):
-    """No such submitted attempt of this user."""
+class Unanswered(QuizError):
+    """The attempt leaves questions unanswered; it counts as nothing."""
 
+    code = "unanswered"
 
-@dataclass(frozen=True)
-class ResultLine:
-    """One question's outcome, shown only after submission."""
-
-    question_id: int
-    correct: bool
-    given: object
-    correct_answer: object
-    explanation: str
+    def __init__(self, question_ids: list[int]):
+        super().__init__(f"尚有 {len(question_ids)} 题未作答")
+        self.question_ids = question_ids
 
 
 @dataclass(frozen=True)
 class SubmitResult:
-    """The stored outcome of an attempt; a replay returns the very same values."""
+    """The stored outcome of an attempt; a replay returns the very same values. The key and
+    explanations in `results` are blanked unless `answers_shown` (see `review`)."""
 
     attempt_id: int
     score: int
     passed: bool
     points_awarded: int
     results: tuple[ResultLine, ...]
+    answers_shown: bool
+    attempts_left: int | None
     replayed: bool = False
 
 
@@ -105,7 +104,7 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
     key = _valid_key(idempotency_key)
     existing = _by_key(db, user_id, key)
     if existing is not None and existing.status == "submitted":
-        return _replay(existing, item)
+        return _replay(db, existing, item, now)
     questions = questions_of(db, item.quiz.id)
     keys = [question_key(q) for q in questions]
     try:
@@ -117,79 +116,39 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
     if item.quiz.attempts_allowed is not None:
         existing = _serialized_recheck(db, user_id, key)
         if existing is not None and existing.status == "submitted":
-            return _replay(existing, item)
+            return _replay(db, existing, item, now)
         if submitted_count(db, user_id, item) >= item.quiz.attempts_allowed:
             raise AttemptsExhausted("作答次数已用完")
-    started_at = existing.started_at if existing is not None else _api_start(db, user_id,
-                                                                              item, now)
-    _check_time(item.quiz, started_at, now)
+    opened = existing if existing is not None else _opened(db, user_id, item, now)
+    if opened is not None:
+        _check_time(item.quiz, opened.started_at, now)
+    missing = [k.id for k in keys if _blank(answers.get(k.id))]
+    if missing:  # refused before anything is written: no attempt used, the key stays free
+        raise Unanswered(missing)
     graded = grading.grade(keys, answers, pass_score=item.quiz.pass_score,
                            partial_credit=item.quiz.partial_credit)
     stored = _stored(graded, now)
-    if existing is None:
-        attempt_id = _insert(db, user_id, item, key, started_at, stored)
+    if opened is None:
+        attempt_id = _insert(db, user_id, item, key, now, stored)
     else:
-        attempt_id = existing.id if _close(db, existing.id, stored) else None
+        if opened.idempotency_key != key:  # an API client names the attempt it completes
+            stored["idempotency_key"] = key
+        attempt_id = opened.id if _close(db, opened.id, stored) else None
+        if attempt_id is None and opened is not existing:  # another key took that attempt
+            stored.pop("idempotency_key", None)
+            attempt_id = _insert(db, user_id, item, key, opened.started_at, stored)
     if attempt_id is None:  # the same key won elsewhere a moment ago
-        return _replay(_by_key(db, user_id, key, fresh=True), item)
-    paid = _record(db, user_id, item, attempt_id, graded, now, rules)
+        return _replay(db, _by_key(db, user_id, key, fresh=True), item, now)
+    paid = outcome.record(db, user_id, item, attempt_id, graded, now, rules)
+    shown = answers_shown(db, user_id, item, now)
     return SubmitResult(attempt_id, graded.score, graded.passed, paid,
-                        _lines(stored["results"]), replayed=False)
+                        lines(stored["results"], shown), shown,
+                        remaining_attempts(db, user_id, item), replayed=False)
 
 
-@dataclass(frozen=True)
-class ReviewedQuestion:
-    """A question of a submitted attempt with its outcome, for the result page."""
-
-    question: PublicQuestion
-    correct: bool
-    given: object
-    correct_answer: object
-    explanation: str
-
-
-@dataclass(frozen=True)
-class AttemptReview:
-    """A submitted attempt as its owner sees it afterwards."""
-
-    attempt_id: int
-    item_type: str
-    item_id: int
-    item_slug: str | None
-    title: str
-    score: int
-    passed: bool
-    pass_score: int
-    points_awarded: int
-    submitted_at: datetime
-    questions: tuple[ReviewedQuestion, ...]
-
-
-def review(db: Session, user_id: int, attempt_id: int) -> AttemptReview:
-    """The user's own submitted attempt with answers and explanations; else AttemptNotFound."""
-    attempt = db.scalar(select(Attempt).where(Attempt.id == attempt_id,
-                                              Attempt.user_id == user_id,
-                                              Attempt.status == "submitted"))
-    if attempt is None:
-        raise AttemptNotFound(attempt_id)
-    ids = [r["question_id"] for r in attempt.results]
-    by_id = {q.id: q for q in db.scalars(select(Question).where(Question.id.in_(ids)))}
-    if attempt.item_type == "lesson":
-        title, slug = db.scalar(select(MicroLesson.title).where(
-            MicroLesson.id == attempt.item_id)), None
-    else:
-        title, slug = db.execute(select(Courseware.title, Courseware.slug).where(
-            Courseware.id == attempt.item_id)).one()
-    pass_score = db.scalar(select(Quiz.pass_score).where(Quiz.id == attempt.quiz_id))
-    order = attempt.option_order or {}
-    questions = tuple(
-        ReviewedQuestion(public_question(by_id[line.question_id],
-                                         order.get(str(line.question_id))),
-                         line.correct, line.given, line.correct_answer, line.explanation)
-        for line in _lines(attempt.results) if line.question_id in by_id)
-    return AttemptReview(attempt.id, attempt.item_type, attempt.item_id, slug, title or "",
-                         attempt.score, attempt.passed, pass_score, attempt.points_awarded,
-                         attempt.submitted_at, questions)
+def _blank(answer: object) -> bool:
+    """An answer that says nothing: none, an empty text, an empty selection."""
+    return answer is None or answer == "" or answer == ()
 
 
 def _stored(graded: grading.GradeResult, now: datetime) -> dict:
@@ -223,11 +182,14 @@ def _same_item(attempt: Attempt, item: QuizItem) -> bool:
     return (attempt.item_type, attempt.item_id) == (item.item_type, item.item_id)
 
 
-def _replay(attempt: Attempt | None, item: QuizItem) -> SubmitResult:
+def _replay(db: Session, attempt: Attempt | None, item: QuizItem, now: datetime
+            ) -> SubmitResult:
     if attempt is None or attempt.status != "submitted" or not _same_item(attempt, item):
         raise KeyConflict("该幂等键已用于其他测验")
+    shown = answers_shown(db, attempt.user_id, item, now)
     return SubmitResult(attempt.id, attempt.score, attempt.passed, attempt.points_awarded,
-                        _lines(attempt.results), replayed=True)
+                        lines(attempt.results, shown), shown,
+                        remaining_attempts(db, attempt.user_id, item), replayed=True)
 
 
 def _serialized_recheck(db: Session, user_id: int, key: str) -> Attempt | None:
@@ -237,16 +199,23 @@ def _serialized_recheck(db: Session, user_id: int, key: str) -> Attempt | None:
     return _by_key(db, user_id, key, fresh=True)
 
 
-def _api_start(db: Session, user_id: int, item: QuizItem, now: datetime) -> datetime:
-    """Without an open attempt the clock starts when the client fetched the quiz."""
-    if item.quiz.time_limit_seconds is None:
-        return now
-    opened = db.scalar(select(Completion.opened_at).where(
-        Completion.user_id == user_id, Completion.item_type == item.item_type,
-        Completion.item_id == item.item_id))
-    if opened is None:
+def _opened(db: Session, user_id: int, item: QuizItem, now: datetime) -> Attempt | None:
+    """The attempt an API submission completes: the user's open one, which `quizview.open_quiz`
+    started when the quiz was fetched (its own start time and option order). A time-limited
+    quiz needs one that can still be submitted; fetching the quiz again opens a fresh one."""
+    query = (select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.item_type == item.item_type,
+        Attempt.item_id == item.item_id, Attempt.quiz_id == item.quiz.id,
+        Attempt.status == "open").order_by(Attempt.started_at.desc()).limit(1))
+    attempt = db.scalar(query)
+    limit = item.quiz.time_limit_seconds
+    if limit is None:
+        return attempt
+    if attempt is None:
         raise TimeLimitExceeded("限时测验:请先获取课程内容再作答")
-    return opened
+    if now > attempt.started_at + timedelta(seconds=limit) + GRACE:
+        raise TimeLimitExceeded("已超过答题时限,本次作答未计入;请重新获取课程内容再作答")
+    return attempt
 
 
 def _check_time(quiz: Quiz, started_at: datetime, now: datetime) -> None:
@@ -292,60 +261,5 @@ def _close(db: Session, attempt_id: int, stored: dict) -> bool:
     return result.rowcount == 1
 
 
-def _record(db: Session, user_id: int, item: QuizItem, attempt_id: int,
-            graded: grading.GradeResult, now: datetime, rules: Mapping[str, int]) -> int:
-    """Completion, points and mistakes of a newly recorded attempt; returns points paid."""
-    kind, item_id = item.item_type, item.item_id
-    if kind == "lesson":  # a lesson is read on its quiz page; courseware on its own page
-        completion.add_reading_time(db, user_id, kind, item_id, now)
-    if graded.passed:
-        if kind == "lesson":  # the reports' per-(lesson, unit) summary, same transaction
-            unitstats.record_completion(db, user_id, item_id, now, graded.score)
-        completion.mark_completed(db, user_id, kind, item_id, now, score=graded.score,
-                                  attempted=True)
-    else:
-        completion.record_attempt(db, user_id, kind, item_id, now, graded.score)
-    paid = _pay(db, user_id, item, graded, now, rules) if graded.passed else 0
-    mistakes.record_wrong(db, user_id, [r.question_id for r in graded.results if not r.correct],
-                          now)
-    if paid:
-        db.execute(update(Attempt).where(Attempt.id == attempt_id)
-                   .values(points_awarded=paid).execution_options(synchronize_session=False))
-    return paid
-
-
-def _pay(db: Session, user_id: int, item: QuizItem, graded: grading.GradeResult,
-         now: datetime, rules: Mapping[str, int]) -> int:
-    """Points for a pass. On time or late follows the *first* completion, which never
-    changes, so every later pass names the same rule and the ledger's key refuses it."""
-    def pay(rule: str) -> int:
-        amount = int(rules.get(rule) or 0)
-        paid = amount and points.award(db, user_id, rule, item.item_type, item.item_id,
-                                       amount, at=now)
-        return amount if paid else 0
-
-    if item.item_type != "lesson":
-        return pay(f"{item.item_type}_quiz")
-    # The first completion is never later than now: before the due time it is on time
-    # whatever it was, so the row is only read after the due time.
-    on_time = item.due_at is None or now <= item.due_at
-    if not on_time:
-        first = db.scalar(select(Completion.first_completed_at).where(
-            Completion.user_id == user_id, Completion.item_type == "lesson",
-            Completion.item_id == item.item_id))
-        on_time = (first or now) <= item.due_at
-    paid = pay("lesson_on_time" if on_time else "lesson_late")
-    # The perfect-score bonus is for knowing the answers, not for a retake after the result
-    # page showed them: only a perfect first attempt earns it.
-    if graded.score == 100 and submitted_count(db, user_id, item) == 1:
-        paid += pay("lesson_perfect")
-    return paid
-
-
 def _json(value: object) -> object:
     return list(value) if isinstance(value, tuple) else value
-
-
-def _lines(results: list[dict]) -> tuple[ResultLine, ...]:
-    return tuple(ResultLine(r["question_id"], r["correct"], r.get("given"),
-                            r["correct_answer"], r.get("explanation", "")) for r in results)

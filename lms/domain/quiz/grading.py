@@ -167,9 +167,36 @@ def kind_of(key: QuestionKey) -> QuestionKind:
 
 
 def normalize_text(s: str) -> str:
-    """Fold a fill-in answer: NFKC, no whitespace or punctuation, casefolded."""
-    folded = unicodedata.normalize("NFKC", s).casefold()
-    return "".join(ch for ch in folded if not _is_filler(ch))
+    """Fold a fill-in answer: NFKC, casefolded, no whitespace or punctuation, except that a
+    separator between two digits stays ("1/2", "1-2" and "12" are different answers)."""
+    folded = unicodedata.normalize("NFKC", s).casefold().strip()
+    kept = []
+    for index, ch in enumerate(folded):
+        if not _is_filler(ch):
+            kept.append(ch)
+        elif _between_digits(folded, index):
+            kept.append(" " if ch.isspace() else ch)
+    return "".join(kept)
+
+
+def _between_digits(text: str, index: int) -> bool:
+    """Whether the run of filler characters holding text[index] has a digit on both sides;
+    a run like " / " keeps only its punctuation (or one space), so spacing never matters."""
+    start = index
+    while start > 0 and _is_filler(text[start - 1]):
+        start -= 1
+    end = index
+    while end + 1 < len(text) and _is_filler(text[end + 1]):
+        end += 1
+    if start == 0 or end == len(text) - 1:
+        return False
+    if not (text[start - 1].isdigit() and text[end + 1].isdigit()):
+        return False
+    run = text[start:end + 1]
+    marks = [c for c in run if not c.isspace()]
+    if marks:  # the punctuation of the run, spaces dropped
+        return not text[index].isspace()
+    return index == start  # a run of spaces alone counts once
 
 
 def _is_filler(ch: str) -> bool:

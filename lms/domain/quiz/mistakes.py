@@ -6,15 +6,16 @@ review answer is counted with a compare-and-set on the row's state as the page s
 so a form submitted twice (a double tap, a resend) counts once.
 """
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import and_, case, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ...models import Courseware, MicroLesson, Mistake, Question
 from . import grading, quizview
+from . import review as review_policy
 
 RESOLVE_AFTER = 2  # correct answers in a row, in later reviews
 REVIEW_SIZE = 10
@@ -51,8 +52,8 @@ class ReviewLine:
     question: "quizview.PublicQuestion"
     given: object
     correct: bool
-    correct_answer: object
-    explanation: str
+    correct_answer: object  # None while the review policy hides the key
+    explanation: str | None
     counted: bool
     resolved: bool
     remaining: int
@@ -74,13 +75,22 @@ def record_wrong(db: Session, user_id: int, question_ids: Iterable[int], now: da
               "last_wrong_at": now, "resolved_at": None}))
 
 
-def _entries(db: Session, user_id: int, open_only: bool = True, question_ids=None):
+def _entries(db: Session, user_id: int, open_only: bool = True, question_ids=None,
+             limit: int | None = None):
+    # One entry per question: a quiz reused by several lessons (the demo's recycled weeks)
+    # names its first lesson, so the join never multiplies a mistake.
+    lesson, courseware = aliased(MicroLesson), aliased(Courseware)
+    first_lesson = (select(func.min(lesson.id)).where(lesson.quiz_id == Question.quiz_id)
+                    .correlate(Question).scalar_subquery())
+    first_courseware = (select(func.min(courseware.id))
+                        .where(courseware.quiz_id == Question.quiz_id)
+                        .correlate(Question).scalar_subquery())
     query = (
         select(Mistake, Question, MicroLesson.id, MicroLesson.title, Courseware.id,
                Courseware.title, Courseware.slug)
         .join(Question, Question.id == Mistake.question_id)
-        .outerjoin(MicroLesson, MicroLesson.quiz_id == Question.quiz_id)
-        .outerjoin(Courseware, and_(Courseware.quiz_id == Question.quiz_id,
+        .outerjoin(MicroLesson, MicroLesson.id == first_lesson)
+        .outerjoin(Courseware, and_(Courseware.id == first_courseware,
                                     MicroLesson.id.is_(None)))
         .where(Mistake.user_id == user_id, Question.retired.is_(False))
         .order_by(Mistake.last_wrong_at.desc(), Mistake.question_id))
@@ -88,6 +98,8 @@ def _entries(db: Session, user_id: int, open_only: bool = True, question_ids=Non
         query = query.where(Mistake.resolved_at.is_(None))
     if question_ids is not None:
         query = query.where(Mistake.question_id.in_(question_ids))
+    if limit is not None:
+        query = query.limit(limit)
     result = []
     for mistake, question, lesson_id, lesson_title, cw_id, cw_title, cw_slug in db.execute(query):
         source = ("lesson", lesson_id, lesson_title, None) if lesson_id else (
@@ -98,14 +110,22 @@ def _entries(db: Session, user_id: int, open_only: bool = True, question_ids=Non
     return result
 
 
-def notebook(db: Session, user_id: int) -> list[MistakeEntry]:
-    """The open mistakes, most recent first."""
-    return [entry for entry, _ in _entries(db, user_id)]
+def notebook(db: Session, user_id: int, limit: int | None = None) -> list[MistakeEntry]:
+    """The open mistakes, most recent first (at most `limit`)."""
+    return [entry for entry, _ in _entries(db, user_id, limit=limit)]
+
+
+def practice_batch(db: Session, user_id: int) -> list[MistakeEntry]:
+    """The next practice round: at most REVIEW_SIZE open mistakes, most recent first."""
+    return notebook(db, user_id, limit=REVIEW_SIZE)
 
 
 def open_count(db: Session, user_id: int) -> int:
     """How many questions are in the notebook."""
-    return len(notebook(db, user_id))
+    return int(db.scalar(select(func.count()).select_from(Mistake)
+                         .join(Question, Question.id == Mistake.question_id)
+                         .where(Mistake.user_id == user_id, Mistake.resolved_at.is_(None),
+                                Question.retired.is_(False))))
 
 
 def review(db: Session, user_id: int, answers_raw: Mapping, versions: Mapping[str, str],
@@ -121,9 +141,12 @@ def review(db: Session, user_id: int, answers_raw: Mapping, versions: Mapping[st
     keys = [quizview.question_key(question) for _, question in found]
     answers = grading.parse_answers(keys, answers_raw)  # unknown ids raise AnswerError
     graded = grading.grade(keys, answers)
+    shown = _shown_by_source(db, user_id, [entry for entry, _ in found], now)
     lines = []
     for result in graded.results:
         entry, _ = by_id[result.question_id]
+        if not shown.get((entry.source_type, entry.source_id), False):
+            result = replace(result, correct_answer=None, explanation=None)
         counted = result.given is not None and _count(
             db, user_id, result.question_id, versions.get(str(result.question_id)),
             result.correct, now)
@@ -134,6 +157,16 @@ def review(db: Session, user_id: int, answers_raw: Mapping, versions: Mapping[st
                                 result.correct_answer, result.explanation, counted,
                                 resolved_at is not None, max(0, RESOLVE_AFTER - streak)))
     return lines
+
+
+def _shown_by_source(db: Session, user_id: int, entries: list[MistakeEntry], now: datetime
+                     ) -> dict[tuple, bool]:
+    """Whether the quiz each entry comes from shows its key to the user now (review policy)."""
+    shown = {}
+    for source in {(e.source_type, e.source_id) for e in entries if e.source_id is not None}:
+        item = review_policy.item_of(db, *source)
+        shown[source] = item is not None and review_policy.answers_shown(db, user_id, item, now)
+    return shown
 
 
 def _count(db: Session, user_id: int, question_id: int, version: str | None, correct: bool,

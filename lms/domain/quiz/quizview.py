@@ -148,7 +148,8 @@ def question_key(question: Question) -> grading.QuestionKey:
                                question.explanation or "")
 
 
-def public_question(question: "Question | PublicQuestion", order: Sequence[str] | None = None) -> PublicQuestion:
+def public_question(question: "Question | PublicQuestion",
+                    order: Sequence[str] | None = None) -> PublicQuestion:
     """A question without its answer, options in `order` when given."""
     options = [(key, text) for key, text in question.options or ()]
     if order and sorted(order) == sorted(key for key, _ in options):
@@ -166,7 +167,8 @@ def public_questions(questions: "Sequence[Question | PublicQuestion]", order: Ma
     return tuple(public_question(q, order.get(str(q.id))) for q in questions)
 
 
-def shuffled_order(questions: "Sequence[Question | PublicQuestion]", seed: str) -> dict[str, list[str]]:
+def shuffled_order(questions: "Sequence[Question | PublicQuestion]", seed: str
+                   ) -> dict[str, list[str]]:
     """A per-attempt option order for every choice question."""
     return {str(q.id): grading.option_order([key for key, _ in q.options], f"{seed}:{q.id}")
             for q in questions if q.options}
@@ -258,10 +260,26 @@ def start_if_allowed(db: Session, user_id: int, item: QuizItem, now: datetime,
         return None
 
 
-def start_api_clock(db: Session, user_id: int, item: QuizItem, now: datetime) -> None:
-    """For a time-limited quiz fetched over the API: remember when, once, server-side."""
-    if item.quiz.time_limit_seconds is None:
-        return
-    row = completion.get(db, user_id, item.item_type, item.item_id)
-    if row is None or row.opened_at is None:
-        completion.record_open(db, user_id, item.item_type, item.item_id, now)
+@dataclass(frozen=True)
+class OpenedQuiz:
+    """What the lesson page and the API show of a quiz: the open attempt (None once no
+    attempts are left) and the questions, in that attempt's option order."""
+
+    attempt: OpenAttempt | None
+    questions: tuple[PublicQuestion, ...]
+    remaining: int | None
+    created: bool
+
+
+def open_quiz(db: Session, user_id: int, item: QuizItem, now: datetime,
+              version: str | None = None) -> OpenedQuiz:
+    """The one way to open a quiz, for the HTML page and the API alike: the user's open
+    attempt (its own server start time is the time limit's start) or a new one. `version`:
+    the questions' digest read with the lesson, for the cache. The caller commits when
+    `created`."""
+    questions = (public_questions_cached(db, item.quiz.id, version) if version is not None
+                 else public_questions(questions_of(db, item.quiz.id)))
+    attempt = start_if_allowed(db, user_id, item, now, questions)
+    if attempt is None:
+        return OpenedQuiz(None, public_questions(questions), 0, False)
+    return OpenedQuiz(attempt, attempt.questions, attempt.remaining, attempt.created)

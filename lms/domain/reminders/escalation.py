@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from ...models import MicroLesson, User
+from .. import audit
 from ..reports.outstanding import (
     Lesson,
     dedupe_key,
@@ -71,6 +72,9 @@ class ReminderReport:
         return [f"{f.name}: {getattr(self, f.name)}" for f in fields(self)]
 
 
+RUN_ACTION = "reminders_run"
+
+
 def plan_and_store(db: Session, now: datetime, tz: str, schedule: Schedule = SCHEDULE,
                    external: bool = True) -> ReminderReport:
     """Store every reminder due at `now` (naive UTC), committing after each step; with
@@ -83,6 +87,8 @@ def plan_and_store(db: Session, now: datetime, tz: str, schedule: Schedule = SCH
             outbox.enqueue(db, created, now)
         db.commit()
         counts[step] = len(created)
+    audit.record(db, RUN_ACTION, detail=counts)  # the run finished: /metrics shows when
+    db.commit()
     return ReminderReport(**counts)
 
 

@@ -33,6 +33,8 @@ class Counts:
     overdue: int = 0
     score_sum: int = 0
     scored: int = 0
+    first_score_sum: int = 0
+    first_scored: int = 0
 
     def __add__(self, other: "Counts") -> "Counts":
         return Counts(*(a + b for a, b in zip(astuple(self), astuple(other))))
@@ -51,6 +53,12 @@ class Counts:
     def average_score(self) -> float | None:
         """Mean best score of the completed assignments."""
         return self.score_sum / self.scored if self.scored else None
+
+    @property
+    def first_average(self) -> float | None:
+        """Mean first-attempt score of the completed assignments (首次平均分): a retake after
+        the result page cannot raise it."""
+        return self.first_score_sum / self.first_scored if self.first_scored else None
 
 
 def released(now: datetime) -> tuple:
@@ -128,7 +136,8 @@ def _facts_per_unit_and_lesson(lesson_ids: list[int], path: str, now: datetime):
                 .group_by(User.unit_id).subquery("officers"))
     done = (select(LessonUnitStats.unit_id, LessonUnitStats.lesson_id,
                    LessonUnitStats.completed, LessonUnitStats.on_time,
-                   LessonUnitStats.score_sum, LessonUnitStats.scored)
+                   LessonUnitStats.score_sum, LessonUnitStats.scored,
+                   LessonUnitStats.first_score_sum, LessonUnitStats.first_scored)
             .where(LessonUnitStats.lesson_id.in_(lesson_ids),
                    _in_subtree(LessonUnitStats.unit_id, path))
             .subquery("done"))
@@ -139,7 +148,9 @@ def _facts_per_unit_and_lesson(lesson_ids: list[int], path: str, now: datetime):
                    func.coalesce(done.c.on_time, 0).label("on_time"),
                    case((past, officers.c.n - completed), else_=0).label("overdue"),
                    func.coalesce(done.c.score_sum, 0).label("score_sum"),
-                   func.coalesce(done.c.scored, 0).label("scored"))
+                   func.coalesce(done.c.scored, 0).label("scored"),
+                   func.coalesce(done.c.first_score_sum, 0).label("first_score_sum"),
+                   func.coalesce(done.c.first_scored, 0).label("first_scored"))
             .join(officers, officers.c.unit_id == eligible.c.unit_id)
             .outerjoin(done, and_(done.c.unit_id == eligible.c.unit_id,
                                   done.c.lesson_id == eligible.c.lesson_id))
@@ -153,7 +164,8 @@ def rolled_up(db: Session, buckets, root_path: str, due: dict[int, datetime],
         return {}
     facts = _facts_per_unit_and_lesson(list(due), root_path, now)
     sums = [func.sum(col) for col in (facts.c.assigned, facts.c.completed, facts.c.on_time,
-                                       facts.c.overdue, facts.c.score_sum, facts.c.scored)]
+                                       facts.c.overdue, facts.c.score_sum, facts.c.scored,
+                                       facts.c.first_score_sum, facts.c.first_scored)]
     query = (select(buckets.c.bucket_id, facts.c.lesson_id, *sums)
              .join(facts, facts.c.unit_id == buckets.c.member_id)
              .group_by(buckets.c.bucket_id, facts.c.lesson_id))

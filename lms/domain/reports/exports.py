@@ -110,7 +110,8 @@ def to_xlsx(*tables: Table) -> bytes:
 UNIT_COLUMNS = [Column(N_("单位")), Column(N_("代码")), Column(N_("应学人次"), "int"),
                 Column(N_("已学"), "int"), Column(N_("按时完成"), "int"),
                 Column(N_("逾期未学"), "int"), Column(N_("完成率"), "percent"),
-                Column(N_("按时率"), "percent"), Column(N_("平均分"), "score")]
+                Column(N_("按时率"), "percent"), Column(N_("首次平均分"), "score"),
+                Column(N_("最佳平均分"), "score")]
 
 
 def unit_table(report: UnitReport, title: str, translate: Callable = str,
@@ -125,7 +126,8 @@ def unit_table(report: UnitReport, title: str, translate: Callable = str,
 OFFICER_COLUMNS = [Column(N_("警号")), Column(N_("姓名")), Column(N_("应学"), "int"),
                    Column(N_("已学"), "int"), Column(N_("按时完成"), "int"),
                    Column(N_("逾期未学"), "int"), Column(N_("完成率"), "percent"),
-                   Column(N_("平均分"), "score"), Column(N_("最近学习"), "time")]
+                   Column(N_("首次平均分"), "score"), Column(N_("最佳平均分"), "score"),
+                   Column(N_("最近学习"), "time")]
 
 
 def officer_table(officers: list[OfficerRow], title: str, tz: str,
@@ -135,7 +137,7 @@ def officer_table(officers: list[OfficerRow], title: str, tz: str,
     for o in officers:
         c = o.counts
         rows.append((o.police_no, o.name, c.assigned, c.completed, c.on_time, c.overdue, c.rate,
-                     c.average_score, _local(o.last_activity_at, tz)))
+                     c.first_average, c.average_score, _local(o.last_activity_at, tz)))
     return Table(title, _translated(OFFICER_COLUMNS, translate), rows)
 
 
@@ -156,7 +158,7 @@ def pending_table(rows: list[PendingRow], title: str, tz: str, translate: Callab
 INSPECTION_COLUMNS = [Column(N_("名次"), "int"), Column(N_("党支部")), Column(N_("所属单位")),
                       Column(N_("人数"), "int"), Column(N_("应学人次"), "int"),
                       Column(N_("完成率"), "percent"), Column(N_("按时率"), "percent"),
-                      Column(N_("平均分"), "score"), Column(N_("人均积分"), "score"),
+                      Column(N_("首次平均分"), "score"), Column(N_("人均积分"), "score"),
                       Column(N_("课堂场次"), "int"), Column(N_("参学人次"), "int"),
                       Column(N_("通报提醒"))]
 
@@ -165,10 +167,10 @@ def inspection_tables(ins: Inspection, title: str, translate: Callable = str) ->
     """The ranked branch table, and the named officers when the inspection names them."""
     flag = translate(N_("后进"))
     rows = [(r.rank, r.unit.name, r.parent_name, r.members, r.counts.assigned, r.counts.rate,
-             r.counts.on_time_rate, r.counts.average_score, r.points_per_member, r.sessions,
+             r.counts.on_time_rate, r.counts.first_average, r.points_per_member, r.sessions,
              r.attendance, flag if r.flagged else "") for r in ins.rows]
     total = (None, translate(N_("合计")), ins.unit.name, ins.members, ins.total.assigned,
-             ins.total.rate, ins.total.on_time_rate, ins.total.average_score,
+             ins.total.rate, ins.total.on_time_rate, ins.total.first_average,
              ins.points / ins.members if ins.members else None, ins.sessions, ins.attendance, "")
     tables = [Table(title, _translated(INSPECTION_COLUMNS, translate), rows, total)]
     if ins.named is not None:
@@ -216,7 +218,7 @@ def _xlsx_value(value, kind: str):
 
 def _count_cells(counts) -> tuple:
     return (counts.assigned, counts.completed, counts.on_time, counts.overdue, counts.rate,
-            counts.on_time_rate, counts.average_score)
+            counts.on_time_rate, counts.first_average, counts.average_score)
 
 
 def _translated(columns: list[Column], translate: Callable) -> list[Column]:

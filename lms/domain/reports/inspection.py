@@ -96,7 +96,7 @@ def _ranked(rows: list[BranchRow], bottom_share: float) -> list[BranchRow]:
     """Rank branches with assignments; flag the bottom share (none when fewer than three)."""
     def key(row: BranchRow):
         c = row.counts
-        return (-(c.rate or 0), -(c.on_time_rate or 0), -(c.average_score or 0),
+        return (-(c.rate or 0), -(c.on_time_rate or 0), -(c.first_average or 0),
                 -(row.points_per_member or 0), row.unit.code)
     ranked = sorted((r for r in rows if r.counts.assigned), key=key)
     unranked = sorted((r for r in rows if not r.counts.assigned), key=lambda r: r.unit.code)

@@ -215,6 +215,8 @@ def officers_of(db: Session, unit: Unit, selection: Selection, now: datetime) ->
                                          Completion.status != "completed")), 1))),
                func.coalesce(func.sum(case((done, Completion.best_score))), 0),
                func.count(case((done, Completion.best_score))),
+               func.coalesce(func.sum(case((done, Completion.first_score))), 0),
+               func.count(case((done, Completion.first_score))),
                func.max(Completion.last_activity_at))
         .outerjoin(eligible, eligible.c.unit_id == User.unit_id)
         .outerjoin(Completion, and_(Completion.user_id == User.id,

@@ -2,8 +2,9 @@
 
 `lms_lesson_unit_stats` summarises `lms_completion` for the reports: per lesson and unit,
 how many of the *active officers now in the unit* completed it, how many by its due time,
-and the sum and count of their best scores. A bureau quarter then reads ~650 × 13 summary
-rows instead of aggregating ~225,000 completions (docs/PERFORMANCE.md).
+and the sum and count of their best scores and of their first attempts' scores. A bureau
+quarter then reads ~650 × 13 summary rows instead of aggregating ~225,000 completions
+(docs/PERFORMANCE.md).
 
 It is never stale, because everything a row depends on is maintained here:
 
@@ -32,7 +33,8 @@ from ...models import Completion, LessonUnitStats, MicroLesson, User
 from ..learning import completion
 
 STATS = LessonUnitStats.__table__
-COLUMNS = ("lesson_id", "unit_id", "completed", "on_time", "score_sum", "scored")
+COLUMNS = ("lesson_id", "unit_id", "completed", "on_time", "score_sum", "scored",
+           "first_score_sum", "first_scored")
 
 
 def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
@@ -62,10 +64,12 @@ def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
         due_at = db.scalar(statements["due_at"], params)
         first = before.first_completed_at or now
         best = _best(before.best_score, score)
+        # the first attempt's score: an earlier failed attempt's, else this one's
+        first_score = before.first_score if before.first_score is not None else score
         delta = (1, int(due_at is not None and first <= due_at), best or 0,
-                 int(best is not None))
+                 int(best is not None), first_score or 0, int(first_score is not None))
     elif score is not None and (before.best_score is None or score > before.best_score):
-        delta = (0, 0, score - (before.best_score or 0), int(before.best_score is None))
+        delta = (0, 0, score - (before.best_score or 0), int(before.best_score is None), 0, 0)
     else:
         return
     _add(db, lesson_id, officer.unit_id, delta)
@@ -104,7 +108,9 @@ def recount(unit_ids: list[int] | None = None, lesson_ids: list[int] | None = No
                     func.count(case((Completion.first_completed_at <= MicroLesson.due_at, 1)))
                     .label("on_time"),
                     func.coalesce(func.sum(Completion.best_score), 0).label("score_sum"),
-                    func.count(Completion.best_score).label("scored"))
+                    func.count(Completion.best_score).label("scored"),
+                    func.coalesce(func.sum(Completion.first_score), 0).label("first_score_sum"),
+                    func.count(Completion.first_score).label("first_scored"))
              .select_from(Completion)
              .join(User, User.id == Completion.user_id)
              .join(MicroLesson, MicroLesson.id == Completion.item_id)
@@ -124,7 +130,7 @@ def drift(db: Session) -> dict[tuple[int, int], tuple[tuple, tuple]]:
     stored = {(r[0], r[1]): tuple(r[2:]) for r in db.execute(select(
         *(STATS.c[c] for c in COLUMNS))) if any(r[2:])}
     fresh = {(r[0], r[1]): tuple(int(v) for v in r[2:]) for r in db.execute(recount())}
-    zero = (0, 0, 0, 0)
+    zero = (0,) * (len(COLUMNS) - 2)
     return {key: (stored.get(key, zero), fresh.get(key, zero))
             for key in stored.keys() | fresh.keys()
             if stored.get(key, zero) != fresh.get(key, zero)}
@@ -165,10 +171,11 @@ def _after_flush(db: Session, _context) -> None:
             user = users.get(s[0])
             if user is None or not (user.active and user.is_officer) or user.unit_id is None:
                 continue
-            first, best = s[2], s[3]
+            first, best, first_score = s[2], s[3], s[4]
             row = (1, int(first is not None and due[s[1]] is not None and first <= due[s[1]]),
-                   best or 0, int(best is not None))
-            cell = totals.setdefault((s[1], user.unit_id), [0, 0, 0, 0])
+                   best or 0, int(best is not None), first_score or 0,
+                   int(first_score is not None))
+            cell = totals.setdefault((s[1], user.unit_id), [0] * (len(COLUMNS) - 2))
             for i, v in enumerate(row):
                 cell[i] += sign * v
     dialect = db.get_bind().dialect.name
@@ -182,12 +189,13 @@ def _after_flush(db: Session, _context) -> None:
 
 
 def _orm_states(obj: Completion, state, is_new: bool, is_deleted: bool):
-    """(user, lesson, first_completed_at, best_score) of a completed lesson row before and
-    after the flush, None for "not a completed lesson"."""
+    """(user, lesson, first_completed_at, best_score, first_score) of a completed lesson row
+    before and after the flush, None for "not a completed lesson"."""
     def counted(values):
         return values if values[0] == "lesson" and values[1] == "completed" else None
 
-    names = ("item_type", "status", "user_id", "item_id", "first_completed_at", "best_score")
+    names = ("item_type", "status", "user_id", "item_id", "first_completed_at", "best_score",
+             "first_score")
     now_values, then_values = [], []
     for name in names:
         history = attributes.get_history(obj, name, passive=attributes.PASSIVE_NO_INITIALIZE)
@@ -204,9 +212,9 @@ def _orm_states(obj: Completion, state, is_new: bool, is_deleted: bool):
 event.listen(Session, "after_flush", _after_flush)
 
 
-def _add(db: Session, lesson_id: int, unit_id: int, delta: tuple[int, int, int, int]) -> None:
-    """Add `delta` (completed, on_time, score_sum, scored) to a row, creating it if needed;
-    commutative, so concurrent increments of one row all count."""
+def _add(db: Session, lesson_id: int, unit_id: int, delta: tuple[int, ...]) -> None:
+    """Add `delta` (COLUMNS after the key: completed, on_time, scores) to a row, creating it
+    if needed; commutative, so concurrent increments of one row all count."""
     db.execute(_add_statement(db.get_bind().dialect.name),
                {f"p_{name}": value for name, value in zip(COLUMNS, (lesson_id, unit_id, *delta))})
 
@@ -229,7 +237,8 @@ def _recording_statements(dialect: str) -> dict:
     key = (table.c.user_id == user_id, table.c.item_type == "lesson",
            table.c.item_id == lesson_id)
     return {
-        "before": select(table.c.status, table.c.first_completed_at, table.c.best_score)
+        "before": select(table.c.status, table.c.first_completed_at, table.c.best_score,
+                         table.c.first_score)
                   .where(*key).with_for_update(),
         "officer": select(User.unit_id, User.active, User.is_officer)
                    .where(User.id == user_id).with_for_update(read=True),

@@ -142,7 +142,7 @@ def quiz_spec(quiz: Quiz) -> QuizSpec:
                      q.explanation or "", tuple(q.tags or ()), n)
         for n, q in enumerate((q for q in quiz.questions if not q.retired), start=1))
     return QuizSpec(quiz.pass_score, quiz.attempts_allowed, quiz.shuffle, quiz.partial_credit,
-                    quiz.time_limit_seconds, questions)
+                    quiz.time_limit_seconds, questions, quiz.review or "after_pass")
 
 
 def parse_quiz(text: str) -> tuple[QuizSpec | None, list[str]]:

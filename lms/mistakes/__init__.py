@@ -1,0 +1,1 @@
+"""The mistake notebook (错题本) pages."""

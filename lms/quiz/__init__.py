@@ -1,0 +1,1 @@
+"""Quiz pages: submitting a form, the result of an attempt, courseware quizzes."""
