@@ -105,7 +105,8 @@ def test_roster_import_writes_codes_that_sign_in(runner, write, db, login, tmp_p
     assert response.headers["Location"].endswith("/activate")
 
 
-def test_bad_roster_rows_are_all_reported_and_nothing_changes(imported, runner, write, db, tmp_codes):
+def test_bad_roster_rows_are_all_reported_and_nothing_changes(imported, runner, write, db,
+                                                              tmp_codes):
     before = snapshot(db)
     bad = write("bad.csv", "police_no,name,unit_code,roles,party_member\n"
                            "100001,张伟伟,B1,,1\n"      # a valid change: must not be applied

@@ -46,8 +46,8 @@ def test_an_admin_removing_their_own_admin_role_changes_nothing(make, db, browse
                      .where(AuditEvent.action == "roles_changed")) == 0
 
 
-def test_a_refused_session_schedule_leaves_no_session(make, db, browser_for, monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+def test_a_refused_session_schedule_leaves_no_session(make, db, browser_for, monkeypatch,
+                                                      frozen_clock):
     units = make.tree()
     room = make.classroom(unit=units["branch_a"], status="accepted")
     trainer = make.user(units["branch_a"], roles=("trainer",))

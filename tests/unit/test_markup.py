@@ -228,7 +228,8 @@ def test_chinese_punctuation_and_quotes_survive():
 
 
 def test_plain_text_drops_tags_scripts_and_collapses_whitespace():
-    html = "<h2>第一讲</h2>\n<p>忠诚  <b>干净</b>\n担当</p><script>alert(1)</script><td>一</td><td>二</td>"
+    html = ("<h2>第一讲</h2>\n<p>忠诚  <b>干净</b>\n担当</p><script>alert(1)</script>"
+            "<td>一</td><td>二</td>")
     assert plain_text(html) == "第一讲 忠诚 干净 担当 一 二"
 
 
