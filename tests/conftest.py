@@ -125,6 +125,18 @@ def frozen_clock(request, monkeypatch):
 
 
 @pytest.fixture
+def browser_for(app):
+    """A signed-in test client per user: browser_for(user).get(...)."""
+    def _browser(user):
+        client = app.test_client()
+        response = client.post("/login", data={"police_no": user.police_no,
+                                               "password": Factory.PASSWORD})
+        assert response.status_code == 302
+        return client
+    return _browser
+
+
+@pytest.fixture
 def csrf_on(app, monkeypatch):
     """Turn CSRF protection on for one test."""
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)

@@ -3,7 +3,6 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from factories import Factory
 from sqlalchemy import func, select, text
 
 from lms.auth.session import passwords
@@ -23,18 +22,6 @@ pytestmark = pytest.mark.usefixtures("frozen_clock")
 def units(make):
     """city → county a/b → station a/b → branch a/b."""
     return make.tree()
-
-
-@pytest.fixture
-def browser_for(app):
-    """A signed-in test client per user: browser_for(user).get(...)."""
-    def _browser(user):
-        client = app.test_client()
-        response = client.post("/login", data={"police_no": user.police_no,
-                                               "password": Factory.PASSWORD})
-        assert response.status_code == 302
-        return client
-    return _browser
 
 
 @pytest.fixture
