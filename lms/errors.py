@@ -131,19 +131,23 @@ def handle_http_error(error: HTTPException):
     if error.code == 500:
         return fault_page(500)
     message = _(HTML_MESSAGES.get(error.code, error.description or ""))
-    try:  # the page shows who is signed in, which the database may be unable to say
-        page = render_template("lms/error.html", code=error.code, message=message)
+    return error_page(error.code, message, _protocol_headers(error))
+
+
+def error_page(code: int, message: str, headers=None):
+    """The LMS's error page, which shows who is signed in; a 503 if the database, asked
+    for that user, cannot answer."""
+    try:
+        return render_template("lms/error.html", code=code, message=message), code, headers or {}
     except TRANSIENT as fault:
         return unavailable(fault)
-    return page, error.code, _protocol_headers(error)
 
 
 def handle_csrf_error(error: CSRFError):
     """Flask-WTF's CSRF messages are English-only; say it in the user's language."""
     if is_api_request():
         return api_csrf_error(error)
-    message = _("页面已过期或表单无效,请刷新页面后重新提交。")
-    return render_template("lms/error.html", code=400, message=message), 400
+    return error_page(400, _("页面已过期或表单无效,请刷新页面后重新提交。"))
 
 
 def handle_unexpected(error: Exception):

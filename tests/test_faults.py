@@ -14,7 +14,6 @@ import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import TEST_CONFIG
 from factories import Factory
 from sqlalchemy import create_engine, event, func, select, text
 
@@ -271,9 +270,12 @@ def test_a_connection_killed_mid_submission_leaves_nothing_and_the_retry_records
 
 @pytest.mark.parametrize("url", ["sqlite:///{tmp}/defaults.sqlite3",
                                  "postgresql+psycopg://lms@127.0.0.1:5432/lms"])
-def test_the_app_checks_a_pooled_connection_before_using_it_by_default(tmp_path, url):
+def test_the_app_checks_a_pooled_connection_before_using_it_by_default(tmp_path, monkeypatch,
+                                                                       url):
     """Pre-ping is what replaces the killed connections above; the tests' database config
     sets it too, so the default that production runs with is checked here (no connection
     is made)."""
-    configured = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url.format(tmp=tmp_path)})
+    monkeypatch.delenv("LMS_ENV", raising=False)
+    configured = create_app({"TESTING": True, "SECRET_KEY": "k" * 48,
+                             "SQLALCHEMY_DATABASE_URI": url.format(tmp=tmp_path)})
     assert configured.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
