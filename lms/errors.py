@@ -50,6 +50,7 @@ def _roll_back() -> None:
 
 
 def _log_unavailable(error: Exception) -> None:
+    """One ERROR record naming the driver's error (the request id comes with the record)."""
     cause = getattr(error, "orig", None) or error
     summary = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
     current_app.logger.error("Database unavailable, answered 503: %s: %s",
