@@ -8,10 +8,19 @@ from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc
 from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, default_exceptions
 
 from .domain.org.policy import PermissionDenied
-from .web import state
+from .web import db_session, state
+
+# Faults of the database rather than of the code: lost connections, restarts, timeouts,
+# locks and deadlocks (psycopg and sqlite3 raise these as OperationalError), the pool
+# exhausted. Retrying later can succeed, so they answer 503; any other database error
+# (an IntegrityError, a DataError) is a bug that a retry would repeat: 500.
+TRANSIENT = (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.TimeoutError)
+RETRY_AFTER = "5"  # seconds: a restart of PostgreSQL or a held SQLite lock is about that long
+UNAVAILABLE_API = "服务暂时不可用，本次请求未生效，请稍后重试"
 
 HTML_MESSAGES = {
     400: _l("请求有误,请返回重试。"),
@@ -21,7 +30,53 @@ HTML_MESSAGES = {
     413: _l("提交的内容太大。"),
     429: _l("尝试次数过多,请稍后再试。"),
     500: _l("系统出错了,我们已记录,请稍后再试。"),
+    503: _l("系统暂时繁忙，请稍后重试。刚才提交的内容没有保存，请重新提交。"),
 }
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether a database error is a fault of the database (503) rather than a bug (500)."""
+    return isinstance(error, TRANSIENT) or (
+        isinstance(error, exc.DBAPIError) and error.connection_invalidated)
+
+
+def _roll_back() -> None:
+    """Undo the request's half-done work; the session stays usable for the next request
+    (a connection that died is discarded, and pre-ping checks the next one out)."""
+    try:
+        db_session().rollback()
+    except exc.SQLAlchemyError:  # the rollback of a connection that just died
+        current_app.logger.warning("Rollback after a database error failed", exc_info=True)
+
+
+def _log_unavailable(error: Exception) -> None:
+    """One ERROR record naming the driver's error (the request id comes with the record)."""
+    cause = getattr(error, "orig", None) or error
+    summary = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    current_app.logger.error("Database unavailable, answered 503: %s: %s",
+                             type(cause).__name__, summary, exc_info=error)
+
+
+def render_without_database(template: str, **context) -> str:
+    """A page rendered without the context processors: Flask-Login's loads the signed-in
+    user from the database, which is what just failed. The template shows no user."""
+    return current_app.jinja_env.get_template(template).render(**context)
+
+
+def fault_page(code: int, headers=None):
+    """The LMS page for a 500 or 503, which needs nothing from the database."""
+    page = render_without_database("lms/fault.html", code=code, message=_(HTML_MESSAGES[code]))
+    return page, code, headers or {}
+
+
+def unavailable(error: Exception):
+    """A database fault: roll back, log, and answer 503 (JSON under the API)."""
+    _roll_back()
+    _log_unavailable(error)
+    headers = {"Retry-After": RETRY_AFTER}
+    if is_api_request():
+        return json_error(503, "unavailable", UNAVAILABLE_API, headers)
+    return fault_page(503, headers)
 
 
 def is_api_request() -> bool:
@@ -60,9 +115,12 @@ def api_csrf_error(error: CSRFError):
 
 
 def api_unexpected(error: Exception):
-    """Log it, and answer a JSON 500 without details."""
+    """Log it, and answer a JSON 500 without details (503 for a database fault)."""
     if isinstance(error, HTTPException):
         return api_http_error(error)
+    if is_transient(error):
+        return unavailable(error)
+    _roll_back()
     current_app.logger.exception("Unhandled error")
     return api_http_error(InternalServerError())
 
@@ -71,23 +129,35 @@ def handle_http_error(error: HTTPException):
     """JSON for the API, an LMS page elsewhere in the LMS."""
     if is_api_request():
         return api_http_error(error)
+    if error.code == 500:
+        return fault_page(500)
     message = _(HTML_MESSAGES.get(error.code, error.description or ""))
-    page = render_template("lms/error.html", code=error.code, message=message)
-    return page, error.code, _protocol_headers(error)
+    return error_page(error.code, message, _protocol_headers(error))
+
+
+def error_page(code: int, message: str, headers=None):
+    """The LMS's error page, which shows who is signed in; a 503 if the database, asked
+    for that user, cannot answer."""
+    try:
+        return render_template("lms/error.html", code=code, message=message), code, headers or {}
+    except TRANSIENT as fault:
+        return unavailable(fault)
 
 
 def handle_csrf_error(error: CSRFError):
     """Flask-WTF's CSRF messages are English-only; say it in the user's language."""
     if is_api_request():
         return api_csrf_error(error)
-    message = _("页面已过期或表单无效,请刷新页面后重新提交。")
-    return render_template("lms/error.html", code=400, message=message), 400
+    return error_page(400, _("页面已过期或表单无效,请刷新页面后重新提交。"))
 
 
 def handle_unexpected(error: Exception):
-    """Log it, and answer 500 without details."""
+    """Log it, and answer 500 without details (503 for a database fault)."""
     if isinstance(error, HTTPException):
         return handle_http_error(error)
+    if is_transient(error):
+        return unavailable(error)
+    _roll_back()
     current_app.logger.exception("Unhandled error")
     return handle_http_error(InternalServerError())
 

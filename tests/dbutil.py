@@ -34,7 +34,9 @@ def isolated_database(tmp_dir: str, name: str = "test"):
     try:
         yield {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": True,
-            "connect_args": {"options": f"-c search_path={schema}"}}}
+            # The application name lets a fault test find (and kill) this app's connections.
+            "connect_args": {"options": f"-c search_path={schema}",
+                             "application_name": schema}}}
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

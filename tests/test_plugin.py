@@ -7,6 +7,7 @@ from dbutil import isolated_database
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String, event, inspect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lms import LMS
@@ -153,6 +154,26 @@ def test_an_lms_failure_gets_the_lms_page_not_the_hosts(host, monkeypatch, view,
     response = app.test_client().get("/training/login")
     assert response.status_code == status
     assert message in response.text and "intranet" not in response.text
+
+
+def database_down():
+    raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+
+
+def test_a_database_fault_gets_the_lms_503_under_the_prefix_and_the_hosts_500_elsewhere(
+        host, monkeypatch):
+    app, _ = host
+    app.add_url_rule("/host-report", "host_report", database_down)
+    monkeypatch.setitem(app.view_functions, "lms.auth.login", database_down)
+    monkeypatch.setitem(app.view_functions, "lms.api.openapi_document", database_down)
+    client = app.test_client()
+    page = client.get("/training/login")
+    assert page.status_code == 503 and page.headers["Retry-After"]
+    assert "系统暂时繁忙" in page.text and "intranet" not in page.text
+    api = client.get("/training/api/v1/openapi.json")
+    assert api.status_code == 503 and api.json["error"]["code"] == "unavailable"
+    hosts = client.get("/host-report")
+    assert (hosts.status_code, hosts.text) == (500, "intranet 500 page")
 
 
 def test_a_refused_csrf_token_gets_the_lms_page(host, monkeypatch):

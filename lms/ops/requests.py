@@ -46,6 +46,8 @@ class RequestIdFilter(logging.Filter):
 def init_app(app) -> None:
     """Metrics for this app, and the hooks (they ignore the host's own requests)."""
     app.extensions["lms"].extras["metrics"] = Metrics()
-    app.before_request(_start)
+    # First of all hooks: a request that an earlier hook refuses or fails (the session's
+    # user cannot be loaded while the database is down) still gets its id and its timing.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request(_finish)
     app.logger.addFilter(RequestIdFilter())
