@@ -47,7 +47,10 @@ DEFAULTS = {
     # Pre-ping: a connection that died with a database restart is replaced at checkout
     # (one cheap round trip) instead of failing the next request of every worker.
     # On PostgreSQL the extension adds connect_args (see extension._engine_options).
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800, "pool_pre_ping": True},
+    # hide_parameters: a logged database error never carries the statement's values (police
+    # numbers, token hashes, answers).
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800, "pool_pre_ping": True,
+                                  "hide_parameters": True},
     "SQLALCHEMY_SESSION_OPTIONS": {"expire_on_commit": False},
     # /metrics: who may scrape without a token (loopback by default), and an optional token.
     "LMS_METRICS_ALLOW": ("127.0.0.0/8", "::1/128"),

@@ -279,3 +279,5 @@ def test_the_app_checks_a_pooled_connection_before_using_it_by_default(tmp_path,
     configured = create_app({"TESTING": True, "SECRET_KEY": "k" * 48,
                              "SQLALCHEMY_DATABASE_URI": url.format(tmp=tmp_path)})
     assert configured.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    # and a logged database error never carries the statement's values
+    assert configured.config["SQLALCHEMY_ENGINE_OPTIONS"]["hide_parameters"] is True
