@@ -309,7 +309,8 @@ def test_the_openapi_document_describes_the_v1_1_attempt_answer(db, make, client
     assert line["required"] == ["question_id", "correct"]
     assert {"correct_answer", "explanation"} <= set(line["properties"])
     refused = doc["paths"]["/lessons/{id}/attempts"]["post"]["responses"]["422"]
-    options = refused["content"]["application/json"]["schema"]["oneOf"]
-    assert {"$ref": "#/components/schemas/UnansweredError"} in options
-    error = schemas["UnansweredError"]["properties"]["error"]
-    assert "question_ids" in error["required"]
+    assert refused["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/AttemptRefusal"}
+    error = schemas["AttemptRefusal"]["properties"]["error"]["properties"]
+    assert "unanswered" in error["code"]["enum"]
+    assert error["question_ids"]["items"] == {"type": "integer"}
