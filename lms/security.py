@@ -1,5 +1,4 @@
 """Session limits and security headers for the LMS's own routes."""
-import time
 from urllib.parse import unquote_to_bytes
 
 from flask import current_app, render_template, request, session
@@ -7,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from . import errors
-from .domain import text
+from .domain import clock, text
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -25,7 +24,7 @@ def enforce_session_limits():
         return None  # the API authenticates bearer tokens only and never reads the session
     if not current_user.is_authenticated:
         return None
-    now = time.time()
+    now = clock.epoch_seconds()
     config = current_app.config
     started, seen = session.get("lms_auth_at", 0), session.get("lms_seen_at", 0)
     idle = config["LMS_IDLE_TIMEOUT"].total_seconds()

@@ -2,6 +2,7 @@
 between tests; factories for data; CSRF off except where a test turns it on."""
 import os
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from flask import has_app_context
 from sqlalchemy import text
 
 from lms import create_app
+from lms.domain import clock
 from lms.models import Base
 from lms.web import db_session
 
@@ -91,6 +93,47 @@ def login(client):
         kwargs.setdefault("data", {"police_no": police_no, "password": password})
         return client.post("/login", **kwargs)
     return _login
+
+
+class FrozenClock:
+    """The server's clock, stopped at `now` until a test moves it."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, moment: datetime) -> datetime:
+        """Stop the clock at `moment`."""
+        self.now = moment
+        return moment
+
+    def advance(self, **delta) -> datetime:
+        """Move the clock on by `timedelta(**delta)`."""
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def frozen_clock(request, monkeypatch):
+    """`clock.utcnow` (and so the session limits) stopped at the test module's NOW, else at
+    2026-11-18 02:00 UTC; `.set(moment)` and `.advance(minutes=5)` move it."""
+    frozen = FrozenClock(getattr(request.module, "NOW", datetime(2026, 11, 18, 2, 0)))
+    monkeypatch.setattr(clock, "utcnow", frozen)
+    return frozen
+
+
+@pytest.fixture
+def browser_for(app):
+    """A signed-in test client per user: browser_for(user).get(...)."""
+    def _browser(user):
+        client = app.test_client()
+        response = client.post("/login", data={"police_no": user.police_no,
+                                               "password": Factory.PASSWORD})
+        assert response.status_code == 302
+        return client
+    return _browser
 
 
 @pytest.fixture

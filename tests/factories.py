@@ -9,6 +9,7 @@ from lms.models import Unit, User
 LONG_AGO = datetime(2020, 1, 1)  # the default joining time: before every test's lessons
 _counter = itertools.count(1)
 _hasher = Passwords(time_cost=1, memory_cost=8, parallelism=1)
+RULES = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2}  # points per rule
 
 
 class Factory:
@@ -25,7 +26,8 @@ class Factory:
         """A unit under `parent` with its materialized path."""
         n = next(_counter)
         unit = Unit(code=code or f"U{n:04d}", name=name or f"单位{n}", kind=kind,
-                    parent_id=parent.id if parent else None, depth=parent.depth + 1 if parent else 0)
+                    parent_id=parent.id if parent else None,
+                    depth=parent.depth + 1 if parent else 0)
         self.db.add(unit)
         self.db.flush()
         unit.path = f"{parent.path if parent else '/'}{unit.id}/"
@@ -38,7 +40,8 @@ class Factory:
         units = {"city": city}
         for label in ("a", "b"):
             county = self.unit(f"{label.upper()}县公安局", "county", city, code=f"C{label.upper()}")
-            station = self.unit(f"{label.upper()}派出所", "station", county, code=f"S{label.upper()}")
+            station = self.unit(f"{label.upper()}派出所", "station", county,
+                                code=f"S{label.upper()}")
             branch = self.unit(f"{label.upper()}派出所党支部", "branch", station,
                                code=f"B{label.upper()}")
             units.update({f"county_{label}": county, f"station_{label}": station,
@@ -204,4 +207,49 @@ class Factory:
             elif q.key in wrong:
                 answer = {"true_false": not q.answer, "fill_blank": "排"}[q.kind]
             result[str(q.id)] = answer
+        return result
+
+    def lesson_due(self, due_local, audience=(), publish_local=None, status: str = "published",
+                   title: str | None = None, tz: str = "Asia/Shanghai"):
+        """A lesson due at a wall-clock time in `tz`, published six days earlier unless given,
+        for the `audience` unit subtrees (none: everyone); its quiz has no questions."""
+        from datetime import timedelta
+
+        from lms.domain.clock import to_utc
+        from lms.models import LessonAudience, MicroLesson, Quiz
+
+        n = next(_counter)
+        lesson = MicroLesson(
+            issue_no=n, slug=f"report-lesson-{n}", title=title or f"第{n}期 微课", quiz=Quiz(),
+            publish_at=to_utc(publish_local or due_local - timedelta(days=6), tz),
+            due_at=to_utc(due_local, tz), status=status,
+            audience=[LessonAudience(unit_id=unit.id) for unit in audience])
+        self.db.add(lesson)
+        self.db.commit()
+        return lesson
+
+    def completion(self, user: User, lesson, at, score: int | None = 80,
+                   status: str = "completed"):
+        """A lesson's completion row as the attempt flow leaves it (`at` is naive UTC)."""
+        from lms.domain.reports import unitstats
+        from lms.models import Completion
+
+        row = Completion(user_id=user.id, item_type="lesson", item_id=lesson.id, status=status,
+                         first_completed_at=at if status == "completed" else None,
+                         best_score=score, first_score=score, attempts=1, last_activity_at=at)
+        self.db.add(row)
+        unitstats.rebuild(self.db, lesson_ids=[lesson.id])  # written past record_completion
+        self.db.commit()
+        return row
+
+    def attempt(self, user: User, lesson, wrong=(), key: str = "k", at=None, rules=RULES):
+        """`user` submits `lesson`'s quiz through the domain, right except the questions in
+        `wrong`, at `at` (default: the server clock); returns the SubmitResult."""
+        from lms.domain import clock
+        from lms.domain.quiz import attempts, quizview
+
+        result = attempts.submit(self.db, user.id, quizview.lesson_item(lesson),
+                                 self.answers(lesson.quiz, wrong=wrong), key,
+                                 at or clock.utcnow(), rules)
+        self.db.commit()
         return result

@@ -8,22 +8,12 @@ from factories import Factory
 from flask import g
 from sqlalchemy import func, select
 
-from lms.domain import clock
 from lms.domain.learning import completion, points
 from lms.domain.quiz import attempts, quizview
 from lms.models import Attempt, Completion, Mistake, PointsEntry
 
 RULES = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2, "courseware_quiz": 2}
 NOW = datetime(2026, 11, 18, 2, 0)  # 10:00 in Shanghai
-
-
-@pytest.fixture
-def now(monkeypatch):
-    """A frozen clock; `now.at = ...` moves it."""
-    class Frozen:
-        at = NOW
-    monkeypatch.setattr(clock, "utcnow", lambda: Frozen.at)
-    return Frozen
 
 
 def count(db, model, *where):
@@ -89,8 +79,8 @@ def test_the_same_key_returns_the_first_result_and_records_nothing_new(db, make)
 
 
 def test_the_unique_constraint_alone_stops_a_twin(db, make, monkeypatch):
-    """A concurrent twin is not visible to the early look-up; the insert's savepoint is what
-    catches it, and the twin gets the stored result."""
+    """A concurrent twin is not visible to the early look-up; the insert's ON CONFLICT on the
+    (user, key) unique index is what stops it, and the twin gets the stored result."""
     officer, lesson = make.user(), lesson_due_in(make, 24)
     first = submit(db, officer, lesson, make.answers(lesson.quiz))
     look_up = attempts._by_key
@@ -268,7 +258,7 @@ def as_form(answers: dict) -> dict:
             for qid, a in answers.items()}
 
 
-def test_officer_takes_the_quiz_and_sees_the_result(make, client, login, db, now):
+def test_officer_takes_the_quiz_and_sees_the_result(make, client, login, db, frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24)
     login(officer.police_no)
     page = client.get(f"/lessons/{lesson.id}")
@@ -282,7 +272,7 @@ def test_officer_takes_the_quiz_and_sees_the_result(make, client, login, db, now
     assert result.text.count('class="review-item right"') == 4
 
 
-def test_showing_the_quiz_again_reuses_the_open_attempt(make, client, login, db, now):
+def test_showing_the_quiz_again_reuses_the_open_attempt(make, client, login, db, frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24)
     login(officer.police_no)
     first = form_of(client.get(f"/lessons/{lesson.id}").text)
@@ -290,7 +280,7 @@ def test_showing_the_quiz_again_reuses_the_open_attempt(make, client, login, db,
     assert count(db, Attempt, Attempt.status == "open") == 1
 
 
-def test_submitting_the_same_form_twice_records_one_attempt(make, client, login, db, now):
+def test_submitting_the_same_form_twice_records_one_attempt(make, client, login, db, frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24)
     login(officer.police_no)
     data = {**form_of(client.get(f"/lessons/{lesson.id}").text),
@@ -301,7 +291,7 @@ def test_submitting_the_same_form_twice_records_one_attempt(make, client, login,
     assert count(db, Attempt) == 1 and points.total(db, officer.id) == 7
 
 
-def test_a_multiple_choice_form_sends_every_ticked_box(make, client, login, db, now):
+def test_a_multiple_choice_form_sends_every_ticked_box(make, client, login, db, frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24)
     login(officer.police_no)
     data = {**form_of(client.get(f"/lessons/{lesson.id}").text),
@@ -310,17 +300,18 @@ def test_a_multiple_choice_form_sends_every_ticked_box(make, client, login, db, 
     assert db.scalar(select(Attempt.score)) == 100
 
 
-def test_a_late_submission_in_the_browser_is_refused_with_a_page(make, client, login, db, now):
+def test_a_late_submission_in_the_browser_is_refused_with_a_page(make, client, login, db,
+                                                                  frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24, time_limit_seconds=60)
     login(officer.police_no)
     data = form_of(client.get(f"/lessons/{lesson.id}").text)
-    now.at = NOW + timedelta(seconds=91)
+    frozen_clock.set(NOW + timedelta(seconds=91))
     response = client.post(f"/lessons/{lesson.id}/attempts", data=data)
     assert response.status_code == 422 and "已超过答题时限" in response.text
     assert count(db, Attempt, Attempt.status == "submitted") == 0
 
 
-def test_no_quiz_form_once_attempts_are_used_up(make, client, login, db, now):
+def test_no_quiz_form_once_attempts_are_used_up(make, client, login, db, frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24, attempts_allowed=1)
     submit(db, officer, lesson, all_wrong(make, lesson.quiz))
     login(officer.police_no)
@@ -328,7 +319,7 @@ def test_no_quiz_form_once_attempts_are_used_up(make, client, login, db, now):
     assert "作答次数已用完" in page.text and "idempotency_key" not in page.text
 
 
-def test_an_officer_cannot_see_someone_elses_result(make, client, login, db, now):
+def test_an_officer_cannot_see_someone_elses_result(make, client, login, db, frozen_clock):
     lesson = lesson_due_in(make, 24)
     theirs = submit(db, make.user(), lesson, all_wrong(make, lesson.quiz))
     me = make.user()
@@ -336,7 +327,7 @@ def test_an_officer_cannot_see_someone_elses_result(make, client, login, db, now
     assert client.get(f"/attempts/{theirs.attempt_id}").status_code == 404
 
 
-def test_an_open_attempt_has_no_result_page(make, client, login, db, now):
+def test_an_open_attempt_has_no_result_page(make, client, login, db, frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24)
     login(officer.police_no)
     client.get(f"/lessons/{lesson.id}")
@@ -344,7 +335,7 @@ def test_an_open_attempt_has_no_result_page(make, client, login, db, now):
     assert client.get(f"/attempts/{open_id}").status_code == 404
 
 
-def test_a_lesson_outside_the_officers_audience_is_not_found(make, client, login, now):
+def test_a_lesson_outside_the_officers_audience_is_not_found(make, client, login, frozen_clock):
     tree = make.tree()
     lesson = make.lesson(audience=[tree["county_b"]])
     officer = make.user(tree["branch_a"])
@@ -354,22 +345,22 @@ def test_a_lesson_outside_the_officers_audience_is_not_found(make, client, login
 
 
 def test_reading_time_runs_from_opening_the_lesson_to_submitting(make, client, login, db,
-                                                                   now):
+                                                                   frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24)
     login(officer.police_no)
     data = {**form_of(client.get(f"/lessons/{lesson.id}").text),
             **as_form(make.answers(lesson.quiz))}
-    now.at = NOW + timedelta(minutes=7)
+    frozen_clock.set(NOW + timedelta(minutes=7))
     client.post(f"/lessons/{lesson.id}/attempts", data=data)
     row = completion.get(db, officer.id, "lesson", lesson.id)
     assert row.time_spent_seconds == 7 * 60
 
 
-def test_a_courseware_quiz_leaves_the_reading_timer_alone(make, client, login, db, now):
+def test_a_courseware_quiz_leaves_the_reading_timer_alone(make, client, login, db, frozen_clock):
     officer, item = make.user(), make.courseware(quiz=True)
     login(officer.police_no)
     client.get(f"/courseware/{item.slug}")  # the reading page starts its timer
-    now.at = NOW + timedelta(minutes=3)
+    frozen_clock.set(NOW + timedelta(minutes=3))
     page = client.get(f"/courseware/{item.slug}/quiz")
     qid = item.quiz.questions[0].id
     client.post(f"/courseware/{item.slug}/quiz", data={**form_of(page.text), f"q{qid}": "false"})
@@ -377,7 +368,7 @@ def test_a_courseware_quiz_leaves_the_reading_timer_alone(make, client, login, d
     assert opened == NOW
 
 
-def test_a_courseware_quiz_pays_its_points_once(make, client, login, db, now):
+def test_a_courseware_quiz_pays_its_points_once(make, client, login, db, frozen_clock):
     officer, item = make.user(), make.courseware(quiz=True)
     login(officer.police_no)
     page = client.get(f"/courseware/{item.slug}/quiz")
@@ -399,7 +390,7 @@ def test_courseware_without_a_quiz_has_no_quiz_page(make, client, login):
     assert client.get(f"/courseware/{item.slug}/quiz").status_code == 404
 
 
-def test_the_quiz_form_works_with_csrf_protection_on(csrf_on, make, client, now):
+def test_the_quiz_form_works_with_csrf_protection_on(csrf_on, make, client, frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").text)
     client.post("/login", data={"police_no": officer.police_no, "password": Factory.PASSWORD,

@@ -4,10 +4,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from lms.domain import clock
 from lms.domain.learning import completion, points
 
-T0 = datetime(2026, 12, 1, 8, 0, 0)
+NOW = datetime(2026, 12, 1, 8, 0, 0)
 
 
 @pytest.fixture
@@ -16,15 +15,6 @@ def officer(make, login):
     user = make.user(name="陈静")
     login(user.police_no)
     return user
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    """The server clock, frozen; `frozen.now = ...` moves it."""
-    class Clock:
-        now = T0
-    monkeypatch.setattr(clock, "utcnow", lambda: Clock.now)
-    return Clock
 
 
 def card_titles(html: str) -> list[str]:
@@ -131,7 +121,7 @@ def test_learned_marker_comes_from_the_officers_completion(db, make, client, off
     done = make.courseware("A 已经学完", category)
     make.courseware("B 还没学", category)
     other = make.user()
-    completion.mark_completed(db, officer.id, "courseware", done.id, T0)
+    completion.mark_completed(db, officer.id, "courseware", done.id, NOW)
     db.commit()
     page = client.get("/courseware").get_data(as_text=True)
     assert re.search(r"A 已经学完.*?已学</span>.*?B 还没学.*?未学</span>", page, re.S)
@@ -158,16 +148,16 @@ def test_titles_and_summaries_are_escaped(make, client, officer):
     assert "&lt;script&gt;" in page
 
 
-def test_opening_starts_the_timer_on_the_server(db, make, client, officer, frozen):
+def test_opening_starts_the_timer_on_the_server(db, make, client, officer, frozen_clock):
     item = make.courseware(min_read_seconds=60)
     client.get(f"/courseware/{item.slug}")
-    assert row(db, officer, item).opened_at == T0
+    assert row(db, officer, item).opened_at == NOW
 
 
-def test_done_too_early_does_not_complete(db, make, client, officer, frozen):
+def test_done_too_early_does_not_complete(db, make, client, officer, frozen_clock):
     item = make.courseware(min_read_seconds=60)
     client.get(f"/courseware/{item.slug}")
-    frozen.now = T0 + timedelta(seconds=25)
+    frozen_clock.set(NOW + timedelta(seconds=25))
     # Whatever the page claims about time is ignored: only the server clock counts.
     response = client.post(f"/courseware/{item.slug}/done", data={"seconds": "3600"},
                            follow_redirects=True)
@@ -176,28 +166,28 @@ def test_done_too_early_does_not_complete(db, make, client, officer, frozen):
     assert record.status == "in_progress" and record.time_spent_seconds == 25
 
 
-def test_done_after_the_minimum_completes(db, make, client, officer, frozen):
+def test_done_after_the_minimum_completes(db, make, client, officer, frozen_clock):
     item = make.courseware(min_read_seconds=60)
     client.get(f"/courseware/{item.slug}")
-    frozen.now = T0 + timedelta(seconds=40)
+    frozen_clock.set(NOW + timedelta(seconds=40))
     client.post(f"/courseware/{item.slug}/done")
     # The redirect reopens the page; the second visit's time adds to the first.
     client.get(f"/courseware/{item.slug}")
-    frozen.now = T0 + timedelta(seconds=65)
+    frozen_clock.set(NOW + timedelta(seconds=65))
     response = client.post(f"/courseware/{item.slug}/done", follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "已完成本课件的学习" in page and "我已读完" not in page
     record = row(db, officer, item)
-    assert record.status == "completed" and record.first_completed_at == frozen.now
+    assert record.status == "completed" and record.first_completed_at == frozen_clock.now
     assert record.time_spent_seconds == 65
 
 
-def test_reading_to_the_end_pays_its_points_once(app, db, make, client, officer, frozen):
+def test_reading_to_the_end_pays_its_points_once(app, db, make, client, officer, frozen_clock):
     item = make.courseware(min_read_seconds=60)
     messages = []
     for _ in range(2):
         client.get(f"/courseware/{item.slug}")
-        frozen.now += timedelta(seconds=90)
+        frozen_clock.advance(seconds=90)
         page = client.post(f"/courseware/{item.slug}/done", follow_redirects=True)
         messages += re.findall(r'<p class="flash[^"]*"[^>]*>([^<]*)</p>',
                                page.get_data(as_text=True))
@@ -208,24 +198,24 @@ def test_reading_to_the_end_pays_its_points_once(app, db, make, client, officer,
         ("courseware_read", "courseware", item.id)]
 
 
-def test_done_without_opening_does_not_complete(db, make, client, officer, frozen):
+def test_done_without_opening_does_not_complete(db, make, client, officer, frozen_clock):
     item = make.courseware(min_read_seconds=60)
     client.post(f"/courseware/{item.slug}/done")
     assert row(db, officer, item) is None
 
 
-def test_done_needs_a_csrf_token(make, client, officer, csrf_on, frozen):
+def test_done_needs_a_csrf_token(make, client, officer, csrf_on, frozen_clock):
     item = make.courseware(min_read_seconds=0)
     assert client.post(f"/courseware/{item.slug}/done").status_code == 400
 
 
-def test_an_item_with_a_quiz_is_not_completed_by_reading(db, make, client, officer, frozen):
+def test_an_item_with_a_quiz_is_not_completed_by_reading(db, make, client, officer, frozen_clock):
     item = make.courseware(min_read_seconds=10, quiz=True)
     client.get(f"/courseware/{item.slug}")
-    frozen.now = T0 + timedelta(seconds=4)
+    frozen_clock.set(NOW + timedelta(seconds=4))
     early = client.post(f"/courseware/{item.slug}/done", follow_redirects=True)
     assert "请再阅读 6 秒后确认" in early.get_data(as_text=True)
-    frozen.now = T0 + timedelta(seconds=4 + 296)
+    frozen_clock.set(NOW + timedelta(seconds=4 + 296))
     response = client.post(f"/courseware/{item.slug}/done", follow_redirects=True)
     assert "通过测验后计为已学" in response.get_data(as_text=True)
     record = row(db, officer, item)

@@ -3,7 +3,6 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from factories import Factory
 from sqlalchemy import func, select, text
 
 from lms.auth.session import passwords
@@ -16,33 +15,13 @@ from lms.models import Attendance, AuditEvent, Classroom, ClassSession
 
 NOW = datetime(2026, 11, 20, 10, 0)  # 18:00 in Shanghai
 CODE = re.compile(r'<p class="checkin-code"[^>]*>((?:<span>[A-Z0-9]</span>){6})</p>')
-
-
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    """The server clock, frozen at NOW for every test here; `frozen.now = ...` moves it."""
-    class Clock:
-        now = NOW
-    monkeypatch.setattr(clock, "utcnow", lambda: Clock.now)
-    return Clock
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
 def units(make):
     """city → county a/b → station a/b → branch a/b."""
     return make.tree()
-
-
-@pytest.fixture
-def browser_for(app):
-    """A signed-in test client per user: browser_for(user).get(...)."""
-    def _browser(user):
-        client = app.test_client()
-        response = client.post("/login", data={"police_no": user.police_no,
-                                               "password": Factory.PASSWORD})
-        assert response.status_code == 302
-        return client
-    return _browser
 
 
 @pytest.fixture
@@ -245,10 +224,10 @@ def test_check_in_twice_in_the_domain_counts_once(make, units, db, room):
     assert attendance_count(db, session) == 1 and points.total(db, officer.id) == 3
 
 
-def test_an_expired_code_is_refused(make, units, db, room, client, login, frozen):
+def test_an_expired_code_is_refused(make, units, db, room, client, login, frozen_clock):
     session, code = scheduled(db, make, room, units, topic="学习党章")
-    login(make.user(units["branch_b"]).police_no)
-    frozen.now = session.checkin_closes_at
+    frozen_clock.set(session.checkin_closes_at)
+    login(make.user(units["branch_b"]).police_no)  # a session started earlier would be idle
     response = client.post("/classrooms/checkin", data={"code": code})
     assert response.status_code == 400
     assert "“学习党章”的签到已截止" in response.get_data(as_text=True)

@@ -7,9 +7,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 from sqlalchemy import select
-from test_reports import add_lesson, complete
 
-from lms.domain import clock
 from lms.domain.reports import exports
 from lms.models import AuditEvent
 
@@ -18,9 +16,7 @@ HOSTILE = ['=HYPERLINK("http://evil.example","点我")', "+86 138 0000 0000", "-
            "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
 
 
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.mark.parametrize("value", HOSTILE)
@@ -78,7 +74,7 @@ def test_no_cell_anywhere_in_an_export_is_a_formula(db, make, client, login):
     boss = make.user(t["city"], roles=("supervisor",))
     for n, name in enumerate(HOSTILE):
         make.user(t["branch_a"], name=name, police_no=f"=A{n}")
-    add_lesson(db, datetime(2026, 11, 29, 23, 59), title="@微课")
+    make.lesson_due(datetime(2026, 11, 29, 23, 59), title="@微课")
     login(boss.police_no)
     for table in ("pending", "officers", "units", "tongbao"):
         query = "unit=BA&period=2026Q4&names=1"
@@ -103,8 +99,8 @@ def test_an_export_is_audited_who_what_when(db, make, client, login):
     t = make.tree()
     boss = make.user(t["county_a"], roles=("supervisor",))
     officer = make.user(t["branch_a"])
-    lesson = add_lesson(db, datetime(2026, 11, 29, 23, 59))
-    complete(db, officer, lesson, datetime(2026, 11, 28))
+    lesson = make.lesson_due(datetime(2026, 11, 29, 23, 59))
+    make.completion(officer, lesson, datetime(2026, 11, 28))
     login(boss.police_no)
     response = client.get("/supervise/export/units.xlsx?unit=CA&period=2026-W48")
     assert response.status_code == 200
@@ -123,8 +119,8 @@ def test_the_tongbao_workbook_names_officers_only_when_asked(db, make, client, l
         make.user(t[branch])
     for code in ("X1", "X2"):
         make.user(make.unit(parent=t["station_b"], code=code), name=f"{code}民警")
-    lessons = [add_lesson(db, datetime(2026, 11, 22, 23, 59)),
-               add_lesson(db, datetime(2026, 11, 29, 23, 59))]
+    lessons = [make.lesson_due(datetime(2026, 11, 22, 23, 59)),
+               make.lesson_due(datetime(2026, 11, 29, 23, 59))]
     login(boss.police_no)
     plain = openpyxl.load_workbook(io.BytesIO(
         client.get("/supervise/export/tongbao.xlsx?period=2026Q4").data))
@@ -144,7 +140,7 @@ def test_csv_of_the_unit_table_ends_with_the_total(db, make, client, login):
     boss = make.user(t["city"], roles=("supervisor",))
     for branch in ("branch_a", "branch_a", "branch_b"):
         make.user(t[branch])
-    add_lesson(db, datetime(2026, 11, 29, 23, 59))
+    make.lesson_due(datetime(2026, 11, 29, 23, 59))
     login(boss.police_no)
     body = client.get("/supervise/export/units.csv?period=2026-W48").data
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))

@@ -105,7 +105,8 @@ def test_roster_import_writes_codes_that_sign_in(runner, write, db, login, tmp_p
     assert response.headers["Location"].endswith("/activate")
 
 
-def test_bad_roster_rows_are_all_reported_and_nothing_changes(imported, runner, write, db, tmp_codes):
+def test_bad_roster_rows_are_all_reported_and_nothing_changes(imported, runner, write, db,
+                                                              tmp_codes):
     before = snapshot(db)
     bad = write("bad.csv", "police_no,name,unit_code,roles,party_member\n"
                            "100001,张伟伟,B1,,1\n"      # a valid change: must not be applied
@@ -114,6 +115,7 @@ def test_bad_roster_rows_are_all_reported_and_nothing_changes(imported, runner, 
                            "100001,孙八,B1,,1\n"
                            "100011,,B1,,yes\n"
                            "1-2,周九,B1,,0\n"
+                           "100013,郑\t十,B1,,1\n"
                            "100012,吴十,B1,,1\n")    # a valid new account: must not be added
     result = runner.invoke(args=["lms", "import-roster", str(bad),
                                  "--codes-out", str(tmp_codes)])
@@ -125,6 +127,7 @@ def test_bad_roster_rows_are_all_reported_and_nothing_changes(imported, runner, 
         f"{bad}:6: empty name",
         f"{bad}:6: party_member must be 0 or 1 (found 'yes')",
         f"{bad}:7: police_no '1-2' must be 3-32 letters or digits",
+        f"{bad}:8: name contains a control character (a line break or tab?)",
     ]
     db.rollback()  # what the command's process exit does to anything it left uncommitted
     assert snapshot(db) == before

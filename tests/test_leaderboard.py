@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from lms.domain import clock
 from lms.domain.learning import points
 from lms.domain.org.policy import PermissionDenied
 from lms.domain.reports import leaderboard
@@ -16,9 +15,7 @@ QUARTER_START = datetime(2026, 9, 30, 16, 0)  # 2026-10-01 00:00 in Shanghai, as
 _source = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def earn(db, user, amount: int, at: datetime = NOW):

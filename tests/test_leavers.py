@@ -8,15 +8,12 @@ from factories import Factory
 from flask import g
 from sqlalchemy import select
 
-from lms.domain import clock
 from lms.models import AuditEvent, User
 
 NOW = datetime(2026, 11, 10, 2, 0)
 
 
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # stopped at NOW
 
 
 def bearer(client, user) -> dict:

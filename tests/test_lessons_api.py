@@ -6,15 +6,12 @@ import pytest
 from factories import Factory
 from sqlalchemy import func, select
 
-from lms.domain import clock
 from lms.models import Attempt
 
 NOW = datetime(2026, 11, 18, 2, 0)
 
 
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
@@ -234,29 +231,29 @@ def test_no_token_is_a_401(make, client):
         assert response.status_code == 401 and response.json["error"]["code"] == "unauthorized"
 
 
-def test_a_time_limited_quiz_counts_from_the_attempt_the_fetch_opened(make, api, monkeypatch):
+def test_a_time_limited_quiz_counts_from_the_attempt_the_fetch_opened(make, api, frozen_clock):
     item = lesson(make, quiz=make.quiz(time_limit_seconds=60))
     client = api(make.user())
     answers = make.answers(item.quiz)
     assert attempt(client, item.id, answers, key="early").json["error"]["code"] == (
         "time_limit_exceeded")  # never fetched: no server-side start
     client.get(f"/lessons/{item.id}")
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW + timedelta(seconds=30))
+    frozen_clock.set(NOW + timedelta(seconds=30))
     client.get(f"/lessons/{item.id}")  # fetching again while it runs does not restart it
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW + timedelta(seconds=95))
+    frozen_clock.set(NOW + timedelta(seconds=95))
     late = attempt(client, item.id, answers, key="late")
     assert late.status_code == 422 and late.json["error"]["code"] == "time_limit_exceeded"
 
 
-def test_a_quiz_fetched_yesterday_never_locks_the_officer_out(make, api, monkeypatch, db):
+def test_a_quiz_fetched_yesterday_never_locks_the_officer_out(make, api, frozen_clock, db):
     """The clock runs from the attempt a fetch opens, as on the lesson page: fetching the
     lesson again the next day opens a fresh attempt with its own start."""
     item = lesson(make, quiz=make.quiz(time_limit_seconds=60))
     client = api(make.user())
     client.get(f"/lessons/{item.id}")
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW + timedelta(days=1))
+    frozen_clock.set(NOW + timedelta(days=1))
     client.get(f"/lessons/{item.id}")
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW + timedelta(days=1, seconds=40))
+    frozen_clock.set(NOW + timedelta(days=1, seconds=40))
     response = attempt(client, item.id, make.answers(item.quiz), key="today")
     assert response.status_code == 201 and response.json["score"] == 100
     started = db.scalar(select(Attempt.started_at).where(Attempt.idempotency_key == "today"))

@@ -30,6 +30,10 @@ def test_existing_completions_get_their_first_attempts_score():
                     f" TRUE, TRUE, 0, '{T1}')",
                     "INSERT INTO lms_quiz (id, pass_score, shuffle, partial_credit) "
                     "VALUES (1, 60, FALSE, FALSE)",
+                    "INSERT INTO lms_micro_lesson (id, issue_no, slug, title, summary, body_md,"
+                    " body_html, estimated_minutes, min_read_seconds, publish_at, due_at, status,"
+                    f" quiz_id) VALUES (7, 1, 'w1', '第1期', '', '', '', 5, 0, '{T1}',"
+                    " '2026-11-08 08:00:00', 'published', 1)",
                     "INSERT INTO lms_attempt (user_id, quiz_id, item_type, item_id,"
                     " idempotency_key, status, started_at, submitted_at, score, passed,"
                     f" points_awarded) VALUES (1, 1, 'lesson', 7, 'a', 'submitted', '{T1}',"

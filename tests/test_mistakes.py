@@ -1,21 +1,15 @@
-"""The mistake notebook (错题本): wrong answers go in; two correct reviews in a row take them out."""
+"""The mistake notebook (错题本): wrong answers go in; two correct reviews in a row clear them."""
 import re
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from lms.domain import clock
-from lms.domain.quiz import attempts, grading, mistakes, quizview
+from lms.domain.quiz import grading, mistakes
 from lms.models import Mistake
 
 NOW = datetime(2026, 11, 18, 2, 0)
-RULES = {"lesson_on_time": 5}
-
-
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
@@ -24,15 +18,9 @@ def setup(db, make):
     officer = make.user()
     lesson = make.lesson(publish_at=NOW - timedelta(days=1), due_at=NOW + timedelta(days=5),
                          title="第14期 行动支部")
-    take(db, make, officer, lesson, wrong=("q2", "q4"), key="first")
+    make.attempt(officer, lesson, wrong=("q2", "q4"), key="first")
     by_key = {q.key: q for q in lesson.quiz.questions}
     return officer, lesson, by_key
-
-
-def take(db, make, officer, lesson, wrong=(), key="k"):
-    attempts.submit(db, officer.id, quizview.lesson_item(lesson),
-                    make.answers(lesson.quiz, wrong=wrong), key, NOW, RULES)
-    db.commit()
 
 
 def notebook_keys(db, officer):
@@ -75,8 +63,8 @@ def test_a_wrong_review_resets_the_streak(db, setup):
 
 def test_a_correct_answer_in_a_later_quiz_is_not_a_review(db, make, setup):
     officer, lesson, q = setup
-    take(db, make, officer, lesson, key="second")
-    take(db, make, officer, lesson, key="third")
+    make.attempt(officer, lesson, key="second")
+    make.attempt(officer, lesson, key="third")
     assert len(mistakes.notebook(db, officer.id)) == 2
 
 
@@ -84,7 +72,7 @@ def test_a_wrong_answer_in_a_later_quiz_puts_a_resolved_question_back(db, make, 
     officer, lesson, q = setup
     review_once(db, officer, q["q2"], ["A", "B", "C"])
     review_once(db, officer, q["q2"], ["A", "B", "C"])
-    take(db, make, officer, lesson, wrong=("q2",), key="again")
+    make.attempt(officer, lesson, wrong=("q2",), key="again")
     row = db.scalar(select(Mistake).where(Mistake.question_id == q["q2"].id)
                     .execution_options(populate_existing=True))
     assert (row.wrong_count, row.correct_streak, row.resolved_at) == (2, 0, None)
@@ -124,7 +112,7 @@ def test_the_notebook_page_lists_wrong_questions_without_answers(setup, client, 
 def test_reviewing_in_the_browser_shows_answers_and_moves_the_streak(setup, client, login, db):
     officer, _, q = setup
     login(officer.police_no)
-    for n in range(2):
+    for _ in range(2):
         fields = form_fields(client.get("/mistakes").text)
         result = client.post("/mistakes/review", data={
             **fields, f"q{q['q2'].id}": ["A", "B", "C"], f"q{q['q4'].id}": "营"})

@@ -8,16 +8,13 @@ from datetime import datetime, timedelta
 import pytest
 from factories import Factory
 
-from lms.domain import clock
 from lms.models import Question
 
 NOW = datetime(2026, 11, 18, 2, 0)
 OTHER_KEY = {"single": "D", "multiple": ["B", "D"], "true_false": False, "fill_blank": ["营"]}
 
 
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def rewrite_answer_key(db, quiz):
@@ -35,7 +32,8 @@ QUESTIONS = [q if q["key"] != "q4" else {**q, "stem": "坚持和发展新时代�
 
 def lesson(make, **quiz):
     return make.lesson(publish_at=NOW - timedelta(days=1), due_at=NOW + timedelta(days=5),
-                       quiz=make.quiz(QUESTIONS, **quiz), body_md="## 学习要点\n\n临时党支部的组建规范。")
+                       quiz=make.quiz(QUESTIONS, **quiz),
+                       body_md="## 学习要点\n\n临时党支部的组建规范。")
 
 
 def assert_nothing_reveals_the_key(html: str):

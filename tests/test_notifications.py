@@ -5,16 +5,13 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.domain import clock
 from lms.domain.reminders import inbox
 from lms.models import Notification
 
 NOW = datetime(2026, 11, 18, 2, 0)
 
 
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def send(db, users, key="k1", title="本周微课已发布", body="请按时完成。", link="/lessons/1",

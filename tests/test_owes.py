@@ -15,9 +15,7 @@ from lms.models import PointsEntry, User
 NOW = datetime(2026, 11, 10, 2, 0)  # a Tuesday in Q4, 10:00 in Shanghai
 
 
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # stopped at NOW
 
 
 def token(client, user):

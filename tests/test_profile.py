@@ -4,30 +4,16 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.domain import clock
 from lms.domain.learning import lessons, points, profile
-from lms.domain.quiz import attempts, quizview
 from lms.models import PointsEntry
 
-RULES = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2}
 NOW = datetime(2026, 11, 18, 2, 0)
-
-
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def weekly(make, weeks_ago: int, **kwargs):
     publish = NOW - timedelta(days=1 + 7 * weeks_ago)
     return make.lesson(publish_at=publish, due_at=publish + timedelta(days=6), **kwargs)
-
-
-def take(db, make, user, lesson, wrong=(), key="k", at=NOW):
-    result = attempts.submit(db, user.id, quizview.lesson_item(lesson),
-                             make.answers(lesson.quiz, wrong=wrong), key, at, RULES)
-    db.commit()
-    return result
 
 
 # --- points ledger -------------------------------------------------------------------------
@@ -69,7 +55,7 @@ def test_due_overdue_and_done(db, make):
     old, current = weekly(make, 2), weekly(make, 0)
     assert lessons.status_for(db, officer, old.id, NOW).status == "overdue"
     assert lessons.status_for(db, officer, current.id, NOW).status == "due"
-    take(db, make, officer, old)
+    make.attempt(officer, old)
     assert lessons.status_for(db, officer, old.id, NOW).status == "done"
 
 
@@ -80,7 +66,7 @@ def test_profile_shows_this_weeks_lesson_first_then_completions_and_points(
     officer = make.user(name="李娜")
     earlier = weekly(make, 1, title="第13期 廉洁从警")
     current = weekly(make, 0, title="第14期 行动支部")
-    take(db, make, officer, earlier, wrong=("q2",), at=NOW - timedelta(days=6))
+    make.attempt(officer, earlier, wrong=("q2",), at=NOW - timedelta(days=6))
     login(officer.police_no)
     page = client.get("/profile").text
     assert page.index("第14期 行动支部") < page.index("第13期 廉洁从警")
@@ -101,7 +87,7 @@ def test_profile_is_printable(make, client, login):
 def test_profile_domain_counts_assigned_and_done(db, make):
     officer = make.user()
     first, _ = weekly(make, 1), weekly(make, 0)
-    take(db, make, officer, first, at=NOW - timedelta(days=6))
+    make.attempt(officer, first, at=NOW - timedelta(days=6))
     built = profile.build(db, officer, NOW)
     assert (built.lessons_assigned, built.lessons_done, built.points) == (2, 1, 7)
     assert {(line.rule, line.title) for line in built.history} == {
@@ -125,7 +111,7 @@ def test_home_shows_this_weeks_lesson_first(make, client, login):
 def test_home_card_says_done_after_passing(db, make, client, login):
     officer = make.user()
     current = weekly(make, 0)
-    take(db, make, officer, current)
+    make.attempt(officer, current)
     login(officer.police_no)
     page = client.get("/").text
     assert "已完成" in page and "再学一遍" in page and "最高 100 分" in page

@@ -3,10 +3,8 @@ refused and counted as nothing, first scores kept, one entry per question in the
 import re
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
-from lms.domain import clock
 from lms.domain.learning import completion
 from lms.domain.quiz import attempts, mistakes, quizview, review
 from lms.models import Attempt, MicroLesson, Mistake, PointsEntry
@@ -14,15 +12,6 @@ from lms.models import Attempt, MicroLesson, Mistake, PointsEntry
 RULES = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2, "courseware_quiz": 2}
 NOW = datetime(2026, 11, 18, 2, 0)
 ALL = ("q1", "q2", "q3", "q4", "q5")
-
-
-@pytest.fixture
-def now(monkeypatch):
-    """A frozen clock; `now.at = ...` moves it."""
-    class Frozen:
-        at = NOW
-    monkeypatch.setattr(clock, "utcnow", lambda: Frozen.at)
-    return Frozen
 
 
 def lesson_due_in(make, hours: float, **quiz):
@@ -108,7 +97,7 @@ def test_after_due_on_courseware_behaves_like_after_pass(db, make):
     assert result.passed and result.answers_shown
 
 
-def test_the_api_leaves_out_the_key_until_it_is_shown(db, make, client, now):
+def test_the_api_leaves_out_the_key_until_it_is_shown(db, make, client, frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24)
     headers = token_headers(client, make, officer)
     url = f"/api/v1/lessons/{lesson.id}/attempts"
@@ -123,7 +112,7 @@ def test_the_api_leaves_out_the_key_until_it_is_shown(db, make, client, now):
 
 
 def test_the_result_page_hides_the_key_then_shows_it_after_a_pass(db, make, client, login,
-                                                                   now):
+                                                                   frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24)
     failed = submit(db, make, officer, lesson, wrong=ALL, key="a")
     login(officer.police_no)
@@ -136,7 +125,8 @@ def test_the_result_page_hides_the_key_then_shows_it_after_a_pass(db, make, clie
     assert "correct-answer" in page and explanation in page
 
 
-def test_the_notebook_review_hides_the_key_before_it_is_shown(db, make, client, login, now):
+def test_the_notebook_review_hides_the_key_before_it_is_shown(db, make, client, login,
+                                                               frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24)
     submit(db, make, officer, lesson, wrong=ALL)
     login(officer.police_no)
@@ -150,7 +140,7 @@ def test_the_notebook_review_hides_the_key_before_it_is_shown(db, make, client, 
 
 # --- unanswered questions -------------------------------------------------------------------
 
-def test_an_incomplete_api_attempt_is_refused_and_counts_as_nothing(db, make, client, now):
+def test_an_incomplete_api_attempt_is_refused_and_counts_as_nothing(db, make, client, frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24, attempts_allowed=1)
     headers = token_headers(client, make, officer)
     answers = make.answers(lesson.quiz, wrong=ALL)
@@ -176,7 +166,7 @@ def test_an_incomplete_api_attempt_is_refused_and_counts_as_nothing(db, make, cl
 
 
 def test_an_incomplete_form_shows_the_summary_and_keeps_the_answers(db, make, client, login,
-                                                                    now):
+                                                                    frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24)
     login(officer.police_no)
     page = client.get(f"/lessons/{lesson.id}").text
@@ -229,7 +219,7 @@ def test_a_question_reused_by_several_lessons_is_one_entry(db, make):
     assert {e.source_id for e in entries} == {first.id}
 
 
-def test_practice_runs_in_rounds_of_at_most_ten(db, make, client, login, now):
+def test_practice_runs_in_rounds_of_at_most_ten(db, make, client, login, frozen_clock):
     officer = make.user()
     questions = [{"key": f"q{n}", "kind": "true_false", "stem": f"第{n}题的陈述。",
                   "answer": True} for n in range(1, 13)]
@@ -265,7 +255,7 @@ def test_quiz_files_read_the_review_policy_and_shuffle_by_default():
 # --- the supervisor's scores ----------------------------------------------------------------
 
 def test_reports_average_first_attempts_beside_best_scores_and_the_tongbao_ranks_on_them(
-        db, make, client, login, now):
+        db, make, client, login, frozen_clock):
     from lms.domain.reports import inspection, periods, rollup, unitstats
     t = make.tree()
     due = NOW + timedelta(hours=2)
@@ -286,7 +276,7 @@ def test_reports_average_first_attempts_beside_best_scores_and_the_tongbao_ranks
     ranked = inspection.inspection(db, t["city"], period, later).rows
     assert [row.unit.code for row in ranked] == ["BB", "BA"]
     admin = make.user(t["city"], roles=("admin", "supervisor"))
-    now.at = later
+    frozen_clock.set(later)
     rows = client.get("/api/v1/reports/completion?unit=SZ&period=2026Q4",
                       headers=token_headers(client, make, admin)).get_json()["rows"]
     assert {r["unit"]["code"]: r["first_score_avg"] for r in rows} == {
@@ -296,7 +286,7 @@ def test_reports_average_first_attempts_beside_best_scores_and_the_tongbao_ranks
     assert "首次平均分" in page and "最佳平均分" in page
 
 
-def test_the_openapi_document_describes_the_v1_1_attempt_answer(db, make, client, now):
+def test_the_openapi_document_describes_the_v1_1_attempt_answer(db, make, client, frozen_clock):
     doc = client.get("/api/v1/openapi.json").get_json()
     schemas = doc["components"]["schemas"]
     result = schemas["AttemptResult"]

@@ -2,8 +2,6 @@
 back with the request, so no later commit can carry it."""
 from datetime import datetime, timedelta
 
-import pytest
-from factories import Factory
 from sqlalchemy import func, select
 
 from lms.domain import clock
@@ -11,18 +9,6 @@ from lms.domain.classrooms import lifecycle
 from lms.models import AuditEvent, ClassSession, User
 
 NOW = datetime(2026, 11, 20, 10, 0)
-
-
-@pytest.fixture
-def browser_for(app):
-    """A signed-in test client per user."""
-    def _browser(user):
-        client = app.test_client()
-        response = client.post("/login", data={"police_no": user.police_no,
-                                               "password": Factory.PASSWORD})
-        assert response.status_code == 302
-        return client
-    return _browser
 
 
 def sign_in_someone_else(make, browser_for):
@@ -46,8 +32,8 @@ def test_an_admin_removing_their_own_admin_role_changes_nothing(make, db, browse
                      .where(AuditEvent.action == "roles_changed")) == 0
 
 
-def test_a_refused_session_schedule_leaves_no_session(make, db, browser_for, monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+def test_a_refused_session_schedule_leaves_no_session(make, db, browser_for, monkeypatch,
+                                                      frozen_clock):
     units = make.tree()
     room = make.classroom(unit=units["branch_a"], status="accepted")
     trainer = make.user(units["branch_a"], roles=("trainer",))

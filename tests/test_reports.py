@@ -5,56 +5,32 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
+from factories import Factory
 
-from lms.domain.clock import to_utc
-from lms.domain.reports import assignments, inspection, periods, rollup, unitstats
+from lms.domain.reports import assignments, inspection, periods, rollup
 from lms.models import (
     Attendance,
     Classroom,
     ClassroomType,
     ClassSession,
     Completion,
-    LessonAudience,
     MicroLesson,
     PointsEntry,
-    Quiz,
 )
 
 TZ = "Asia/Shanghai"
-_issue = itertools.count(1)
 # Tuesday of ISO week 49, 10:00 in Shanghai: week 48's lesson is two days overdue.
 NOW = datetime(2026, 12, 1, 2, 0)
 
 
-def add_lesson(db, due_local: datetime, audience=(), publish_local: datetime | None = None,
-               status: str = "published", title: str | None = None) -> MicroLesson:
-    """A micro-lesson due at a Shanghai wall-clock time, for the given unit subtrees."""
-    quiz = Quiz()
-    db.add(quiz)
-    db.flush()
-    n = next(_issue)
-    lesson = MicroLesson(
-        issue_no=n, slug=f"report-lesson-{n}", title=title or f"第{n}期 微课", quiz_id=quiz.id,
-        publish_at=to_utc(publish_local or due_local - timedelta(days=6), TZ),
-        due_at=to_utc(due_local, TZ), status=status)
-    db.add(lesson)
-    db.flush()
-    for unit in audience:
-        db.add(LessonAudience(lesson_id=lesson.id, unit_id=unit.id))
-    db.commit()
-    return lesson
+def add_lesson(db, *args, **kwargs) -> MicroLesson:
+    """make.lesson_due(...) for the tests below that take no `make`."""
+    return Factory(db).lesson_due(*args, **kwargs)
 
 
-def complete(db, user, lesson, at: datetime, score: int | None = 80,
-             status: str = "completed") -> Completion:
-    """A completion row as the attempt flow leaves it (`at` is naive UTC)."""
-    row = Completion(user_id=user.id, item_type="lesson", item_id=lesson.id, status=status,
-                     first_completed_at=at if status == "completed" else None, best_score=score,
-                     first_score=score, attempts=1, last_activity_at=at)
-    db.add(row)
-    unitstats.rebuild(db, lesson_ids=[lesson.id])  # written past record_completion
-    db.commit()
-    return row
+def complete(db, *args, **kwargs) -> Completion:
+    """make.completion(...) for the tests below that take no `make`."""
+    return Factory(db).completion(*args, **kwargs)
 
 
 def week(key="2026-W48"):
@@ -328,20 +304,13 @@ def test_inspection_within_a_county_sees_only_its_branches(db, make):
 
 # --- the JSON API and the pages ----------------------------------------------------------------
 
-@pytest.fixture
-def frozen(monkeypatch):
-    from lms.domain import clock
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
-
-
 def bearer(client, user):
-    from factories import Factory
     response = client.post("/api/v1/auth/token",
                            json={"police_no": user.police_no, "password": Factory.PASSWORD})
     return {"Authorization": f"Bearer {response.json['token']}"}
 
 
-def test_completion_api_has_the_design_shape(db, make, client, bureau, frozen):
+def test_completion_api_has_the_design_shape(db, make, client, bureau, frozen_clock):
     t, p = bureau
     lesson = add_lesson(db, datetime(2026, 11, 29, 23, 59))
     complete(db, p["a1"], lesson, datetime(2026, 11, 28))
@@ -363,7 +332,7 @@ def test_completion_api_has_the_design_shape(db, make, client, bureau, frozen):
         "total": {"assigned": 7, "completed": 1, "rate": round(1 / 7, 4)}}
 
 
-def test_completion_api_defaults_to_the_callers_scope(db, make, client, bureau, frozen):
+def test_completion_api_defaults_to_the_callers_scope(db, make, client, bureau, frozen_clock):
     t, p = bureau
     add_lesson(db, datetime(2026, 11, 29, 23, 59))
     response = client.get("/api/v1/reports/completion?period=2026Q4",
@@ -382,7 +351,7 @@ def test_completion_api_refuses_a_malformed_period(make, client, bureau, period)
     assert response.json["error"]["code"] == "bad_period"
 
 
-def test_completion_api_rate_is_null_when_nothing_was_assigned(client, bureau, frozen):
+def test_completion_api_rate_is_null_when_nothing_was_assigned(client, bureau, frozen_clock):
     t, p = bureau
     response = client.get("/api/v1/reports/completion?period=2026",
                           headers=bearer(client, p["boss"]))
@@ -390,7 +359,7 @@ def test_completion_api_rate_is_null_when_nothing_was_assigned(client, bureau, f
 
 
 def test_dashboard_shows_rows_total_and_charts_without_style_attributes(db, client, login,
-                                                                        bureau, frozen):
+                                                                        bureau, frozen_clock):
     t, p = bureau
     for n in range(3):
         lesson = add_lesson(db, datetime(2026, 11, 15, 23, 59) + timedelta(weeks=n))
@@ -407,7 +376,7 @@ def test_dashboard_shows_rows_total_and_charts_without_style_attributes(db, clie
     assert branch.count("<svg") == 1  # no child units: no bar chart, the trend stays
 
 
-def test_pending_page_lists_who_has_not_done_it(db, client, login, bureau, frozen):
+def test_pending_page_lists_who_has_not_done_it(db, client, login, bureau, frozen_clock):
     t, p = bureau
     lesson = add_lesson(db, datetime(2026, 11, 29, 23, 59), title="本周微课")
     complete(db, p["a1"], lesson, datetime(2026, 11, 28))
@@ -418,7 +387,8 @@ def test_pending_page_lists_who_has_not_done_it(db, client, login, bureau, froze
     assert p["b1"].police_no not in html
 
 
-def test_tongbao_page_is_printable_and_names_nobody_by_default(db, client, login, bureau, frozen):
+def test_tongbao_page_is_printable_and_names_nobody_by_default(db, client, login, bureau,
+                                                               frozen_clock):
     t, p = bureau
     add_lesson(db, datetime(2026, 11, 29, 23, 59))
     login(p["boss"].police_no)

@@ -99,20 +99,33 @@ def test_logout_voids_a_copied_session_cookie(make, client, login):
     assert client.get("/").status_code == 302
 
 
-def test_idle_session_expires(app, make, client, login, monkeypatch):
-    officer = make.user()
-    login(officer.police_no)
-    with client.session_transaction() as session:
-        session["lms_seen_at"] -= 31 * 60
-    assert client.get("/").status_code == 302
+def signed_out(response) -> bool:
+    return response.status_code == 302 and response.location.startswith("/login")
 
 
-def test_absolute_session_limit(app, make, client, login):
+def test_idle_session_expires(make, client, login, frozen_clock):
     officer = make.user()
     login(officer.police_no)
-    with client.session_transaction() as session:
-        session["lms_auth_at"] -= 13 * 3600
-    assert client.get("/").status_code == 302
+    assert client.get("/").status_code == 200
+    frozen_clock.advance(minutes=29)
+    assert client.get("/").status_code == 200  # still within 30 minutes; it counts as activity
+    frozen_clock.advance(minutes=29)
+    assert client.get("/").status_code == 200
+    frozen_clock.advance(minutes=31)
+    assert signed_out(client.get("/"))
+    frozen_clock.advance(minutes=-31)  # the session was ended, not merely judged stale
+    assert signed_out(client.get("/"))
+
+
+def test_absolute_session_limit(make, client, login, frozen_clock):
+    officer = make.user()
+    login(officer.police_no)
+    assert client.get("/").status_code == 200
+    for _ in range(28):  # busy all day, never idle: 11 h 40 min
+        frozen_clock.advance(minutes=25)
+        assert client.get("/").status_code == 200
+    frozen_clock.advance(minutes=25)  # 12 h 05 min after signing in
+    assert signed_out(client.get("/"))
 
 
 def test_deactivated_user_is_signed_out(make, client, login, db):

@@ -465,3 +465,14 @@ def as_user_with_csrf(app, user):
                                            "csrf_token": token[1]})
     assert response.status_code == 302
     return client
+
+
+def test_absurdly_nested_markdown_is_a_form_error_not_a_crash(db, practice, people, as_user):
+    client = as_user(people["author"])
+    body = "".join("  " * depth + "- 层\n" for depth in range(500))
+    preview = client.post("/studio/courseware/new", data=form(body_md=body, save=None,
+                                                             preview="预览"))
+    assert preview.status_code == 200
+    response = create(client, body_md=body)
+    assert response.status_code == 200 and "嵌套超过 64 层" in response.text
+    assert item(db) is None

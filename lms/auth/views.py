@@ -1,11 +1,11 @@
 """Sign in, first-time activation, sign out, language switch."""
-import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..domain import clock
 from ..domain.org import accounts
 from ..models import User
 from ..web import db_session, unit_of_work
@@ -35,7 +35,7 @@ def start_session(user: User) -> None:
         session["lms_lang"] = lang
     login_user(SessionUser(user))
     session.permanent = True
-    session["lms_auth_at"] = session["lms_seen_at"] = time.time()
+    session["lms_auth_at"] = session["lms_seen_at"] = clock.epoch_seconds()
 
 
 @auth_bp.route("/login", methods=["GET", "POST"])

@@ -16,3 +16,8 @@ def to_utc(local: datetime, tz: str) -> datetime:
 def utcnow() -> datetime:
     """Naive UTC now, the one clock request handlers read (tests replace it to freeze time)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def epoch_seconds() -> float:
+    """utcnow() as seconds since the epoch, for the sign-in times kept in the session."""
+    return utcnow().replace(tzinfo=UTC).timestamp()

@@ -5,7 +5,6 @@ import pytest
 from factories import Factory
 
 from lms.auth.session import passwords
-from lms.domain import clock
 from lms.domain.classrooms import checkins
 from lms.domain.classrooms import lifecycle as rooms
 
@@ -16,9 +15,8 @@ NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 @pytest.fixture
-def session(db, make, monkeypatch):
-    """Tonight's session of an accepted classroom of a station's branch."""
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+def session(db, make, frozen_clock):
+    """Tonight's session of an accepted classroom of a station's branch (the clock at NOW)."""
     branch = make.unit("平江派出所党支部", parent=make.unit("平江派出所", "station"))
     kind = make.classroom_type("组织生活“样板课堂”", key="model")
     room = make.classroom("“三会一课”规范化示范观摩", kind, branch)

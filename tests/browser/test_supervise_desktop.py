@@ -6,9 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from factories import Factory
-from test_reports import add_lesson
 
-from lms.domain import clock
 from lms.domain.reports import unitstats
 from lms.models import Attendance, Classroom, ClassroomType, ClassSession, Completion, PointsEntry
 
@@ -22,12 +20,7 @@ COUNTIES = [("城关分局", .97), ("开发区分局", .9), ("江北县公安局
 
 
 @pytest.fixture
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
-
-
-@pytest.fixture
-def bureau(db, make, frozen):
+def bureau(db, make, frozen_clock):
     """Six units under the city, two stations each with two branches, ten weekly lessons."""
     rng = random.Random(48)
     city = make.unit("市公安局", "bureau", code="SZ")
@@ -42,8 +35,8 @@ def bureau(db, make, frozen):
                 for _ in range(rng.randint(3, 6)):
                     person = rng.choice(SURNAMES) + rng.choice(GIVEN)
                     officers.append((make.user(branch, name=person), share))
-    lessons = [add_lesson(db, datetime(2026, 10, 4, 23, 59) + timedelta(weeks=n),
-                          title=f"政治练兵小课堂第{n + 1}期") for n in range(10)]
+    lessons = [make.lesson_due(datetime(2026, 10, 4, 23, 59) + timedelta(weeks=n),
+                               title=f"政治练兵小课堂第{n + 1}期") for n in range(10)]
     rows = []
     for n, lesson in enumerate(lessons):
         for officer, share in officers:

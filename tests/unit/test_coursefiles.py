@@ -192,6 +192,12 @@ def test_missing_body_points_at_last_line(root):
     assert only_problem(root).startswith(f"{root / CW}:35: missing body")
 
 
+def test_absurdly_nested_body_is_a_problem_not_a_crash(root):
+    deep = "".join("  " * depth + "- 层\n" for depth in range(500))
+    write(root, CW, COURSEWARE + deep)
+    assert "nests lists or quotes more than 64 levels deep" in only_problem(root)
+
+
 @pytest.mark.parametrize("old, new, line, message", [
     ("featured: true", "featured: true\nlectuer: 某", 9, "unknown field 'lectuer'"),
     ("slug: sanhui-yike", "slug: Sanhui_Yike", 2, "must match [a-z0-9-]+"),

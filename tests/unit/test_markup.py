@@ -228,7 +228,8 @@ def test_chinese_punctuation_and_quotes_survive():
 
 
 def test_plain_text_drops_tags_scripts_and_collapses_whitespace():
-    html = "<h2>第一讲</h2>\n<p>忠诚  <b>干净</b>\n担当</p><script>alert(1)</script><td>一</td><td>二</td>"
+    html = ("<h2>第一讲</h2>\n<p>忠诚  <b>干净</b>\n担当</p><script>alert(1)</script>"
+            "<td>一</td><td>二</td>")
     assert plain_text(html) == "第一讲 忠诚 干净 担当 一 二"
 
 
@@ -241,3 +242,14 @@ def test_plain_text_of_markdown_matches_plain_text_of_its_html():
 def test_render_markdown_keeps_no_state_between_calls():
     source = "a[^1]\n\n[^1]: b\n\n# 同名\n"
     assert render_markdown(source) == render_markdown(source)
+
+
+def test_nesting_is_measured_without_rendering_and_absurd_nesting_refused():
+    from lms.domain.coursefiles.markup import NESTING_MAX, NestedTooDeep, nesting_depth
+
+    assert nesting_depth("- a\n  - b\n    - c") == 2 and nesting_depth(">>> 引用") == 3
+    deep = "".join("  " * depth + "- x\n" for depth in range(NESTING_MAX + 2))
+    assert nesting_depth(deep) == NESTING_MAX + 1
+    with pytest.raises(NestedTooDeep):
+        render_markdown(deep)
+    assert "<li>" in render_markdown("".join("  " * d + "- x\n" for d in range(6)))

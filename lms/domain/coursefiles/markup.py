@@ -80,8 +80,30 @@ def sanitize(html: str) -> str:
     )
 
 
+# Real courseware nests lists and quotes a handful of levels deep; Python-Markdown recurses
+# once per level, so a few hundred levels take seconds and then exhaust the stack.
+NESTING_MAX = 64
+
+
+class NestedTooDeep(ValueError):
+    """Markdown whose lists or quotes nest deeper than NESTING_MAX."""
+
+
+def nesting_depth(source: str) -> int:
+    """The deepest list or quote nesting in `source`, estimated from its lines' prefixes
+    (two columns of indentation or one `>` a level); cheap, no rendering."""
+    deepest = 0
+    for line in source.splitlines():
+        prefix = re.match(r"[ \t>]*", line.expandtabs(4)).group()
+        deepest = max(deepest, prefix.count(" ") // 2 + prefix.count(">"))
+    return deepest
+
+
 def render_markdown(source: str) -> str:
-    """Render Markdown to sanitized HTML; call once when content is saved, not per request."""
+    """Render Markdown to sanitized HTML; call once when content is saved, not per request.
+    Raises NestedTooDeep for absurd nesting (the entry points report it first)."""
+    if nesting_depth(source) > NESTING_MAX:
+        raise NestedTooDeep(f"nested more than {NESTING_MAX} levels deep")
     # A Markdown instance keeps state between conversions (footnotes, toc ids): one per call.
     md = markdown.Markdown(extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS)
     return sanitize(md.convert(source))

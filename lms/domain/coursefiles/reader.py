@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from . import markup
 from . import yamlmarks as ym
 from .catalogfile import load_catalog
 from .quizfile import read_quiz
@@ -167,6 +168,9 @@ def _common(item: _Item, fields: tuple[set[str], set[str]]) -> dict[str, Any]:
     ym.check_fields(front, *fields, rep, "front matter")
     if not item.body:
         rep.add(item.last_line, "missing body: write the Markdown text after the front matter")
+    elif markup.nesting_depth(item.body) > markup.NESTING_MAX:
+        rep.add(item.last_line, f"body nests lists or quotes more than {markup.NESTING_MAX} "
+                                "levels deep")
     return {"slug": ym.key(front, "slug", rep),
             "title": ym.text(front, "title", rep, ym.TEXT_MAX),
             "summary": ym.text(front, "summary", rep),

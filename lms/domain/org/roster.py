@@ -8,6 +8,7 @@ moment and is written to the membership history, so past reports stay as they we
 import csv
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -78,6 +79,8 @@ def read_roster(db: Session, path: Path) -> tuple[RosterPlan, list[Problem]]:
             row_problems.append("empty name")
         elif len(name) > 64:
             row_problems.append(f"name is longer than 64 characters ({len(name)})")
+        elif any(unicodedata.category(ch) == "Cc" for ch in name):
+            row_problems.append("name contains a control character (a line break or tab?)")
         if unit_code not in unit_ids:
             row_problems.append(f"unknown unit_code '{unit_code}' (import the units first)"
                                 if unit_code else "empty unit_code")

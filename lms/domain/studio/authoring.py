@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ...models import Category, Courseware, CoursewareRevision, Quiz, User
 from .. import audit
-from ..coursefiles import quizfile, syncapply, writer, yamldump
+from ..coursefiles import markup, quizfile, syncapply, writer, yamldump
 from ..coursefiles import yamlmarks as ym
 from ..coursefiles.markup import render_markdown
 from ..coursefiles.specs import CoursewareSpec, QuestionSpec, QuizSpec
@@ -122,8 +122,12 @@ def revisions(db: Session, item: Courseware) -> list[RevisionLine]:
 
 
 def preview(body_md: str) -> str:
-    """The body as readers would get it: rendered and sanitized, nothing stored."""
-    return render_markdown(_normal_text(body_md))
+    """The body as readers would get it: rendered and sanitized, nothing stored ("" when it
+    cannot be rendered; the form's check says why)."""
+    try:
+        return render_markdown(_normal_text(body_md))
+    except markup.NestedTooDeep:
+        return ""
 
 
 def quiz_text(quiz: Quiz | None) -> str:
@@ -258,6 +262,8 @@ def _check_courseware(db: Session, data: CoursewareInput, slug: str,
             problems.add(name, f"{label}最多 {limit} 个字")
     if not _normal_text(data.body_md):
         problems.add("body_md", "正文不能为空")
+    elif markup.nesting_depth(data.body_md) > markup.NESTING_MAX:
+        problems.add("body_md", f"列表或引用嵌套超过 {markup.NESTING_MAX} 层，请减少嵌套")
     for name, (low, high) in (("estimated_minutes", MINUTES),
                               ("min_read_seconds", READ_SECONDS)):
         value = getattr(data, name)
