@@ -3,6 +3,8 @@ refused and counted as nothing, first scores kept, one entry per question in the
 import re
 from datetime import datetime, timedelta
 
+import pytest
+
 from sqlalchemy import func, select
 
 from lms.domain.learning import completion
