@@ -4,7 +4,6 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-
 from sqlalchemy import func, select
 
 from lms.domain.learning import completion
