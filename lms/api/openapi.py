@@ -1,7 +1,9 @@
 """GET /api/v1/openapi.json: the v1 contract (DESIGN §5) as an OpenAPI 3.0 document.
 
 Written by hand, so it says what the contract promises rather than what a framework infers;
-tests/test_lessons_api.py checks that every v1 route is described here.
+tests/test_lessons_api.py checks that every v1 route is described here,
+tests/test_openapi_contract.py that each lists the statuses it can answer and that its examples
+are valid, and .ci/schemathesis fuzzes a running server with it.
 """
 from flask import request
 
@@ -22,7 +24,8 @@ ERROR_CODES = {
     "422": "Well-formed but unacceptable",
     "429": "`too_many_requests`: too many sign-in failures, try later",
     "500": "`internal_server_error`: logged, no details",
-    "503": "`service_unavailable`: the database (or another service) is unreachable; retry",
+    "503": "The database (or another service it needs) is unreachable; nothing was "
+           "recorded, retry later",
 }
 # What any request can answer: text that is not valid (400), a body over the limit (413, a
 # GET included), a method the path does not take (405), a server error (500).
