@@ -102,16 +102,31 @@ def _protocol_headers(error: HTTPException) -> list:
             if name.lower() != "content-type"]
 
 
+# The API's messages are Chinese whatever the client's language (Werkzeug's are English).
+API_MESSAGES = {
+    400: "请求有误",
+    401: "需要登录",
+    403: "无权访问",
+    404: "请求的资源不存在",
+    405: "该路径不支持此请求方法",
+    413: "请求体过大",
+    429: "请求过于频繁，请稍后再试",
+    500: "系统出错了，我们已记录，请稍后再试",
+    503: "服务暂时不可用,请稍后重试",
+}
+
+
 def api_http_error(error: HTTPException):
-    """An HTTP error in the API's JSON shape."""
+    """An HTTP error in the API's JSON shape, with a Chinese message."""
     code = (error.name or "error").lower().replace(" ", "_")
-    return json_error(error.code or 500, code, error.description or error.name,
-                      _protocol_headers(error))
+    status = error.code or 500
+    message = API_MESSAGES.get(status) or API_MESSAGES[400 if status < 500 else 500]
+    return json_error(status, code, message, _protocol_headers(error))
 
 
 def api_csrf_error(error: CSRFError):
     """CSRF in the API's shape (the API is exempt; kept for a host that re-enables it)."""
-    return json_error(400, "csrf", error.description)
+    return json_error(400, "csrf", "表单令牌缺失或无效，请刷新后重试")
 
 
 def api_unexpected(error: Exception):

@@ -3,6 +3,7 @@ refused and counted as nothing, first scores kept, one entry per question in the
 import re
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.domain.learning import completion
@@ -299,7 +300,25 @@ def test_the_openapi_document_describes_the_v1_1_attempt_answer(db, make, client
     assert line["required"] == ["question_id", "correct"]
     assert {"correct_answer", "explanation"} <= set(line["properties"])
     refused = doc["paths"]["/lessons/{id}/attempts"]["post"]["responses"]["422"]
-    options = refused["content"]["application/json"]["schema"]["oneOf"]
-    assert {"$ref": "#/components/schemas/UnansweredError"} in options
-    error = schemas["UnansweredError"]["properties"]["error"]
-    assert "question_ids" in error["required"]
+    assert refused["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/AttemptRefusal"}
+    error = schemas["AttemptRefusal"]["properties"]["error"]["properties"]
+    assert "unanswered" in error["code"]["enum"]
+    assert error["question_ids"]["items"] == {"type": "integer"}
+
+
+@pytest.mark.parametrize("malformed", [None, ["A"], {"1": 3}, {"1": [True]}, {"1": {}}])
+def test_a_retry_with_malformed_answers_is_refused_not_replayed(db, make, client, malformed):
+    """The same key replays the first result only for a request the contract allows."""
+    officer, lesson = make.user(), lesson_due_in(make, 24)
+    headers = token_headers(client, make, officer)
+    url = f"/api/v1/lessons/{lesson.id}/attempts"
+    first = client.post(url, headers=headers, json={
+        "answers": make.answers(lesson.quiz), "idempotency_key": "k1"})
+    assert first.status_code == 201
+    again = client.post(url, headers=headers, json={"answers": malformed, "idempotency_key": "k1"})
+    assert again.status_code == 422
+    assert again.get_json()["error"]["code"] == "invalid_answer"
+    replay = client.post(url, headers=headers, json={
+        "answers": make.answers(lesson.quiz), "idempotency_key": "k1"})
+    assert replay.get_json()["attempt_id"] == first.get_json()["attempt_id"]

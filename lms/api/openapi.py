@@ -1,24 +1,37 @@
 """GET /api/v1/openapi.json: the v1 contract (DESIGN §5) as an OpenAPI 3.0 document.
 
 Written by hand, so it says what the contract promises rather than what a framework infers;
-tests/test_lessons_api.py checks that every v1 route is described here.
+tests/test_lessons_api.py checks that every v1 route is described here,
+tests/test_openapi_contract.py that each lists the statuses it can answer and that its examples
+are valid, and .ci/schemathesis fuzzes a running server with it.
 """
 from flask import request
 
+from ..web import MAX_ID
 from .blueprint import api_bp
 
+# Every error answer, with the codes `error.code` takes (DESIGN §5: {"error": {"code", "message"}},
+# messages in Chinese).
 ERROR_CODES = {
-    "400": "Malformed request (bad JSON, bad query parameter)",
-    "401": "Missing or invalid bearer token",
-    "403": "Outside the caller's scope",
-    "404": "Not found (or not visible to the caller)",
-    "405": "Method not allowed",
-    "409": "The idempotency key was already used for another quiz",
-    "413": "Request body too large",
-    "422": "Well-formed but unacceptable (wrong answer types, unknown question ids, ...)",
-    "429": "Too many requests",
-    "500": "Server error",
+    "400": "Malformed request: `bad_request` (body not a JSON object, bad query parameter), "
+           "`bad_period`, `invalid_text` (path, query or body not valid UTF-8, or holding NUL)",
+    "401": "`unauthorized` (missing or invalid bearer token), `invalid_credentials`",
+    "403": "`forbidden`: outside the caller's scope (an unknown unit answers the same)",
+    "404": "`not_found` (or not visible to the caller)",
+    "405": "`method_not_allowed`; the Allow header lists the methods the path takes",
+    "409": "`idempotency_key_reused`: the key was already used for another quiz",
+    "413": "`request_entity_too_large`: the request body is over the size limit",
+    "422": "Well-formed but unacceptable",
+    "429": "`too_many_requests`: too many sign-in failures, try later",
+    "500": "`internal_server_error`: logged, no details",
+    "503": "The database (or another service it needs) is unreachable; nothing was "
+           "recorded, retry later",
 }
+# What any request can answer: text that is not valid (400), a body over the limit (413, a
+# GET included), a method the path does not take (405), a server error (500).
+ANY = ("400", "405", "413", "500")
+DB = (*ANY, "503")  # operations that read the database
+AUTH = (*DB, "401")  # ... as the bearer token's user
 
 
 def _ref(name: str) -> dict:
@@ -30,8 +43,14 @@ def _obj(required: list[str], **properties) -> dict:
 
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+# Text the API accepts: NUL is refused (400 `invalid_text`) wherever it appears.
+TEXT = {"type": "string", "pattern": "^[^\\x00]*$"}
 DATETIME = {"type": "string", "format": "date-time", "example": "2026-11-22T15:59:00Z"}
 NULLABLE_INT = {"type": "integer", "nullable": True}
+
+SCHEMAS_ANSWER = {"description": 'An option key ("A"), a list of keys (["A","C"]), a boolean, '
+                                 "or text, by question kind",
+                  "oneOf": [TEXT, {"type": "array", "items": TEXT}, BOOL]}
 
 SCHEMAS = {
     "Error": _obj(["error"], error=_obj(["code", "message"], code=STR, message=STR)),
@@ -58,17 +77,17 @@ SCHEMAS = {
     "Lesson": _obj(["id", "title", "body_html", "quiz"], id=INT, title=STR, body_html=STR,
                    quiz=_obj(["pass_score", "questions"], pass_score=INT, questions={
                        "type": "array", "items": _ref("Question")})),
-    "Answer": {"description": 'An option key ("A"), a list of keys (["A","C"]), a boolean, '
-                              "or text, by question kind",
-               "oneOf": [STR, {"type": "array", "items": STR}, BOOL]},
+    "Answer": SCHEMAS_ANSWER,
     "AttemptRequest": _obj(
         ["answers", "idempotency_key"],
-        answers={"type": "object", "additionalProperties": _ref("Answer"),
+        answers={"type": "object", "additionalProperties": {**SCHEMAS_ANSWER, "nullable": True},
                  "description": "Question id → answer, for every question of the quiz: an "
                                 "attempt that leaves one unanswered (absent, null, empty "
                                 "text or empty list) is refused with 422 `unanswered`"},
-        idempotency_key={"type": "string", "maxLength": 80, "description":
-                         "Chosen by the client; the same key again returns the first result"}),
+        idempotency_key={"type": "string", "minLength": 1, "maxLength": 80,
+                         "pattern": "^[^\\x00]*[^\\x00\\s][^\\x00]*$", "description":
+                         "Chosen by the client (not blank); the same key again returns the "
+                         "first result"}),
     "AttemptResult": _obj(
         ["attempt_id", "score", "passed", "points_awarded", "attempts_left", "answers_shown",
          "results"],
@@ -83,11 +102,14 @@ SCHEMAS = {
             ["question_id", "correct"], question_id=INT, correct=BOOL,
             correct_answer={**_ref("Answer"), "description": "Only when answers_shown"},
             explanation={**STR, "description": "Only when answers_shown"})}),
-    "UnansweredError": _obj(["error"], error=_obj(
-        ["code", "message", "question_ids"],
-        code={"type": "string", "enum": ["unanswered"]}, message=STR,
-        question_ids={"type": "array", "items": INT,
-                      "description": "The questions left unanswered; nothing was recorded"})),
+    "AttemptRefusal": _obj(["error"], error=_obj(
+        ["code", "message"],
+        code={"type": "string", "enum": ["unanswered", "invalid_answer",
+                                         "invalid_idempotency_key", "time_limit_exceeded",
+                                         "attempts_exhausted"]},
+        message=STR,
+        question_ids={"type": "array", "items": INT, "description":
+                      "With `unanswered` only: the questions left unanswered"})),
     "Profile": _obj(["points", "completions"], points=INT, completions={
         "type": "array", "items": _obj(
             ["item_type", "item_id", "title", "completed_at", "best_score", "first_score"],
@@ -114,11 +136,12 @@ SCHEMAS = {
 }
 
 
-def _op(summary: str, schema: str, errors: tuple[str, ...], status: str = "200", *,
-        secure: bool = True, body: str | None = None, parameters: list | None = None) -> dict:
-    op = {"summary": summary, "responses": {
+def _op(op_id: str, summary: str, schema: str, errors: tuple[str, ...],
+        status: str = "200", *, secure: bool = True, body: str | None = None,
+        parameters: list | None = None) -> dict:
+    op = {"operationId": op_id, "summary": summary, "responses": {
         status: {"description": "OK", "content": {"application/json": {"schema": _ref(schema)}}},
-        **{code: {"$ref": f"#/components/responses/E{code}"} for code in errors}}}
+        **{code: {"$ref": f"#/components/responses/E{code}"} for code in sorted(errors)}}}
     if not secure:
         op["security"] = []
     if body:
@@ -129,61 +152,81 @@ def _op(summary: str, schema: str, errors: tuple[str, ...], status: str = "200",
     return op
 
 
-def _path_param(name: str, schema: dict) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": schema}
+def _path_param(name: str, schema: dict, example) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": schema, "example": example}
 
 
 def _query(name: str, description: str, required: bool = False, **schema) -> dict:
     return {"name": name, "in": "query", "required": required, "description": description,
-            "schema": {"type": "string", **schema}}
+            "schema": {**TEXT, **schema}}
 
+
+LESSON_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+# What the server accepts, except week 53 of a year that has 52 (400 `bad_period`).
+PERIOD = "^ *2[0-9]{3}([Qq][1-4]|-[Ww](0[1-9]|[1-4][0-9]|5[0-3]))? *$"
 
 PATHS = {
     "/auth/token": {"post": _op(
-        "Exchange a police number and password for a bearer token", "Token",
-        ("400", "401", "413", "429"), secure=False, body="Credentials")},
-    "/me": {"get": _op("The caller", "Me", ("401",))},
+        "createToken", "Exchange a police number and password for a bearer token", "Token",
+        (*DB, "401", "429"), secure=False, body="Credentials")},
+    "/me": {"get": _op("getMe", "The caller", "Me", AUTH)},
     "/me/lessons": {"get": _op(
-        "The caller's weekly lessons, newest first", "LessonList", ("400", "401"),
+        "listMyLessons", "The caller's weekly lessons, newest first", "LessonList", AUTH,
         parameters=[_query("status", "due = owed, not yet done (due or overdue); all adds optional",
                            enum=["due", "done", "all"], default="all")])},
     "/lessons/{id}": {"get": _op(
-        "A lesson and its quiz; nothing in it reveals an answer", "Lesson", ("401", "404"),
-        parameters=[_path_param("id", INT)])},
+        "getLesson", "A lesson and its quiz; nothing in it reveals an answer", "Lesson",
+        (*AUTH, "404"), parameters=[_path_param("id", LESSON_ID, 1)])},
     "/lessons/{id}/attempts": {"post": _op(
-        "Submit a quiz attempt (idempotent per key)", "AttemptResult",
-        ("400", "401", "404", "409", "413", "422"), status="201", body="AttemptRequest",
-        parameters=[_path_param("id", INT)])},  # its 422 is refined below
-    "/me/profile": {"get": _op("The caller's completions and points", "Profile", ("401",))},
+        "submitAttempt", "Submit a quiz attempt (idempotent per key)", "AttemptResult",
+        (*AUTH, "404", "409", "422"), status="201", body="AttemptRequest",
+        parameters=[_path_param("id", LESSON_ID, 1)])},  # its 422 is refined below
+    "/me/profile": {"get": _op("getMyProfile", "The caller's completions and points",
+                               "Profile", AUTH)},
     "/courseware": {"get": _op(
-        "Published courseware", "CoursewareList", ("401", "404"),
-        parameters=[_query("category", "A category key")])},
+        "listCourseware", "Published courseware", "CoursewareList", (*AUTH, "404"),
+        parameters=[_query("category", "A category key; 404 when there is no such category")])},
     "/courseware/{slug}": {"get": _op(
-        "One published courseware item", "Courseware", ("401", "404"),
-        parameters=[_path_param("slug", STR)])},
+        "getCourseware", "One published courseware item", "Courseware", (*AUTH, "404"),
+        parameters=[_path_param("slug", TEXT, "dangzhang-jiedu")])},
     "/reports/completion": {"get": _op(
-        "Completion by child unit for a period", "CompletionReport", ("400", "401", "403"),
+        "getCompletionReport", "Completion by child unit for a period (supervisors)",
+        "CompletionReport", (*AUTH, "403"),
         parameters=[_query("unit", "Unit code (default: the caller's scope)"),
-                    _query("period", "2026Q4, 2026-W48 or 2026", required=True)])},
-    "/openapi.json": {"get": {"summary": "This document", "security": [],
-                              "responses": {"200": {"description": "OpenAPI 3.0 document"}}}},
+                    _query("period", "2026Q4, 2026-W48 or 2026", required=True,
+                           pattern=PERIOD, example="2026Q4")])},
+    "/openapi.json": {"get": {"operationId": "getOpenApi", "summary": "This document",
+                              "security": [], "responses": {
+                                  "200": {"description": "OpenAPI 3.0 document",
+                                          "content": {"application/json": {"schema": {
+                                              "type": "object"}}}},
+                                  **{code: {"$ref": f"#/components/responses/E{code}"}
+                                     for code in ANY}}}},
 }
 
 SCHEMAS.update({
-    "Credentials": _obj(["police_no", "password"], police_no=STR, password=STR),
+    "Credentials": _obj(["police_no", "password"], police_no=TEXT, password=TEXT),
     "LessonList": _obj(["lessons"], lessons={"type": "array", "items": _ref("LessonSummary")}),
     "CoursewareList": _obj(["items"], items={"type": "array",
                                              "items": _ref("CoursewareSummary")}),
 })
 PATHS["/lessons/{id}/attempts"]["post"]["responses"]["422"] = {
     "description": "Refused, nothing recorded: `unanswered` (with error.question_ids), "
-                   "`invalid_answer`, `invalid_idempotency_key`, `time_limit_exceeded`, "
-                   "`attempts_exhausted`",
-    "content": {"application/json": {"schema": {"oneOf": [_ref("UnansweredError"),
-                                                          _ref("Error")]}}}}
-SCHEMAS["AttemptRequest"]["example"] = {"answers": {"11": "B", "12": ["A", "C"], "13": True,
-                                                    "14": "连"},
+                   "`invalid_answer` (wrong shape, or a question the quiz does not have), "
+                   "`invalid_idempotency_key`, `time_limit_exceeded`, `attempts_exhausted`",
+    "content": {"application/json": {"schema": _ref("AttemptRefusal")}}}
+SCHEMAS["Credentials"]["example"] = {"police_no": "000004", "password": "zhuhun-demo-2026"}
+SCHEMAS["AttemptRequest"]["example"] = {"answers": {"158": "A", "159": ["A", "C"], "160": True,
+                                                    "161": "试行", "162": "B"},
                                         "idempotency_key": "6f1c2d0e-attempt-1"}
+
+
+def _error_response(code: str, text: str) -> dict:
+    answer = {"description": text, "content": {"application/json": {"schema": _ref("Error")}}}
+    if code == "405":  # RFC 9110 §15.5.6
+        answer["headers"] = {"Allow": {"required": True, "schema": STR,
+                                       "description": "The methods the path takes"}}
+    return answer
 
 
 def document(server_url: str) -> dict:
@@ -199,9 +242,8 @@ def document(server_url: str) -> dict:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": SCHEMAS,
-            "responses": {f"E{code}": {"description": text, "content": {
-                "application/json": {"schema": _ref("Error")}}}
-                for code, text in ERROR_CODES.items()},
+            "responses": {f"E{code}": _error_response(code, text)
+                          for code, text in ERROR_CODES.items()},
         },
     }
 

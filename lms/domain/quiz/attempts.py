@@ -102,6 +102,7 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
     """
     user_id = user if isinstance(user, int) else user.id
     key = _valid_key(idempotency_key)
+    _check_shape(answers_raw)  # a malformed body is refused even as a retry, never replayed
     existing = _by_key(db, user_id, key)
     if existing is not None and existing.status == "submitted":
         return _replay(db, existing, item, now)
@@ -161,6 +162,17 @@ def _stored(graded: grading.GradeResult, now: datetime) -> dict:
                      "given": _json(r.given), "correct_answer": _json(r.correct_answer),
                      "explanation": r.explanation} for r in graded.results],
     }
+
+
+def _check_shape(raw: object) -> None:
+    """Answers as the contract shapes them, whatever the quiz: a mapping of question id to a
+    key, a list of keys, a boolean, text or null (unanswered)."""
+    if not isinstance(raw, Mapping):
+        raise InvalidAnswer("answers 必须是题目编号到答案的映射")
+    for value in raw.values():
+        if not (value is None or isinstance(value, (str, bool)) or (
+                isinstance(value, list) and all(isinstance(item, str) for item in value))):
+            raise InvalidAnswer("答案只能是选项、选项列表、是非或文字")
 
 
 def _valid_key(raw: object) -> str:
