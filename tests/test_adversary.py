@@ -1,0 +1,51 @@
+"""Holes found by attacking the running app (security review), each kept closed by a test."""
+import re
+from datetime import datetime, timedelta
+
+import pytest
+
+from lms.domain import clock
+from lms.domain.quiz import attempts, mistakes, quizview
+
+NOW = datetime(2026, 11, 18, 2, 0)
+RULES = {"lesson_on_time": 5}
+
+
+@pytest.fixture
+def now(monkeypatch):
+    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+
+
+def failed_everything(db, make, officer, **quiz):
+    lesson = make.lesson(publish_at=NOW - timedelta(days=1), due_at=NOW + timedelta(days=1),
+                         quiz=make.quiz(**quiz))
+    attempts.submit(db, officer.id, quizview.lesson_item(lesson),
+                    make.answers(lesson.quiz, wrong=("q1", "q2", "q3", "q4", "q5")), "k",
+                    NOW, RULES)
+    db.commit()
+    return lesson, next(q for q in lesson.quiz.questions if q.key == "q1")
+
+
+def test_the_notebook_is_no_oracle_for_a_key_the_quiz_still_hides(db, make, client, login,
+                                                                   now):
+    """Reviewing a mistake told right from wrong, as often as asked: trying each option gave
+    the key of a quiz failed once, with attempts still limited and its key hidden."""
+    officer = make.user()
+    _, q1 = failed_everything(db, make, officer, attempts_allowed=2)
+    login(officer.police_no)
+    page = client.get("/mistakes").text
+    assert 'class="question mistake"' not in page and "才能复习这些错题" in page
+    verdicts = {client.post("/mistakes/review", data={f"q{q1.id}": key, f"v{q1.id}": "1.0"}
+                            ).status_code for key, _ in q1.options}
+    assert verdicts == {422}
+
+
+def test_a_mistake_is_practised_once_its_quiz_shows_the_key(db, make, client, login, now):
+    officer = make.user()
+    _, q1 = failed_everything(db, make, officer, review="immediately")
+    assert q1.id in {e.question.id for e in mistakes.practice_batch(db, officer.id, NOW)}
+    login(officer.police_no)
+    page = client.get("/mistakes").text
+    versions = dict(re.findall(r'name="(v\d+)" value="([^"]+)"', page))
+    result = client.post("/mistakes/review", data={**versions, f"q{q1.id}": q1.answer})
+    assert result.status_code == 200 and "回答正确" in result.text
