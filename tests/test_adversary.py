@@ -49,3 +49,35 @@ def test_a_mistake_is_practised_once_its_quiz_shows_the_key(db, make, client, lo
     versions = dict(re.findall(r'name="(v\d+)" value="([^"]+)"', page))
     result = client.post("/mistakes/review", data={**versions, f"q{q1.id}": q1.answer})
     assert result.status_code == 200 and "回答正确" in result.text
+
+
+def pending_officer(db, make, code="ABCDEFGH23"):
+    from lms.auth.session import passwords
+    from lms.models import utcnow
+    officer = make.user(password=None)
+    officer.activation_hash = passwords().hash_code(code)
+    officer.activation_expires_at = utcnow() + timedelta(days=1)
+    db.commit()
+    return officer, code
+
+
+@pytest.mark.parametrize("change", ["deactivated", "code_expired"])
+def test_an_activation_begun_before_a_deactivation_or_expiry_cannot_finish(
+        db, make, client, login, change):
+    """The activation page trusted the session's user id alone: a leaver deactivated (or a
+    code expired) after the code was typed could still set a password."""
+    from lms.domain.org import accounts
+    from lms.models import User, utcnow
+    officer, code = pending_officer(db, make)
+    assert login(officer.police_no, code).headers["Location"].endswith("/activate")
+    user = db.get(User, officer.id)
+    if change == "deactivated":
+        accounts.deactivate(db, user)
+    else:
+        user.activation_expires_at = utcnow() - timedelta(seconds=1)
+    db.commit()
+    response = client.post("/activate", data={"password": "Zhuhun-new-passw0rd!",
+                                              "confirm": "Zhuhun-new-passw0rd!"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    db.expire_all()
+    assert db.get(User, officer.id).password_hash is None

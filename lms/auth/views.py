@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..domain import clock
 from ..domain.org import accounts
 from ..models import User
 from ..web import db_session, unit_of_work
@@ -67,7 +68,8 @@ def activate():
     user_id = session.get("lms_activate_uid")
     db = db_session()
     user = db.get(User, user_id) if user_id else None
-    if user is None or user.password_hash is not None:
+    if not accounts.awaits_activation(user, clock.utcnow()):
+        session.pop("lms_activate_uid", None)
         return redirect(url_for(".login"))
     form = ActivateForm()
     if form.validate_on_submit():
