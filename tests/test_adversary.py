@@ -81,3 +81,20 @@ def test_an_activation_begun_before_a_deactivation_or_expiry_cannot_finish(
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     db.expire_all()
     assert db.get(User, officer.id).password_hash is None
+
+
+@pytest.mark.parametrize("joined", ["0001-01-01", "9999-12-31"])
+def test_a_roster_joining_date_at_the_calendars_ends_is_a_problem_not_a_crash(
+        runner, db, tmp_path, joined):
+    """`joined_on` 0001-01-01 or 9999-12-31 passed the check and then overflowed datetime
+    (shifted to UTC, or past the newcomer grace): a traceback instead of a line number."""
+    units = tmp_path / "units.csv"
+    units.write_text("code,name,kind,parent_code\nSZ,市公安局,bureau,\n", "utf-8")
+    assert runner.invoke(args=["lms", "import-units", str(units)]).exit_code == 0
+    roster = tmp_path / "roster.csv"
+    roster.write_text("police_no,name,unit_code,roles,party_member,joined_on\n"
+                      f"100001,张伟,SZ,,1,{joined}\n", "utf-8")
+    result = runner.invoke(args=["lms", "import-roster", str(roster),
+                                 "--codes-out", str(tmp_path / "codes.csv")])
+    assert result.exit_code == 1 and not isinstance(result.exception, OverflowError)
+    assert f"{roster}:2: joined_on must be a date YYYY-MM-DD from 1900 to 2999" in result.output
