@@ -98,3 +98,35 @@ def test_a_roster_joining_date_at_the_calendars_ends_is_a_problem_not_a_crash(
                                  "--codes-out", str(tmp_path / "codes.csv")])
     assert result.exit_code == 1 and not isinstance(result.exception, OverflowError)
     assert f"{roster}:2: joined_on must be a date YYYY-MM-DD from 1900 to 2999" in result.output
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("attempts_allowed", "99999999999", "attempts_allowed must be a whole number 1..100"),
+    ("time_limit_seconds", "999999999999999",
+     "time_limit_seconds must be a whole number 1..86400"),
+])
+def test_a_course_files_huge_quiz_numbers_are_problems_not_a_database_error(
+        runner, db, tmp_path, field, value, expected):
+    """attempts_allowed and time_limit_seconds had no upper bound: on PostgreSQL the sync
+    failed with `integer out of range`, on SQLite a time limit past timedelta's range was
+    stored for every officer's attempt to trip over."""
+    from test_sync import CATALOG, COURSEWARE
+    root = tmp_path / "courses"
+    (root / "courseware" / "practice").mkdir(parents=True)
+    (root / "catalog.yml").write_text(CATALOG, "utf-8")
+    (root / "courseware" / "practice" / "sanhui.md").write_text(
+        COURSEWARE.replace("quiz:\n", f"quiz:\n  {field}: {value}\n", 1), "utf-8")
+    result = runner.invoke(args=["lms", "sync-courses", str(root)])
+    assert result.exit_code == 1 and f"sanhui.md:11: {expected}" in result.output
+
+
+def test_a_lesson_issue_number_past_a_32_bit_column_is_a_problem(runner, db, tmp_path):
+    from test_sync import LESSON
+    root = tmp_path / "courses"
+    (root / "lessons").mkdir(parents=True)
+    (root / "lessons" / "99999999999-zhongcheng.md").write_text(
+        LESSON.replace("issue_no: 1", "issue_no: 99999999999")
+        .replace("audience:\n  - C01\n  - ZZ9\n", ""), "utf-8")
+    result = runner.invoke(args=["lms", "sync-courses", str(root)])
+    assert result.exit_code == 1
+    assert "issue_no must be a whole number 1..99999, not 99999999999" in result.output

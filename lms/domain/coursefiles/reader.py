@@ -201,7 +201,7 @@ def _lesson(item: _Item, zone: ZoneInfo) -> LessonSpec | None:
     """A LessonSpec, or None after reporting what is wrong."""
     front, rep, before = item.front, item.report, item.report.count
     fields = _common(item, LESSON_FIELDS)
-    issue_no = ym.integer(front, "issue_no", rep, 1)
+    issue_no = ym.integer(front, "issue_no", rep, 1, 99999)  # a 32-bit column
     _check_lesson_name(item, issue_no, fields["slug"])
     ym.text(front, "lecturer", rep, ym.TEXT_MAX, required=False)
     ym.choice(front, "status", STATUSES, rep)
