@@ -130,3 +130,19 @@ def test_a_lesson_issue_number_past_a_32_bit_column_is_a_problem(runner, db, tmp
     result = runner.invoke(args=["lms", "sync-courses", str(root)])
     assert result.exit_code == 1
     assert "issue_no must be a whole number 1..99999, not 99999999999" in result.output
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01 00:00", "9999-12-31 23:59"])
+def test_a_lesson_time_at_the_calendars_ends_is_a_problem_not_a_crash(
+        runner, db, tmp_path, moment):
+    """publish_at 0001-01-01 00:00 crashed sync-courses with OverflowError on its way to UTC."""
+    from test_sync import LESSON
+    root = tmp_path / "courses"
+    (root / "lessons").mkdir(parents=True)
+    (root / "lessons" / "01-zhongcheng.md").write_text(
+        LESSON.replace("publish_at: 2026-01-05 08:00", f"publish_at: {moment}")
+        .replace("audience:\n  - C01\n  - ZZ9\n", ""), "utf-8")
+    result = runner.invoke(args=["lms", "sync-courses", str(root)])
+    assert result.exit_code == 1 and not isinstance(result.exception, OverflowError)
+    assert "01-zhongcheng.md:8: publish_at must be a local time 'YYYY-MM-DD HH:MM' from 1900 " \
+           "to 2999" in result.output
