@@ -146,3 +146,17 @@ def test_a_lesson_time_at_the_calendars_ends_is_a_problem_not_a_crash(
     assert result.exit_code == 1 and not isinstance(result.exception, OverflowError)
     assert "01-zhongcheng.md:8: publish_at must be a local time 'YYYY-MM-DD HH:MM' from 1900 " \
            "to 2999" in result.output
+
+
+@pytest.mark.parametrize("field", ["publish_at", "due_at"])
+def test_rescheduling_to_year_one_is_refused_not_a_500(db, make, app, field):
+    """The studio's schedule form took 0001-01-01T00:00 and failed converting it to UTC."""
+    from test_studio import PersonClient
+    author = make.user(roles=("trainer",))
+    lesson = make.lesson(issue_no=3)
+    client = PersonClient(app, app.response_class, use_cookies=True)
+    client.post("/login", data={"police_no": author.police_no, "password": make.PASSWORD})
+    data = {"publish_at": "2026-09-07T08:00", "due_at": "2026-09-13T23:59",
+            field: "0001-01-01T00:00"}
+    response = client.post(f"/studio/lessons/{lesson.id}", data=data)
+    assert response.status_code == 200 and "时间须在 1900 年至 2999 年之间" in response.text
