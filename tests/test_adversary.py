@@ -160,3 +160,18 @@ def test_rescheduling_to_year_one_is_refused_not_a_500(db, make, app, field):
             field: "0001-01-01T00:00"}
     response = client.post(f"/studio/lessons/{lesson.id}", data=data)
     assert response.status_code == 200 and "时间须在 1900 年至 2999 年之间" in response.text
+
+
+def test_guessing_from_many_addresses_of_one_ipv6_64_is_refused_like_one_address(make, client):
+    """Refusal was per (number, exact address): an IPv6 client holds a whole /64, so five
+    guesses from each of its addresses were never refused."""
+    officer = make.user()
+
+    def guess(address):
+        return client.post("/api/v1/auth/token", environ_base={"REMOTE_ADDR": address},
+                           json={"police_no": officer.police_no, "password": "guess-pass"}
+                           ).status_code
+    answers = [guess(f"2001:db8:1:2::{n:x}") for n in range(1, 8)]
+    assert answers == [401] * 5 + [429] * 2
+    assert guess("2001:db8:1:3::1") == 401  # the next /64 is another client
+    assert guess("::ffff:198.51.100.7") == 401 and guess("198.51.100.7") == 401  # one client
