@@ -175,3 +175,18 @@ def test_guessing_from_many_addresses_of_one_ipv6_64_is_refused_like_one_address
     assert answers == [401] * 5 + [429] * 2
     assert guess("2001:db8:1:3::1") == 401  # the next /64 is another client
     assert guess("::ffff:198.51.100.7") == 401 and guess("198.51.100.7") == 401  # one client
+
+
+def test_the_shipped_proxy_sets_every_forwarded_header_the_app_trusts_behind_it():
+    """deploy/nginx-lms.conf passed the client's own X-Forwarded-Prefix and -Port through,
+    and ProxyFix (LMS_TRUSTED_PROXIES=1) trusted them: `X-Forwarded-Prefix: //evil.example`
+    turned the login redirect and every link of the page into //evil.example/..."""
+    from pathlib import Path
+    conf = (Path(__file__).parents[1] / "deploy" / "nginx-lms.conf").read_text("utf-8")
+    server = re.sub(r"#.*", "", conf.split("listen 443", 1)[1])
+    locations = re.findall(r"\blocation\b[^{]*\{[^}]*\}", server)
+    top = re.sub(r"\blocation\b[^{]*\{[^}]*\}", "", server)  # the server level, inherited
+    set_here = set(re.findall(r"proxy_set_header\s+(\S+)", top))
+    assert {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port",
+            "X-Forwarded-Prefix"} <= set_here
+    assert len(locations) >= 2 and all("proxy_set_header" not in b for b in locations)
