@@ -190,3 +190,16 @@ def test_the_shipped_proxy_sets_every_forwarded_header_the_app_trusts_behind_it(
     assert {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port",
             "X-Forwarded-Prefix"} <= set_here
     assert len(locations) >= 2 and all("proxy_set_header" not in b for b in locations)
+
+
+def test_a_nul_byte_in_a_course_file_is_a_problem_not_a_database_error(runner, db, tmp_path):
+    """The body went to the database as read: PostgreSQL refuses NUL in text, so one stray
+    byte failed the whole sync with a DataError (SQLite stored it)."""
+    from test_sync import CATALOG, COURSEWARE
+    root = tmp_path / "courses"
+    (root / "courseware" / "practice").mkdir(parents=True)
+    (root / "catalog.yml").write_text(CATALOG, "utf-8")
+    (root / "courseware" / "practice" / "sanhui.md").write_text(
+        COURSEWARE.replace("正文。", "正文\x00。"), "utf-8")
+    result = runner.invoke(args=["lms", "sync-courses", str(root)])
+    assert result.exit_code == 1 and "sanhui.md:24: a NUL character (not text)" in result.output
