@@ -203,3 +203,14 @@ def test_a_nul_byte_in_a_course_file_is_a_problem_not_a_database_error(runner, d
         COURSEWARE.replace("正文。", "正文\x00。"), "utf-8")
     result = runner.invoke(args=["lms", "sync-courses", str(root)])
     assert result.exit_code == 1 and "sanhui.md:24: a NUL character (not text)" in result.output
+
+
+def test_a_classroom_session_in_year_one_is_refused_not_a_500(db, make, client, login):
+    """The session form took 0001-01-01T00:00 and failed converting it to UTC."""
+    unit = make.unit()
+    secretary = make.user(unit=unit, roles=("officer", "supervisor"))
+    room = make.classroom(unit=unit)
+    login(secretary.police_no)
+    response = client.post(f"/classrooms/{room.slug}/sessions",
+                           data={"starts_at": "0001-01-01T00:00", "topic": "主题党日"})
+    assert response.status_code == 400 and "时间须在 1900 年至 2999 年之间" in response.text
