@@ -214,3 +214,17 @@ def test_a_classroom_session_in_year_one_is_refused_not_a_500(db, make, client, 
     response = client.post(f"/classrooms/{room.slug}/sessions",
                            data={"starts_at": "0001-01-01T00:00", "topic": "主题党日"})
     assert response.status_code == 400 and "时间须在 1900 年至 2999 年之间" in response.text
+
+
+def test_a_unit_chain_too_deep_for_its_path_is_a_problem_not_a_database_error(
+        runner, db, tmp_path):
+    """A chain of parent_code mistakes 120 deep passed validation; its materialized path
+    outgrew the 255-character column and PostgreSQL failed the import (SQLite stored it)."""
+    units = tmp_path / "units.csv"
+    units.write_text("code,name,kind,parent_code\nSZ,市局,bureau,\n" + "".join(
+        f"U{n},单位{n},branch,{f'U{n - 1}' if n else 'SZ'}\n" for n in range(120)), "utf-8")
+    result = runner.invoke(args=["lms", "import-units", str(units)])
+    assert result.exit_code == 1 and not result.exception.__class__.__name__ == "DataError"
+    assert f"{units}:23: unit 'U20' would be 21 levels below the root (at most 20)" \
+        in result.output
+    assert f"{units}:22: unit 'U19'" not in result.output
