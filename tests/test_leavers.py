@@ -106,7 +106,8 @@ def test_a_bad_active_cell_is_refused_with_its_line(make, runner, tmp_path):
                                  str(tmp_path / "codes.csv")])
     assert result.exit_code == 1
     assert f"{path}:2: active must be 0 or 1 (found 'yes')" in result.output
-    assert f"{path}:3: joined_on must be a date YYYY-MM-DD (found '2026-02-30')" in result.output
+    assert (f"{path}:3: joined_on must be a date YYYY-MM-DD from 1900 to 2999 "
+            "(found '2026-02-30')") in result.output
 
 
 def test_the_admin_button_deactivates_with_csrf_and_reason(app, db, make, client, login,

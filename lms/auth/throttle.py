@@ -16,6 +16,7 @@ let twenty parallel guesses through a limit of five (argon2 takes ~100 ms per ch
 A successful sign-in clears its (number, address) count; the slower budgets just expire.
 """
 import time
+from ipaddress import IPv6Address, ip_address, ip_network
 
 from flask import current_app
 from limits import parse
@@ -29,11 +30,25 @@ def _number(police_no: str) -> str:
     return (police_no or "").strip().lower()[:64]
 
 
+def _client(address: str) -> str:
+    """The address as one client: an IPv6 address counts as its /64, since one client holds
+    a whole /64 and could otherwise try five guesses from each of its 2**64 addresses."""
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return address or "-"
+    if isinstance(parsed, IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 def take_attempt(police_no: str, address: str) -> bool:
     """Count one attempt; False when this (number, address) has used up its limit (the
     caller must refuse). Past the per-number or per-address budget, first wait."""
     config, limiter = current_app.config, state().limiter
-    number, address = _number(police_no), address or "-"
+    number, address = _number(police_no), _client(address)
     if not limiter.hit(parse(config["LMS_LOGIN_LIMIT"]), SCOPE, "pair", number, address):
         return False
     over_number = not limiter.hit(parse(config["LMS_LOGIN_NUMBER_BUDGET"]), SCOPE,
@@ -48,7 +63,7 @@ def take_attempt(police_no: str, address: str) -> bool:
 def forgive(police_no: str, address: str) -> None:
     """A successful sign-in: forget this (number, address)'s earlier failures."""
     state().limiter.clear(parse(current_app.config["LMS_LOGIN_LIMIT"]), SCOPE, "pair",
-                          _number(police_no), address or "-")
+                          _number(police_no), _client(address))
 
 
 def pause(seconds: float) -> None:

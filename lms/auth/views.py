@@ -67,7 +67,8 @@ def activate():
     user_id = session.get("lms_activate_uid")
     db = db_session()
     user = db.get(User, user_id) if user_id else None
-    if user is None or user.password_hash is not None:
+    if not accounts.awaits_activation(user, clock.utcnow()):
+        session.pop("lms_activate_uid", None)
         return redirect(url_for(".login"))
     form = ActivateForm()
     if form.validate_on_submit():

@@ -13,6 +13,12 @@ def to_utc(local: datetime, tz: str) -> datetime:
     return local.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC).replace(tzinfo=None)
 
 
+def plausible(moment: datetime) -> bool:
+    """Whether a time someone typed lies in 1900-2999: near year 1 or 9999 the conversion
+    to UTC, or a day added later, overflows datetime (a 500 instead of a form error)."""
+    return 1900 <= moment.year <= 2999
+
+
 def utcnow() -> datetime:
     """Naive UTC now, the one clock request handlers read (tests replace it to freeze time)."""
     return datetime.now(UTC).replace(tzinfo=None)

@@ -16,7 +16,7 @@ def index():
     """The next practice round of open mistakes, as a form (no answers shown)."""
     db, user_id = db_session(), current_user.user.id
     return render_template("lms/mistakes/index.html",
-                           entries=mistakes.practice_batch(db, user_id),
+                           entries=mistakes.practice_batch(db, user_id, clock.utcnow()),
                            total=mistakes.open_count(db, user_id),
                            resolve_after=mistakes.RESOLVE_AFTER)
 

@@ -155,6 +155,8 @@ def schedule(db: Session, user: User, room: Classroom, starts_at_local: datetime
     if not policy.can_run_classroom(user, room):
         raise policy.PermissionDenied
     topic = _text(topic, TOPIC_MAX, "请填写活动主题", f"活动主题不能超过 {TOPIC_MAX} 个字")
+    if not clock.plausible(starts_at_local):
+        raise ClassroomError("时间须在 1900 年至 2999 年之间")
     courseware_id = None
     if courseware_slug:
         item = catalog.published_item(db, courseware_slug)

@@ -23,16 +23,23 @@ QUIZ_FIELDS = ({"questions"}, {"pass_score", "attempts_allowed", "shuffle", "par
 QUESTION_FIELDS = ({"id", "kind", "stem", "answer"}, {"options", "explanation", "tags"})
 
 
+# Upper bounds: the columns are 32-bit integers on PostgreSQL (a larger value failed the
+# whole sync with a database error), and no quiz needs more than a day or 100 attempts.
+MAX_ATTEMPTS = 100
+MAX_TIME_LIMIT = 24 * 3600
+
+
 def read_quiz(m: MarkedMap, rep: Report) -> tuple[bool, QuizSpec | None]:
     """(ok, QuizSpec) from a quiz mapping, each problem reported at its line."""
     before = rep.count
     ym.check_fields(m, *QUIZ_FIELDS, rep, "quiz")
     quiz = QuizSpec(pass_score=ym.integer(m, "pass_score", rep, 0, 100, default=60),
-                    attempts_allowed=ym.integer(m, "attempts_allowed", rep, 1, nullable=True),
+                    attempts_allowed=ym.integer(m, "attempts_allowed", rep, 1, MAX_ATTEMPTS,
+                                                nullable=True),
                     shuffle=ym.boolean(m, "shuffle", rep, default=True),
                     partial_credit=ym.boolean(m, "partial_credit", rep, default=False),
                     time_limit_seconds=ym.integer(m, "time_limit_seconds", rep, 1,
-                                                  nullable=True),
+                                                  MAX_TIME_LIMIT, nullable=True),
                     questions=_questions(m, rep),
                     review=ym.choice(m, "review", REVIEW_POLICIES, rep) or "after_pass")
     return (True, quiz) if rep.count == before else (False, None)

@@ -205,7 +205,7 @@ def _lesson(item: _Item, zone: ZoneInfo) -> LessonSpec | None:
     """A LessonSpec, or None after reporting what is wrong."""
     front, rep, before = item.front, item.report, item.report.count
     fields = _common(item, LESSON_FIELDS)
-    issue_no = ym.integer(front, "issue_no", rep, 1)
+    issue_no = ym.integer(front, "issue_no", rep, 1, 99999)  # a 32-bit column
     _check_lesson_name(item, issue_no, fields["slug"])
     ym.text(front, "lecturer", rep, ym.TEXT_MAX, required=False)
     ym.choice(front, "status", STATUSES, rep)
@@ -248,9 +248,10 @@ def _local_time(m: MarkedMap, name: str, rep: Report, zone: ZoneInfo) -> datetim
         except ValueError:
             pass
     # An explicit `!!timestamp` still arrives as a datetime; a bare date has no time of day.
-    if not isinstance(value, datetime):
-        rep.add(m.line_of(name), f"{name} must be a local time 'YYYY-MM-DD HH:MM', "
-                f"not {m[name]!r}")
+    # Years near 1 or 9999 overflow datetime on the way to UTC or in later arithmetic.
+    if not isinstance(value, datetime) or not 1900 <= value.year <= 2999:
+        rep.add(m.line_of(name), f"{name} must be a local time 'YYYY-MM-DD HH:MM' "
+                f"from 1900 to 2999, not {m[name]!r}")
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)

@@ -151,6 +151,9 @@ def read_text(path: Path, rep: Report) -> tuple[str, bytes] | None:
     except UnicodeDecodeError as error:
         rep.add(data[:error.start].count(b"\n") + 1, "not UTF-8 text (save the file as UTF-8)")
         return None
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL: the sync would fail at the database
+        rep.add(text[:text.index("\x00")].count("\n") + 1, "a NUL character (not text)")
+        return None
     return text.replace("\r\n", "\n"), data
 
 

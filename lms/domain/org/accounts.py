@@ -89,6 +89,14 @@ def set_password(db: Session, passwords: Passwords, user: User, new_password: st
     revoke_tokens(db, user.id)
 
 
+def awaits_activation(user: User | None, now: datetime) -> bool:
+    """Whether a first password may still be set: an active account with no password and
+    an unexpired code. Checked again when the password is chosen, since a leaver may be
+    deactivated, or the code expire, after the code was typed."""
+    return (user is not None and user.active and user.password_hash is None
+            and user.activation_expires_at is not None and user.activation_expires_at > now)
+
+
 def activate(db: Session, passwords: Passwords, user: User, new_password: str,
              ip: str | None = None) -> None:
     """Set the first password after the activation code (audited); PasswordRejected if it

@@ -20,6 +20,9 @@ from ..problems import Problem
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
 UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 BATCH = 2000  # rows per bulk statement: bounds memory and paces the progress bar
+# Levels below the root: a bureau has about five. The materialized path (ids of every level)
+# must fit its 255 characters, which a chain of parent_code mistakes soon overflowed.
+MAX_DEPTH = 20
 
 Progress = Callable[[int], object]
 
@@ -97,6 +100,25 @@ def _unit_parents(db: Session) -> list[tuple[str, str | None]]:
                       .outerjoin(parent, parent.c.id == Unit.parent_id)).all()
 
 
+def _too_deep(file: str, rows: list[UnitRow], parent_of: dict) -> list[Problem]:
+    """Rows that would sit more than MAX_DEPTH levels below the root."""
+    depth: dict[str, int] = {}
+
+    def depth_of(code: str) -> int:
+        trail = []
+        while code not in depth and parent_of.get(code) is not None:
+            trail.append(code)
+            code = parent_of[code]
+        level = depth.get(code, 0)  # known, or a root
+        for step in reversed(trail):
+            level += 1
+            depth[step] = level
+        return level
+    return [Problem(file, row.line, f"unit '{row.code}' would be {depth_of(row.code)} levels "
+                                    f"below the root (at most {MAX_DEPTH}): check parent_code")
+            for row in rows if depth_of(row.code) > MAX_DEPTH]
+
+
 def _tree_problems(file: str, rows: list[UnitRow], existing: dict) -> list[Problem]:
     """Unknown parents, cycles and extra roots in the tree the import would leave behind."""
     problems, unknown = [], set()
@@ -122,6 +144,8 @@ def _tree_problems(file: str, rows: list[UnitRow], existing: dict) -> list[Probl
             problems.append(Problem(file, line_of[first],
                                     "parent_code makes a cycle: " + " → ".join(shown)))
         settled.update(trail)
+    if not problems:  # no cycle or unknown parent: every walk ends at a root
+        problems += _too_deep(file, rows, parent_of)
     roots = [code for code, parent in parent_of.items() if parent is None and code not in unknown]
     db_roots = [code for code in roots if code not in line_of]
     file_roots = sorted((code for code in roots if code in line_of), key=line_of.get)

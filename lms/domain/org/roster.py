@@ -92,7 +92,8 @@ def read_roster(db: Session, path: Path) -> tuple[RosterPlan, list[Problem]]:
             row_problems.append(f"party_member must be 0 or 1 (found '{party}')")
         joined_on = _date(joined)
         if joined and joined_on is None:
-            row_problems.append(f"joined_on must be a date YYYY-MM-DD (found '{joined}')")
+            row_problems.append(f"joined_on must be a date YYYY-MM-DD from 1900 to 2999 "
+                                f"(found '{joined}')")
         if active not in ("", "0", "1"):
             row_problems.append(f"active must be 0 or 1 (found '{active}')")
         problems += [Problem(file, line, message) for message in row_problems]
@@ -104,8 +105,9 @@ def read_roster(db: Session, path: Path) -> tuple[RosterPlan, list[Problem]]:
 
 
 def _date(text: str) -> date | None:
-    """A YYYY-MM-DD date, or None when `text` is not one."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    """A YYYY-MM-DD date from 1900 to 2999, or None when `text` is not one."""
+    # years near 1 or 9999 overflow datetime when shifted to UTC or past the newcomer grace
+    if not re.fullmatch(r"(19|2\d)\d{2}-\d{2}-\d{2}", text, re.ASCII):
         return None
     try:
         return date.fromisoformat(text)

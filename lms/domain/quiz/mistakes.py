@@ -115,9 +115,19 @@ def notebook(db: Session, user_id: int, limit: int | None = None) -> list[Mistak
     return [entry for entry, _ in _entries(db, user_id, limit=limit)]
 
 
-def practice_batch(db: Session, user_id: int) -> list[MistakeEntry]:
-    """The next practice round: at most REVIEW_SIZE open mistakes, most recent first."""
-    return notebook(db, user_id, limit=REVIEW_SIZE)
+def practice_batch(db: Session, user_id: int, now: datetime) -> list[MistakeEntry]:
+    """The next practice round: at most REVIEW_SIZE open mistakes, most recent first, of
+    those whose quiz shows its key now (`practicable`)."""
+    entries = notebook(db, user_id)
+    shown = _shown_by_source(db, user_id, entries, now)
+    return [e for e in entries if practicable(e, shown)][:REVIEW_SIZE]
+
+
+def practicable(entry: MistakeEntry, shown: Mapping[tuple, bool]) -> bool:
+    """A mistake may be practised once its quiz shows the key (review policy): graded
+    earlier, unlimited reviews would tell right from wrong option by option and so give the
+    key away while the quiz's own attempts are still limited."""
+    return entry.source_id is None or shown.get((entry.source_type, entry.source_id), False)
 
 
 def open_count(db: Session, user_id: int) -> int:
@@ -137,11 +147,13 @@ def review(db: Session, user_id: int, answers_raw: Mapping, versions: Mapping[st
     """
     asked = [q for q in map(grading.parse_question_id, answers_raw) if q is not None]
     found = _entries(db, user_id, open_only=False, question_ids=asked)
+    shown = _shown_by_source(db, user_id, [entry for entry, _ in found], now)
+    found = [(entry, question) for entry, question in found if practicable(entry, shown)]
     by_id = {question.id: (entry, question) for entry, question in found}
     keys = [quizview.question_key(question) for _, question in found]
-    answers = grading.parse_answers(keys, answers_raw)  # unknown ids raise AnswerError
+    # unknown ids raise AnswerError, and so do questions not yet practicable
+    answers = grading.parse_answers(keys, answers_raw)
     graded = grading.grade(keys, answers)
-    shown = _shown_by_source(db, user_id, [entry for entry, _ in found], now)
     lines = []
     for result in graded.results:
         entry, _ = by_id[result.question_id]

@@ -33,6 +33,9 @@ def reschedule(db: Session, actor: User, lesson: MicroLesson, publish_at: dateti
         problems["due_at"] = ["请填写截止时间"]
     elif publish_at is not None and due_at <= publish_at:
         problems["due_at"] = ["截止时间必须晚于发布时间"]
+    for name, moment in (("publish_at", publish_at), ("due_at", due_at)):
+        if moment is not None and not clock.plausible(moment):
+            problems[name] = ["时间须在 1900 年至 2999 年之间"]
     if problems:
         raise Invalid(problems)
     new = (clock.to_utc(publish_at, tz), clock.to_utc(due_at, tz))
