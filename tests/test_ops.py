@@ -144,3 +144,11 @@ def test_a_submitted_attempt_is_counted_once_and_a_refused_one_not(app, client, 
                                     "idempotency_key": "k-1"}, headers=headers)
     assert answer.status_code in (200, 201)
     assert attempts_counted(client) == before + 1
+
+
+def test_readyz_says_why_only_to_callers_allowed_to_scrape(app, client):
+    app.config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:1/0"
+    outside = client.get("/readyz", environ_base={"REMOTE_ADDR": "192.0.2.10"})
+    assert outside.status_code == 503 and outside.json["checks"]["redis"] == "fail"
+    inside = client.get("/readyz")
+    assert inside.json["checks"]["redis"].startswith("fail: ")

@@ -26,8 +26,12 @@ def readyz():
     checks = health.check_database(state().db.engine)
     checks += health.check_storage(current_app.config["RATELIMIT_STORAGE_URI"])
     failed = [c for c in checks if not c.ok]
+    # Which check failed is for everyone (a load balancer); why (revision ids, driver error
+    # names) only for the callers that may read /metrics.
+    detailed = _may_scrape()
     body = {"status": "fail" if failed else "ok",
-            "checks": {c.name: ("ok" if c.ok else f"fail: {c.detail}") for c in checks}}
+            "checks": {c.name: "ok" if c.ok else f"fail: {c.detail}" if detailed else "fail"
+                       for c in checks}}
     return body, 503 if failed else 200
 
 
