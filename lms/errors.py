@@ -14,13 +14,13 @@ from .domain.org.policy import PermissionDenied
 from .web import state
 
 HTML_MESSAGES = {
-    400: _l("请求有误,请返回重试。"),
+    400: _l("请求有误，请返回重试。"),
     403: _l("您没有权限访问这个页面。"),
-    404: _l("页面不存在,可能已被移除。"),
+    404: _l("页面不存在，可能已被移除。"),
     405: _l("不支持这种操作。"),
     413: _l("提交的内容太大。"),
-    429: _l("尝试次数过多,请稍后再试。"),
-    500: _l("系统出错了,我们已记录,请稍后再试。"),
+    429: _l("尝试次数过多，请稍后再试。"),
+    500: _l("系统出错了，我们已记录，请稍后再试。"),
 }
 
 
@@ -80,7 +80,7 @@ def handle_csrf_error(error: CSRFError):
     """Flask-WTF's CSRF messages are English-only; say it in the user's language."""
     if is_api_request():
         return api_csrf_error(error)
-    message = _("页面已过期或表单无效,请刷新页面后重新提交。")
+    message = _("页面已过期或表单无效，请刷新页面后重新提交。")
     return render_template("lms/error.html", code=400, message=message), 400
 
 

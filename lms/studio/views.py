@@ -81,7 +81,7 @@ def change_status(slug: str):
     except authoring.AuthoringError as error:
         flash(error.message, "error")
     else:
-        flash(_("课件状态已改为:%(status)s", status=_status_label(step.target)), "success")
+        flash(_("课件状态已改为：%(status)s", status=_status_label(step.target)), "success")
     return redirect(url_for(".edit", slug=slug))
 
 
@@ -182,7 +182,7 @@ def _editor(form: CoursewareForm, item):
             except authoring.AuthoringError as error:
                 flash(error.message, "error")
             else:
-                flash(_("已保存,并记录为一个修订版本。"), "success")
+                flash(_("已保存，并记录为一个修订版本。"), "success")
                 return redirect(url_for(".edit", slug=saved.slug))
     user = current_user.user
     return render_template(
