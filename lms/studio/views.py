@@ -21,6 +21,7 @@ from ..domain.quiz.quizstats import quiz_stats
 from ..domain.studio import authoring, review, scheduling
 from ..models import MicroLesson
 from ..models.content import STATUSES
+from ..templating import lesson_label
 from ..web import db_session, unit_of_work
 from .forms import CoursewareForm, NewCoursewareForm, ScheduleForm, StatusForm
 
@@ -147,7 +148,7 @@ def lesson_stats(lesson_id: int):
     db = db_session()
     row = db.get(MicroLesson, lesson_id) or abort(404)
     stats = quiz_stats(db, "lesson", row.id, row.quiz_id)
-    title = _("第%(n)s期", n=row.issue_no) + " " + row.title
+    title = lesson_label(row.issue_no, row.title)
     return render_template("lms/studio/stats.html", title=title, stats=stats, kind="lesson",
                            back=url_for(".lesson", lesson_id=lesson_id))
 
