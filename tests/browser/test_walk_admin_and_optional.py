@@ -107,3 +107,6 @@ def test_the_phone_list_tells_owed_lessons_from_optional_ones(page, server_url, 
     page.goto(f"{server_url}/profile")
     done = page.locator("table.completions tbody tr", has_text="第13期 课程13")
     assert done.locator("td.num").all_inner_texts() == ["60", "80"]  # first score, then best
+    table = page.locator(".table-wrap", has=page.locator("table.completions"))
+    assert table.evaluate("e => e.scrollWidth <= e.clientWidth")  # all four columns in view
+    shot("walk-profile-first-score-phone")
