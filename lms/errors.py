@@ -23,13 +23,13 @@ RETRY_AFTER = "5"  # seconds: a restart of PostgreSQL or a held SQLite lock is a
 UNAVAILABLE_API = "服务暂时不可用，本次请求未生效，请稍后重试"
 
 HTML_MESSAGES = {
-    400: _l("请求有误,请返回重试。"),
+    400: _l("请求有误，请返回重试。"),
     403: _l("您没有权限访问这个页面。"),
-    404: _l("页面不存在,可能已被移除。"),
+    404: _l("页面不存在，可能已被移除。"),
     405: _l("不支持这种操作。"),
     413: _l("提交的内容太大。"),
-    429: _l("尝试次数过多,请稍后再试。"),
-    500: _l("系统出错了,我们已记录,请稍后再试。"),
+    429: _l("尝试次数过多，请稍后再试。"),
+    500: _l("系统出错了，我们已记录，请稍后再试。"),
     503: _l("系统暂时繁忙，请稍后重试。刚才提交的内容没有保存，请重新提交。"),
 }
 
@@ -112,7 +112,7 @@ API_MESSAGES = {
     413: "请求体过大",
     429: "请求过于频繁，请稍后再试",
     500: "系统出错了，我们已记录，请稍后再试",
-    503: "服务暂时不可用,请稍后重试",
+    503: "服务暂时不可用，请稍后重试",
 }
 
 
@@ -163,7 +163,7 @@ def handle_csrf_error(error: CSRFError):
     """Flask-WTF's CSRF messages are English-only; say it in the user's language."""
     if is_api_request():
         return api_csrf_error(error)
-    return error_page(400, _("页面已过期或表单无效,请刷新页面后重新提交。"))
+    return error_page(400, _("页面已过期或表单无效，请刷新页面后重新提交。"))
 
 
 def handle_unexpected(error: Exception):

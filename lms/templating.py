@@ -1,6 +1,7 @@
 """Template filters shared by every page."""
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .domain import text
@@ -24,6 +25,12 @@ def ui_language() -> str:
     return "en" if str(get_locale()) == "en" else "zh"
 
 
+def lesson_label(issue_no: int, title: str) -> str:
+    """"第N期 title", unless the title already begins with its issue (most real ones do)."""
+    issue = _("第%(n)s期", n=issue_no)
+    return title if title.startswith(issue) else f"{issue} {title}"
+
+
 def shown_output(value):
     """Every `{{ value }}` of a page: a lone surrogate or NUL stored before the boundary
     refused them (JSON columns can hold one) is shown as U+FFFD, rather than failing the
@@ -38,5 +45,6 @@ def init_app(app) -> None:
     app.add_template_filter(lms_datetime)
     app.add_template_filter(lms_date)
     app.add_template_global(ui_language)
+    app.add_template_global(lesson_label)
     if app.jinja_env.finalize is None:  # a host's own finalize is left alone
         app.jinja_env.finalize = shown_output

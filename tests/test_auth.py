@@ -12,4 +12,4 @@ def test_officer_signs_in_and_sees_home(make, login, client):
     officer = make.user(name="张伟")
     response = login(officer.police_no, follow_redirects=True)
     assert response.status_code == 200
-    assert "张伟,您好" in response.text
+    assert "张伟，您好" in response.text

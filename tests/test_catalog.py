@@ -136,7 +136,7 @@ def test_reading_page(make, client, officer):
                            body_md="## 一、是什么\n\n| 名称 | 频次 |\n|---|---|\n| 党课 | 每年 |")
     page = client.get(f"/courseware/{item.slug}").get_data(as_text=True)
     assert "<h1>如何规范开展“三会一课”</h1>" in page
-    assert "党建实务培训" in page and "主讲:市局机关党委" in page and "约 12 分钟" in page
+    assert "党建实务培训" in page and "主讲：市局机关党委" in page and "约 12 分钟" in page
     assert '<h2 id="一是什么">一、是什么</h2>' in page and "<td>党课</td>" in page
     assert f'action="/courseware/{item.slug}/done"' in page and "我已读完" in page
 
@@ -191,7 +191,7 @@ def test_reading_to_the_end_pays_its_points_once(app, db, make, client, officer,
         page = client.post(f"/courseware/{item.slug}/done", follow_redirects=True)
         messages += re.findall(r'<p class="flash[^"]*"[^>]*>([^<]*)</p>',
                                page.get_data(as_text=True))
-    assert messages == ["已完成本课件的学习,积分 +1。", "已完成本课件的学习。"]
+    assert messages == ["已完成本课件的学习，积分 +1。", "已完成本课件的学习。"]
     assert points.total(db, officer.id) == app.config["LMS_POINTS"]["courseware_read"] == 1
     lines = points.history(db, officer.id)
     assert [(p.rule, p.source_type, p.source_id) for p in lines] == [

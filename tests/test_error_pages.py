@@ -10,8 +10,8 @@ def crash():
 
 
 @pytest.mark.parametrize("method, url, status, message", [
-    ("get", "/no-such-page", 404, "页面不存在,可能已被移除。"),
-    ("get", "/lessons/0", 404, "页面不存在,可能已被移除。"),  # not an id: no route matches
+    ("get", "/no-such-page", 404, "页面不存在，可能已被移除。"),
+    ("get", "/lessons/0", 404, "页面不存在，可能已被移除。"),  # not an id: no route matches
     ("delete", "/login", 405, "不支持这种操作。"),
 ])
 def test_urls_that_match_no_route_get_the_lms_page(client, method, url, status, message):

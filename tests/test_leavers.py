@@ -138,3 +138,15 @@ def test_only_an_admin_may_press_the_button(make, client, login):
 
 def _csrf(text: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text).group(1)
+
+
+def test_the_admin_button_wants_a_reason(db, make, client, login):
+    officer = make.user(make.unit())
+    admin = make.user(make.unit(), roles=("admin",))
+    login(admin.police_no)
+    response = client.post(f"/admin/users/{officer.police_no}/deactivate",
+                           data={"reason": "  "}, follow_redirects=True)
+    assert "请填写停用原因，账号未停用。" in response.text
+    db.refresh(officer)
+    assert officer.active
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "user_deactivated")) is None

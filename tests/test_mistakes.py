@@ -123,10 +123,21 @@ def test_reviewing_in_the_browser_shows_answers_and_moves_the_streak(setup, clie
     assert q["q2"].stem not in page and q["q4"].stem in page
 
 
+def test_an_empty_review_goes_back_to_the_notebook(setup, client, login, db):
+    officer, _, q = setup
+    login(officer.police_no)
+    fields = form_fields(client.get("/mistakes").text)
+    result = client.post("/mistakes/review", data=fields, follow_redirects=True)
+    assert "请至少作答一题，再提交复习。" in result.text
+    assert q["q2"].stem in result.text and "答对 0 / 0 题" not in result.text
+    assert len(mistakes.notebook(db, officer.id)) == 2
+
+
 def test_another_officers_notebook_is_not_mine(setup, make, client, login):
     _, _, q = setup
     me = make.user()
     login(me.police_no)
     assert q["q2"].stem not in client.get("/mistakes").text
-    response = client.post("/mistakes/review", data={f"q{q['q2'].id}": ["A"]})
+    response = client.post("/mistakes/review", data={f"q{q['q2'].id}": ["A"]},
+                           follow_redirects=True)  # nothing of mine answered: back to my notebook
     assert response.status_code == 200 and q["q2"].stem not in response.text

@@ -98,7 +98,7 @@ def test_plugin_uses_the_hosts_database_and_serves_under_its_prefix(host):
                                                     "password": "a long enough password"})
     assert response.status_code == 302 and response.headers["Location"] == "/training/"
     home = client.get("/training/")
-    assert "周杰,您好" in home.text
+    assert "周杰，您好" in home.text
     assert "/training/static/lms/app.css" in home.text
     # The API is mounted under the prefix too, with JSON errors there only.
     assert client.get("/training/api/v1/me").json["error"]["code"] == "unauthorized"

@@ -137,7 +137,7 @@ def test_the_branch_digest_says_how_many_and_who(db, org, lesson):
     digest = db.scalar(select(Notification).where(Notification.user_id == p["sup_a"].id))
     assert "1 人" in digest.title and "第14期 行动支部" in digest.title
     assert units["branch_a"].name in digest.body and "1 人未完成" in digest.body
-    assert f"张二({p['a2'].police_no})" in digest.body and "张一" not in digest.body
+    assert f"张二（{p['a2'].police_no}）" in digest.body and "张一" not in digest.body
 
 
 def test_the_county_hears_after_three_more_days(db, org, lesson):
@@ -198,7 +198,7 @@ def test_a_department_counts_as_a_county(db, make, org):
     run(db, DUE + 4 * DAY)
     digest = db.scalar(select(Notification).where(Notification.user_id == head.id))
     assert digest.dedupe_key == f"overdue-county:{lesson.id}:{department.id}:0"
-    assert f"赵一({officer.police_no})" in digest.body
+    assert f"赵一（{officer.police_no}）" in digest.body
 
 
 def test_when_everyone_has_completed_nobody_is_reminded(db, org, lesson):

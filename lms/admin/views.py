@@ -79,6 +79,9 @@ def deactivate(police_no: str):
     if not FlaskForm().validate_on_submit():
         abort(400)
     reason = request.form.get("reason", "").strip()[:255]
+    if not reason:  # the page has no confirmation step: the reason is the deliberate act
+        flash(_("请填写停用原因，账号未停用。"), "error")
+        return redirect(url_for(".users", q=police_no))
     try:
         with unit_of_work() as db:
             user = accounts.find_user(db, police_no) or abort(404)

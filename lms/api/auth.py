@@ -17,7 +17,7 @@ def create_token():
         raise ApiError(400, "bad_request", "需要字符串字段 police_no 和 password")
     result = sign_in(police_no, password, request.remote_addr or "", channel="api")
     if result.blocked:
-        raise ApiError(429, "too_many_requests", "尝试次数过多,请稍后再试")
+        raise ApiError(429, "too_many_requests", "尝试次数过多，请稍后再试")
     if result.user is None or result.needs_activation:
         # One message whether the number exists or not; activation happens in the browser.
         raise ApiError(401, "invalid_credentials", "警号或密码错误")

@@ -1,5 +1,6 @@
 """Flask-Login wiring: session ids carry the user's session version, checked on every request."""
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin
 
 from ..domain.org.passwords import Passwords
@@ -40,6 +41,10 @@ def init_login(login_manager: LoginManager) -> None:
     """Point Flask-Login at our loader and sign-in page."""
     login_manager.user_loader(load_user)
     login_manager.login_view = "lms.auth.login"
+    # Flask-Login's default flash is English; ours is translated when it is flashed.
+    login_manager.login_message = _l("请先登录，再访问此页面。")
+    login_manager.login_message_category = "info"
+    login_manager.localize_callback = str  # the lazy message, in the request's language
     login_manager.session_protection = "basic"
 
 

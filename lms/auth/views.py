@@ -46,7 +46,7 @@ def login():
         result = sign_in(form.police_no.data, form.password.data,
                          request.remote_addr or "", channel="web")
         if result.blocked:
-            flash(_("登录失败次数过多,请 15 分钟后再试。"), "error")
+            flash(_("登录失败次数过多，请 15 分钟后再试。"), "error")
             return render_template("lms/auth/login.html", form=form), 429
         if result.user is not None and result.needs_activation:
             session.clear()
@@ -82,7 +82,7 @@ def activate():
         else:
             next_url = session.get("lms_activate_next")
             start_session(user)
-            flash(_("密码已设置,欢迎使用铸魂学堂。"), "success")
+            flash(_("密码已设置，欢迎使用铸魂学堂。"), "success")
             return redirect(next_url or url_for("lms.home.index"))
     return render_template("lms/auth/activate.html", form=form, user=user)
 

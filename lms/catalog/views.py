@@ -51,11 +51,11 @@ def done(slug: str):
         outcome = catalog.finish_reading(db, current_user.user.id, item, clock.utcnow(),
                                          current_app.config["LMS_POINTS"])
     if outcome.points_awarded:
-        flash(_("已完成本课件的学习,积分 +%(n)s。", n=outcome.points_awarded), "success")
+        flash(_("已完成本课件的学习，积分 +%(n)s。", n=outcome.points_awarded), "success")
     elif outcome.completed:
         flash(_("已完成本课件的学习。"), "success")
     elif outcome.seconds_left:
-        flash(_("阅读时间还不够,请再阅读 %(n)s 秒后确认。", n=outcome.seconds_left), "error")
+        flash(_("阅读时间还不够，请再阅读 %(n)s 秒后确认。", n=outcome.seconds_left), "error")
     else:
-        flash(_("阅读时长已记录,通过测验后计为已学。"), "info")
+        flash(_("阅读时长已记录，通过测验后计为已学。"), "info")
     return redirect(url_for(".read", slug=item.slug))

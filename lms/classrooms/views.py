@@ -43,7 +43,7 @@ def apply():
         except lifecycle.ClassroomError as refused:
             form.title.errors.append(_(str(refused)))
         else:
-            flash(_("申报已提交,等待其他单位验收。"), "success")
+            flash(_("申报已提交，等待其他单位验收。"), "success")
             return redirect(url_for(".show", slug=room.slug))
     return render_template("lms/classrooms/apply.html", form=form)
 

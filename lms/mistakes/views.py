@@ -1,6 +1,7 @@
 """The mistake notebook (错题本): review wrongly answered questions until they are learnt,
 in practice rounds of at most `mistakes.REVIEW_SIZE` questions."""
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..domain import clock
@@ -32,6 +33,9 @@ def review():
             raw = quizview.answers_from_form([e.question for e in entries],
                                              request.form.getlist)
             answered = {qid: value for qid, value in raw.items() if value is not None}
+            if not answered:  # "答对 0 / 0 题" would tell the officer nothing
+                flash(_("请至少作答一题，再提交复习。"), "error")
+                return redirect(url_for(".index"))
             versions = {qid: request.form.get(f"v{qid}", "") for qid in answered}
             lines = mistakes.review(db, user.id, answered, versions, clock.utcnow())
     except grading.AnswerError as error:

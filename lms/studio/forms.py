@@ -23,12 +23,12 @@ class CoursewareForm(FlaskForm):
     title = StringField(_l("标题"))
     category = SelectField(_l("类别"), choices=[], validate_choice=False)
     lecturer = StringField(_l("主讲"))
-    estimated_minutes = IntegerField(_l("预计学习时长(分钟)"), validators=[Optional()])
-    min_read_seconds = IntegerField(_l("最短阅读时间(秒)"), validators=[Optional()])
+    estimated_minutes = IntegerField(_l("预计学习时长（分钟）"), validators=[Optional()])
+    min_read_seconds = IntegerField(_l("最短阅读时间（秒）"), validators=[Optional()])
     featured = BooleanField(_l("精品课件"))
     summary = TextAreaField(_l("简介"))
-    body_md = TextAreaField(_l("正文(Markdown)"))
-    quiz_yaml = TextAreaField(_l("测验(YAML,与课件文件的 quiz: 格式相同;留空表示无测验)"))
+    body_md = TextAreaField(_l("正文（Markdown）"))
+    quiz_yaml = TextAreaField(_l("测验（YAML，与课件文件的 quiz: 格式相同；留空表示无测验）"))
     note = StringField(_l("修改说明"))
     preview = SubmitField(_l("预览"))
     save = SubmitField(_l("保存"))
@@ -52,13 +52,13 @@ class CoursewareForm(FlaskForm):
 class NewCoursewareForm(CoursewareForm):
     """Creating an item also chooses its slug, the stable name of its file."""
 
-    slug = StringField(_l("标识(文件名,如 sanhui-yike-guifan)"))
+    slug = StringField(_l("标识（文件名，如 sanhui-yike-guifan）"))
 
 
 class StatusForm(FlaskForm):
     """One workflow step; the pressed button's value names it."""
 
-    note = TextAreaField(_l("说明(退回时必填)"))
+    note = TextAreaField(_l("说明（退回时必填）"))
 
 
 class ScheduleForm(FlaskForm):

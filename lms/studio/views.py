@@ -21,6 +21,7 @@ from ..domain.quiz.quizstats import quiz_stats
 from ..domain.studio import authoring, review, scheduling
 from ..models import MicroLesson
 from ..models.content import STATUSES
+from ..templating import lesson_label
 from ..web import db_session, unit_of_work
 from .forms import CoursewareForm, NewCoursewareForm, ScheduleForm, StatusForm
 
@@ -81,7 +82,7 @@ def change_status(slug: str):
     except authoring.AuthoringError as error:
         flash(error.message, "error")
     else:
-        flash(_("课件状态已改为:%(status)s", status=_status_label(step.target)), "success")
+        flash(_("课件状态已改为：%(status)s", status=_status_label(step.target)), "success")
     return redirect(url_for(".edit", slug=slug))
 
 
@@ -147,7 +148,7 @@ def lesson_stats(lesson_id: int):
     db = db_session()
     row = db.get(MicroLesson, lesson_id) or abort(404)
     stats = quiz_stats(db, "lesson", row.id, row.quiz_id)
-    title = _("第%(n)s期", n=row.issue_no) + " " + row.title
+    title = lesson_label(row.issue_no, row.title)
     return render_template("lms/studio/stats.html", title=title, stats=stats, kind="lesson",
                            back=url_for(".lesson", lesson_id=lesson_id))
 
@@ -182,7 +183,7 @@ def _editor(form: CoursewareForm, item):
             except authoring.AuthoringError as error:
                 flash(error.message, "error")
             else:
-                flash(_("已保存,并记录为一个修订版本。"), "success")
+                flash(_("已保存，并记录为一个修订版本。"), "success")
                 return redirect(url_for(".edit", slug=saved.slug))
     user = current_user.user
     return render_template(

@@ -60,7 +60,7 @@ def test_catalogue_and_reading_page_on_a_phone(page, server_url, make, db, sign_
     page.locator(".cw-card", has_text="如何规范开展“三会一课”").click()
     page.wait_for_url(f"{server_url}/courseware/sanhui-yike-guifan")
     assert page.locator("h1").inner_text() == "如何规范开展“三会一课”"
-    assert "主讲:市局机关党委" in page.locator(".cw-meta").inner_text()
+    assert "主讲：市局机关党委" in page.locator(".cw-meta").inner_text()
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     assert page.locator(".prose table").first.evaluate(INSIDE_THE_TEXT_COLUMN)
     line = page.locator(".prose p").first.evaluate(

@@ -10,7 +10,7 @@ def test_login_page_and_officer_home_on_a_phone(page, server_url, make, sign_in,
     shot("login-phone")
     sign_in(officer.police_no, Factory.PASSWORD)
     page.wait_for_url(f"{server_url}/")
-    assert "李娜,您好" in page.locator("h1").inner_text()
+    assert "李娜，您好" in page.locator("h1").inner_text()
     assert "平江派出所党支部" in page.locator(".hello").inner_text()
     shot("home-officer-phone")
 

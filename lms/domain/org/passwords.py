@@ -29,7 +29,7 @@ def password_problems(password: str, police_no: str = "") -> list[str]:
         problems.append(f"密码不能超过 {MAX_LENGTH} 个字符")
     lowered = password.lower()
     if lowered in common_passwords() or len(set(password)) <= 2:
-        problems.append("这个密码太常见,容易被猜中,请换一个")
+        problems.append("这个密码太常见，容易被猜中，请换一个")
     if police_no and police_no.lower() in lowered:
         problems.append("密码不能包含警号")
     return problems

@@ -177,7 +177,7 @@ def _check_shape(raw: object) -> None:
 
 def _valid_key(raw: object) -> str:
     if not isinstance(raw, str) or not raw.strip():
-        raise InvalidKey("需要 idempotency_key(字符串)")
+        raise InvalidKey("需要 idempotency_key（字符串）")
     if len(raw) > MAX_KEY_LENGTH:
         raise InvalidKey(f"idempotency_key 最长 {MAX_KEY_LENGTH} 个字符")
     return raw
@@ -224,9 +224,9 @@ def _opened(db: Session, user_id: int, item: QuizItem, now: datetime) -> Attempt
     if limit is None:
         return attempt
     if attempt is None:
-        raise TimeLimitExceeded("限时测验:请先获取课程内容再作答")
+        raise TimeLimitExceeded("限时测验：请先获取课程内容再作答")
     if now > attempt.started_at + timedelta(seconds=limit) + GRACE:
-        raise TimeLimitExceeded("已超过答题时限,本次作答未计入;请重新获取课程内容再作答")
+        raise TimeLimitExceeded("已超过答题时限，本次作答未计入；请重新获取课程内容再作答")
     return attempt
 
 
@@ -234,7 +234,7 @@ def _check_time(quiz: Quiz, started_at: datetime, now: datetime) -> None:
     if quiz.time_limit_seconds is None:
         return
     if now > started_at + timedelta(seconds=quiz.time_limit_seconds) + GRACE:
-        raise TimeLimitExceeded("已超过答题时限,本次作答未计入")
+        raise TimeLimitExceeded("已超过答题时限，本次作答未计入")
 
 
 def _insert(db: Session, user_id: int, item: QuizItem, key: str, started_at: datetime,

@@ -50,8 +50,8 @@ def branch_digests(db: Session, now: datetime, tz: str, repeat_days: int,
     drafts = []
     for (lesson_id, unit_id), rows in groups.items():
         lesson, days = lessons[lesson_id], days_overdue(lessons[lesson_id], now)
-        body = (f"《{lesson.title}》已于 {local_text(lesson.due_at, tz)} 截止({_late(days)}),"
-                f"{rows[0].unit_name}尚有 {len(rows)} 人未完成:{_names(rows)}")
+        body = (f"《{lesson.title}》已于 {local_text(lesson.due_at, tz)} 截止（{_late(days)}），"
+                f"{rows[0].unit_name}尚有 {len(rows)} 人未完成：{_names(rows)}")
         key = dedupe_key("overdue-branch", lesson_id, unit_id, step[lesson_id])
         drafts += [Draft(supervisor, "overdue_branch", _title("本支部逾期未学", lesson, len(rows)),
                          body, _pending_link(lesson), key) for supervisor in supervisors[unit_id]]
@@ -84,10 +84,10 @@ def county_digests(db: Session, now: datetime, tz: str, county_after_days: int,
     for (lesson_id, county_id), units in groups.items():
         lesson, days = lessons[lesson_id], days_overdue(lessons[lesson_id], now)
         total = sum(len(rows) for rows in units.values())
-        lines = [f"{rows[0].unit_name} {len(rows)} 人:{_names(rows)}" for rows in
+        lines = [f"{rows[0].unit_name} {len(rows)} 人：{_names(rows)}" for rows in
                  sorted(units.values(), key=lambda rows: (-len(rows), rows[0].unit_name))]
-        body = (f"《{lesson.title}》已于 {local_text(lesson.due_at, tz)} 截止({_late(days)}),"
-                f"{counties[county_id][1]}尚有 {total} 人未完成,分布如下:\n" + "\n".join(lines))
+        body = (f"《{lesson.title}》已于 {local_text(lesson.due_at, tz)} 截止（{_late(days)}），"
+                f"{counties[county_id][1]}尚有 {total} 人未完成，分布如下：\n" + "\n".join(lines))
         key = dedupe_key("overdue-county", lesson_id, county_id, step[lesson_id])
         drafts += [Draft(supervisor, "overdue_county", _title("逾期未学汇总", lesson, total),
                          body, _pending_link(lesson), key)
@@ -146,7 +146,7 @@ def _by_id(lessons: list[Lesson]) -> dict[int, Lesson]:
 
 
 def _names(rows: list[Missing]) -> str:
-    shown = "、".join(f"{row.name}({row.police_no})" for row in rows[:NAMES_PER_BRANCH])
+    shown = "、".join(f"{row.name}（{row.police_no}）" for row in rows[:NAMES_PER_BRANCH])
     return shown + (f" 等 {len(rows)} 人" if len(rows) > NAMES_PER_BRANCH else "")
 
 
@@ -155,7 +155,7 @@ def _late(days: int) -> str:
 
 
 def _title(prefix: str, lesson: Lesson, count: int) -> str:
-    return f"{prefix} {count} 人:{lesson.title}"[:200]
+    return f"{prefix} {count} 人：{lesson.title}"[:200]
 
 
 def _pending_link(lesson: Lesson) -> str:

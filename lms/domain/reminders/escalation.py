@@ -120,7 +120,7 @@ def _new(db: Session, now: datetime, tz: str, schedule: Schedule) -> list[Draft]
                                MicroLesson.due_at > now)
     return _to_officers(db, lessons, "lesson_new", "lesson-new", lambda lesson: (
         "本周微课已发布",
-        f"《{lesson.title}》已发布,请于 {local_text(lesson.due_at, tz)} 前完成学习和测验。"))
+        f"《{lesson.title}》已发布，请于 {local_text(lesson.due_at, tz)} 前完成学习和测验。"))
 
 
 def _due(db: Session, now: datetime, tz: str, schedule: Schedule) -> list[Draft]:
@@ -128,7 +128,7 @@ def _due(db: Session, now: datetime, tz: str, schedule: Schedule) -> list[Draft]
                                MicroLesson.due_at <= now + schedule.due_within)
     return _to_officers(db, lessons, "lesson_due", "lesson-due", lambda lesson: (
         "微课即将截止",
-        f"《{lesson.title}》将于 {local_text(lesson.due_at, tz)} 截止,您还没有完成,请抓紧学习。"))
+        f"《{lesson.title}》将于 {local_text(lesson.due_at, tz)} 截止，您还没有完成，请抓紧学习。"))
 
 
 def _overdue(db: Session, now: datetime, tz: str, schedule: Schedule) -> list[Draft]:
@@ -136,7 +136,7 @@ def _overdue(db: Session, now: datetime, tz: str, schedule: Schedule) -> list[Dr
                                MicroLesson.due_at >= now - timedelta(days=schedule.repeat_days))
     return _to_officers(db, lessons, "lesson_overdue", "lesson-overdue", lambda lesson: (
         "微课已逾期",
-        f"《{lesson.title}》已于 {local_text(lesson.due_at, tz)} 截止,您还没有完成,请尽快补学。"))
+        f"《{lesson.title}》已于 {local_text(lesson.due_at, tz)} 截止，您还没有完成，请尽快补学。"))
 
 
 def _to_officers(db: Session, lessons: list[Lesson], kind: str, prefix: str, text

@@ -188,7 +188,7 @@ def save_courseware(db: Session, author: User, data: CoursewareInput, slug: str,
     if not create and row is None:
         raise AuthoringError("课件不存在")
     if row is not None and not create and row.status != EDITABLE:
-        raise AuthoringError("只有草稿可以修改;请先退回或撤回为草稿")
+        raise AuthoringError("只有草稿可以修改；请先退回或撤回为草稿")
     problems = _check_courseware(db, data, slug, create)
     quiz, quiz_problems = parse_quiz(data.quiz_yaml)
     for message in quiz_problems:
@@ -248,7 +248,7 @@ def _check_courseware(db: Session, data: CoursewareInput, slug: str,
     problems = _Problems()
     if create:
         if not _SLUG.fullmatch(slug or "") or len(slug) > SLUG_MAX:
-            problems.add("slug", f"只能用小写字母、数字和连字符(a-z0-9-),最多 {SLUG_MAX} 个")
+            problems.add("slug", f"只能用小写字母、数字和连字符（a-z0-9-），最多 {SLUG_MAX} 个")
         elif courseware_by_slug(db, slug) is not None:
             problems.add("slug", "这个标识已被其他课件使用")
     for name, label, required, limit in (("title", "标题", True, TEXT_MAX),

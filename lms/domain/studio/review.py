@@ -62,14 +62,14 @@ def transition(db: Session, actor: User, item: Courseware, name: str, note: str 
     if len(note) > NOTE_MAX:
         raise Invalid({"note": [f"说明最多 {NOTE_MAX} 个字"]})
     if step.name == "approve" and not may_approve(db, actor, item):
-        raise AuthoringError("不能审核自己编写或提交的课件,请由其他讲师或管理员审核")
+        raise AuthoringError("不能审核自己编写或提交的课件，请由其他讲师或管理员审核")
     # Conditional on the status read: of two reviewers pressing at once, one wins.
     moved = db.execute(update(Courseware)
                        .where(Courseware.id == item.id, Courseware.status == step.source)
                        .values(status=step.target)
                        .execution_options(synchronize_session=False)).rowcount
     if moved != 1:
-        raise AuthoringError("课件状态已变化,请刷新后重试")
+        raise AuthoringError("课件状态已变化，请刷新后重试")
     item.status = step.target
     detail = {"from": step.source, "to": step.target, "note": note}
     if step.name == "approve":

@@ -1,0 +1,16 @@
+"""A lesson named in supervision and studio pages: "第N期 title", never "第16期 第16期 …"."""
+from lms.templating import lesson_label
+
+
+def test_the_issue_is_prefixed_only_when_the_title_lacks_it(app):
+    with app.test_request_context():
+        assert lesson_label(16, "第16期 守好警营意识形态阵地") == "第16期 守好警营意识形态阵地"
+        assert lesson_label(1036, "往期 · 主题党日怎么开") == "第1036期 往期 · 主题党日怎么开"
+
+
+def test_the_studio_stats_page_names_the_lesson_once(make, client, login):
+    trainer = make.user(roles=("officer", "trainer"))
+    lesson = make.lesson(title="第16期 守好警营意识形态阵地", issue_no=16)
+    login(trainer.police_no)
+    page = client.get(f"/studio/lessons/{lesson.id}/stats").text
+    assert "第16期 守好警营意识形态阵地" in page and "第16期 第16期" not in page
