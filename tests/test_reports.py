@@ -397,3 +397,26 @@ def test_tongbao_page_is_printable_and_names_nobody_by_default(db, client, login
     assert "A派出所党支部" in html and "B派出所党支部" not in html
     assert p["a2"].name not in html
     assert "逾期未学人员名单" in client.get("/supervise/tongbao?period=2026Q4&names=1").text
+
+
+def test_dashboard_defaults_to_the_last_week_already_due_and_links_the_current(
+        db, client, login, bureau, frozen_clock):
+    t, p = bureau
+    add_lesson(db, datetime(2026, 11, 29, 23, 59), title="上周微课")  # week 48, due
+    add_lesson(db, datetime(2026, 12, 6, 23, 59), title="本周微课")  # week 49, not yet due
+    login(p["boss"].police_no)
+    html = client.get("/supervise/").text
+    assert "2026年第48周" in html.split("</h1>")[0]
+    assert "逾期未学" in html and 'href="/supervise/?unit=CA&amp;period=2026-W49"' in html
+    assert "本周（2026年第49周）的微课尚未全部到期。" in html
+    pending = client.get("/supervise/pending").text
+    assert p["a2"].police_no in pending and "上周微课" in pending
+    current = client.get("/supervise/?period=2026-W49").text
+    assert "2026年第49周" in current.split("</h1>")[0] and "尚未全部到期" not in current
+
+
+def test_last_due_week_is_the_current_week_when_nothing_is_due_yet(db, bureau):
+    add_lesson(db, datetime(2026, 12, 6, 23, 59))
+    assert rollup.last_due_week(db, NOW, TZ).key == "2026-W49"
+    add_lesson(db, datetime(2026, 11, 22, 23, 59))
+    assert rollup.last_due_week(db, NOW, TZ).key == "2026-W47"

@@ -41,8 +41,10 @@ def dashboard():
     db, ask, now = db_session(), _ask("week"), clock.utcnow()
     report = rollup.completion_by_child(db, ask.unit, ask.selection, now)
     trend = rollup.trend_of(db, ask.unit, report, now, _tz())
+    current = periods.week_of(_today(now), _tz())
     return render_template(
         "lms/supervise/dashboard.html", ask=ask, report=report, now=now, trend=trend,
+        current_week=None if ask.selection.period == current else current,
         officers=rollup.officers_of(db, ask.unit, ask.selection, now),
         choices=periods.choices(_today(now), _tz()),
         lessons=rollup.recent_lessons(db, now))
@@ -109,8 +111,10 @@ def _ask(default_kind: str, lesson_allowed: bool = True) -> Ask:
 def _period(default_kind: str) -> periods.Period:
     text = request.args.get("period", "").strip()
     if not text:
-        today = _today(clock.utcnow())
-        return (periods.week_of if default_kind == "week" else periods.quarter_of)(today, _tz())
+        now = clock.utcnow()
+        if default_kind == "week":  # the current week's lessons are not due yet: nothing to see
+            return rollup.last_due_week(db_session(), now, _tz())
+        return periods.quarter_of(_today(now), _tz())
     try:
         return periods.parse(text, _tz())
     except ValueError:

@@ -128,6 +128,14 @@ def recent_lessons(db: Session, now: datetime, limit: int = 20) -> list[LessonRe
     return [LessonRef(*row) for row in rows]
 
 
+def last_due_week(db: Session, now: datetime, tz: str) -> Period:
+    """The week of the latest released lesson already due by `now` (the week a supervisor
+    checks), else the current week when nothing is due yet."""
+    latest = db.scalar(select(func.max(MicroLesson.due_at)).where(
+        *released(now), MicroLesson.due_at < now))
+    return periods.week_of(periods.local_today(latest or now, tz), tz)
+
+
 def completion_by_child(db: Session, unit: Unit, selection: Selection,
                         now: datetime) -> UnitReport:
     """Per child unit of `unit` (and its own officers): assigned, completed, on time, overdue."""
