@@ -420,3 +420,30 @@ def test_last_due_week_is_the_current_week_when_nothing_is_due_yet(db, bureau):
     assert rollup.last_due_week(db, NOW, TZ).key == "2026-W49"
     add_lesson(db, datetime(2026, 11, 22, 23, 59))
     assert rollup.last_due_week(db, NOW, TZ).key == "2026-W47"
+
+
+def test_tongbao_of_a_running_quarter_says_as_of_when_and_which_lessons_were_due(
+        db, client, login, bureau, frozen_clock):
+    t, p = bureau
+    due = add_lesson(db, datetime(2026, 11, 22, 23, 59), title="已到期的一课")
+    add_lesson(db, datetime(2026, 12, 6, 23, 59), title="未到期的一课")
+    add_lesson(db, datetime(2026, 9, 27, 23, 59), title="上季度的一课")
+    login(p["boss"].police_no)
+    html = client.get("/supervise/tongbao?period=2026Q4").text
+    assert "截至2026-12-01" in html  # NOW is 10:00 on 1 December in Shanghai
+    assert "2026年第4季度（截至2026-12-01），" in html
+    assert f"已到期微课1期：第{due.issue_no}期 已到期的一课（2026-11-22到期）。" in html
+    assert "另有1期已推送、尚未到期，计入应学人次，不计逾期。" in html
+    past = client.get("/supervise/tongbao?period=2026Q3").text
+    assert "截至" not in past and "2026年第3季度，" in past
+
+
+def test_the_units_own_officers_are_shown_apart_from_the_unit_bars(db, client, login, make,
+                                                                   bureau, frozen_clock):
+    t, p = bureau
+    add_lesson(db, datetime(2026, 11, 22, 23, 59))
+    login(make.user(t["city"], roles=("supervisor",)).police_no)
+    html = client.get("/supervise/?period=2026Q4").text
+    chart = html.split('<svg class="sv-chart"')[1].split("</svg>")[0]
+    assert "县公安局" in chart and "本级" not in chart
+    assert "本级直属人员" in html and "：完成率0.0%（应学1人次）" in html

@@ -74,7 +74,7 @@ def tongbao():
                                   name_individuals=named)
     quarters = [p for p in periods.choices(_today(now), _tz()) if p.kind != "week"]
     return render_template("lms/supervise/tongbao.html", ask=ask, ins=table, named=named,
-                           choices=quarters, today=_today(now))
+                           choices=quarters, today=_today(now), now=now)
 
 
 @supervise_bp.get("/export/<any(units, officers, pending, tongbao):table>.<any(csv, xlsx):fmt>")

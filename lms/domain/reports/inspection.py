@@ -11,11 +11,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, aliased
 
-from ...models import Attendance, Classroom, ClassSession, Membership, PointsEntry, Unit
+from ...models import (
+    Attendance,
+    Classroom,
+    ClassSession,
+    Membership,
+    MicroLesson,
+    PointsEntry,
+    Unit,
+)
 from ..org import policy
 from .assignments import Counts, due_lessons, is_whole_tree, rolled_up, sum_by
 from .periods import Period
-from .rollup import OfficerRow, Selection, UnitRef, officers_of, unit_ref
+from .rollup import LessonRef, OfficerRow, Selection, UnitRef, officers_of, unit_ref
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,11 @@ class Inspection:
     attendance: int
     lessons: int  # lessons due in the period
     named: list[tuple[str, OfficerRow]] | None  # (branch name, officer) when asked for
+    covered: tuple[LessonRef, ...] = ()  # the lessons counted, by due time
+
+    def due_by(self, now: datetime) -> list[LessonRef]:
+        """The counted lessons already due at `now` (a running quarter says which)."""
+        return [lesson for lesson in self.covered if lesson.due_at < now]
 
 
 def inspection(db: Session, root: Unit, period: Period, now: datetime,
@@ -76,10 +89,14 @@ def inspection(db: Session, root: Unit, period: Period, now: datetime,
         named = [(row.unit.name, officer) for row in rows if row.flagged
                  for officer in officers_of(db, db.get(Unit, row.unit.id), selection, now)
                  if officer.counts.overdue]
+    due = due_lessons(db, now, period)
+    covered = tuple(LessonRef(*row) for row in db.execute(
+        select(MicroLesson.id, MicroLesson.issue_no, MicroLesson.title, MicroLesson.due_at)
+        .where(MicroLesson.id.in_(list(due))).order_by(MicroLesson.due_at, MicroLesson.id)))
     return Inspection(unit_ref(root), period, rows, sum((r.counts for r in rows), Counts()),
                       sum(r.members for r in rows), sum(r.points for r in rows),
                       sum(r.sessions for r in rows), sum(r.attendance for r in rows),
-                      len(due_lessons(db, now, period)), named)
+                      len(due), named, covered)
 
 
 def completion_by_branch(db: Session, root: Unit, period: Period,
