@@ -476,3 +476,19 @@ def test_absurdly_nested_markdown_is_a_form_error_not_a_crash(db, practice, peop
     response = create(client, body_md=body)
     assert response.status_code == 200 and "嵌套超过 64 层" in response.text
     assert item(db) is None
+
+
+def test_lesson_list_puts_the_running_and_next_lessons_first(db, make, people, as_user,
+                                                             frozen_clock):
+    # NOW (frozen) is Wednesday 2026-11-18 10:00 in Shanghai.
+    old = [make.lesson_due(datetime(2026, 11, d, 23, 59), title=f"往期{d:02d}") for d in (1, 8, 15)]
+    running = make.lesson_due(datetime(2026, 11, 22, 23, 59), title="本期微课")
+    later = make.lesson_due(datetime(2026, 12, 6, 23, 59), title="两周后微课")
+    upcoming = make.lesson_due(datetime(2026, 11, 29, 23, 59), title="下期微课")
+    retired = make.lesson_due(datetime(2026, 12, 13, 23, 59), title="下架微课", status="retired")
+    html = as_user(people["author"]).get("/studio/lessons").get_data(as_text=True)
+    order = [lesson.title for lesson in (running, upcoming, later, retired, *reversed(old))]
+    assert sorted(order, key=html.index) == order
+    assert html.index("本期与下期") < html.index("本期微课") < html.index("下期微课")
+    assert html.index("下期微课") < html.index("待发布") < html.index("两周后微课")
+    assert html.index("往期（新的在前）") < html.index("下架微课")

@@ -107,8 +107,9 @@ def courseware_stats(slug: str):
 @studio_bp.get("/lessons")
 def lessons():
     """The weekly micro-lessons with their schedules."""
-    return render_template("lms/studio/lessons.html", now=clock.utcnow(),
-                           lessons=scheduling.lesson_list(db_session()))
+    now = clock.utcnow()
+    return render_template("lms/studio/lessons.html", now=now,
+                           groups=scheduling.lesson_groups(db_session(), now))
 
 
 @studio_bp.route("/lessons/<lms_id:lesson_id>", methods=["GET", "POST"])

@@ -16,9 +16,23 @@ from ..reports import unitstats
 from .authoring import Invalid, quiz_spec
 
 
-def lesson_list(db: Session) -> list[MicroLesson]:
-    """Every micro-lesson, newest issue first."""
-    return list(db.scalars(select(MicroLesson).order_by(MicroLesson.issue_no.desc())))
+def lesson_groups(db: Session, now: datetime) -> list[tuple[str, list[MicroLesson]]]:
+    """Every micro-lesson in what a trainer looks for first: `now` (the lessons running and
+    the next to publish), `upcoming` (soonest first), `past` (due or retired, newest first);
+    an empty group is left out. Issue numbers of imported back-catalogues say nothing of time."""
+    everything = db.scalars(select(MicroLesson).order_by(MicroLesson.due_at, MicroLesson.id))
+    running, upcoming, past = [], [], []
+    for lesson in everything:
+        if lesson.status == "retired" or lesson.due_at <= now:
+            past.append(lesson)
+        elif lesson.publish_at > now:
+            upcoming.append(lesson)
+        else:
+            running.append(lesson)
+    upcoming.sort(key=lambda lesson: (lesson.publish_at, lesson.due_at, lesson.id))
+    running += upcoming[:1]
+    groups = [("now", running), ("upcoming", upcoming[1:]), ("past", past[::-1])]
+    return [(key, lessons) for key, lessons in groups if lessons]
 
 
 def reschedule(db: Session, actor: User, lesson: MicroLesson, publish_at: datetime | None,
