@@ -246,6 +246,7 @@ def send_reminders(now_text: str | None):
     """Send the lesson reminders due now: new lesson, due tomorrow, overdue digests to branch
     then county supervisors, then deliver what is due to the messaging platform. Safe to
     repeat: a second run sends nothing new. Exits 1 when delivery keeps failing."""
+    from .domain import clock
     from .domain.reminders import escalation, outbox
     tz = current_app.config["LMS_TIMEZONE"]
     now = _moment(now_text)
@@ -255,7 +256,9 @@ def send_reminders(now_text: str | None):
                                        external=outbox.delivers_externally(notifier))
     for line in report.lines():
         click.echo(line)
-    click.echo(f"Sent {report.total} notification(s) as of {now:%Y-%m-%d %H:%M} UTC.")
+    # Operators read the bureau's clock: the times printed are local, named by their zone.
+    click.echo(f"Sent {report.total} notification(s) as of "
+               f"{clock.to_local(now, tz):%Y-%m-%d %H:%M} {tz}.")
     _deliver(notifier, now, None)
 
 
@@ -282,7 +285,8 @@ def _deliver(notifier, now, limit: int | None) -> None:
     if not outbox.delivers_externally(notifier):
         click.echo("Delivery: LMS_NOTIFIER stores notifications in the app only.")
         return
-    report = outbox.deliver(db_session(), notifier, now, limit)
+    report = outbox.deliver(db_session(), notifier, now, limit,
+                            tz=current_app.config["LMS_TIMEZONE"])
     for line in report.problems:
         click.echo(line, err=True)
     if report.ok:

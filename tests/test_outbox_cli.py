@@ -50,6 +50,8 @@ def test_send_reminders_delivers_and_exits_1_while_the_gateway_is_down(runner, d
     assert ("Delivery: 0 delivered, 4 failed (will retry), 0 dead; 4 waiting, 0 dead in total."
             in down.stderr)
     assert "HTTP 500" in down.stderr and states(db) == {"failed": 4}
+    # The retry time is on the bureau's clock, as the operator's --now was.
+    assert "retry at 2026-11-20 17:05 Asia/Shanghai" in down.stderr and "UTC" not in down.stderr
     # An hour later nothing new is planned, and the retries go through.
     up = runner.invoke(args=["lms", "send-reminders", "--now", "2026-11-20T18:00"])
     assert up.exit_code == 0, up.output

@@ -270,7 +270,9 @@ def test_the_command_is_idempotent_and_prints_counts_per_step(runner, db, org, l
     first = runner.invoke(args=["lms", "send-reminders", "--now", "2026-11-20T17:00"])
     assert first.exit_code == 0, first.output
     assert "new: 3" in first.output and "due: 3" in first.output
-    assert "Sent 6 notification(s) as of 2026-11-20 09:00 UTC." in first.output
+    # Printed on the bureau's clock (LMS_TIMEZONE), as the operator gave it.
+    assert "Sent 6 notification(s) as of 2026-11-20 17:00 Asia/Shanghai." in first.output
+    assert "UTC" not in first.output
     second = runner.invoke(args=["lms", "send-reminders", "--now", "2026-11-20T17:00"])
     assert second.exit_code == 0
     assert "due: 0" in second.output and "Sent 0 notification(s)" in second.output

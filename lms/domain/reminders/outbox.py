@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ...models import Notification, NotificationDelivery, User
+from ..clock import to_local
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +115,11 @@ def enqueue(db: Session, notifications: Iterable[Notification], now: datetime) -
 
 
 def deliver(db: Session, notifier, now: datetime, limit: int | None = None,
-            policy: RetryPolicy = RETRY) -> DeliveryReport:
+            policy: RetryPolicy = RETRY, tz: str = "UTC") -> DeliveryReport:
     """Send the deliveries due at `now` (naive UTC), at most `limit`; commits as it goes
     (call it with no pending changes). `notifier.send(message)` raises to fail a try;
-    a notifier with only the older `deliver([message])` is called with one at a time."""
+    a notifier with only the older `deliver([message])` is called with one at a time.
+    Retry times in `problems` are written in `tz` (the bureau's, for the operator)."""
     send = getattr(notifier, "send", None) or (lambda message: notifier.deliver([message]))
     report = DeliveryReport()
     while limit is None or report.tried < limit:
@@ -125,7 +127,7 @@ def deliver(db: Session, notifier, now: datetime, limit: int | None = None,
         messages = claim(db, now, size, policy)
         if not messages:
             break
-        outcomes = [_attempt(send, message, now, policy, report) for message in messages]
+        outcomes = [_attempt(send, message, now, policy, report, tz) for message in messages]
         _record(db, outcomes)
     report.waiting, report.dead_total = backlog(db)
     db.commit()
@@ -163,7 +165,7 @@ def claim(db: Session, now: datetime, size: int, policy: RetryPolicy = RETRY) ->
 
 
 def _attempt(send, message: Message, now: datetime, policy: RetryPolicy,
-             report: DeliveryReport) -> dict:
+             report: DeliveryReport, tz: str = "UTC") -> dict:
     """Try one message; the values to record for it."""
     outcome = {"b_id": message.id, "b_attempt": message.attempt, "b_error": None,
                "b_delivered_at": None, "b_next": None}
@@ -181,7 +183,7 @@ def _attempt(send, message: Message, now: datetime, policy: RetryPolicy,
             outcome.update(b_state="failed", b_error=text,
                            b_next=now + policy.backoff(message.attempt))
             report.failed += 1
-            verdict = f"retry at {outcome['b_next']:%Y-%m-%d %H:%M} UTC"
+            verdict = f"retry at {to_local(outcome['b_next'], tz):%Y-%m-%d %H:%M} {tz}"
         line = (f"notification {message.id} to {message.police_no} ({message.kind}), "
                 f"attempt {message.attempt}: {text}; {verdict}")
         log.warning("delivery failed: %s", line)
