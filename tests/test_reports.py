@@ -381,7 +381,7 @@ def test_pending_page_lists_who_has_not_done_it(db, client, login, bureau, froze
     lesson = add_lesson(db, datetime(2026, 11, 29, 23, 59), title="本周微课")
     complete(db, p["a1"], lesson, datetime(2026, 11, 28))
     login(p["boss"].police_no)
-    html = client.get(f"/supervise/pending?lesson={lesson.id}").text
+    html = client.get(f"/supervise/pending?lesson={lesson.id}&view=lessons").text
     assert "共 3 条未完成" in html
     assert p["a2"].police_no in html and p["a1"].police_no not in html
     assert p["b1"].police_no not in html

@@ -26,6 +26,7 @@ QUERIES = {
     "lms.supervise.export": ["unit={unit}&period=2026Q4", "unit={unit}&lesson={lesson}",
                              "unit={unit}&period=2026Q4&names=1"],
     "lms.api.completion": ["unit={unit}&period=2026Q4", "unit={unit}&period=2026-W48"],
+    "lms.supervise.remind": ["unit={unit}&period=2026Q4"],  # POST: names nobody
 }
 
 
@@ -81,6 +82,8 @@ def token_for(client, user):
 
 
 def fetch(client, endpoint, url, headers):
+    if endpoint == "lms.supervise.remind":  # the one form post: back to the pending page
+        return client.post(url)
     return client.get(url, headers=headers if endpoint.startswith("lms.api.") else None)
 
 
@@ -101,7 +104,8 @@ def same_page(response, echoed: bytes) -> bytes:
 def test_the_route_list_is_what_this_test_expects(app):
     endpoints = {endpoint for endpoint, _ in routes(app)}
     assert endpoints == set(QUERIES)
-    assert len(routes(app)) == 3 + 4 * 2 + 1  # dashboard, pending, tongbao, 8 exports, API
+    # dashboard, pending, tongbao, 8 exports, remind, API
+    assert len(routes(app)) == 3 + 4 * 2 + 1 + 1
 
 
 @pytest.mark.parametrize("target", ["CB", "SB", "BB", "SZ", "NO-SUCH-UNIT", "%", "C%"])
@@ -121,6 +125,10 @@ def test_the_same_routes_answer_inside_the_scope(app, client, login, world):
     for target in ("CA", "SA", "BA"):
         for endpoint, url in requests_for(app, target, world["everyone"].id):
             response = fetch(client, endpoint, url, headers)
+            if endpoint == "lms.supervise.remind":
+                assert response.status_code == 302, url
+                assert response.location.startswith("/supervise/pending?unit="), url
+                continue
             assert response.status_code == 200, (url, response.status_code)
             assert "乙县民警" not in readable(response)
 
@@ -149,6 +157,8 @@ def test_without_a_unit_the_scope_root_is_used_and_nothing_foreign_leaks(app, cl
         for query in ("period=2026Q4", f"lesson={world['b_only'].id}", "period=2026-W48&names=1"):
             response = fetch(client, endpoint, f"{path}?{query}", headers)
             expected = 400 if endpoint == "lms.api.completion" and "period" not in query else 200
+            if endpoint == "lms.supervise.remind":
+                expected = 302  # back to the pending page of the scope root
             assert response.status_code == expected, (path, query, response.status_code)
             text = readable(response)
             for foreign in ("乙县民警", "B0001", "B县公安局", "B派出所"):

@@ -3,13 +3,24 @@ quarterly inspection notice (通报) and their exports. Scope is checked by the 
 import io
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..domain import clock
 from ..domain.org import directory, policy
-from ..domain.reports import downloads, inspection, periods, rollup
+from ..domain.reminders import nudge, outbox
+from ..domain.reports import downloads, inspection, owing, periods, rollup
 from ..models import Unit
 from ..web import db_session, page_arg, unit_of_work
 
@@ -53,15 +64,57 @@ def dashboard():
 @supervise_bp.get("/pending")
 @login_required
 def pending():
-    """Who in the unit's subtree has not done the lesson(s) yet, most overdue first."""
+    """Who in the unit's subtree has not done the lesson(s): one row per person (lessons owed,
+    days overdue; sortable, to remind), or per person and lesson with `view=lessons`."""
     db, ask, now = db_session(), _ask("week"), clock.utcnow()
     page = page_arg()
-    rows, total = rollup.pending(db, ask.unit, ask.selection, now, _tz(), limit=PAGE_SIZE,
-                                  offset=(page - 1) * PAGE_SIZE)
+    by_lesson = request.args.get("view") == "lessons"
+    sort = request.args.get("sort", "overdue")
+    sort = sort if sort in owing.SORTS else "overdue"
+    descending = request.args.get("dir", "desc") != "asc"
+    if by_lesson:
+        rows, total = rollup.pending(db, ask.unit, ask.selection, now, _tz(), limit=PAGE_SIZE,
+                                      offset=(page - 1) * PAGE_SIZE)
+    else:
+        rows, total = owing.people_owing(db, ask.unit, ask.selection, now, _tz(), sort,
+                                         descending, limit=PAGE_SIZE,
+                                         offset=(page - 1) * PAGE_SIZE)
     return render_template("lms/supervise/pending.html", ask=ask, rows=rows, total=total,
-                           page=page, page_size=PAGE_SIZE,
+                           page=page, page_size=PAGE_SIZE, by_lesson=by_lesson, sort=sort,
+                           descending=descending, units=directory.children(db, ask.unit),
                            choices=periods.choices(_today(now), _tz()),
                            lessons=rollup.recent_lessons(db, now))
+
+
+@supervise_bp.post("/remind")
+@login_required
+def remind():
+    """提醒所选人员: a notification now to each selected officer, once per person and day."""
+    ask = _ask("week")
+    ids = [int(v) for v in request.form.getlist("user") if v.isascii() and v.isdigit()
+           and len(v) <= 9]
+    if not ids:
+        flash(_("请先勾选要提醒的人员。"), "error")
+    else:
+        with unit_of_work() as db:
+            done = nudge.remind(db, current_user.user, ids, clock.utcnow(), _tz(),
+                                outbox.delivers_externally(current_app.extensions["lms"]
+                                                           .notifier),
+                                ip=request.remote_addr)
+        _flash_nudged(done)
+    back = {k: v for k, v in request.form.items() if k in ("sort", "dir", "page")}
+    return redirect(url_for("lms.supervise.pending", **ask.args(**back)))
+
+
+def _flash_nudged(done: nudge.Nudged) -> None:
+    """Say what a "remind now" did, naming those refused for today."""
+    if done.sent:
+        flash(_("已向 %(n)s 人发送提醒。", n=len(done.sent)), "success")
+    if done.already:
+        names = _("、").join(u.name for u in done.already[:10])
+        flash(_("%(names)s 今天已提醒过（每人每天一次），未重复发送。", names=names), "error")
+    if done.refused:
+        flash(_("%(n)s 人不在您的管辖范围内或已停用，未发送。", n=done.refused), "error")
 
 
 @supervise_bp.get("/tongbao")

@@ -72,6 +72,12 @@ def can_view_user(viewer: User, target: User) -> bool:
     return viewer.id == target.id or unit_in_scope(viewer, target.unit)
 
 
+def can_remind(viewer: User, target: User) -> bool:
+    """Supervisors may nudge the active officers now in their subtree (not themselves)."""
+    return (can_supervise(viewer) and viewer.id != target.id and target.active
+            and target.is_officer and unit_in_scope(viewer, target.unit))
+
+
 def require_user(viewer: User, target: User | None) -> User:
     """The target user, if visible to `viewer`; else PermissionDenied."""
     if target is None or not can_view_user(viewer, target):
