@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from ...models import Completion, MicroLesson, Unit, User
 from ..clock import to_local
 from ..org import policy
-from .rollup import Selection, _lessons
+from .assignments import due_lessons
+from .rollup import Selection
 
 SORTS = ("overdue", "owed", "police_no", "name", "unit")
 
@@ -35,7 +36,8 @@ def people_owing(db: Session, unit: Unit, selection: Selection, now: datetime, t
                  offset: int = 0) -> tuple[list[PersonRow], int]:
     """A page of officers owing lessons in `unit`'s subtree, and how many there are in all."""
     sort = sort if sort in SORTS else "overdue"
-    owed = policy.owed(list(_lessons(db, selection, now)), path=unit.path)
+    lesson_id = selection.lesson.id if selection.lesson is not None else None
+    owed = policy.owed(list(due_lessons(db, now, selection.period, lesson_id)), path=unit.path)
     missing = (select(owed.c.user_id, owed.c.unit_id, owed.c.lesson_id, owed.c.due_at)
                .outerjoin(Completion, and_(Completion.user_id == owed.c.user_id,
                                            Completion.item_type == "lesson",
