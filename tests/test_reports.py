@@ -432,7 +432,7 @@ def test_tongbao_of_a_running_quarter_says_as_of_when_and_which_lessons_were_due
     html = client.get("/supervise/tongbao?period=2026Q4").text
     assert "截至2026-12-01" in html  # NOW is 10:00 on 1 December in Shanghai
     assert "2026年第4季度（截至2026-12-01），" in html
-    assert f"已到期微课1期：第{due.issue_no}期 已到期的一课（2026-11-22到期）。" in html
+    assert f"已到期微课1期：第{due.issue_no}期（2026-11-22到期）。" in html
     assert "另有1期已推送、尚未到期，计入应学人次，不计逾期。" in html
     past = client.get("/supervise/tongbao?period=2026Q3").text
     assert "截至" not in past and "2026年第3季度，" in past

@@ -105,7 +105,8 @@ def test_dashboard_tongbao_and_studio_pages(page, server_url, sign_in, shot, cou
     sign_in(trainer.police_no, Factory.PASSWORD)
     page.wait_for_url(f"{server_url}/")
     page.goto(f"{server_url}/studio/lessons")
-    firsts = page.locator(".st-group-now tr:not(.st-group-head) td:nth-child(2) a").all_inner_texts()
+    now = page.locator(".st-group-now tr:not(.st-group-head) td:nth-child(2) a")
+    firsts = now.all_inner_texts()
     assert firsts == ["第1036期 政治练兵小课堂"]  # running now; nothing scheduled later
     past = page.locator(".st-group-past tr:not(.st-group-head) td:nth-child(2) a")
     assert past.all_inner_texts()[:2] == ["第1035期 政治练兵小课堂", "第1034期 政治练兵小课堂"]
