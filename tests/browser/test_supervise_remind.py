@@ -37,7 +37,11 @@ def county(db, make, frozen_clock):
 
 
 def no_sideways_scroll(page):
+    """Neither the page nor any table inside it scrolls sideways (phone: tables are cards)."""
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    wide = page.evaluate("""[...document.querySelectorAll('.table-wrap, .tb-scroll')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.className)""")
+    assert wide == [], wide
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
@@ -53,6 +57,13 @@ def test_grouped_list_sorts_filters_and_reminds_once_a_day(page, server_url, sig
     first = rows.first.locator("td").nth(2).inner_text()
     assert first in (NAMES[0], NAMES[6])  # done nothing: the oldest due lesson missed
     no_sideways_scroll(page)
+    if size == "phone":  # a card per person, its name on top, labelled lines below
+        card = rows.first
+        assert card.evaluate("e => getComputedStyle(e).display") == "flex"
+        assert "未学（期）" in card.evaluate(
+            "e => getComputedStyle(e.querySelector('td[data-label]'), '::before').content"
+            " + e.querySelectorAll('td')[4].dataset.label")
+        card.screenshot(path=str(shot("pending-grouped-phone").with_name("pending-card-phone.png")))
     shot(f"pending-grouped-{size}")
 
     page.click(".sv-people th >> text=未学（期）")
@@ -94,10 +105,14 @@ def test_dashboard_tongbao_and_studio_pages(page, server_url, sign_in, shot, cou
     assert "2026年第49周" in page.locator("h1").inner_text()
     page.goto(f"{server_url}/supervise/")
     no_sideways_scroll(page)
+    if size == "phone":
+        page.locator(".sv-cards").first.screenshot(
+            path=str(shot("dashboard-due-week-phone").with_name("dashboard-cards-phone.png")))
     shot(f"dashboard-due-week-{size}")
     page.goto(f"{server_url}/supervise/tongbao?period=2026Q4")
     assert page.locator(".tb-cutoff").inner_text() == "截至2026-12-01"
     assert "已到期微课6期" in page.locator(".tb-scope").inner_text()
+    no_sideways_scroll(page)
     shot(f"tongbao-running-{size}")
     trainer = make.user(county["boss"].unit, roles=("trainer",), name="孙老师")
     page.goto(f"{server_url}/logout")
