@@ -41,10 +41,10 @@ def test_one_row_per_person_with_lessons_owed_and_days_overdue(db, client, login
     # 王三 owes all three (oldest due 15 Nov: 16 days), 李二 two (8 days), 张一 one (2 days).
     assert rows_of(html) == [p["sa"].police_no, p["a2"].police_no, p["a1"].police_no]
     assert p["b1"].police_no not in html  # another county
-    assert ('<td class="num">3</td><td class="num">3</td>\n      <td class="num">'
-            '<span class="badge">16</span>') in html
+    assert ('data-label="未学（期）">3</td><td class="num" data-label="其中逾期">3</td>\n'
+            '      <td class="num" data-label="逾期天数"><span class="badge">16</span>') in html
     issues = "、".join(f"第{lesson.issue_no}期" for lesson in lessons)
-    assert f"<td>{issues}</td>" in html
+    assert f'<td data-label="未学期号">{issues}</td>' in html
     by_name = client.get("/supervise/pending?period=2026Q4&sort=owed&dir=asc").text
     assert rows_of(by_name) == [p["a1"].police_no, p["a2"].police_no, p["sa"].police_no]
     assert 'aria-sort="ascending"' in by_name

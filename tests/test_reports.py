@@ -370,7 +370,8 @@ def test_dashboard_shows_rows_total_and_charts_without_style_attributes(db, clie
     html = page.text
     assert html.count("<svg") == 2 and "<script" not in html and " style=" not in html
     assert "A派出所" in html and "B派出所" not in html
-    assert "<tfoot><tr><th>合计</th><th class=\"num\">12</th>" in html
+    assert ('<tfoot><tr><th class="sv-card-head">合计</th>'
+            '<th class="num" data-label="应学人次">12</th>') in html
     branch = client.get("/supervise/?unit=BA&period=2026Q4").text
     assert p["a1"].police_no in branch and p["b1"].police_no not in branch
     assert branch.count("<svg") == 1  # no child units: no bar chart, the trend stays
