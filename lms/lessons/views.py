@@ -1,10 +1,10 @@
 """Weekly micro-lessons in the browser: list, read + quiz (submitted through `quiz.views`);
 no JavaScript."""
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..domain import clock
-from ..domain.learning import lessons
+from ..domain.learning import lessons, plan
 from ..domain.quiz import quizview
 from ..quiz.views import submit_form
 from ..web import db_session, unit_of_work
@@ -25,9 +25,10 @@ def lms_officer_lessons():
 @lessons_bp.get("/lessons")
 @login_required
 def index():
-    """Every lesson addressed to the officer, newest first."""
+    """Every lesson addressed to the officer: 待补学 first, the rest folded by month."""
     rows = lessons.list_for_user(db_session(), current_user.user, clock.utcnow())
-    return render_template("lms/lessons/index.html", lessons=rows)
+    return render_template("lms/lessons/index.html", lessons=rows,
+                           plan=plan.arrange(rows, current_app.config["LMS_TIMEZONE"]))
 
 
 def _lesson_or_404(lesson_id: int):
