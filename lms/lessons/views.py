@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from ..domain import clock
 from ..domain.learning import lessons, plan
 from ..domain.quiz import quizview
+from ..models import MicroLesson
 from ..quiz.views import submit_form
 from ..web import db_session, unit_of_work
 
@@ -18,8 +19,15 @@ def lms_officer_lessons():
     if not current_user.is_authenticated or not current_user.user.is_officer:
         return None
     db, user, now = db_session(), current_user.user, clock.utcnow()
-    return {"current": lessons.current(db, user, now),
-            "overdue": lessons.overdue_count(db, user, now)}
+    this_week = lessons.current(db, user, now)
+    tried = (this_week is not None and this_week.status != "done"
+             and this_week.best_score is not None)
+    left = None
+    if tried:  # a failed attempt: the card offers 重新测验 only while attempts remain
+        lesson = db.get(MicroLesson, this_week.id)
+        left = quizview.remaining_attempts(db, user.id, quizview.lesson_item(lesson))
+    return {"current": this_week, "overdue": lessons.overdue_count(db, user, now),
+            "tried": tried, "attempts_left": left}
 
 
 @lessons_bp.get("/lessons")
