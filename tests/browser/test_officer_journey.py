@@ -79,7 +79,7 @@ def test_officer_journey_on_a_phone(page, server_url, week, sign_in, shot):
     assert "获得积分 +5" in page.inner_text("main")
     shot("journey-4-result")
 
-    page.get_by_role("link", name="学习档案").first.click()
+    page.locator(".tabbar").get_by_role("link", name="学习档案").click()  # the phone's tabs
     page.wait_for_url(f"{server_url}/profile")
     assert "第14期 战时党建与“行动支部”" in page.locator("table.completions").inner_text()
     assert "60" in page.locator("table.completions").inner_text()
@@ -87,7 +87,8 @@ def test_officer_journey_on_a_phone(page, server_url, week, sign_in, shot):
     assert page.locator(".stat strong").first.inner_text() == "5"
     shot("journey-5-profile")
 
-    page.get_by_role("link", name="错题本").first.click()
+    page.locator("details.more > summary").click()  # 错题本 sits under 更多 on a phone
+    page.locator(".more-menu").get_by_role("link", name="错题本").click()
     page.wait_for_url(f"{server_url}/mistakes")
     stems = page.locator("fieldset.mistake legend").all_inner_texts()
     assert len(stems) == 2
@@ -95,7 +96,7 @@ def test_officer_journey_on_a_phone(page, server_url, week, sign_in, shot):
     assert any("三湾改编" in s for s in stems)
     shot("journey-6-mistakes")
 
-    page.get_by_role("link", name="微课堂").first.click()
+    page.locator(".tabbar").get_by_role("link", name="微课堂").click()
     page.wait_for_url(f"{server_url}/lessons")
     rows = page.locator(".lesson-row")
     assert rows.count() == 2
