@@ -83,6 +83,7 @@ def test_officer_journey_on_a_phone(page, server_url, week, sign_in, shot):
     page.wait_for_url(f"{server_url}/profile")
     assert "第14期 战时党建与“行动支部”" in page.locator("table.completions").inner_text()
     assert "60" in page.locator("table.completions").inner_text()
+    page.locator("details.points-detail > summary").click()  # folded below the record
     assert "按时完成微课" in page.locator("table.points").inner_text()
     assert page.locator(".stat strong").first.inner_text() == "5"
     shot("journey-5-profile")
