@@ -52,5 +52,6 @@ def test_the_profile_shows_the_year_first_and_pages_the_record(db, make, login, 
     assert "第 1 / 2 页" in page and "/profile?page=2#record" in page
     second = client.get("/profile?page=2").text
     assert "记录22</td>" in second and "记录00</td>" not in second
+    assert 'href="/profile?all=1"' in page  # folded and paged on screen, whole on paper
     everything = client.get("/profile?all=1").text
     assert len(re.findall(r"记录\d\d</td>", everything)) == 23

@@ -34,3 +34,5 @@ def test_home_alert_opens_catch_up_in_order(page, server_url, make, sign_in, sho
     shot("lessons-catch-up-phone")
     months.nth(1).locator("summary").click()
     assert months.nth(1).locator(".lesson-title").is_visible()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    shot("lessons-catch-up-desktop")

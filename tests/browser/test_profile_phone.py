@@ -29,3 +29,5 @@ def test_profile_year_first_on_a_phone(page, server_url, db, make, sign_in, shot
     assert page.locator("table.completions tbody tr").count() == 16  # 16 done, one page
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(shot("profile-year-phone").with_name("profile-year-phone-top.png")))
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.screenshot(path=str(shot("profile-year-desktop").with_name("profile-year-desktop-top.png")))
