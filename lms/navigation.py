@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .domain.org import policy
+from .domain.reminders import inbox
+from .web import db_session
 
 
 @dataclass(frozen=True)
@@ -35,17 +37,46 @@ NAV = (
 )
 
 
+INBOX = "lms.notifications.index"
+# The phone's bottom tab bar: 首页, the first two of these the user has, 消息, then 更多.
+TAB_PREFERENCE = ("lms.lessons.index", "lms.supervise.dashboard", "lms.profile.index",
+                  "lms.studio.index", "lms.admin.users", "lms.catalog.index",
+                  "lms.classrooms.index")
+
+
 def lms_nav() -> list[dict]:
-    """The entries the current user may use."""
+    """The entries the current user may use; 消息 carries the unread count as `badge`
+    (computed once per request: both the desktop bar and the phone tabs show it)."""
     if not current_user.is_authenticated:
         return []
-    user = current_user.user
-    views = current_app.view_functions
-    return [{"url": url_for(item.endpoint), "label": item.label, "hint": item.hint,
-             "active": request.endpoint == item.endpoint}
+    # Kept on the request, not on g: an app context (so g) may outlive one request.
+    cached = request.environ.get("lms.nav")
+    if cached is None:
+        user = current_user.user
+        views = current_app.view_functions
+        cached = request.environ["lms.nav"] = [
+            {"endpoint": item.endpoint, "url": url_for(item.endpoint), "label": item.label,
+             "hint": item.hint, "active": request.endpoint == item.endpoint,
+             "badge": (inbox.unread_count(db_session(), user.id)
+                       if item.endpoint == INBOX else 0)}
             for item in NAV if item.endpoint in views and item.visible(user)]
+    return cached
+
+
+def lms_tabs() -> dict:
+    """The phone's tab bar: `main` (at most three entries besides 首页) and `more`."""
+    items = lms_nav()
+    by_endpoint = {item["endpoint"]: item for item in items}
+    chosen = [e for e in TAB_PREFERENCE if e in by_endpoint][:2]
+    if INBOX in by_endpoint:
+        chosen.append(INBOX)
+    main = [by_endpoint[e] for e in chosen]
+    more = [item for item in items if item["endpoint"] not in chosen]
+    return {"main": main, "more": more,
+            "more_active": any(item["active"] for item in more),
+            "more_badge": sum(item["badge"] for item in more)}
 
 
 def init_app(app) -> None:
-    """Expose lms_nav() to templates."""
-    app.context_processor(lambda: {"lms_nav": lms_nav})
+    """Expose lms_nav() and lms_tabs() to templates."""
+    app.context_processor(lambda: {"lms_nav": lms_nav, "lms_tabs": lms_tabs})

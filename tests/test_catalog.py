@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from lms.domain.clock import to_local
+from lms.domain.coursefiles.markup import render_markdown
 from lms.domain.learning import completion, points
 
 NOW = datetime(2026, 12, 1, 8, 0, 0)
@@ -248,3 +250,30 @@ def test_classrooms_by_type(make, client, officer):
 def test_navigation_lists_courseware_and_classrooms(client, officer):
     page = client.get("/").get_data(as_text=True)
     assert 'href="/courseware"' in page and 'href="/classrooms"' in page
+
+
+def test_the_reading_page_says_how_long_is_left_on_the_server_clock(
+        db, make, client, officer, frozen_clock):
+    item = make.courseware(min_read_seconds=150)
+    page = client.get(f"/courseware/{item.slug}").get_data(as_text=True)
+    unlock = to_local(NOW + timedelta(seconds=150), "Asia/Shanghai").strftime("%H:%M")
+    assert "还需阅读 3 分钟" in page and f"{unlock} 后点击“我已读完”即可计入。" in page
+    frozen_clock.set(NOW + timedelta(seconds=100))
+    client.post(f"/courseware/{item.slug}/done")  # 100 s banked: 50 s to go
+    page = client.get(f"/courseware/{item.slug}").get_data(as_text=True)
+    unlock = to_local(NOW + timedelta(seconds=150), "Asia/Shanghai").strftime("%H:%M")
+    assert "还需阅读 1 分钟" in page and f"{unlock} 后点击" in page
+    frozen_clock.set(NOW + timedelta(seconds=160))
+    client.post(f"/courseware/{item.slug}/done")
+    assert "还需阅读" not in client.get(f"/courseware/{item.slug}").get_data(as_text=True)
+
+
+def test_task_lists_render_as_boxes_and_the_sanitizer_stays_shut():
+    html = render_markdown("- [ ] 学习党章\n- [x] 完成测验\n\n分隔段落。\n\n"
+                           "- [ ] 松散\n\n- [X] 列表\n")
+    assert '<li><span class="task-box">☐</span> 学习党章</li>' in html
+    assert '<li><span class="task-box task-done">☑</span> 完成测验</li>' in html
+    assert '<p><span class="task-box task-done">☑</span> 列表</p>' in html
+    hostile = render_markdown('- [ ] <input type="text" name="password"> '
+                              '<span class="task-box evil" onclick="x()">x</span>')
+    assert "<input" not in hostile and "onclick" not in hostile and "evil" not in hostile

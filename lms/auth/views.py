@@ -61,6 +61,12 @@ def login():
     return render_template("lms/auth/login.html", form=form)
 
 
+@auth_bp.get("/login/help")
+def login_help():
+    """Whom to ask for a forgotten password: resets go through a person, never self-service."""
+    return render_template("lms/auth/help.html", next=safe_next(request.args.get("next")))
+
+
 @auth_bp.route("/activate", methods=["GET", "POST"])
 def activate():
     """Set the first password after signing in with the one-time activation code."""

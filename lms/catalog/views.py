@@ -1,4 +1,6 @@
 """Catalogue pages: courseware by category and search, the reading page, "我已读完"."""
+from datetime import timedelta
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -34,11 +36,14 @@ def read(slug: str):
     user_id = current_user.user.id
     with unit_of_work() as db:
         item = catalog.published_item(db, slug) or abort(404)
-        catalog.open_item(db, user_id, item, clock.utcnow())
+        now = clock.utcnow()
+        catalog.open_item(db, user_id, item, now)
+        left = catalog.seconds_left(db, user_id, item)
     quiz_url = None
     if item.quiz_id is not None:
         quiz_url = url_for("lms.quiz.courseware_quiz", slug=item.slug)
     return render_template("lms/catalog/read.html", item=item, quiz_url=quiz_url,
+                           seconds_left=left, unlock_at=now + timedelta(seconds=left),
                            completed=bool(catalog.completed_ids(db, user_id, [item.id])))
 
 

@@ -1,11 +1,12 @@
 """Weekly micro-lessons in the browser: list, read + quiz (submitted through `quiz.views`);
 no JavaScript."""
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..domain import clock
-from ..domain.learning import lessons
+from ..domain.learning import lessons, plan
 from ..domain.quiz import quizview
+from ..models import MicroLesson
 from ..quiz.views import submit_form
 from ..web import db_session, unit_of_work
 
@@ -18,16 +19,24 @@ def lms_officer_lessons():
     if not current_user.is_authenticated or not current_user.user.is_officer:
         return None
     db, user, now = db_session(), current_user.user, clock.utcnow()
-    return {"current": lessons.current(db, user, now),
-            "overdue": lessons.overdue_count(db, user, now)}
+    this_week = lessons.current(db, user, now)
+    tried = (this_week is not None and this_week.status != "done"
+             and this_week.best_score is not None)
+    left = None
+    if tried:  # a failed attempt: the card offers 重新测验 only while attempts remain
+        lesson = db.get(MicroLesson, this_week.id)
+        left = quizview.remaining_attempts(db, user.id, quizview.lesson_item(lesson))
+    return {"current": this_week, "overdue": lessons.overdue_count(db, user, now),
+            "tried": tried, "attempts_left": left}
 
 
 @lessons_bp.get("/lessons")
 @login_required
 def index():
-    """Every lesson addressed to the officer, newest first."""
+    """Every lesson addressed to the officer: 待补学 first, the rest folded by month."""
     rows = lessons.list_for_user(db_session(), current_user.user, clock.utcnow())
-    return render_template("lms/lessons/index.html", lessons=rows)
+    return render_template("lms/lessons/index.html", lessons=rows,
+                           plan=plan.arrange(rows, current_app.config["LMS_TIMEZONE"]))
 
 
 def _lesson_or_404(lesson_id: int):

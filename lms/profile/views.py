@@ -4,20 +4,26 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from ..domain import clock
-from ..domain.learning import profile
+from ..domain.learning import lessons, profile, yearview
 from ..domain.reports import leaderboard as ranking
-from ..web import db_session
+from ..web import db_session, page_arg
 
 profile_bp = Blueprint("profile", __name__)
+RECORD_PAGE = 20  # completion lines per page on the profile (a phone screen or two)
 
 
 @profile_bp.get("/profile")
 @login_required
 def index():
-    """The officer's own learning profile."""
-    user, now = current_user.user, clock.utcnow()
-    return render_template("lms/profile/index.html", user=user, now=now,
-                           profile=profile.build(db_session(), user, now))
+    """The officer's own learning profile: this year first, then the record 20 lines a page
+    (`?all=1`: every line, for printing)."""
+    db, user, now = db_session(), current_user.user, clock.utcnow()
+    year = yearview.build(db, user.id, lessons.list_for_user(db, user, now), now,
+                          current_app.config["LMS_TIMEZONE"])
+    everything = request.args.get("all") == "1"
+    return render_template("lms/profile/index.html", user=user, now=now, year=year,
+                           profile=profile.build(db, user, now), everything=everything,
+                           page=1 if everything else page_arg(), per_page=RECORD_PAGE)
 
 
 @profile_bp.get("/profile/leaderboard")

@@ -79,15 +79,17 @@ def test_officer_journey_on_a_phone(page, server_url, week, sign_in, shot):
     assert "获得积分 +5" in page.inner_text("main")
     shot("journey-4-result")
 
-    page.get_by_role("link", name="学习档案").first.click()
+    page.locator(".tabbar").get_by_role("link", name="学习档案").click()  # the phone's tabs
     page.wait_for_url(f"{server_url}/profile")
     assert "第14期 战时党建与“行动支部”" in page.locator("table.completions").inner_text()
     assert "60" in page.locator("table.completions").inner_text()
+    page.locator("details.points-detail > summary").click()  # folded below the record
     assert "按时完成微课" in page.locator("table.points").inner_text()
     assert page.locator(".stat strong").first.inner_text() == "5"
     shot("journey-5-profile")
 
-    page.get_by_role("link", name="错题本").first.click()
+    page.locator("details.more > summary").click()  # 错题本 sits under 更多 on a phone
+    page.locator(".more-menu").get_by_role("link", name="错题本").click()
     page.wait_for_url(f"{server_url}/mistakes")
     stems = page.locator("fieldset.mistake legend").all_inner_texts()
     assert len(stems) == 2
@@ -95,11 +97,12 @@ def test_officer_journey_on_a_phone(page, server_url, week, sign_in, shot):
     assert any("三湾改编" in s for s in stems)
     shot("journey-6-mistakes")
 
-    page.get_by_role("link", name="微课堂").first.click()
+    page.locator(".tabbar").get_by_role("link", name="微课堂").click()
     page.wait_for_url(f"{server_url}/lessons")
     rows = page.locator(".lesson-row")
     assert rows.count() == 2
-    assert "已完成" in rows.nth(0).inner_text() and "已逾期" in rows.nth(1).inner_text()
+    # 待补学 comes first: the overdue lesson, then this week's (done) one under its month
+    assert "已逾期" in rows.nth(0).inner_text() and "已完成" in rows.nth(1).inner_text()
     shot("journey-7-lessons")
 
 

@@ -59,8 +59,13 @@ def test_the_key_waits_for_a_pass_and_an_incomplete_form_is_summarised(
     assert "越是战时越要从严管理" not in main.inner_text()
     shot("quiz-review-1-failed-no-key")
 
-    page.get_by_role("link", name="再做一次").click()
-    page.wait_for_url(f"{server_url}/lessons/{lesson.id}")
+    assert page.locator(".actions .btn.primary").inner_text() == "重新测验"
+    page.goto(f"{server_url}/")  # the home card says so too, never "开始学习 · 最高 0 分"
+    card = page.locator(".this-week")
+    assert "未通过，最高 40 分" in card.inner_text() and "开始学习" not in card.inner_text()
+    shot("quiz-review-0-home-after-failing")
+    card.get_by_role("link", name="重新测验").click()
+    page.wait_for_url(f"{server_url}/lessons/{lesson.id}#quiz")
     answer(page, right=True, only=(0, 3))
     page.evaluate("document.querySelector('form.quiz').noValidate = true")
     page.get_by_role("button", name="提交答案").click()

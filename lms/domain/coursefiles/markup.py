@@ -7,7 +7,10 @@ import markdown
 import nh3
 from markdown.extensions.toc import slugify_unicode
 
-_EXTENSIONS = ["tables", "fenced_code", "footnotes", "admonition", "sane_lists", "toc"]
+from .tasklist import TaskListExtension
+
+_EXTENSIONS = ["tables", "fenced_code", "footnotes", "admonition", "sane_lists", "toc",
+               TaskListExtension()]
 _EXTENSION_CONFIGS = {
     # The default slugify drops CJK characters, leaving Chinese headings with ids like "_1".
     "toc": {"slugify": slugify_unicode},
@@ -46,7 +49,7 @@ _ADMONITION_TYPES = {
 }
 ALLOWED_CLASSES = {
     "div": {"admonition", "footnote", "toc"} | _ADMONITION_TYPES,
-    "span": {"admonition", "footnote"} | _ADMONITION_TYPES,
+    "span": {"admonition", "footnote", "task-box", "task-done"} | _ADMONITION_TYPES,
     "p": {"admonition-title"},
     "a": {"footnote-ref", "footnote-backref"},
 }

@@ -139,6 +139,13 @@ def open_item(db: Session, user_id: int, item: Courseware, now: datetime) -> Non
     completion.record_open(db, user_id, ITEM_TYPE, item.id, now)
 
 
+def seconds_left(db: Session, user_id: int, item: Courseware) -> int:
+    """Reading time still needed before 我已读完 counts: the minimum less the time banked by
+    earlier visits (this visit's time is banked when the officer confirms)."""
+    row = completion.get(db, user_id, ITEM_TYPE, item.id)
+    return max(0, item.min_read_seconds - (row.time_spent_seconds if row else 0))
+
+
 def finish_reading(db: Session, user_id: int, item: Courseware, now: datetime,
                    rules: Mapping[str, int] | None = None) -> ReadingOutcome:
     """Bank the time read since opening; complete the item once read long enough and pay
