@@ -49,11 +49,8 @@ def server_url(app):
     server.shutdown()
 
 
-@pytest.fixture
-def external_requests(page):
-    """Record (and block) any request that leaves this machine."""
-    seen = []
-
+def _guard_intranet(page, seen: list) -> None:
+    """Block, and record in `seen`, any request of `page` that leaves this machine."""
     def guard(route):
         host = urlsplit(route.request.url).hostname or ""
         if route.request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
@@ -62,7 +59,40 @@ def external_requests(page):
         return route.abort()
 
     page.route("**/*", guard)
+
+
+@pytest.fixture
+def external_requests(page):
+    """Record (and block) any request that leaves this machine."""
+    seen = []
+    _guard_intranet(page, seen)
     yield seen
+    assert seen == [], f"pages requested outside the intranet: {seen}"
+
+
+@pytest.fixture
+def phone_without_js(browser, server_url):
+    """A 390×844 page with JavaScript off, signed in through the form as `user`:
+    page = phone_without_js(user). Watched for requests leaving this machine too."""
+    from factories import Factory
+
+    contexts, seen = [], []
+
+    def _open(user, password: str = Factory.PASSWORD):
+        context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+        contexts.append(context)
+        page = context.new_page()
+        _guard_intranet(page, seen)
+        page.goto(f"{server_url}/login")
+        page.fill("input[name=police_no]", user.police_no)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server_url}/")
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
     assert seen == [], f"pages requested outside the intranet: {seen}"
 
 

@@ -39,26 +39,16 @@ def test_bottom_tabs_with_unread_badge_on_a_phone(page, server_url, db, make, si
     assert page.locator(".tabbar .unread").count() == 0
 
 
-def test_more_opens_without_javascript(browser, server_url, db, make):
+def test_more_opens_without_javascript(phone_without_js, server_url, db, make):
     admin = make.user(roles=("officer", "admin", "supervisor"), name="王强")
-    context = browser.new_context(java_script_enabled=False,
-                                  viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    try:
-        page.goto(f"{server_url}/login")
-        page.fill("input[name=police_no]", admin.police_no)
-        page.fill("input[name=password]", Factory.PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{server_url}/")
-        assert page.locator(".tabbar > .tab").count() == 5  # 4 tabs and 更多, whatever the roles
-        page.locator("details.more > summary").click()
-        labels = page.locator(".more-menu a").all_inner_texts()
-        assert "审计日志" in labels and "用户" in labels
-        page.locator(".more-menu a", has_text="审计日志").click()
-        page.wait_for_url(f"{server_url}/admin/audit*")
-        assert "is-active" in page.locator("details.more").get_attribute("class")
-    finally:
-        context.close()
+    page = phone_without_js(admin)
+    assert page.locator(".tabbar > .tab").count() == 5  # 4 tabs and 更多, whatever the roles
+    page.locator("details.more > summary").click()
+    labels = page.locator(".more-menu a").all_inner_texts()
+    assert "审计日志" in labels and "用户" in labels
+    page.locator(".more-menu a", has_text="审计日志").click()
+    page.wait_for_url(f"{server_url}/admin/audit*")
+    assert "is-active" in page.locator("details.more").get_attribute("class")
 
 
 def test_desktop_keeps_the_top_bar_with_the_badge(page, server_url, db, make, sign_in, shot):

@@ -106,22 +106,13 @@ def test_officer_journey_on_a_phone(page, server_url, week, sign_in, shot):
     shot("journey-7-lessons")
 
 
-def test_the_quiz_works_without_javascript(browser, server_url, week):
+def test_the_quiz_works_without_javascript(phone_without_js, server_url, week):
     officer, lesson = week
-    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
-    page = context.new_page()
-    try:
-        page.goto(f"{server_url}/login")
-        page.fill("input[name=police_no]", officer.police_no)
-        page.fill("input[name=password]", Factory.PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{server_url}/")
-        page.locator(".this-week").get_by_role("link", name="开始学习").click()
-        page.wait_for_url(f"{server_url}/lessons/{lesson.id}")
-        answer_quiz(page, wrong=False)
-        page.get_by_role("button", name="提交答案").click()
-        page.wait_for_url(f"{server_url}/attempts/*")
-        assert page.locator(".score strong").inner_text() == "100"
-        assert "获得积分 +7" in page.inner_text("main")
-    finally:
-        context.close()
+    page = phone_without_js(officer)
+    page.locator(".this-week").get_by_role("link", name="开始学习").click()
+    page.wait_for_url(f"{server_url}/lessons/{lesson.id}")
+    answer_quiz(page, wrong=False)
+    page.get_by_role("button", name="提交答案").click()
+    page.wait_for_url(f"{server_url}/attempts/*")
+    assert page.locator(".score strong").inner_text() == "100"
+    assert "获得积分 +7" in page.inner_text("main")
