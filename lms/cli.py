@@ -114,6 +114,27 @@ def sync_courses(path: Path | None, dry_run: bool):
     click.echo("Synced: {added} added, {changed} changed, {retired} retired.".format(**counts))
 
 
+@lms_cli.command("export-courses")
+@click.argument("path", type=click.Path(path_type=Path))
+def export_courses(path: Path):
+    """Write the database's content in the courses/ format (sync of it changes nothing)."""
+    from .domain.coursefiles import export
+    try:
+        result = export.export_courses(db_session(), path, current_app.config["LMS_TIMEZONE"])
+    except export.ExportRefused as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    finally:
+        db_session().rollback()  # the export only read
+    click.echo(f"Exported {len(result.files)} file(s) to {path}.")
+    if result.problems:  # content the database holds but the file rules refuse
+        for problem in result.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(result.problems)} problem(s): sync-courses would refuse the output.",
+                   err=True)
+        sys.exit(1)
+
+
 def _courses_path() -> Path:
     """LMS_COURSES_PATH from the current directory, else the folder shipped with the code."""
     from .paths import COURSES_DIR
