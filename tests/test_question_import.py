@@ -160,7 +160,7 @@ def test_a_formula_cell_is_refused(run_import, db):
 
 
 @pytest.mark.parametrize("data", [
-    "题型,题干,答案\n单选,题干,A\n".encode("utf-8"),  # a CSV renamed .xlsx
+    "题型,题干,答案\n单选,题干,A\n".encode(),  # a CSV renamed .xlsx
     b"\x00\x01garbage" * 100,
     b"PK\x03\x04 not really a zip",
 ])
