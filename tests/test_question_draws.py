@@ -204,3 +204,31 @@ def test_a_bank_mistake_is_not_practised_before_its_lesson_shows_the_key(db, mak
     # failed, attempts left, not due: the key is hidden, so is practice
     assert mistakes.practice_batch(db, officer.id, lesson.publish_at) == []
     assert len(mistakes.practice_batch(db, officer.id, lesson.due_at.replace(year=2100))) == 3
+
+
+def test_the_api_serves_and_grades_the_draw(db, setup, make, client):
+    from factories import Factory
+    a, _ = setup
+    officer = make.user()
+    token = client.post("/api/v1/auth/token", json={
+        "police_no": officer.police_no, "password": Factory.PASSWORD}).json["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    served = client.get(f"/api/v1/lessons/{a.id}", headers=headers).json["quiz"]["questions"]
+    again = client.get(f"/api/v1/lessons/{a.id}", headers=headers).json["quiz"]["questions"]
+    ids = [q["id"] for q in served]
+    assert len(ids) == 5 and [q["id"] for q in again] == ids
+    assert all("answer" not in q for q in served)
+    response = client.post(f"/api/v1/lessons/{a.id}/attempts", headers=headers, json={
+        "answers": {str(i): True for i in ids}, "idempotency_key": "api-1"})
+    assert response.status_code == 201, response.json
+    assert response.json["score"] == 100
+    assert sorted(r["question_id"] for r in response.json["results"]) == sorted(ids)
+
+
+def test_a_draw_that_finds_nothing_closes_the_quiz_instead_of_failing(db, make, browser_for):
+    bank(db)
+    lesson = make.lesson(quiz=drawn_quiz(db, [{"tag": "没有这个标签", "count": 2,
+                                                "bank": None}]))
+    client = browser_for(make.user())
+    assert client.get(f"/lessons/{lesson.id}").status_code == 200
+    assert db.scalar(select(Attempt.id)) is None

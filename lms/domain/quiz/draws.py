@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import Question, QuestionBank, Quiz
+from ...models import Attempt, Question, QuestionBank, Quiz
 
 MAX_DRAW = 100  # questions one rule may draw
 
@@ -73,3 +73,18 @@ def questions_by_ids(db: Session, ids: Sequence[int]) -> list[Question]:
     drawn stays what the attempt is graded on."""
     found = {q.id: q for q in db.scalars(select(Question).where(Question.id.in_(list(ids))))}
     return [found[i] for i in ids if i in found]
+
+
+def attempt_draw(db: Session, user_id: int, item_type: str, item_id: int, quiz_id: int,
+                 idempotency_key: object) -> list[Question]:
+    """The draw of the user's attempt with this key at the item, else of their open one."""
+    where = (Attempt.user_id == user_id, Attempt.item_type == item_type,
+             Attempt.item_id == item_id, Attempt.quiz_id == quiz_id)
+    ids = None
+    if isinstance(idempotency_key, str):
+        ids = db.scalar(select(Attempt.question_ids).where(
+            *where, Attempt.idempotency_key == idempotency_key))
+    if ids is None:
+        ids = db.scalar(select(Attempt.question_ids).where(*where, Attempt.status == "open")
+                        .order_by(Attempt.started_at.desc()).limit(1))
+    return questions_by_ids(db, ids or ())

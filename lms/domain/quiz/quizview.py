@@ -34,6 +34,12 @@ class AttemptsExhausted(QuizError):
     code = "attempts_exhausted"
 
 
+class NothingToDraw(QuizError):
+    """A quiz drawn from the banks whose rules find no question (a trainer's mistake)."""
+
+    code = "nothing_to_draw"
+
+
 @dataclass(frozen=True)
 class QuizItem:
     """What a quiz belongs to: a micro-lesson (with a due time) or a courseware item."""
@@ -95,16 +101,8 @@ def attempt_questions(db: Session, user_id: int, item: QuizItem, idempotency_key
     quiz the draw of the user's attempt with that key (else of their open attempt)."""
     if not draws.is_drawn(item.quiz):
         return questions_of(db, item.quiz.id)
-    where = (Attempt.user_id == user_id, Attempt.item_type == item.item_type,
-             Attempt.item_id == item.item_id, Attempt.quiz_id == item.quiz.id)
-    ids = None
-    if isinstance(idempotency_key, str):
-        ids = db.scalar(select(Attempt.question_ids).where(
-            *where, Attempt.idempotency_key == idempotency_key))
-    if ids is None:
-        ids = db.scalar(select(Attempt.question_ids).where(*where, Attempt.status == "open")
-                        .order_by(Attempt.started_at.desc()).limit(1))
-    return draws.questions_by_ids(db, ids or ())
+    return draws.attempt_draw(db, user_id, item.item_type, item.item_id, item.quiz.id,
+                              idempotency_key)
 
 
 def questions_version(quiz_id, dialect: str):
@@ -250,7 +248,7 @@ def start(db: Session, user_id: int, item: QuizItem, now: datetime,
         if drawn:  # seeded by the attempt: its draw is stable, a retake draws again
             questions = public_questions(draws.draw(db, draws.rules_of(item.quiz), key))
             if not questions:
-                raise QuizError("题库中没有可抽取的题目，请联系出题人")
+                raise NothingToDraw("题库中没有可抽取的题目，请联系出题人")
             question_ids = [q.id for q in questions]
         attempt = Attempt(user_id=user_id, quiz_id=item.quiz.id, item_type=item.item_type,
                           item_id=item.item_id, idempotency_key=key, status="open",
@@ -284,7 +282,7 @@ def start_if_allowed(db: Session, user_id: int, item: QuizItem, now: datetime,
     """The attempt a quiz page shows (see `start`), or None once no attempts are left."""
     try:
         return start(db, user_id, item, now, questions)
-    except AttemptsExhausted:
+    except (AttemptsExhausted, NothingToDraw):  # the page shows the quiz closed, not a 500
         return None
 
 
