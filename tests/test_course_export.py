@@ -253,3 +253,20 @@ def test_a_quiz_with_both_questions_and_draw_rules_is_refused(cli, folder):
     result = cli("sync-courses", folder)
     assert result.exit_code != 0
     assert "a quiz takes either questions or draw rules, not both" in result.output
+
+
+def test_the_studio_refuses_a_draw_from_an_unknown_bank(db, make):
+    category = make.category(key="practice")
+    author = make.user(roles=("trainer",))
+    data = authoring.CoursewareInput(
+        title="抽题课件", category=category.key, summary="简介。", estimated_minutes=5,
+        min_read_seconds=60, featured=False, lecturer=None, body_md="正文。",
+        quiz_yaml="quiz:\n  draw:\n    - {tag: 忠诚, count: 2, bank: nowhere}\n")
+    with pytest.raises(authoring.Invalid) as refused:
+        authoring.save_courseware(db, author, data, "drawn", create=True)
+    assert refused.value.problems["quiz_yaml"] == ["抽题规则中的题库「nowhere」不存在"]
+    db.rollback()
+    banks.apply_import(db, [ImportedQuestion(2, QuestionSpec(
+        "a", "true_false", "是。", (), True, "", ("忠诚",), 1))], "nowhere")
+    saved = authoring.save_courseware(db, author, data, "drawn", create=True)
+    assert saved.quiz.draw_rules == [{"tag": "忠诚", "count": 2, "bank": "nowhere"}]

@@ -88,3 +88,12 @@ def attempt_draw(db: Session, user_id: int, item_type: str, item_id: int, quiz_i
         ids = db.scalar(select(Attempt.question_ids).where(*where, Attempt.status == "open")
                         .order_by(Attempt.started_at.desc()).limit(1))
     return questions_by_ids(db, ids or ())
+
+
+def unknown_banks(db: Session, rules) -> list[str]:
+    """The bank keys named by draw rules (anything with `.bank`) that no bank has."""
+    named = sorted({r.bank for r in rules if r.bank is not None})
+    if not named:
+        return []
+    known = set(db.scalars(select(QuestionBank.key).where(QuestionBank.key.in_(named))))
+    return [key for key in named if key not in known]

@@ -23,6 +23,7 @@ from ..coursefiles import yamlmarks as ym
 from ..coursefiles.markup import render_markdown
 from ..coursefiles.specs import CoursewareSpec, QuizSpec
 from ..org import policy
+from ..quiz import draws
 
 # The field rules of a course file (docs/CONTENT.md, reader._common), for the form.
 TEXT_MAX = ym.TEXT_MAX
@@ -187,6 +188,8 @@ def save_courseware(db: Session, author: User, data: CoursewareInput, slug: str,
     quiz, quiz_problems = parse_quiz(data.quiz_yaml)
     for message in quiz_problems:
         problems.add("quiz_yaml", message)
+    for key in draws.unknown_banks(db, quiz.draw if quiz is not None else ()):
+        problems.add("quiz_yaml", f"抽题规则中的题库「{key}」不存在")
     if problems.by_field:
         raise Invalid(problems.by_field)
     category = db.scalar(select(Category).where(Category.key == data.category))
