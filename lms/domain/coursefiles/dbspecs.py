@@ -65,7 +65,7 @@ def courseware_spec(row: Courseware) -> CoursewareSpec:
     return CoursewareSpec(
         slug=row.slug, title=row.title, category=row.category.key, summary=row.summary,
         estimated_minutes=row.estimated_minutes, min_read_seconds=row.min_read_seconds,
-        featured=row.featured, lecturer=row.lecturer, status=row.status,
+        featured=row.featured, lecturer=row.lecturer or None, status=row.status,
         body_md=_body(row.body_md), quiz=quiz_spec(row.quiz) if row.quiz else None,
         source_path=row.source_path or courseware_path(row), source_hash=row.source_hash or "")
 
