@@ -106,7 +106,7 @@ SCHEMAS = {
         ["code", "message"],
         code={"type": "string", "enum": ["unanswered", "invalid_answer",
                                          "invalid_idempotency_key", "time_limit_exceeded",
-                                         "attempts_exhausted"]},
+                                         "attempts_exhausted", "quiz_not_opened"]},
         message=STR,
         question_ids={"type": "array", "items": INT, "description":
                       "With `unanswered` only: the questions left unanswered"})),
@@ -213,7 +213,9 @@ SCHEMAS.update({
 PATHS["/lessons/{id}/attempts"]["post"]["responses"]["422"] = {
     "description": "Refused, nothing recorded: `unanswered` (with error.question_ids), "
                    "`invalid_answer` (wrong shape, or a question the quiz does not have), "
-                   "`invalid_idempotency_key`, `time_limit_exceeded`, `attempts_exhausted`",
+                   "`invalid_idempotency_key`, `time_limit_exceeded`, `attempts_exhausted`, "
+                   "`quiz_not_opened` (a quiz drawn from the question banks, submitted "
+                   "without fetching the lesson first)",
     "content": {"application/json": {"schema": _ref("AttemptRefusal")}}}
 SCHEMAS["Credentials"]["example"] = {"police_no": "000004", "password": "zhuhun-demo-2026"}
 SCHEMAS["AttemptRequest"]["example"] = {"answers": {"158": "A", "159": ["A", "C"], "160": True,

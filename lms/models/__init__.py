@@ -1,4 +1,5 @@
 """LMS models, importable without Flask."""
+from .bank import QuestionBank
 from .base import Base, utcnow
 from .content import (
                       Attendance,
@@ -20,6 +21,7 @@ from .outbox import DELIVERY_STATES, NotificationDelivery
 __all__ = [
     "Base", "utcnow", "Attendance", "Category", "Classroom", "ClassroomType", "ClassSession",
     "Courseware", "CoursewareRevision", "LessonAudience", "MicroLesson", "Question", "Quiz",
+    "QuestionBank",
     "Attempt", "Completion", "LessonUnitStats", "Mistake", "Notification", "PointsEntry",
     "DELIVERY_STATES", "NotificationDelivery",
     "ROLES", "UNIT_KINDS", "ApiToken", "AuditEvent", "Membership", "Unit", "User",

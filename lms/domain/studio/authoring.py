@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from ...models import Category, Courseware, CoursewareRevision, Quiz, User
 from .. import audit
-from ..coursefiles import markup, quizfile, syncapply, writer, yamldump
+from ..coursefiles import dbspecs, export, markup, quizfile, syncapply, yamldump
 from ..coursefiles import yamlmarks as ym
 from ..coursefiles.markup import render_markdown
-from ..coursefiles.specs import CoursewareSpec, QuestionSpec, QuizSpec
+from ..coursefiles.specs import CoursewareSpec, QuizSpec
 from ..org import policy
+from ..quiz import draws
 
 # The field rules of a course file (docs/CONTENT.md, reader._common), for the form.
 TEXT_MAX = ym.TEXT_MAX
@@ -140,13 +141,7 @@ def quiz_text(quiz: Quiz | None) -> str:
 
 def quiz_spec(quiz: Quiz) -> QuizSpec:
     """A stored quiz as the spec the file format writes; retired questions stay out."""
-    questions = tuple(
-        QuestionSpec(q.key, q.kind, q.stem, tuple((k, t) for k, t in q.options),
-                     tuple(q.answer) if isinstance(q.answer, list) else q.answer,
-                     q.explanation or "", tuple(q.tags or ()), n)
-        for n, q in enumerate((q for q in quiz.questions if not q.retired), start=1))
-    return QuizSpec(quiz.pass_score, quiz.attempts_allowed, quiz.shuffle, quiz.partial_credit,
-                    quiz.time_limit_seconds, questions, quiz.review or "after_pass")
+    return dbspecs.quiz_spec(quiz)
 
 
 def parse_quiz(text: str) -> tuple[QuizSpec | None, list[str]]:
@@ -193,6 +188,8 @@ def save_courseware(db: Session, author: User, data: CoursewareInput, slug: str,
     quiz, quiz_problems = parse_quiz(data.quiz_yaml)
     for message in quiz_problems:
         problems.add("quiz_yaml", message)
+    for key in draws.unknown_banks(db, quiz.draw if quiz is not None else ()):
+        problems.add("quiz_yaml", f"抽题规则中的题库「{key}」不存在")
     if problems.by_field:
         raise Invalid(problems.by_field)
     category = db.scalar(select(Category).where(Category.key == data.category))
@@ -220,14 +217,8 @@ def save_courseware(db: Session, author: User, data: CoursewareInput, slug: str,
 
 
 def export_courseware(db: Session, item: Courseware) -> tuple[str, str]:
-    """(file name, file text) of the item in the course-file format."""
-    spec = CoursewareSpec(
-        slug=item.slug, title=item.title, category=item.category.key, summary=item.summary,
-        estimated_minutes=item.estimated_minutes, min_read_seconds=item.min_read_seconds,
-        featured=item.featured, lecturer=item.lecturer, status=item.status,
-        body_md=item.body_md, quiz=quiz_spec(item.quiz) if item.quiz else None,
-        source_path=item.source_path or "", source_hash="")
-    return f"{item.slug}.md", writer.dump_courseware(spec)
+    """(file name, file text) of the item in the course-file format (the folder export's)."""
+    return export.item_file(db, item, "Asia/Shanghai")
 
 
 # --- helpers ------------------------------------------------------------------------------

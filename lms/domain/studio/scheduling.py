@@ -7,13 +7,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import MicroLesson, Unit, User
+from ...models import MicroLesson, User
 from .. import audit, clock
-from ..coursefiles import writer
-from ..coursefiles.specs import LessonSpec
+from ..coursefiles import export
 from ..org import policy
 from ..reports import unitstats
-from .authoring import Invalid, quiz_spec
+from .authoring import Invalid
 
 
 def lesson_groups(db: Session, now: datetime) -> list[tuple[str, list[MicroLesson]]]:
@@ -67,13 +66,5 @@ def reschedule(db: Session, actor: User, lesson: MicroLesson, publish_at: dateti
 
 
 def export_lesson(db: Session, lesson: MicroLesson, tz: str) -> tuple[str, str]:
-    """(file name ``NN-slug.md``, file text) of a lesson in the course-file format."""
-    codes = tuple(db.scalars(select(Unit.code).where(
-        Unit.id.in_([a.unit_id for a in lesson.audience])).order_by(Unit.code)))
-    spec = LessonSpec(
-        issue_no=lesson.issue_no, slug=lesson.slug, title=lesson.title,
-        summary=lesson.summary, estimated_minutes=lesson.estimated_minutes,
-        min_read_seconds=lesson.min_read_seconds, publish_at=lesson.publish_at,
-        due_at=lesson.due_at, audience=codes, body_md=lesson.body_md,
-        quiz=quiz_spec(lesson.quiz), source_path=lesson.source_path or "", source_hash="")
-    return f"{lesson.issue_no:02d}-{lesson.slug}.md", writer.dump_lesson(spec, tz)
+    """(file name ``NN-slug.md``, file text) of a lesson, as the folder export writes it."""
+    return export.item_file(db, lesson, tz)
