@@ -4,9 +4,9 @@ published lesson visible exactly at its publish time — by list, URL, API and c
 from datetime import datetime, timedelta
 
 import pytest
+import test_studio
 from factories import Factory
 from sqlalchemy import select
-import test_studio
 from test_studio import PersonClient
 from test_studio_questions import question
 

@@ -4,8 +4,8 @@ add/remove/reorder buttons work without JavaScript; the YAML tab stays as an adv
 import re
 
 import pytest
-from sqlalchemy import func, select
 import test_studio
+from sqlalchemy import func, select
 
 from lms.domain.studio import questions
 from lms.models import Courseware
