@@ -65,7 +65,7 @@ _RULES: list[tuple[re.Pattern, object]] = [(re.compile(p), t) for p, t in (
     (r"(.+): unknown field '(.+)'",
      lambda m: f"{_what(m.group(1))}中有无法识别的字段“{m.group(2)}”"),
     (r"(.+) must be a mapping of field: value",
-     lambda m: f"{_what(m.group(1))}须写成“字段: 值”的形式"),
+     lambda m: f"{_what(m.group(1))}须写成 key: value 的形式"),
     (r"(.+) must be text", lambda m: f"{_what(m.group(1))}须是文字"),
     (r"(.+) must not be empty", lambda m: f"{_what(m.group(1))}不能为空"),
     (r"(.+) is (\d+) characters long; at most (\d+) allowed",
