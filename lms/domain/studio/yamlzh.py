@@ -39,6 +39,8 @@ def _what(value: str) -> str:
 # (pattern, Chinese) in the order tried; groups are filled into the translation.
 _RULES: list[tuple[re.Pattern, object]] = [(re.compile(p), t) for p, t in (
     (r"invalid YAML: nested too deeply", lambda m: "YAML 格式错误：嵌套层次太深"),
+    (r"invalid YAML: text that is not valid Unicode.*",
+     lambda m: "YAML 格式错误：文字中有无效的字符（单独的代理项或 NUL 转义）"),
     (r"invalid YAML: (.*)", lambda m: f"YAML 格式错误（{m.group(1)}）：请检查缩进、冒号和引号"),
     (r"questions must be a non-empty list", lambda m: "题目列表 questions 不能为空"),
     (r"duplicate question id '(.+)' \(first at line (\d+)\)",
