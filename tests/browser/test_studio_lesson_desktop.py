@@ -115,3 +115,34 @@ def test_a_trainer_composes_a_weekly_lesson_and_another_approves_it(
     db.rollback()  # SQLite: let go of the read before the server writes again
     page.goto(f"{server_url}/studio/lessons")
     shot("studio-lessons-list-desktop")
+
+
+def test_the_question_editor_works_without_javascript(browser, server_url, trainers):
+    author, _ = trainers
+    context = browser.new_context(java_script_enabled=False, viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/login")
+        page.fill("input[name=police_no]", author.police_no)
+        page.fill("input[name=password]", Factory.PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server_url}/")
+        page.goto(f"{server_url}/studio/lessons/new")
+        refresh = page.locator("button[value=refresh]")
+        assert refresh.is_visible()  # the kind change needs its button without JavaScript
+        page.fill("textarea[name=quiz-0-stem]", "哪些属于“三会”？")
+        page.select_option("select[name=quiz-0-kind]", "multiple")
+        refresh.click()
+        assert page.locator("input[name=quiz-0-correct][type=checkbox]").count() == 4
+        page.click("button[value='add_option:0']")
+        assert page.locator("input[name^=quiz-0-opt]").count() == 5
+        page.fill("input[name=quiz-0-opt4]", "党小组会")
+        page.click("button[value='move_option:0:4:up']")
+        assert page.input_value("input[name=quiz-0-opt3]") == "党小组会"
+        page.click("button[value='add_question:fill_blank']")
+        assert page.locator("textarea[name=quiz-1-answers]").count() == 1
+        page.click("button[value='remove_question:1']")
+        assert page.locator("textarea[name=quiz-1-answers]").count() == 0
+        assert page.input_value("textarea[name=quiz-0-stem]") == "哪些属于“三会”？"
+    finally:
+        context.close()
