@@ -154,7 +154,8 @@ def _ask(default_kind: str, lesson_allowed: bool = True) -> Ask:
         if not lesson_arg.isascii() or not lesson_arg.isdigit():
             abort(400)
         # Longer than any id can be (and than the database's integer): simply not found.
-        lesson = (len(lesson_arg) <= 9 and rollup.find_lesson(db, int(lesson_arg))) or abort(404)
+        lesson = (len(lesson_arg) <= 9
+                  and rollup.find_lesson(db, int(lesson_arg), clock.utcnow())) or abort(404)
         selection = rollup.Selection(lesson=lesson)
     else:
         selection = rollup.Selection(period=_period(default_kind))

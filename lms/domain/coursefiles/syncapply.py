@@ -118,6 +118,11 @@ def _write_lessons(db: Session, specs: list[LessonSpec], unit_ids: dict[str, int
     unitstats.rebuild(db, lesson_ids=redue)  # on-time counts follow the due time
 
 
+def write_lesson(row: MicroLesson, spec: LessonSpec, unit_ids: dict[str, int]) -> None:
+    """One lesson's fields, quiz and audience, as a sync writes them (the studio's too)."""
+    _write_lesson(row, spec, unit_ids)
+
+
 def _write_lesson(row: MicroLesson, spec: LessonSpec, unit_ids: dict[str, int]) -> None:
     """One lesson's fields, quiz and audience."""
     _write_common(row, spec)

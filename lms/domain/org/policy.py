@@ -3,7 +3,7 @@
 Every entry point (HTML views, exports, the JSON API, the CLI) asks these functions; no
 view or query filters by scope on its own.
 """
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from ...models import LessonAudience, Membership, MicroLesson, Unit, User
@@ -124,7 +124,15 @@ def leaderboard_units(db: Session, user: User) -> tuple[Unit, Unit | None]:
     return user.unit, county
 
 
-# --- lessons: whom a lesson addresses ---
+# --- lessons: whom a lesson addresses, and from when ---
+
+def lesson_released(now):
+    """SQL: the lesson in the query (`MicroLesson`) is out at `now` (a value or a bind):
+    approved and its publish time has come. THE visibility rule: every list, page, API
+    answer and count of who owes a lesson goes through it, so a scheduled lesson appears
+    everywhere at the same moment and nowhere a second before."""
+    return and_(MicroLesson.status == "published", MicroLesson.publish_at <= now)
+
 
 _AudienceUnit = aliased(Unit, name="audience_unit")
 

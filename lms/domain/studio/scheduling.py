@@ -12,6 +12,7 @@ from .. import audit, clock
 from ..coursefiles import export
 from ..org import policy
 from ..reports import unitstats
+from . import lessonwork
 from .authoring import Invalid
 
 
@@ -39,16 +40,7 @@ def reschedule(db: Session, actor: User, lesson: MicroLesson, publish_at: dateti
     """Set a lesson's publish and due times, given as local times in ``tz`` (audited);
     True if they changed. Raises Invalid unless publish_at is before due_at."""
     policy.require_author(actor)
-    problems: dict[str, list[str]] = {}
-    if publish_at is None:
-        problems["publish_at"] = ["请填写发布时间"]
-    if due_at is None:
-        problems["due_at"] = ["请填写截止时间"]
-    elif publish_at is not None and due_at <= publish_at:
-        problems["due_at"] = ["截止时间必须晚于发布时间"]
-    for name, moment in (("publish_at", publish_at), ("due_at", due_at)):
-        if moment is not None and not clock.plausible(moment):
-            problems[name] = ["时间须在 1900 年至 2999 年之间"]
+    problems = lessonwork.schedule_problems(publish_at, due_at)
     if problems:
         raise Invalid(problems)
     new = (clock.to_utc(publish_at, tz), clock.to_utc(due_at, tz))
@@ -59,7 +51,7 @@ def reschedule(db: Session, actor: User, lesson: MicroLesson, publish_at: dateti
     if new[1] != old[1]:  # on-time counts follow the due time
         unitstats.rebuild(db, lesson_ids=[lesson.id])
     audit.record(db, "lesson_rescheduled", actor_id=actor.id,
-                 target=f"lesson:{lesson.issue_no}:{lesson.slug}", ip=ip,
+                 target=lessonwork.lesson_target(lesson), ip=ip,
                  detail={"publish_at": [old[0].isoformat(), new[0].isoformat()],
                          "due_at": [old[1].isoformat(), new[1].isoformat()]})
     return True
