@@ -87,9 +87,12 @@ def sync_courses(path: Path | None, dry_run: bool):
     """Validate the course folder (docs/CONTENT.md), then apply it in one transaction."""
     from .domain import audit
     from .domain.coursefiles import syncplan
+    from .domain.coursefiles.punctuation import folder_warnings
     from .domain.coursefiles.reader import load_course_tree
     root = path or _courses_path()
     tree, problems = load_course_tree(root, tz=current_app.config["LMS_TIMEZONE"])
+    for warning in folder_warnings(root) if root.is_dir() else ():
+        click.echo(str(warning), err=True)  # style only: reported, never blocks the sync
     if problems:
         report_problems(problems)
     db = db_session()
