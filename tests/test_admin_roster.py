@@ -250,3 +250,31 @@ def test_every_problem_the_check_finds_reads_in_chinese(app, db, make, tmp_path,
         untranslated = [p.message for p in problems if localized(p) == p.message]
         assert untranslated == []
         assert all(re.search(r"[\u4e00-\u9fff]", localized(p)) for p in problems)
+
+
+def test_a_staged_upload_is_claimed_by_one_confirmation_only(tmp_path):
+    from lms.domain.org.rosterfiles import RosterFiles
+    files = RosterFiles(tmp_path, timedelta(minutes=30))
+    token, sha = files.stage(b"police_no\n", 7, "a.csv", NOW)
+    assert files.staged(token, sha, 8, NOW) is None  # another admin's
+    first = files.claim(token, sha, 7, NOW)
+    assert first is not None and files.claim(token, sha, 7, NOW) is None
+    files.release(token, first[0])
+    again = files.claim(token, sha, 7, NOW)
+    assert again is not None and again[0].read_bytes() == b"police_no\n"
+    files.drop(token)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_codes_are_taken_once_and_swept_when_old(tmp_path):
+    from lms.domain.org.rosterfiles import RosterFiles
+    files = RosterFiles(tmp_path, timedelta(minutes=30))
+    token = files.keep_codes([("200001", "=1+1", "ABCDEFGHJK")], 7, {}, NOW)
+    assert files.take_codes(token, 8, NOW) is None  # not the admin who imported
+    data = files.take_codes(token, 7, NOW).decode("utf-8-sig")
+    assert data.splitlines() == ["police_no,name,activation_code", "200001,'=1+1,ABCDEFGHJK"]
+    assert files.take_codes(token, 7, NOW) is None
+    assert files.codes_record(token, 7, NOW)["available"] is False
+    files.sweep(NOW + timedelta(minutes=31))
+    assert list(tmp_path.iterdir()) == [] and files.codes_record(token, 7, NOW) is None
+    assert files.take_codes("../../etc/passwd", 7, NOW) is None

@@ -80,10 +80,10 @@ def roster_apply():
         abort(400)
     token, sha = request.form.get("token", ""), request.form.get("sha256", "")
     files, now = _files(), clock.utcnow()
-    staged = files.staged(token, sha, _me(), now)
-    if staged is None:
+    claimed = files.claim(token, sha, _me(), now)
+    if claimed is None:
         return _page(409, notice=_("这份名单已失效（超时、已导入或文件不符），请重新上传。"))
-    path, meta = staged
+    path, meta = claimed
     app = current_app.config
     try:
         with unit_of_work() as db:
@@ -96,10 +96,14 @@ def roster_apply():
         files.drop(token)
         return _page(422, filename=meta["filename"], problems=_problems(refused))
     except rosterconfirm.StalePreview:
+        path = files.release(token, path)
         _plan, preview = rosterconfirm.check(db_session(), current_user.user, path)
         return _page(409, filename=meta["filename"], preview=preview, token=token, sha256=sha,
                      digest=preview.digest(),
                      notice=_("预览之后账号或单位已有变动，未导入。请核对下面新的预览后再确认。"))
+    except BaseException:
+        files.release(token, path)  # nothing was applied: the admin may confirm again
+        raise
     files.drop(token)
     record = {"filename": meta["filename"], "created": summary.created,
               "updated": summary.updated, "unchanged": summary.unchanged,

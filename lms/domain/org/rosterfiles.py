@@ -53,10 +53,36 @@ class RosterFiles:
             return None
         return path, meta
 
+    def claim(self, token: str, sha: str, owner: int, now: datetime
+              ) -> tuple[Path, dict] | None:
+        """`staged`, taken out of reach of a second confirmation (a double click, two tabs):
+        the file is renamed away atomically, so only one request applies it. `release` puts
+        it back when that request does not apply it."""
+        found = self.staged(token, sha, owner, now)
+        if found is None:
+            return None
+        path, meta = found
+        claimed = self._path(token, f"claimed-{secrets.token_hex(8)}")
+        try:
+            os.rename(path, claimed)
+        except FileNotFoundError:
+            return None
+        if hashlib.sha256(claimed.read_bytes()).hexdigest() != sha:
+            claimed.unlink()
+            return None
+        return claimed, meta
+
+    def release(self, token: str, claimed: Path) -> Path:
+        """Put a claimed upload back for another confirmation; returns its path."""
+        path = self._path(token, "upload.csv")
+        os.rename(claimed, path)
+        return path
+
     def drop(self, token: str) -> None:
-        """Delete a staged upload (after it was applied)."""
-        for suffix in ("upload.csv", "upload.json"):
-            self._path(token, suffix).unlink(missing_ok=True)
+        """Delete a staged upload, claimed or not, and its record (applied or refused)."""
+        self._path(token, "upload.csv")  # refuses a malformed token before the glob
+        for path in self.folder.glob(f"{token}.*"):  # tokens hold no glob characters
+            path.unlink(missing_ok=True)
 
     # --- activation codes, downloadable once ---
 
