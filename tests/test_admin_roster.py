@@ -278,3 +278,13 @@ def test_codes_are_taken_once_and_swept_when_old(tmp_path):
     files.sweep(NOW + timedelta(minutes=31))
     assert list(tmp_path.iterdir()) == [] and files.codes_record(token, 7, NOW) is None
     assert files.take_codes("../../etc/passwd", 7, NOW) is None
+
+
+def test_the_problems_read_in_english_when_english_is_chosen(db, bureau, browser_for):
+    import flask_babel
+    client = browser_for(bureau[1])
+    assert client.post("/language/en").status_code == 302
+    flask_babel.refresh()  # the test's app context cached the locale (see test_i18n.switch)
+    html = upload(client, "police_no,name,unit_code,roles,party_member\n"
+                          "200001,欧阳娜娜,NOPE,,1\n").get_data(as_text=True)
+    assert "Line 2" in html and "Unknown unit code" in html and "NOPE" in html
