@@ -288,3 +288,14 @@ def test_the_problems_read_in_english_when_english_is_chosen(db, bureau, browser
     html = upload(client, "police_no,name,unit_code,roles,party_member\n"
                           "200001,欧阳娜娜,NOPE,,1\n").get_data(as_text=True)
     assert "Line 2" in html and "Unknown unit code" in html and "NOPE" in html
+
+
+def test_a_file_that_changes_nothing_says_so_and_keeps_nothing(db, bureau, browser_for,
+                                                               folder):
+    _units, admin, people, _text = bureau
+    same = people["same"]
+    html = upload(browser_for(admin), "police_no,name,unit_code,roles,party_member\n"
+                                      f"{same.police_no},{same.name},BA,officer,1\n"
+                  ).get_data(as_text=True)
+    assert "完全一致，无需导入" in html and "确认导入" not in html
+    assert not any(folder.iterdir())

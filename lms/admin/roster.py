@@ -67,6 +67,8 @@ def roster_upload():
     except rosterconfirm.RosterRefused as refused:
         files.drop(token)
         return _page(422, filename=filename, problems=_problems(refused))
+    if not preview.changes_anything:
+        files.drop(token)  # nothing to confirm: keep nothing
     return _page(filename=filename, preview=preview, token=token, sha256=sha,
                  digest=preview.digest())
 
