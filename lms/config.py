@@ -15,6 +15,11 @@ DEFAULTS = {
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),  # the absolute session limit
     "LMS_TOKEN_TTL": timedelta(hours=12),
     "LMS_ACTIVATION_TTL": timedelta(days=30),
+    # The admin's roster import in the browser (docs/ADMIN-ROSTER.md): where an upload waits
+    # for its confirmation and new accounts' codes for their one download (default
+    # instance/roster; shared storage when several app servers run), and how long.
+    "LMS_ROSTER_FOLDER": "",
+    "LMS_ROSTER_FILES_TTL": timedelta(minutes=30),
     # Sign-in limits (lms/auth/throttle.py): refusal per (police number, address); past the
     # per-number or per-address budget, each attempt waits LMS_LOGIN_DELAY seconds instead.
     "LMS_LOGIN_LIMIT": "5 per 15 minutes",
@@ -81,6 +86,7 @@ ENVIRONMENT = {
     "LMS_LOG_LEVEL": "LMS_LOG_LEVEL",
     "LMS_TRUSTED_PROXIES": "LMS_TRUSTED_PROXIES",
     "LMS_SINGLE_PROCESS": "LMS_SINGLE_PROCESS",
+    "LMS_ROSTER_FOLDER": "LMS_ROSTER_FOLDER",
 }
 
 # Environment values that are yes/no.

@@ -33,6 +33,8 @@ NAV = (
             policy.can_supervise),
     NavItem("lms.admin.units", _l("组织机构"), _l("单位树"), policy.can_administer),
     NavItem("lms.admin.users", _l("用户"), _l("账号与角色"), policy.can_administer),
+    NavItem("lms.admin.roster", _l("名单导入"), _l("上传花名册，预览后导入"),
+            policy.can_administer),
     NavItem("lms.admin.audit_log", _l("审计日志"), _l("安全事件"), policy.can_administer),
 )
 
