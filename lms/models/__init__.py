@@ -1,5 +1,6 @@
 """LMS models, importable without Flask."""
 from .base import Base, utcnow
+from .claims import PointsClaim, PointsQuota, PointsRule
 from .content import (
                       Attendance,
                       Category,
@@ -21,6 +22,6 @@ __all__ = [
     "Base", "utcnow", "Attendance", "Category", "Classroom", "ClassroomType", "ClassSession",
     "Courseware", "CoursewareRevision", "LessonAudience", "MicroLesson", "Question", "Quiz",
     "Attempt", "Completion", "LessonUnitStats", "Mistake", "Notification", "PointsEntry",
-    "DELIVERY_STATES", "NotificationDelivery",
+    "DELIVERY_STATES", "NotificationDelivery", "PointsClaim", "PointsQuota", "PointsRule",
     "ROLES", "UNIT_KINDS", "ApiToken", "AuditEvent", "Membership", "Unit", "User",
 ]
