@@ -31,10 +31,14 @@ class RuleForm(FlaskForm):
     name = StringField(_l("名称"), validators=[DataRequired(), Length(max=120)])
     points = IntegerField(_l("每次分值"), validators=[NumberRange(1, 1000)])
     cap = IntegerField(_l("每期上限"), validators=[NumberRange(1, 100000)])
-    cap_period = SelectField(_l("上限周期"), choices=[
-        (CAP_PERIODS[0], _l("每季度")), (CAP_PERIODS[1], _l("每年"))])
-    requesters = SelectField(_l("申报人"), choices=[
-        (REQUESTERS[0], _l("民警和党员讲师")), (REQUESTERS[1], _l("仅党员讲师"))])
-    approver = SelectField(_l("审批人"), choices=[
-        (APPROVERS[0], _l("所在党支部书记")), (APPROVERS[1], _l("所在县局（部门）"))])
+    cap_period = SelectField(_l("上限周期"))
+    requesters = SelectField(_l("申报人"))
+    approver = SelectField(_l("审批人"))
     active = BooleanField(_l("启用"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cap_period.choices = list(zip(CAP_PERIODS, (_l("每季度"), _l("每年"))))
+        self.requesters.choices = list(zip(REQUESTERS, (_l("民警和党员讲师"), _l("仅党员讲师"))))
+        self.approver.choices = list(zip(APPROVERS, (_l("所在党支部书记"),
+                                                     _l("所在县局（部门）"))))
