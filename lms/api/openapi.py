@@ -111,7 +111,7 @@ SCHEMAS = {
         question_ids={"type": "array", "items": INT, "description":
                       "With `unanswered` only: the questions left unanswered"})),
     "Profile": _obj(["points", "hours", "hours_target", "completions"], points=INT,
-                    hours={"type": "number", "description": "this year's study hours (学时)"},
+                    hours={"type": "number", "description": "this year's study hours"},
                     hours_target={"type": "number",
                                   "description": "the yearly target in hours"},
                     completions={
@@ -186,7 +186,7 @@ PATHS = {
         (*AUTH, "404", "409", "422"), status="201", body="AttemptRequest",
         parameters=[_path_param("id", LESSON_ID, 1)])},  # its 422 is refined below
     "/me/profile": {"get": _op("getMyProfile",
-                               "The caller's completions, points and study hours (学时)",
+                               "The caller's completions, points and study hours",
                                "Profile", AUTH)},
     "/courseware": {"get": _op(
         "listCourseware", "Published courseware", "CoursewareList", (*AUTH, "404"),
