@@ -247,3 +247,21 @@ def submit(db, user, key, photo=None):
                           photo or images.png(), claim_settings(), TODAY, NOW)
     db.commit()
     return claim
+
+
+def test_the_approving_unit_follows_the_rule(db, branch, make):
+    t = branch["tree"]
+    rule = rules.by_key(db, "branch_activity")
+    assert claims.policy.claim_approver_unit(db, t["branch_a"], "branch") == t["branch_a"]
+    # an officer attached to a station above any branch: its own unit decides
+    assert claims.policy.claim_approver_unit(db, t["station_a"], "branch") == t["station_a"]
+    assert claims.policy.claim_approver_unit(db, t["branch_a"], "county") == t["county_a"]
+    rule.approver = "county"
+    db.commit()
+    claim = submit(db, branch["officer"], "branch_activity")
+    county_secretary = make.user(t["county_a"], roles=("supervisor",))
+    assert claim.approver_unit_id == t["county_a"].id
+    assert not claims.policy.can_decide_claim(branch["secretary"], claim)
+    claims.approve(db, county_secretary, claim, NOW)
+    db.commit()
+    assert points.total(db, branch["officer"].id) == 2
