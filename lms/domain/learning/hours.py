@@ -7,7 +7,7 @@ whole minutes so that totals are exact and equal the sum of their parts.
 """
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
@@ -77,6 +77,11 @@ def earned(rule: HoursRule, start: datetime, end: datetime, user_ids=None):
     return query.subquery("earned")
 
 
+def through(moment: datetime, year: periods.Period) -> datetime:
+    """The exclusive end that counts an item completed at `moment` itself, within `year`."""
+    return min(moment + timedelta(microseconds=1), year.end)
+
+
 def expected_minutes(rule: HoursRule, year: periods.Period, moment: datetime) -> float:
     """The target pro-rated to `moment`: the share of the year gone by, times the target."""
     span = (year.end - year.start).total_seconds()
@@ -108,7 +113,7 @@ class YearHours:
 def of_user(db: Session, user_id: int, rule: HoursRule, now: datetime, tz: str) -> YearHours:
     """The user's hours in the current local year, per item type and in all."""
     year = periods.year_of(periods.local_today(now, tz), tz)
-    part = earned(rule, year.start, min(now, year.end), [user_id])
+    part = earned(rule, year.start, through(now, year), [user_id])
     by_type = {kind: 0.0 for kind in ITEM_TYPES}
     for _user, kind, minutes in db.execute(select(part)):
         by_type[kind] = int(minutes or 0) / 60

@@ -112,7 +112,8 @@ def _officers(root_path: str, moment: datetime, rule: hours.HoursRule, tz: str):
     members = (select(Membership.user_id, Membership.unit_id)
                .where(*policy.member_at(moment), _within(Membership.unit_id, root_path))
                .subquery("members"))
-    earned = hours.earned(rule, year.start, moment, select(members.c.user_id))
+    earned = hours.earned(rule, year.start, hours.through(moment, year),
+                          select(members.c.user_id))
     per_officer = (select(members.c.unit_id, members.c.user_id,
                           func.coalesce(func.sum(earned.c.minutes), 0).label("minutes"))
                    .outerjoin(earned, earned.c.user_id == members.c.user_id)
@@ -180,7 +181,7 @@ def officer_hours(db: Session, user_ids: list[int], moment: datetime, rule: hour
     if not user_ids:
         return {}
     year = periods.year_of(periods.local_today(moment, tz), tz)
-    earned = hours.earned(rule, year.start, moment, list(user_ids))
+    earned = hours.earned(rule, year.start, hours.through(moment, year), list(user_ids))
     minutes = dict(db.execute(select(earned.c.user_id, func.sum(earned.c.minutes))
                               .group_by(earned.c.user_id)).all())
     expected = hours.expected_minutes(rule, year, moment)
