@@ -31,6 +31,18 @@ DEFAULTS = {
         "lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2,
         "courseware_read": 1, "courseware_quiz": 2, "session_attended": 3,
     },
+    # Points requests for activities (docs/POINTS-AND-HOURS.md): the evidence image's limits
+    # (below MAX_CONTENT_LENGTH, which caps the whole form), where images are kept (empty:
+    # instance/evidence, outside the web root) and how old an activity may be.
+    "LMS_EVIDENCE_MAX_BYTES": 1536 * 1024,
+    "LMS_EVIDENCE_MAX_PIXELS": 40_000_000,
+    "LMS_EVIDENCE_DIR": "",
+    "LMS_CLAIM_WINDOW_DAYS": 90,
+    # Study hours (学时) per completed item: a number of hours, or "estimated" (courseware:
+    # its estimated minutes) or "length" (a class session: its duration); and the yearly
+    # target per officer, pro-rated through the year for "on track".
+    "LMS_HOURS": {"lesson": 0.25, "courseware": "estimated", "session": "length"},
+    "LMS_HOURS_TARGET": 24,
     "LMS_NOTIFIER": "lms.notify:StoreOnlyNotifier",  # or "webhook" (docs/NOTIFICATIONS.md)
     "LMS_WEBHOOK_URL": "",  # the messaging platform's gateway
     "LMS_WEBHOOK_SECRET": "",  # shared with the gateway, signs every POST

@@ -110,7 +110,11 @@ SCHEMAS = {
         message=STR,
         question_ids={"type": "array", "items": INT, "description":
                       "With `unanswered` only: the questions left unanswered"})),
-    "Profile": _obj(["points", "completions"], points=INT, completions={
+    "Profile": _obj(["points", "hours", "hours_target", "completions"], points=INT,
+                    hours={"type": "number", "description": "this year's study hours"},
+                    hours_target={"type": "number",
+                                  "description": "the yearly target in hours"},
+                    completions={
         "type": "array", "items": _obj(
             ["item_type", "item_id", "title", "completed_at", "best_score", "first_score"],
             item_type={"type": "string", "enum": ["lesson", "courseware", "session"]},
@@ -181,7 +185,8 @@ PATHS = {
         "submitAttempt", "Submit a quiz attempt (idempotent per key)", "AttemptResult",
         (*AUTH, "404", "409", "422"), status="201", body="AttemptRequest",
         parameters=[_path_param("id", LESSON_ID, 1)])},  # its 422 is refined below
-    "/me/profile": {"get": _op("getMyProfile", "The caller's completions and points",
+    "/me/profile": {"get": _op("getMyProfile",
+                               "The caller's completions, points and study hours",
                                "Profile", AUTH)},
     "/courseware": {"get": _op(
         "listCourseware", "Published courseware", "CoursewareList", (*AUTH, "404"),

@@ -1,6 +1,7 @@
 """LMS models, importable without Flask."""
 from .bank import QuestionBank
 from .base import Base, utcnow
+from .claims import PointsClaim, PointsQuota, PointsRule
 from .content import (
                       Attendance,
                       Category,
@@ -23,6 +24,6 @@ __all__ = [
     "Courseware", "CoursewareRevision", "LessonAudience", "MicroLesson", "Question", "Quiz",
     "QuestionBank",
     "Attempt", "Completion", "LessonUnitStats", "Mistake", "Notification", "PointsEntry",
-    "DELIVERY_STATES", "NotificationDelivery",
+    "DELIVERY_STATES", "NotificationDelivery", "PointsClaim", "PointsQuota", "PointsRule",
     "ROLES", "UNIT_KINDS", "ApiToken", "AuditEvent", "Membership", "Unit", "User",
 ]

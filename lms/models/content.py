@@ -190,6 +190,8 @@ class ClassSession(Base):
     courseware_id: Mapped[int | None] = mapped_column(ForeignKey("lms_courseware.id"))
     checkin_code_hash: Mapped[str | None] = mapped_column(String(64))
     checkin_closes_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # its length: the 学时 an attendee earns (docs/POINTS-AND-HOURS.md)
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
 
     classroom: Mapped[Classroom] = relationship()
 

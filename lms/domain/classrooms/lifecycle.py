@@ -20,6 +20,7 @@ from ..org import policy
 CHECKIN_WINDOW = timedelta(hours=2)  # after the start
 CHECKIN_LEAD = timedelta(hours=1)  # opening earlier would let a code travel to absentees
 TITLE_MAX, TOPIC_MAX, DESCRIPTION_MAX = 200, 200, 2000
+DEFAULT_DURATION, MIN_DURATION, MAX_DURATION = 90, 10, 480  # a session's length, minutes
 
 
 class ClassroomError(ValueError):
@@ -150,8 +151,10 @@ def accept(db: Session, user: User, room: Classroom, now: datetime,
 
 
 def schedule(db: Session, user: User, room: Classroom, starts_at_local: datetime, topic: str,
-             courseware_slug: str | None, tz: str) -> ClassSession:
-    """Schedule a session; `starts_at_local` is naive local time in `tz` (Asia/Shanghai)."""
+             courseware_slug: str | None, tz: str,
+             duration_minutes: int | None = None) -> ClassSession:
+    """Schedule a session; `starts_at_local` is naive local time in `tz` (Asia/Shanghai);
+    its length (default 90 minutes) is the study hours its attendees earn."""
     if not policy.can_run_classroom(user, room):
         raise policy.PermissionDenied
     topic = _text(topic, TOPIC_MAX, "请填写活动主题", f"活动主题不能超过 {TOPIC_MAX} 个字")
@@ -163,8 +166,11 @@ def schedule(db: Session, user: User, room: Classroom, starts_at_local: datetime
         if item is None:
             raise ClassroomError("所选课件不存在或未发布")
         courseware_id = item.id
+    duration = duration_minutes or DEFAULT_DURATION
+    if not MIN_DURATION <= duration <= MAX_DURATION:
+        raise ClassroomError(f"时长须在 {MIN_DURATION} 至 {MAX_DURATION} 分钟之间")
     session = ClassSession(classroom_id=room.id, starts_at=clock.to_utc(starts_at_local, tz),
-                           topic=topic, courseware_id=courseware_id)
+                           topic=topic, courseware_id=courseware_id, duration_minutes=duration)
     db.add(session)
     db.flush()
     return session
