@@ -1,0 +1,322 @@
+"""A regrade computed, nothing written: every attempt holding the question graded again
+under the new key, and each officer's record for each item recomputed from their attempts;
+no Flask. `regrade` turns it into a preview; `regrade_effects` writes it."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from ...models import (
+    Attempt,
+    Completion,
+    Courseware,
+    MicroLesson,
+    PointsEntry,
+    Question,
+    Unit,
+    User,
+)
+from . import grading
+from .quizview import question_key
+
+CHUNK = 500  # ids per IN list (SQLite's bound parameters)
+QUIZ_RULES = {"lesson": ("lesson_on_time", "lesson_late", "lesson_perfect"),
+              "courseware": ("courseware_quiz",)}
+REGRADE_RULE_PREFIX = "regrade:"
+
+
+@dataclass(frozen=True)
+class OfficerChange:
+    """One officer's record for one item, before and after the regrade."""
+
+    user_id: int
+    name: str
+    police_no: str
+    unit_name: str
+    item_type: str
+    item_id: int
+    item_title: str
+    attempts: int  # their attempts whose result changes
+    old_best: int | None
+    new_best: int | None
+    old_first: int | None
+    new_first: int | None
+    was_passed: bool
+    now_passed: bool
+
+    @property
+    def pass_change(self) -> str | None:
+        """"pass_to_fail", "fail_to_pass" or None."""
+        if self.was_passed == self.now_passed:
+            return None
+        return "fail_to_pass" if self.now_passed else "pass_to_fail"
+
+
+@dataclass
+class AttemptChange:
+    """A submitted attempt holding the question, graded again."""
+
+    attempt: Attempt
+    results: list  # the new results JSON (the question's line updated)
+    new_score: int
+    new_passed: bool
+    was_wrong: bool  # the question, under the old key
+    now_wrong: bool  # the question, under the new key
+    changed: bool  # its result for the question (and so maybe its score) changes
+
+
+@dataclass
+class Record:
+    """An officer's completion of one item: (status, first_completed_at, best, first)."""
+
+    status: str
+    first_completed_at: datetime | None
+    best_score: int | None
+    first_score: int | None
+    first_attempt_score: int | None  # for the perfect-first-attempt bonus
+
+
+@dataclass
+class Group:
+    """One officer and item touched by the regrade."""
+
+    user_id: int
+    item_type: str
+    item_id: int
+    old: Record
+    new: Record
+    net_paid: int = 0  # quiz points already in the ledger for this item, adjustments included
+    changed_attempts: int = 0
+
+
+@dataclass
+class Outcome:
+    """Everything a regrade would change; `token` digests what a preview shows."""
+
+    question_id: int
+    quiz_id: int
+    old_answer: object
+    new_answer: object
+    answered: int
+    affected: int
+    attempts: list[AttemptChange]
+    groups: list[Group]
+    officers: list[OfficerChange]
+    due_at: dict[int, datetime | None] = field(default_factory=dict)  # lesson id → due
+    titles: dict[tuple[str, int], str] = field(default_factory=dict)
+    links: dict[tuple[str, int], str] = field(default_factory=dict)  # where officers see it
+    token: str = ""
+
+
+def compute(db: Session, question: Question, new_answer: object) -> Outcome:
+    """Grade every submitted attempt holding ``question`` again under ``new_answer``."""
+    quiz = question.quiz
+    old_key = question_key(question)
+    new_key = grading.QuestionKey(old_key.id, old_key.kind, old_key.option_keys,
+                                  tuple(new_answer) if isinstance(new_answer, list)
+                                  else new_answer, old_key.explanation)
+    kinds = dict(db.execute(select(Question.id, Question.kind)
+                            .where(Question.quiz_id == question.quiz_id)).all())
+    changes = []
+    for attempt in db.scalars(select(Attempt).where(Attempt.quiz_id == question.quiz_id,
+                                                    Attempt.status == "submitted")
+                              .order_by(Attempt.id)):
+        change = _regrade(attempt, question.id, old_key, new_key, kinds, quiz)
+        if change is not None:
+            changes.append(change)
+    outcome = Outcome(question.id, question.quiz_id, question.answer, new_answer,
+                      len(changes), sum(c.changed for c in changes), changes, [], [])
+    _group(db, outcome)
+    outcome.token = _token(outcome, quiz.pass_score)
+    return outcome
+
+
+def entitled(item_type: str, record: Record, due_at: datetime | None,
+             rules: Mapping[str, int]) -> int:
+    """Quiz points an officer's record earns under `rules` (as `outcome._pay` pays them)."""
+    if record.status != "completed":
+        return 0
+    if item_type != "lesson":
+        return int(rules.get(f"{item_type}_quiz") or 0)
+    on_time = due_at is None or record.first_completed_at is None \
+        or record.first_completed_at <= due_at
+    total = int(rules.get("lesson_on_time" if on_time else "lesson_late") or 0)
+    if record.first_attempt_score == 100:
+        total += int(rules.get("lesson_perfect") or 0)
+    return total
+
+
+def chunks(values: Iterable, size: int = CHUNK):
+    """Sorted values in lists of at most `size`."""
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
+
+
+# --- grading ------------------------------------------------------------------------------
+
+def _regrade(attempt: Attempt, qid: int, old_key, new_key, kinds: Mapping[int, str], quiz
+             ) -> AttemptChange | None:
+    results = attempt.results or []
+    if not any(line.get("question_id") == qid for line in results):
+        return None
+    kind = grading.kind_of(new_key)
+    credits, new_results, was_wrong, now_wrong, changed = [], [], False, False, False
+    for line in results:
+        if line.get("question_id") != qid:
+            credits.append(_stored_credit(line, kinds.get(line.get("question_id")), quiz))
+            new_results.append(line)
+            continue
+        given = _given(line.get("given"), new_key.kind)
+        old = 0.0 if given is None else kind.credit(given, old_key, quiz.partial_credit)
+        new = 0.0 if given is None else kind.credit(given, new_key, quiz.partial_credit)
+        was_wrong, now_wrong = not line.get("correct"), new != 1
+        changed = old != new or was_wrong != now_wrong
+        credits.append(new)
+        new_results.append({**line, "correct": new == 1,
+                            "correct_answer": _json(kind.public_answer(new_key))})
+    if not changed:
+        return AttemptChange(attempt, new_results, attempt.score, bool(attempt.passed),
+                             was_wrong, now_wrong, False)
+    score = grading._percent(credits)  # the very rounding the attempt was scored with
+    return AttemptChange(attempt, new_results, score, score >= quiz.pass_score, was_wrong,
+                         now_wrong, True)
+
+
+def _stored_credit(line: Mapping, kind: str | None, quiz) -> float:
+    """Another question's credit as recorded: right or wrong, or a partial multiple choice
+    recomputed from the key stored with the attempt (never from today's key)."""
+    if line.get("correct"):
+        return 1.0
+    given = line.get("given")
+    if not quiz.partial_credit or kind != "multiple" or not given:
+        return 0.0
+    key = grading.QuestionKey(0, "multiple", (), tuple(line.get("correct_answer") or ()))
+    return grading.KINDS["multiple"].credit(tuple(given), key, True)
+
+
+def _given(value: object, kind: str) -> object:
+    if value is None:
+        return None
+    return tuple(value) if kind == "multiple" and isinstance(value, list) else value
+
+
+def _json(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+# --- officers' records --------------------------------------------------------------------
+
+def _group(db: Session, outcome: Outcome) -> None:
+    """Recompute the record of each (officer, item) with a changed attempt."""
+    changed = [c for c in outcome.attempts if c.changed]
+    if not changed:
+        return
+    new_score = {c.attempt.id: (c.new_score, c.new_passed) for c in changed}
+    keys = {(c.attempt.user_id, c.attempt.item_type, c.attempt.item_id) for c in changed}
+    items = {(t, i) for _, t, i in keys}
+    users = {u for u, _, _ in keys}
+    history: dict[tuple, list] = defaultdict(list)
+    completions: dict[tuple, Completion] = {}
+    paid: dict[tuple, int] = {}
+    for part in chunks(users):
+        for row in db.execute(select(Attempt.id, Attempt.user_id, Attempt.item_type,
+                                     Attempt.item_id, Attempt.submitted_at, Attempt.score,
+                                     Attempt.passed)
+                              .where(Attempt.user_id.in_(part), Attempt.status == "submitted",
+                                     tuple_(Attempt.item_type, Attempt.item_id).in_(items))):
+            history[(row.user_id, row.item_type, row.item_id)].append(row)
+        for row in db.scalars(select(Completion).where(
+                Completion.user_id.in_(part),
+                tuple_(Completion.item_type, Completion.item_id).in_(items))):
+            completions[(row.user_id, row.item_type, row.item_id)] = row
+        rules = [r for names in QUIZ_RULES.values() for r in names]
+        for user_id, kind, item_id, total in db.execute(
+                select(PointsEntry.user_id, PointsEntry.source_type, PointsEntry.source_id,
+                       func.sum(PointsEntry.points))
+                .where(PointsEntry.user_id.in_(part),
+                       tuple_(PointsEntry.source_type, PointsEntry.source_id).in_(items),
+                       or_(PointsEntry.rule.in_(rules),
+                           PointsEntry.rule.startswith(REGRADE_RULE_PREFIX)))
+                .group_by(PointsEntry.user_id, PointsEntry.source_type, PointsEntry.source_id)):
+            paid[(user_id, kind, item_id)] = int(total or 0)
+    for key in sorted(keys):
+        rows = sorted(history[key], key=lambda r: (r.submitted_at, r.id))
+        group = _records(key, rows, new_score, completions.get(key))
+        group.net_paid = paid.get(key, 0)
+        group.changed_attempts = sum(1 for r in rows if r.id in new_score)
+        outcome.groups.append(group)
+    _describe(db, outcome, items)
+
+
+def _records(key: tuple, rows: list, new_score: Mapping[int, tuple], row: Completion | None
+             ) -> Group:
+    """An officer's record for an item before and after, from their attempts in order."""
+    old_scores = [(r.score, bool(r.passed), r) for r in rows]
+    new_scores = [(*new_score.get(r.id, (r.score, bool(r.passed))), r) for r in rows]
+    old = Record(row.status if row else "in_progress", row.first_completed_at if row else None,
+                 row.best_score if row else None, row.first_score if row else None,
+                 rows[0].score)
+    new = Record(old.status, old.first_completed_at, old.best_score, old.first_score,
+                 new_scores[0][0])
+    if rows[0].id in new_score:  # the first attempt's score is the first score
+        new.first_score = new_scores[0][0]
+    old_best, new_best = max(s for s, _, _ in old_scores), max(s for s, _, _ in new_scores)
+    if new_best != old_best or old.best_score is None:
+        new.best_score = new_best
+    old_pass = next((r for _, p, r in old_scores if p), None)
+    new_pass = next((r for _, p, r in new_scores if p), None)
+    # A completion no attempt explains (read before the quiz existed) is left as it is.
+    if old_pass is None and old.status == "completed":
+        return Group(*key, old, new)
+    if new_pass is None:
+        new.status, new.first_completed_at = "in_progress", None
+    elif old_pass is None or old_pass.id != new_pass.id:  # completed by another attempt
+        new.status, new.first_completed_at = "completed", new_pass.submitted_at
+    return Group(*key, old, new)
+
+
+def _describe(db: Session, outcome: Outcome, items: set[tuple[str, int]]) -> None:
+    """Names, units and item titles for the preview."""
+    lesson_ids = [i for t, i in items if t == "lesson"]
+    for lesson in db.scalars(select(MicroLesson).where(MicroLesson.id.in_(lesson_ids))):
+        outcome.due_at[lesson.id] = lesson.due_at
+        outcome.titles[("lesson", lesson.id)] = f"第{lesson.issue_no}期 {lesson.title}" \
+            if not lesson.title.startswith(f"第{lesson.issue_no}期") else lesson.title
+        outcome.links[("lesson", lesson.id)] = f"/lessons/{lesson.id}"
+    courseware_ids = [i for t, i in items if t == "courseware"]
+    for cid, title, slug in db.execute(select(Courseware.id, Courseware.title, Courseware.slug)
+                                       .where(Courseware.id.in_(courseware_ids))):
+        outcome.titles[("courseware", cid)] = title
+        outcome.links[("courseware", cid)] = f"/courseware/{slug}"
+    people = {}
+    for part in chunks(g.user_id for g in outcome.groups):
+        for uid, name, police_no, unit in db.execute(
+                select(User.id, User.name, User.police_no, Unit.name)
+                .join(Unit, Unit.id == User.unit_id).where(User.id.in_(part))):
+            people[uid] = (name, police_no, unit)
+    for g in outcome.groups:
+        name, police_no, unit = people.get(g.user_id, ("", "", ""))
+        outcome.officers.append(OfficerChange(
+            g.user_id, name, police_no, unit, g.item_type, g.item_id,
+            outcome.titles.get((g.item_type, g.item_id), ""), g.changed_attempts,
+            g.old.best_score, g.new.best_score, g.old.first_score, g.new.first_score,
+            g.old.status == "completed", g.new.status == "completed"))
+
+
+def _token(outcome: Outcome, pass_score: int) -> str:
+    """A digest of the preview: the keys, the changed attempts and every officer row."""
+    body = [outcome.question_id, outcome.old_answer, outcome.new_answer, pass_score,
+            [(c.attempt.id, c.attempt.score, c.new_score, c.new_passed)
+             for c in outcome.attempts if c.changed],
+            [(g.user_id, g.item_type, g.item_id, vars(g.old), vars(g.new), g.net_paid)
+             for g in outcome.groups]]
+    text = json.dumps(body, default=str, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
