@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.domain.learning import points
+from lms.domain.org import policy
 from lms.domain.quiz import attempts, quizview, regrade
 from lms.domain.reports import unitstats
 from lms.models import (
@@ -64,11 +65,18 @@ def submit(db, user, lesson, qs, given, key, at):
 
 def regrade_q1(db, world, new="C", now=None):
     q1 = db.get(Question, world["q"]["q1"].id)
-    plan = regrade.plan(db, q1, new)
-    result = regrade.apply(db, world["trainer"], q1.id, new, plan.token,
+    plan = regrade.plan(db, q1.quiz_id, {q1.id: new})
+    result = regrade.apply(db, world["trainer"], q1.quiz_id, {q1.id: new}, plan.token,
                            now or world["now"] + timedelta(minutes=5), RULES)
     db.commit()
     return plan, result
+
+
+def confirm(db, world, plan, user=None):
+    """Apply the keys `plan` previewed, as the trainer (or `user`) confirming it."""
+    new = {k.question_id: k.new_answer for k in plan.keys}
+    return regrade.apply(db, user or world["trainer"], plan.quiz_id, new, plan.token,
+                         world["now"], RULES)
 
 
 def completion_of(db, user, lesson):
@@ -85,7 +93,7 @@ def open_mistakes(db, user):
 
 def test_the_preview_counts_affected_attempts_and_pass_changes_without_writing(db, world):
     q1 = world["q"]["q1"]
-    plan = regrade.plan(db, q1, regrade.parse_key(q1, "C"))
+    plan = regrade.plan(db, q1.quiz_id, {q1.id: regrade.parse_key(q1, "C")})
     assert (plan.answered, plan.affected) == (4, 4)
     assert (plan.pass_to_fail, plan.fail_to_pass) == (1, 1)
     rows = {c.police_no: c for c in plan.changes}
@@ -136,28 +144,28 @@ def test_points_are_adjusted_by_new_ledger_rows_only(db, world):
 
 def test_confirming_twice_changes_nothing_more(db, world):
     q1 = db.get(Question, world["q"]["q1"].id)
-    plan = regrade.plan(db, q1, "C")
-    regrade.apply(db, world["trainer"], q1.id, "C", plan.token, world["now"], RULES)
+    plan = regrade.plan(db, q1.quiz_id, {q1.id: "C"})
+    confirm(db, world, plan)
     db.commit()
     ledger = db.scalar(select(func.count()).select_from(PointsEntry))
     with pytest.raises(regrade.StalePreview):
-        regrade.apply(db, world["trainer"], q1.id, "C", plan.token, world["now"], RULES)
+        confirm(db, world, plan)
     db.rollback()
-    again = regrade.plan(db, db.get(Question, q1.id), "C")
+    again = regrade.plan(db, q1.quiz_id, {q1.id: "C"})
     assert (again.affected, again.key_changed) == (0, False)
     with pytest.raises(regrade.RegradeError):
-        regrade.apply(db, world["trainer"], q1.id, "C", again.token, world["now"], RULES)
+        confirm(db, world, again)
     db.rollback()
     assert db.scalar(select(func.count()).select_from(PointsEntry)) == ledger
 
 
 def test_a_preview_made_stale_by_a_new_attempt_is_refused(db, world, make):
     q1 = db.get(Question, world["q"]["q1"].id)
-    plan = regrade.plan(db, q1, "C")
+    plan = regrade.plan(db, q1.quiz_id, {q1.id: "C"})
     late = make.user(world["units"]["branch_a"])
     submit(db, late, world["lesson"], world["q"], ("B", True, "A"), "k-late", world["now"])
     with pytest.raises(regrade.StalePreview):
-        regrade.apply(db, world["trainer"], q1.id, "C", plan.token, world["now"], RULES)
+        confirm(db, world, plan)
     db.rollback()
     assert db.get(Question, q1.id).answer == "B"
     assert db.scalar(select(func.count()).select_from(AuditEvent)
@@ -191,9 +199,10 @@ def test_the_regrade_is_audited_with_counts_and_officers_told(db, world):
     _, result = regrade_q1(db, world)
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "quiz_regraded"))
     assert event.actor_id == world["trainer"].id
-    assert event.target == f"question:{world['q']['q1'].id}"
+    assert event.target == f"quiz:{world['quiz'].id}"
     detail = event.detail
-    assert (detail["old_answer"], detail["new_answer"]) == ("B", "C")
+    assert detail["questions"] == [{"id": world["q"]["q1"].id, "key": "q1", "old": "B",
+                                    "new": "C"}]
     assert (detail["attempts_changed"], detail["pass_to_fail"], detail["fail_to_pass"],
             detail["points_rows"]) == (4, 1, 1, 4)
     told = set(db.scalars(select(Notification.user_id).where(Notification.kind == "regrade")))
@@ -237,9 +246,10 @@ def test_a_courseware_quiz_is_regraded_too(db, make):
     attempts.submit(db, officer.id, cw, {str(question.id): False}, "k", utcnow(), RULES)
     db.commit()
     assert points.total(db, officer.id) == 0
-    plan = regrade.plan(db, question, False)
+    plan = regrade.plan(db, question.quiz_id, {question.id: False})
     assert (plan.affected, plan.fail_to_pass) == (1, 1)
-    regrade.apply(db, trainer, question.id, False, plan.token, utcnow(), RULES)
+    regrade.apply(db, trainer, question.quiz_id, {question.id: False}, plan.token, utcnow(),
+                  RULES)
     db.commit()
     assert points.total(db, officer.id) == RULES["courseware_quiz"]
     row = db.scalar(select(Completion).where(Completion.user_id == officer.id))
@@ -266,8 +276,29 @@ def test_new_keys_that_do_not_fit_are_refused_in_chinese(kind, raw):
 
 def test_an_officer_may_not_regrade(db, world):
     q1 = db.get(Question, world["q"]["q1"].id)
-    plan = regrade.plan(db, q1, "C")
-    with pytest.raises(Exception):
-        regrade.apply(db, world["officers"]["o1"], q1.id, "C", plan.token, world["now"], RULES)
+    plan = regrade.plan(db, q1.quiz_id, {q1.id: "C"})
+    with pytest.raises(policy.PermissionDenied):
+        confirm(db, world, plan, world["officers"]["o1"])
     db.rollback()
     assert db.get(Question, q1.id).answer == "B"
+
+
+def test_several_keys_of_one_quiz_are_regraded_together(db, world):
+    qs, o = world["q"], world["officers"]
+    plan = regrade.plan(db, world["quiz"].id, {qs["q1"].id: "C", qs["q2"].id: False})
+    # o1 (B, False, A) 67 → 67; o2 (C, True, A) 67 → 67; o3 33 → 100; o4 100 → 33
+    confirm(db, world, plan)
+    db.commit()
+    db.expire_all()
+    scores = {n: db.scalar(select(Attempt.score).where(Attempt.user_id == u.id))
+              for n, u in o.items()}
+    assert scores == {"o1": 67, "o2": 67, "o3": 100, "o4": 33}
+    assert open_mistakes(db, o["o3"]) == set()
+    assert open_mistakes(db, o["o4"]) == {"q1", "q2"}
+    assert unitstats.drift(db) == {}
+
+
+def test_changed_keys_are_found_by_question_key(db, world):
+    quiz, qs = world["quiz"], world["q"]
+    assert regrade.changed_keys(db, quiz.id, {"q1": "B", "q2": True, "q9": "A"}) == {}
+    assert regrade.changed_keys(db, quiz.id, {"q1": "C", "q3": "A"}) == {qs["q1"].id: "C"}

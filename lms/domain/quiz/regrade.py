@@ -55,22 +55,33 @@ class StalePreview(RegradeError):
 
 
 @dataclass(frozen=True)
-class RegradePlan:
-    """What changing a question's key would do; `token` names exactly this preview."""
+class KeyChange:
+    """One question whose key changes."""
 
     question_id: int
-    quiz_id: int
+    key: str
+    stem: str
+    kind: str
+    options: tuple
     old_answer: object
     new_answer: object
-    answered: int  # submitted attempts that contain the question
-    affected: int  # of those, attempts whose result for it changes
+
+
+@dataclass(frozen=True)
+class RegradePlan:
+    """What changing keys of a quiz would do; `token` names exactly this preview."""
+
+    quiz_id: int
+    keys: tuple[KeyChange, ...]
+    answered: int  # submitted attempts that hold a question whose key changes
+    affected: int  # of those, attempts whose result changes
     changes: tuple[OfficerChange, ...]  # officers (per item) whose record changes
     token: str
 
     @property
     def key_changed(self) -> bool:
-        """Whether the new key differs from the stored one."""
-        return self.old_answer != self.new_answer
+        """Whether any new key differs from the stored one."""
+        return any(not same_key(k.kind, k.old_answer, k.new_answer) for k in self.keys)
 
     @property
     def pass_to_fail(self) -> int:
@@ -92,7 +103,7 @@ class RegradePlan:
 class RegradeResult:
     """What a confirmed regrade changed, as counted in its audit row."""
 
-    question_id: int
+    quiz_id: int
     attempts_changed: int
     officers_changed: int
     pass_to_fail: int
@@ -142,44 +153,54 @@ def parse_key(question: Question, raw: object) -> object:
     raise InvalidKey("未知题型")
 
 
-def plan(db: Session, question: Question, new_answer: object) -> RegradePlan:
-    """What changing ``question``'s key to ``new_answer`` (stored shape, see `parse_key`)
-    would change; nothing is written."""
-    return _plan(compute(db, question, new_answer))
+def changed_keys(db: Session, quiz_id: int, answers: Mapping[str, object]) -> dict[int, object]:
+    """Question id → new key, for the quiz's current questions whose key (by question key,
+    e.g. from an edited quiz file) differs from the stored one; new questions are left out."""
+    rows = db.scalars(select(Question).where(Question.quiz_id == quiz_id,
+                                             Question.retired.is_(False)))
+    return {q.id: _stored(answers[q.key]) for q in rows
+            if q.key in answers and not same_key(q.kind, q.answer, _stored(answers[q.key]))}
 
 
-def apply(db: Session, actor: User, question_id: int, new_answer: object, token: str,
-          now: datetime, rules: Mapping[str, int], ip: str | None = None) -> RegradeResult:
-    """Change the key and regrade everything it touches, if the state is still the one the
+def plan(db: Session, quiz_id: int, new_answers: Mapping[int, object]) -> RegradePlan:
+    """What changing the keys ``new_answers`` (question id → key in the stored shape, see
+    `parse_key`) of a quiz's questions would change; nothing is written."""
+    quiz = _quiz(db, quiz_id, new_answers)
+    return _plan(db, compute(db, quiz, new_answers))
+
+
+def apply(db: Session, actor: User, quiz_id: int, new_answers: Mapping[int, object],
+          token: str, now: datetime, rules: Mapping[str, int], ip: str | None = None
+          ) -> RegradeResult:
+    """Change the keys and regrade everything they touch, if the state is still the one the
     confirmed preview (``token``) showed; no commit. Raises StalePreview otherwise, and
     RegradeError when there is nothing to change."""
     policy.require_author(actor)
-    question = db.get(Question, question_id)
-    if question is None:
-        raise RegradeError("题目不存在")
     # The quiz row orders regrades of one quiz; the key lock orders them against grading.
-    db.execute(select(Quiz.id).where(Quiz.id == question.quiz_id).with_for_update())
-    keylock.changing(db, question.quiz_id)
-    db.refresh(question)
-    outcome = compute(db, question, new_answer)
-    current = _plan(outcome)
+    db.execute(select(Quiz.id).where(Quiz.id == quiz_id).with_for_update())
+    keylock.changing(db, quiz_id)
+    db.expire_all()  # read the keys and attempts as they are now that we hold the locks
+    quiz = _quiz(db, quiz_id, new_answers)
+    outcome = compute(db, quiz, new_answers)
+    current = _plan(db, outcome)
     if current.token != token:
         raise StalePreview("预览之后答案或作答已有变化，请重新预览后再确认。")
     if not current.key_changed:
         raise RegradeError("新答案与原答案相同，无需重新评分。")
-    question.answer = new_answer
+    for qid, answer in new_answers.items():
+        db.get(Question, qid).answer = answer
     effects.write_attempts(db, outcome)
     effects.write_completions(db, outcome)
     rows, delta = effects.write_points(db, outcome, rules, now, rule=f"regrade:{token[:16]}")
     added, cleared = effects.write_mistakes(db, outcome, now)
     notified = effects.notify(db, outcome, now, dedupe_key=f"regrade:{token[:16]}")
-    result = RegradeResult(question.id, current.affected, len(current.changes),
+    result = RegradeResult(quiz_id, current.affected, len(current.changes),
                            current.pass_to_fail, current.fail_to_pass, rows, delta, added,
                            cleared, notified)
-    audit.record(db, "quiz_regraded", actor_id=actor.id, target=f"question:{question.id}",
-                 ip=ip, detail={
-                     "quiz_id": question.quiz_id, "question_key": question.key,
-                     "old_answer": current.old_answer, "new_answer": new_answer,
+    audit.record(db, "quiz_regraded", actor_id=actor.id, target=f"quiz:{quiz_id}", ip=ip,
+                 detail={
+                     "questions": [{"id": k.question_id, "key": k.key, "old": k.old_answer,
+                                    "new": k.new_answer} for k in current.keys],
                      "items": sorted({f"{c.item_type}:{c.item_id}" for c in current.changes}),
                      "answered": current.answered, "attempts_changed": result.attempts_changed,
                      "officers_changed": result.officers_changed,
@@ -190,9 +211,39 @@ def apply(db: Session, actor: User, question_id: int, new_answer: object, token:
     return result
 
 
-def _plan(outcome: Outcome) -> RegradePlan:
+def _quiz(db: Session, quiz_id: int, new_answers: Mapping[int, object]) -> Quiz:
+    quiz = db.get(Quiz, quiz_id)
+    if quiz is None or not new_answers:
+        raise RegradeError("测验不存在或没有要更正的题目")
+    owned = set(db.scalars(select(Question.id).where(Question.quiz_id == quiz_id)))
+    if not set(new_answers) <= owned:
+        raise RegradeError("题目不属于这个测验")
+    return quiz
+
+
+def _plan(db: Session, outcome: Outcome) -> RegradePlan:
+    questions = {q.id: q for q in db.scalars(select(Question).where(
+        Question.id.in_(list(outcome.new_answers))))}
+    keys = tuple(KeyChange(qid, questions[qid].key, questions[qid].stem, questions[qid].kind,
+                           tuple(tuple(o) for o in questions[qid].options or ()),
+                           outcome.old_answers[qid], outcome.new_answers[qid])
+                 for qid in sorted(outcome.new_answers,
+                                   key=lambda i: (questions[i].position, i)))
     changes = tuple(sorted(outcome.officers, key=lambda c: (
         c.pass_change is None, c.unit_name, c.police_no, c.item_type, c.item_id)))
-    return RegradePlan(outcome.question_id, outcome.quiz_id, outcome.old_answer,
-                       outcome.new_answer, outcome.answered, outcome.affected, changes,
+    return RegradePlan(outcome.quiz_id, keys, outcome.answered, outcome.affected, changes,
                        outcome.token)
+
+
+def _stored(answer: object) -> object:
+    """A key as the database stores it (JSON: lists, not tuples)."""
+    return list(answer) if isinstance(answer, tuple) else answer
+
+
+def same_key(kind: str, old: object, new: object) -> bool:
+    """Whether two keys are the same key: a multiple choice's options compare unordered."""
+    if kind == "multiple" and isinstance(old, (list, tuple)) and isinstance(new, (list, tuple)):
+        return sorted(old) == sorted(new)
+    if isinstance(old, (list, tuple)) and isinstance(new, (list, tuple)):
+        return list(old) == list(new)
+    return old == new and type(old) is type(new)

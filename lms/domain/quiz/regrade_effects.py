@@ -3,7 +3,6 @@ completions and the lessons' summary, points as new ledger rows, the mistake not
 the officers' notifications; no Flask. Only `regrade.apply` calls these, in this order."""
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -14,7 +13,22 @@ from ..learning import points
 from ..reminders import inbox
 from ..reports import unitstats
 from . import mistakes
-from .regrade_state import Outcome, entitled
+from .regrade_state import Outcome, Record
+
+
+def entitled(item_type: str, record: Record, due_at: datetime | None,
+             rules: Mapping[str, int]) -> int:
+    """Quiz points an officer's record earns under `rules` (as `outcome._pay` pays them)."""
+    if record.status != "completed":
+        return 0
+    if item_type != "lesson":
+        return int(rules.get(f"{item_type}_quiz") or 0)
+    on_time = due_at is None or record.first_completed_at is None \
+        or record.first_completed_at <= due_at
+    total = int(rules.get("lesson_on_time" if on_time else "lesson_late") or 0)
+    if record.first_attempt_score == 100:
+        total += int(rules.get("lesson_perfect") or 0)
+    return total
 
 
 def write_attempts(db, outcome: Outcome) -> None:
@@ -63,24 +77,22 @@ def write_points(db, outcome: Outcome, rules: Mapping[str, int], now: datetime,
 
 def write_mistakes(db, outcome: Outcome, now: datetime) -> tuple[int, int]:
     """A question now wrong in an officer's attempt goes (back) into their notebook; one no
-    longer wrong in any of their attempts leaves it; (officers added, cleared)."""
+    longer wrong in any of their attempts leaves it; (mistakes added, cleared)."""
     newly_wrong, now_right, still_wrong = set(), set(), set()
-    by_user = defaultdict(list)
     for change in outcome.attempts:
-        by_user[change.attempt.user_id].append(change)
-    for user_id, changes in by_user.items():
-        if any(c.now_wrong for c in changes):
-            still_wrong.add(user_id)
-        if any(c.changed and c.now_wrong and not c.was_wrong for c in changes):
-            newly_wrong.add(user_id)
-        elif any(c.changed and c.was_wrong and not c.now_wrong for c in changes):
-            now_right.add(user_id)
-    for user_id in sorted(newly_wrong):
-        mistakes.record_wrong(db, user_id, [outcome.question_id], now)
+        user_id = change.attempt.user_id
+        still_wrong |= {(user_id, q) for q in change.now_wrong}
+        for qid in change.changed_questions:
+            if qid in change.now_wrong and qid not in change.was_wrong:
+                newly_wrong.add((user_id, qid))
+            elif qid in change.was_wrong and qid not in change.now_wrong:
+                now_right.add((user_id, qid))
+    for user_id, qid in sorted(newly_wrong):
+        mistakes.record_wrong(db, user_id, [qid], now)
     cleared = 0
-    for user_id in sorted(now_right - still_wrong):
+    for user_id, qid in sorted(now_right - still_wrong):
         cleared += db.execute(update(Mistake).where(
-            Mistake.user_id == user_id, Mistake.question_id == outcome.question_id,
+            Mistake.user_id == user_id, Mistake.question_id == qid,
             Mistake.resolved_at.is_(None)).values(resolved_at=now)
             .execution_options(synchronize_session=False)).rowcount
     return len(newly_wrong), cleared
@@ -93,7 +105,7 @@ def notify(db, outcome: Outcome, now: datetime, dedupe_key: str) -> int:
         if c.pass_change is None:
             continue
         state = "未通过 → 通过" if c.now_passed else "通过 → 未通过"
-        body = (f"《{c.item_title}》测验的一道题答案已更正，成绩按新答案重新评定："
+        body = (f"《{c.item_title}》测验的题目答案已更正，成绩按新答案重新评定："
                 f"最高分 {_score(c.old_best)} → {_score(c.new_best)}，{state}。")
         if not c.now_passed:
             body += "请重新作答。"

@@ -1,5 +1,5 @@
-"""A regrade computed, nothing written: every attempt holding the question graded again
-under the new key, and each officer's record for each item recomputed from their attempts;
+"""A regrade computed, nothing written: every attempt holding a regraded question graded
+again under the new keys, and each officer's record for each item recomputed from their attempts;
 no Flask. `regrade` turns it into a preview; `regrade_effects` writes it."""
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from ...models import (
     MicroLesson,
     PointsEntry,
     Question,
+    Quiz,
     Unit,
     User,
 )
@@ -61,15 +62,20 @@ class OfficerChange:
 
 @dataclass
 class AttemptChange:
-    """A submitted attempt holding the question, graded again."""
+    """A submitted attempt holding a regraded question, graded again."""
 
     attempt: Attempt
-    results: list  # the new results JSON (the question's line updated)
+    results: list  # the new results JSON (the regraded questions' lines updated)
     new_score: int
     new_passed: bool
-    was_wrong: bool  # the question, under the old key
-    now_wrong: bool  # the question, under the new key
-    changed: bool  # its result for the question (and so maybe its score) changes
+    was_wrong: set[int]  # regraded questions it got wrong under the old keys
+    now_wrong: set[int]  # and under the new keys
+    changed_questions: set[int]  # whose result (and so maybe the score) changes
+
+    @property
+    def changed(self) -> bool:
+        """Whether its result for any regraded question changes."""
+        return bool(self.changed_questions)
 
 
 @dataclass
@@ -100,10 +106,9 @@ class Group:
 class Outcome:
     """Everything a regrade would change; `token` digests what a preview shows."""
 
-    question_id: int
     quiz_id: int
-    old_answer: object
-    new_answer: object
+    old_answers: dict[int, object]  # question id → stored key
+    new_answers: dict[int, object]  # question id → new key
     answered: int
     affected: int
     attempts: list[AttemptChange]
@@ -115,42 +120,31 @@ class Outcome:
     token: str = ""
 
 
-def compute(db: Session, question: Question, new_answer: object) -> Outcome:
-    """Grade every submitted attempt holding ``question`` again under ``new_answer``."""
-    quiz = question.quiz
-    old_key = question_key(question)
-    new_key = grading.QuestionKey(old_key.id, old_key.kind, old_key.option_keys,
-                                  tuple(new_answer) if isinstance(new_answer, list)
-                                  else new_answer, old_key.explanation)
-    kinds = dict(db.execute(select(Question.id, Question.kind)
-                            .where(Question.quiz_id == question.quiz_id)).all())
+def compute(db: Session, quiz: Quiz, new_answers: Mapping[int, object]) -> Outcome:
+    """Grade every submitted attempt of ``quiz`` holding a question of ``new_answers``
+    (question id → key in the stored shape) again under the new keys."""
+    questions = {q.id: q for q in db.scalars(select(Question).where(Question.quiz_id == quiz.id))}
+    keys = {}
+    for qid, answer in new_answers.items():
+        old = question_key(questions[qid])
+        new = grading.QuestionKey(qid, old.kind, old.option_keys,
+                                  tuple(answer) if isinstance(answer, list) else answer,
+                                  old.explanation)
+        keys[qid] = (old, new)
+    kinds = {qid: q.kind for qid, q in questions.items()}
     changes = []
-    for attempt in db.scalars(select(Attempt).where(Attempt.quiz_id == question.quiz_id,
+    for attempt in db.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id,
                                                     Attempt.status == "submitted")
                               .order_by(Attempt.id)):
-        change = _regrade(attempt, question.id, old_key, new_key, kinds, quiz)
+        change = _regrade(attempt, keys, kinds, quiz)
         if change is not None:
             changes.append(change)
-    outcome = Outcome(question.id, question.quiz_id, question.answer, new_answer,
-                      len(changes), sum(c.changed for c in changes), changes, [], [])
+    outcome = Outcome(quiz.id, {qid: questions[qid].answer for qid in new_answers},
+                      dict(new_answers), len(changes), sum(c.changed for c in changes),
+                      changes, [], [])
     _group(db, outcome)
     outcome.token = _token(outcome, quiz.pass_score)
     return outcome
-
-
-def entitled(item_type: str, record: Record, due_at: datetime | None,
-             rules: Mapping[str, int]) -> int:
-    """Quiz points an officer's record earns under `rules` (as `outcome._pay` pays them)."""
-    if record.status != "completed":
-        return 0
-    if item_type != "lesson":
-        return int(rules.get(f"{item_type}_quiz") or 0)
-    on_time = due_at is None or record.first_completed_at is None \
-        or record.first_completed_at <= due_at
-    total = int(rules.get("lesson_on_time" if on_time else "lesson_late") or 0)
-    if record.first_attempt_score == 100:
-        total += int(rules.get("lesson_perfect") or 0)
-    return total
 
 
 def chunks(values: Iterable, size: int = CHUNK):
@@ -162,32 +156,38 @@ def chunks(values: Iterable, size: int = CHUNK):
 
 # --- grading ------------------------------------------------------------------------------
 
-def _regrade(attempt: Attempt, qid: int, old_key, new_key, kinds: Mapping[int, str], quiz
+def _regrade(attempt: Attempt, keys: Mapping[int, tuple], kinds: Mapping[int, str], quiz
              ) -> AttemptChange | None:
     results = attempt.results or []
-    if not any(line.get("question_id") == qid for line in results):
+    if not any(line.get("question_id") in keys for line in results):
         return None
-    kind = grading.kind_of(new_key)
-    credits, new_results, was_wrong, now_wrong, changed = [], [], False, False, False
+    credits, new_results, was_wrong, now_wrong, changed = [], [], set(), set(), set()
     for line in results:
-        if line.get("question_id") != qid:
-            credits.append(_stored_credit(line, kinds.get(line.get("question_id")), quiz))
+        qid = line.get("question_id")
+        if qid not in keys:
+            credits.append(_stored_credit(line, kinds.get(qid), quiz))
             new_results.append(line)
             continue
+        old_key, new_key = keys[qid]
+        kind = grading.kind_of(new_key)
         given = _given(line.get("given"), new_key.kind)
         old = 0.0 if given is None else kind.credit(given, old_key, quiz.partial_credit)
         new = 0.0 if given is None else kind.credit(given, new_key, quiz.partial_credit)
-        was_wrong, now_wrong = not line.get("correct"), new != 1
-        changed = old != new or was_wrong != now_wrong
+        if not line.get("correct"):
+            was_wrong.add(qid)
+        if new != 1:
+            now_wrong.add(qid)
+        if old != new or (qid in was_wrong) != (qid in now_wrong):
+            changed.add(qid)
         credits.append(new)
         new_results.append({**line, "correct": new == 1,
                             "correct_answer": _json(kind.public_answer(new_key))})
     if not changed:
         return AttemptChange(attempt, new_results, attempt.score, bool(attempt.passed),
-                             was_wrong, now_wrong, False)
+                             was_wrong, now_wrong, changed)
     score = grading._percent(credits)  # the very rounding the attempt was scored with
     return AttemptChange(attempt, new_results, score, score >= quiz.pass_score, was_wrong,
-                         now_wrong, True)
+                         now_wrong, changed)
 
 
 def _stored_credit(line: Mapping, kind: str | None, quiz) -> float:
@@ -313,7 +313,8 @@ def _describe(db: Session, outcome: Outcome, items: set[tuple[str, int]]) -> Non
 
 def _token(outcome: Outcome, pass_score: int) -> str:
     """A digest of the preview: the keys, the changed attempts and every officer row."""
-    body = [outcome.question_id, outcome.old_answer, outcome.new_answer, pass_score,
+    body = [outcome.quiz_id, sorted(outcome.old_answers.items()),
+            sorted(outcome.new_answers.items()), pass_score,
             [(c.attempt.id, c.attempt.score, c.new_score, c.new_passed)
              for c in outcome.attempts if c.changed],
             [(g.user_id, g.item_type, g.item_id, vars(g.old), vars(g.new), g.net_paid)
