@@ -17,8 +17,9 @@ from flask_login import current_user
 from ..domain import clock
 from ..domain.learning import catalog
 from ..domain.org import policy
+from ..domain.quiz import regrade
 from ..domain.quiz.quizstats import quiz_stats
-from ..domain.studio import authoring, review, scheduling
+from ..domain.studio import authoring, keychanges, review, scheduling
 from ..models import MicroLesson
 from ..models.content import STATUSES
 from ..templating import lesson_label
@@ -167,20 +168,31 @@ def _editor(form: CoursewareForm, item):
     """Create or edit: preview renders without saving; save validates everything first."""
     db = db_session()
     form.category.choices = [(c.key, c.name) for c in catalog.categories(db)]
-    preview_html = None
+    preview_html = regrade_plan = None
     if form.validate_on_submit():
         data = form.to_input()
         if form.preview.data:
             preview_html = authoring.preview(data.body_md)
         else:
             slug = item.slug if item is not None else (form.slug.data or "").strip()
+            # A changed key that officers answered is saved only with a confirmed regrade.
+            regrade_plan = keychanges.pending_regrade(db, item, data.quiz_yaml)
+            token = request.form.get("regrade_token")
             try:
                 with unit_of_work():
+                    if regrade_plan is not None:
+                        keychanges.confirm(db, current_user.user, regrade_plan, token or "",
+                                           clock.utcnow(), current_app.config["LMS_POINTS"],
+                                           ip=request.remote_addr)
                     saved = authoring.save_courseware(db, current_user.user, data, slug,
                                                       create=item is None,
                                                       ip=request.remote_addr)
             except authoring.Invalid as error:
                 form.add_problems(error.problems)
+            except regrade.RegradeError as error:
+                if token:  # a stale preview: show the current one instead
+                    flash(error.message, "error")
+                regrade_plan = keychanges.pending_regrade(db, item, data.quiz_yaml)
             except authoring.AuthoringError as error:
                 flash(error.message, "error")
             else:
@@ -189,6 +201,7 @@ def _editor(form: CoursewareForm, item):
     user = current_user.user
     return render_template(
         "lms/studio/edit.html", form=form, item=item, preview_html=preview_html,
+        regrade_plan=regrade_plan,
         locked=item is not None and item.status != authoring.EDITABLE,
         steps=review.transitions_for(db, user, item) if item else [],
         may_approve=item is not None and review.may_approve(db, user, item),

@@ -19,10 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...models import Question, Quiz, User
+from ...models import Attempt, Courseware, MicroLesson, Question, Quiz, User
 from .. import audit
 from ..org import policy
 from . import keylock
@@ -160,6 +160,27 @@ def changed_keys(db: Session, quiz_id: int, answers: Mapping[str, object]) -> di
                                              Question.retired.is_(False)))
     return {q.id: _stored(answers[q.key]) for q in rows
             if q.key in answers and not same_key(q.kind, q.answer, _stored(answers[q.key]))}
+
+
+def answered_count(db: Session, question: Question) -> int:
+    """Submitted attempts of the question's quiz (the page says how many answered it)."""
+    return int(db.scalar(select(func.count()).select_from(Attempt).where(
+        Attempt.quiz_id == question.quiz_id, Attempt.status == "submitted")) or 0)
+
+
+def owner_of(db: Session, quiz_id: int) -> tuple[str, object, str] | None:
+    """The item whose studio pages hold the quiz: ("courseware", slug, title) or ("lesson",
+    id, title); a courseware item first, then the earliest lesson."""
+    found = db.execute(select(Courseware.slug, Courseware.title)
+                       .where(Courseware.quiz_id == quiz_id).limit(1)).first()
+    if found is not None:
+        return "courseware", found.slug, found.title
+    found = db.execute(select(MicroLesson.id, MicroLesson.issue_no, MicroLesson.title)
+                       .where(MicroLesson.quiz_id == quiz_id).order_by(MicroLesson.id)
+                       .limit(1)).first()
+    if found is not None:
+        return "lesson", found.id, found.title
+    return None
 
 
 def plan(db: Session, quiz_id: int, new_answers: Mapping[int, object]) -> RegradePlan:
