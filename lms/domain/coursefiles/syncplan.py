@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Category, Classroom, ClassroomType, Courseware, MicroLesson, Unit
 from ..problems import Problem
+from ..quiz import regrade
 from . import syncapply
 from . import yamlmarks as ym
 from .specs import CourseTree, CoursewareSpec, LessonSpec
@@ -64,6 +65,8 @@ def plan_sync(db: Session, tree: CourseTree, root: Path | str | None = None) -> 
                 (plan.added if row is None else plan.changed).append(_label(kind, spec))
                 plan.writes[kind].add(key)
     _plan_retirements(db, tree, plan)
+    _check_answered_keys(db, tree, root, plan)
+    plan.problems.sort()
     return plan
 
 
@@ -184,6 +187,30 @@ def _check_issue_numbers(db: Session, tree: CourseTree, root: Path | str | None,
             problems.append(Problem(_path(root, spec.source_path), line,
                                     f"issue_no {spec.issue_no} already belongs to lesson "
                                     f"'{holder}' in the database"))
+
+
+def _check_answered_keys(db: Session, tree: CourseTree, root: Path | str | None,
+                         plan: SyncPlan) -> None:
+    """A key officers have answered changes only through a regrade (docs/REGRADING.md),
+    never by overwriting it from a file: the file waits until the studio has regraded."""
+    for kind, model, specs in (("courseware", Courseware, tree.courseware),
+                               ("lesson", MicroLesson, tree.lessons)):
+        written = [spec for spec in specs if spec.slug in plan.writes[kind] and spec.quiz]
+        quiz_ids = dict(db.execute(select(model.slug, model.quiz_id).where(
+            model.slug.in_([spec.slug for spec in written]))).all()) if written else {}
+        for spec in written:
+            quiz_id = quiz_ids.get(spec.slug)
+            if quiz_id is None or not regrade.has_answers(db, quiz_id):
+                continue
+            changed = regrade.changed_keys(db, quiz_id, {q.key: q.answer
+                                                         for q in spec.quiz.questions})
+            if changed:
+                names = ", ".join(regrade.question_keys(db, changed))
+                plan.problems.append(Problem(
+                    _path(root, spec.source_path), _front_line(root, spec.source_path, "quiz"),
+                    f"the answer of question {names} changed and officers have answered it: "
+                    "correct it in the studio (答题统计 → 更正答案), which regrades their "
+                    "attempts, then sync again"))
 
 
 # --- where a problem is -------------------------------------------------------------------

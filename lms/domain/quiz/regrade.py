@@ -168,6 +168,18 @@ def answered_count(db: Session, question: Question) -> int:
         Attempt.quiz_id == question.quiz_id, Attempt.status == "submitted")) or 0)
 
 
+def has_answers(db: Session, quiz_id: int) -> bool:
+    """Whether any submitted attempt of the quiz is recorded."""
+    return db.scalar(select(Attempt.id).where(Attempt.quiz_id == quiz_id,
+                                              Attempt.status == "submitted").limit(1)) is not None
+
+
+def question_keys(db: Session, question_ids) -> list[str]:
+    """The question keys (q1, ...) of these ids, in quiz order."""
+    return list(db.scalars(select(Question.key).where(Question.id.in_(list(question_ids)))
+                           .order_by(Question.position, Question.id)))
+
+
 def owner_of(db: Session, quiz_id: int) -> tuple[str, object, str] | None:
     """The item whose studio pages hold the quiz: ("courseware", slug, title) or ("lesson",
     id, title); a courseware item first, then the earliest lesson."""
