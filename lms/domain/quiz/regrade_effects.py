@@ -32,13 +32,16 @@ def entitled(item_type: str, record: Record, due_at: datetime | None,
 
 
 def write_attempts(db, outcome: Outcome) -> None:
-    """Every attempt holding the question shows the new key; changed ones a new score."""
+    """Every attempt holding a regraded question shows the new key; changed ones a new score.
+    Bulk UPDATEs by primary key (one executemany each), since a weekly quiz has thousands."""
+    changed = [{"id": c.attempt.id, "results": c.results, "score": c.new_score,
+                "passed": c.new_passed} for c in outcome.attempts if c.changed]
+    same = [{"id": c.attempt.id, "results": c.results}
+            for c in outcome.attempts if not c.changed]
+    for rows in (changed, same):
+        if rows:
+            db.execute(update(Attempt), rows)
     for change in outcome.attempts:
-        values = {"results": change.results}
-        if change.changed:
-            values.update(score=change.new_score, passed=change.new_passed)
-        db.execute(update(Attempt).where(Attempt.id == change.attempt.id).values(**values)
-                   .execution_options(synchronize_session=False))
         db.expire(change.attempt)
 
 
