@@ -209,8 +209,8 @@ def _check_answered_keys(db: Session, tree: CourseTree, root: Path | str | None,
                 plan.problems.append(Problem(
                     _path(root, spec.source_path), _front_line(root, spec.source_path, "quiz"),
                     f"the answer of question {names} changed and officers have answered it: "
-                    "correct it in the studio (答题统计 → 更正答案), which regrades their "
-                    "attempts, then sync again"))
+                    "correct the key from the studio's answer statistics first, which "
+                    "regrades their attempts, then sync again"))
 
 
 # --- where a problem is -------------------------------------------------------------------
