@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from lms.domain.learning import points
-from lms.domain.quiz import attempts, quizview
+from lms.domain.quiz import attempts, quizview, regrade
 from lms.domain.studio import authoring, review, withdrawal
 from lms.models import AuditEvent, Courseware, MicroLesson, Question, utcnow
 
@@ -198,3 +198,14 @@ def test_taking_courseware_down_needs_a_reason_in_the_audit_log(db, make, step):
     db.commit()
     event = db.scalar(select(AuditEvent).where(AuditEvent.target == f"courseware:{item.slug}"))
     assert event.detail["reason"] == "政策已更新"
+
+
+def test_the_officer_sees_a_regrade_adjustment_named_in_the_points_history(db, answered,
+                                                                          as_user):
+    q1 = answered["q1"]
+    plan = regrade.plan(db, q1.quiz_id, {q1.id: "A"})
+    regrade.apply(db, answered["trainer"], q1.quiz_id, {q1.id: "A"}, plan.token, utcnow(),
+                  RULES)
+    db.commit()
+    page = as_user(answered["officers"][1]).get("/profile?all=1").get_data(as_text=True)
+    assert "成绩更正调整" in page and "regrade:" not in page
