@@ -67,3 +67,37 @@ def test_correcting_a_key_with_a_preview_on_desktop(page, server_url, sign_in, s
     page.click("button[value=confirm]")
     page.wait_for_url(re.compile(rf".*/studio/lessons/{lesson.id}/stats$"))
     assert "已更正答案并重新评分：6 份作答的成绩有变化。" in page.locator(".flash").inner_text()
+
+
+def test_saving_a_changed_answered_key_in_the_editor_on_desktop(page, server_url, sign_in,
+                                                                 shot, db, make):
+    from lms.domain.studio import authoring
+
+    trainer = make.user(make.unit("市局政治部", "department"), roles=("trainer",),
+                        name="王建华")
+    item = make.courseware("党员发展工作规程", quiz=True, summary="发展党员的程序。",
+                           slug="fazhan-guicheng")
+    question = item.quiz.questions[0]  # true/false, key True
+    for n, name in enumerate(("张伟", "李娜", "王强")):
+        officer = make.user(name=name)
+        attempts.submit(db, officer.id, quizview.courseware_item(db, item.slug),
+                        {str(question.id): n == 0}, f"k{n}", utcnow(), {})
+        db.commit()
+    item.status = "draft"
+    db.commit()
+    quiz = authoring.quiz_text(item.quiz)
+
+    page.set_viewport_size(DESKTOP)
+    sign_in(trainer.police_no, Factory.PASSWORD)
+    page.wait_for_url(f"{server_url}/")
+    page.goto(f"{server_url}/studio/courseware/{item.slug}")
+    page.fill("textarea[name=quiz_yaml]", quiz.replace("answer: true", "answer: false"))
+    page.fill("input[name=note]", "更正第1题答案")
+    page.click("input[name=save]")
+    assert page.locator(".rg-affected strong").inner_text() == "3 份作答受影响"
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    page.locator("#regrade-preview").scroll_into_view_if_needed()
+    shot("regrade-editor-desktop")
+    page.click("button[name=save][value=confirm]")
+    page.wait_for_url(f"{server_url}/studio/courseware/{item.slug}")
+    assert "已保存" in page.locator(".flash").inner_text()
