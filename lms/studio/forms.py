@@ -71,7 +71,7 @@ class NewCoursewareForm(CoursewareForm):
 class StatusForm(FlaskForm):
     """One workflow step; the pressed button's value names it."""
 
-    note = TextAreaField(_l("说明（退回时必填）"))
+    note = TextAreaField(_l("说明（退回、下架、撤回时必填）"))
 
 
 class ScheduleForm(FlaskForm):

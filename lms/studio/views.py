@@ -17,8 +17,9 @@ from flask_login import current_user
 from ..domain import clock
 from ..domain.learning import catalog
 from ..domain.org import policy
+from ..domain.quiz import regrade
 from ..domain.quiz.quizstats import quiz_stats
-from ..domain.studio import authoring, lessonreview, review, scheduling
+from ..domain.studio import authoring, keychanges, lessonreview, questions, review, scheduling
 from ..models import MicroLesson
 from ..models.content import STATUSES
 from ..templating import lesson_label
@@ -172,24 +173,38 @@ def _editor(form: CoursewareForm, item):
     without saving, save validates everything first."""
     db = db_session()
     form.category.choices = [(c.key, c.name) for c in catalog.categories(db)]
-    preview_html = preview_quiz = None
+    preview_html = preview_quiz = regrade_plan = None
     editor = (quizform.from_request(request.form) if request.method == "POST"
               else quizform.from_quiz(item.quiz if item else None))
     if not editor.is_edit and form.validate_on_submit():
         data = form.to_input(editor)
+        # The quiz as it would be saved: the form tab's questions, else the YAML tab's text.
+        quiz_text = (questions.to_yaml(data.quiz_draft) if data.quiz_draft is not None
+                     else data.quiz_yaml)
         if form.preview.data:
             preview_html = authoring.preview(data.body_md)
             preview_quiz = quizform.preview_draft(editor)
         else:
             slug = item.slug if item is not None else (form.slug.data or "").strip()
+            # A changed key that officers answered is saved only with a confirmed regrade.
+            regrade_plan = keychanges.pending_regrade(db, item, quiz_text)
+            token = request.form.get("regrade_token")
             try:
                 with unit_of_work():
+                    if regrade_plan is not None:
+                        keychanges.confirm(db, current_user.user, regrade_plan, token or "",
+                                           clock.utcnow(), current_app.config["LMS_POINTS"],
+                                           ip=request.remote_addr)
                     saved = authoring.save_courseware(db, current_user.user, data, slug,
                                                       create=item is None,
                                                       ip=request.remote_addr)
             except authoring.Invalid as error:
                 editor.problems.update(form.add_problems(error.problems))
                 flash(_("没有保存：请按提示修改标红的内容。"), "error")
+            except regrade.RegradeError as error:
+                if token:  # a stale preview: show the current one instead
+                    flash(error.message, "error")
+                regrade_plan = keychanges.pending_regrade(db, item, quiz_text)
             except authoring.AuthoringError as error:
                 flash(error.message, "error")
             else:
@@ -198,7 +213,7 @@ def _editor(form: CoursewareForm, item):
     user = current_user.user
     return render_template(
         "lms/studio/edit.html", form=form, item=item, preview_html=preview_html,
-        preview_quiz=preview_quiz, editor=editor,
+        preview_quiz=preview_quiz, editor=editor, regrade_plan=regrade_plan,
         locked=item is not None and item.status != authoring.EDITABLE,
         steps=review.transitions_for(db, user, item) if item else [],
         may_approve=item is not None and review.may_approve(db, user, item),

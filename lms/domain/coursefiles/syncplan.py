@@ -27,6 +27,7 @@ from ...models import (
     Unit,
 )
 from ..problems import Problem
+from ..quiz import regrade
 from . import dbspecs, syncapply
 from . import yamlmarks as ym
 from .specs import BankSpec, CourseTree, CoursewareSpec, LessonSpec
@@ -75,6 +76,8 @@ def plan_sync(db: Session, tree: CourseTree, root: Path | str | None = None) -> 
                 (plan.added if row is None else plan.changed).append(_label(kind, spec))
                 plan.writes[kind].add(key)
     _plan_retirements(db, tree, plan)
+    _check_answered_keys(db, tree, root, plan)
+    plan.problems.sort()
     return plan
 
 
@@ -228,6 +231,30 @@ def _check_banks(db: Session, tree: CourseTree, root: Path | str | None,
                 line = _front_line(root, spec.source_path, "quiz")
                 problems.append(Problem(_path(root, spec.source_path), line,
                                         f"draw rule names unknown bank '{rule.bank}'"))
+
+
+def _check_answered_keys(db: Session, tree: CourseTree, root: Path | str | None,
+                         plan: SyncPlan) -> None:
+    """A key officers have answered changes only through a regrade (docs/REGRADING.md),
+    never by overwriting it from a file: the file waits until the studio has regraded."""
+    for kind, model, specs in (("courseware", Courseware, tree.courseware),
+                               ("lesson", MicroLesson, tree.lessons)):
+        written = [spec for spec in specs if spec.slug in plan.writes[kind] and spec.quiz]
+        quiz_ids = dict(db.execute(select(model.slug, model.quiz_id).where(
+            model.slug.in_([spec.slug for spec in written]))).all()) if written else {}
+        for spec in written:
+            quiz_id = quiz_ids.get(spec.slug)
+            if quiz_id is None or not regrade.has_answers(db, quiz_id):
+                continue
+            changed = regrade.changed_keys(db, quiz_id, {q.key: q.answer
+                                                         for q in spec.quiz.questions})
+            if changed:
+                names = ", ".join(regrade.question_keys(db, changed))
+                plan.problems.append(Problem(
+                    _path(root, spec.source_path), _front_line(root, spec.source_path, "quiz"),
+                    f"the answer of question {names} changed and officers have answered it: "
+                    "correct the key from the studio's answer statistics first, which "
+                    "regrades their attempts, then sync again"))
 
 
 # --- where a problem is -------------------------------------------------------------------

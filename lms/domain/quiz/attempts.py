@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ...models import Attempt, Quiz, User
-from . import grading, outcome
+from . import grading, keylock, outcome
 from .quizview import (
     AttemptsExhausted,
     QuizError,
@@ -112,6 +112,7 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
     existing = _by_key(db, user_id, key)
     if existing is not None and existing.status == "submitted":
         return _replay(db, existing, item, now)
+    keylock.grading(db, item.quiz.id)  # a regrade waits for us, or we grade after it
     # A drawn quiz grades the questions its attempt drew, never any other of the bank.
     questions = attempt_questions(db, user_id, item, key)
     if not questions and item.quiz.draw_rules:

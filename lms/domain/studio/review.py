@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ...models import AuditEvent, Courseware, CoursewareRevision, User
 from .. import audit
 from ..org import policy
+from . import withdrawal
 from .authoring import NOTE_MAX, AuthoringError, Invalid, audit_target
 
 
@@ -57,6 +58,8 @@ def transition(db: Session, actor: User, item: Courseware, name: str, note: str 
     if step is None:
         raise AuthoringError("未知操作")
     note = note.strip()
+    if step.name in withdrawal.STEPS:  # 下架: the reason is required and audited
+        note = withdrawal.require_reason(note)
     if step.note_required and not note:
         raise Invalid({"note": ["退回时请写明原因"]})
     if len(note) > NOTE_MAX:
@@ -72,6 +75,8 @@ def transition(db: Session, actor: User, item: Courseware, name: str, note: str 
         raise AuthoringError("课件状态已变化，请刷新后重试")
     item.status = step.target
     detail = {"from": step.source, "to": step.target, "note": note}
+    if step.name in withdrawal.STEPS:
+        detail["reason"] = note
     if step.name == "approve":
         detail["revision_id"] = _latest_revision_id(db, item)
     audit.record(db, step.audit_action, actor_id=actor.id, target=audit_target(item),
