@@ -1,5 +1,6 @@
 """LMS models, importable without Flask."""
 from .base import Base, utcnow
+from .classrooms import ChecklistItem, ChecklistScore, ClassroomReview, SessionRating
 from .content import (
                       Attendance,
                       Category,
@@ -21,6 +22,7 @@ __all__ = [
     "Base", "utcnow", "Attendance", "Category", "Classroom", "ClassroomType", "ClassSession",
     "Courseware", "CoursewareRevision", "LessonAudience", "MicroLesson", "Question", "Quiz",
     "Attempt", "Completion", "LessonUnitStats", "Mistake", "Notification", "PointsEntry",
+    "ChecklistItem", "ChecklistScore", "ClassroomReview", "SessionRating",
     "DELIVERY_STATES", "NotificationDelivery",
     "ROLES", "UNIT_KINDS", "ApiToken", "AuditEvent", "Membership", "Unit", "User",
 ]
