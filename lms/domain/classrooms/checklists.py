@@ -54,20 +54,20 @@ def parse(text: str) -> list[Entry]:
             continue
         match = LINE.match(line)
         if match is None:
-            problems.append(f"{number}: 每行写权重和检查项，如“30 组织生活记录完整”")
+            problems.append(f"第 {number} 行：每行写权重和检查项，如“30 组织生活记录完整”")
             continue
         weight, item = int(match.group(1)), " ".join(match.group(2).split())
         if not 1 <= weight <= WEIGHT_MAX:
-            problems.append(f"{number}: 权重须在 1 到 {WEIGHT_MAX} 之间")
+            problems.append(f"第 {number} 行：权重须在 1 到 {WEIGHT_MAX} 之间")
         elif len(item) > ITEM_MAX:
-            problems.append(f"{number}: 检查项不能超过 {ITEM_MAX} 个字")
+            problems.append(f"第 {number} 行：检查项不能超过 {ITEM_MAX} 个字")
         elif item in seen:
-            problems.append(f"{number}: 检查项重复")
+            problems.append(f"第 {number} 行：检查项重复")
         else:
             seen.add(item)
             entries.append(Entry(weight, item))
     if not problems and len(entries) > ITEMS_MAX:
-        problems.append(f"1: 检查项不能超过 {ITEMS_MAX} 项")
+        problems.append(f"第 1 行：检查项不能超过 {ITEMS_MAX} 项")
     if problems:
         raise ChecklistProblems(problems)
     return entries
