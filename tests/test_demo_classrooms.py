@@ -6,8 +6,19 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.domain.org import policy
-from lms.models import (Attendance, ChecklistItem, ChecklistScore, Classroom, ClassroomReview,
-                        ClassroomType, ClassSession, Completion, SessionRating, Unit, User)
+from lms.models import (
+    Attendance,
+    ChecklistItem,
+    ChecklistScore,
+    Classroom,
+    ClassroomReview,
+    ClassroomType,
+    ClassSession,
+    Completion,
+    SessionRating,
+    Unit,
+    User,
+)
 from lms.paths import COURSES_DIR
 
 

@@ -3,7 +3,8 @@ Flask.
 
 An officer who checked in at a session rates it once, 1–5 with an optional comment, until
 7 days after it. Who rated what is kept only to allow one rating each: profiles show averages
-and counts, and a figure only once MIN_RATERS have rated, so a lecturer cannot tell one
+and counts of sessions whose rating window has closed (so a figure never moves as single
+ratings arrive), and a figure only once MIN_RATERS have rated, so a lecturer cannot tell one
 officer's rating from the result; comments are shown to the lecturer alone, detached from
 sessions and ordered by text.
 """
@@ -14,8 +15,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ...models import (Attendance, Classroom, ClassSession, Courseware, CoursewareRevision,
-                       SessionRating, Unit, User)
+from ...models import (
+    Attendance,
+    Classroom,
+    ClassSession,
+    Courseware,
+    CoursewareRevision,
+    SessionRating,
+    Unit,
+    User,
+)
 from .errors import ClassroomError
 
 RATING_WINDOW = timedelta(days=7)  # after the session's start
@@ -34,8 +43,8 @@ class Taught:
     classroom_title: str
     classroom_slug: str
     attendance: int
-    ratings: int
-    average: float | None  # None below MIN_RATERS
+    ratings: int  # 0 while the rating window is open
+    average: float | None  # None below MIN_RATERS or while the window is open
 
 
 @dataclass(frozen=True)
@@ -123,11 +132,12 @@ def profile(db: Session, viewer: User, lecturer: User, now: datetime) -> Profile
         .outerjoin(rated, rated.c.session_id == ClassSession.id)
         .where(ClassSession.lecturer_id == lecturer.id)
         .order_by(ClassSession.starts_at.desc(), ClassSession.id.desc())).all()
-    sessions = [Taught(s.id, s.starts_at, s.topic, s.kind, title, slug, int(n), int(r),
-                       _shown(int(total), int(r)))
-                for s, title, slug, n, r, total in rows]
+    closed = [(row, row[0].starts_at + RATING_WINDOW < now) for row in rows]
+    sessions = [Taught(s.id, s.starts_at, s.topic, s.kind, title, slug, int(n),
+                       int(r) if done else 0, _shown(int(total), int(r)) if done else None)
+                for (s, title, slug, n, r, total), done in closed]
     ratings = sum(t.ratings for t in sessions)
-    total = sum(int(row[5]) for row in rows)
+    total = sum(int(row[5]) for row, done in closed if done)
     authored = select(CoursewareRevision.courseware_id).where(
         CoursewareRevision.author_id == lecturer.id)
     courseware = db.execute(
@@ -139,7 +149,8 @@ def profile(db: Session, viewer: User, lecturer: User, now: datetime) -> Profile
     if viewer.id == lecturer.id and ratings >= MIN_RATERS:
         comments = sorted(db.scalars(
             select(SessionRating.comment).join(ClassSession)
-            .where(ClassSession.lecturer_id == lecturer.id, SessionRating.comment != "")))
+            .where(ClassSession.lecturer_id == lecturer.id, SessionRating.comment != "",
+                   ClassSession.starts_at < now - RATING_WINDOW)))
     unit = db.get(Unit, lecturer.unit_id)
     return Profile(lecturer.police_no, lecturer.name, unit.name if unit else "", sessions,
                    sum(1 for t in sessions if t.starts_at <= now),

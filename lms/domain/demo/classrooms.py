@@ -14,9 +14,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from ...models import (Attendance, ChecklistItem, ChecklistScore, Classroom, ClassroomReview,
-                       ClassroomType, ClassSession, Completion, Courseware, PointsEntry,
-                       SessionRating, User)
+from ...models import (
+    Attendance,
+    ChecklistItem,
+    ChecklistScore,
+    Classroom,
+    ClassroomReview,
+    ClassroomType,
+    ClassSession,
+    Completion,
+    Courseware,
+    PointsEntry,
+    SessionRating,
+    User,
+)
 from ..classrooms import acceptance, rotation
 from ..clock import to_utc
 from .orgtree import DemoUnit
