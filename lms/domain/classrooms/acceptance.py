@@ -77,8 +77,8 @@ def _require_inspector(db: Session, user: User, room: Classroom) -> Unit:
         raise policy.PermissionDenied
     turn = rotation.turn(db, policy.county_id(user.unit), policy.county_id(unit))
     if not turn.allowed:
-        raise ClassroomError(f"推磨轮换：贵单位上次刚与该单位互相验收，本次请由"
-                             f"{turn.proposed.name if turn.proposed else '其他单位'}验收")
+        raise ClassroomError("推磨轮换：同一分局（部门）不连续验收同一单位，也不互相回验；"
+                             f"本次请由{turn.proposed.name if turn.proposed else '其他单位'}验收")
     return unit
 
 
