@@ -30,6 +30,15 @@ from ...models import (
 )
 from ..classrooms import acceptance, rotation
 from ..clock import to_utc
+from .classroomdata import (
+    CHECKLISTS,
+    COMMENTS_GOOD,
+    COMMENTS_WEAK,
+    RATING_NOTES,
+    RETURN_NOTES,
+    TITLES,
+    TOPICS,
+)
 from .orgtree import DemoUnit
 
 # key, name (as in courses/catalog.yml), classrooms in the year: 63 in all, the 流动课堂 one
@@ -39,46 +48,6 @@ TYPES = [("model", "组织生活“样板课堂”", 18), ("onsite", "党员教�
          ("mobile", "参观践学“流动课堂”", 5)]
 # How many of the 63 end the year in each state besides accepted (with some re-applications).
 RETIRED, RETURNED, APPLIED, ACCEPTED_AFTER_RETURN = 4, 5, 6, 6
-
-CHECKLISTS = {
-    "model": [(30, "“三会一课”、主题党日等组织生活制度落实，记录完整规范"),
-              (25, "课堂主题鲜明，紧扣党的创新理论和公安工作实际"),
-              (25, "流程规范、特色鲜明，可观摩、可复制"),
-              (20, "党员参与度高，现场效果好")],
-    "onsite": [(30, "教学场景真实，与执法执勤一线紧密结合"),
-               (25, "讲解人准备充分，讲得准、讲得活"),
-               (25, "现场教学安全有序，组织保障到位"),
-               (20, "党员民警有感悟、有收获")],
-    "ideology": [(30, "思政内容贯穿训前、训中、训后"),
-                 (25, "课程设置系统，专题授课与研讨结合"),
-                 (25, "训练单位与政治部门协同组织"),
-                 (20, "训后检验有记录、有成效")],
-    "expert": [(35, "辅导专家资质和专题选题契合需求"),
-               (25, "理论深度与公安实际结合"),
-               (20, "互动答疑充分"),
-               (20, "课件、讲稿等资料留存完整")],
-    "mobile": [(30, "走学线路设计合理，覆盖品牌单位"),
-               (30, "品牌单位经验分享有干货"),
-               (20, "分批组织有序，人员覆盖面广"),
-               (20, "学习成果转化有跟进")],
-}
-TITLES = {
-    "model": ("“三会一课”示范观摩", "主题党日样板课堂", "组织生活会规范化示范", "党课“一月一讲”"),
-    "onsite": ("一线岗位党性课", "英烈纪念设施现场教学", "执法执勤现场教学", "红色足迹实境课堂"),
-    "ideology": ("新警入警训练思政课", "晋升训练政治必修课", "专业训练思政课堂"),
-    "expert": ("“警•校”联培专题辅导", "党内法规专题辅导", "公安党建课题辅导"),
-    "mobile": ("党建品牌走学线路",),
-}
-TOPICS = ("学习贯彻党的二十大精神", "重温入党誓词", "《中国共产党支部工作条例（试行）》学习",
-          "“公安姓党”根本政治属性专题", "身边典型事迹分享", "党风廉政警示教育",
-          "《中国共产党纪律处分条例》解读", "为民服务案例研讨")
-COMMENTS_GOOD = ("准备充分，记录规范。", "特色鲜明，值得推广。", "现场效果好。", "")
-COMMENTS_WEAK = ("会议记录不完整，需补齐。", "主题与公安实际结合不够。", "组织流程有待规范。")
-RETURN_NOTES = ("课堂记录不完整，流程有待规范，请补充后重新申报。",
-                "主题不够聚焦，请结合本单位实际调整课程设置。")
-RATING_NOTES = ("讲得很实在，联系工作实际。", "案例生动，收获很大。", "时间稍长，可以更精炼。",
-                "希望多安排这样的课。")
-
 
 @dataclass
 class _Plan:

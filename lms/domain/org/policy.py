@@ -226,11 +226,6 @@ def member_at(moment):
 
 # --- classrooms (推磨式验收: inspectors from another county accept; docs/CLASSROOMS.md) ---
 
-def units_related(a: Unit, b: Unit) -> bool:
-    """Whether one unit lies in the other's subtree (a unit is related to itself)."""
-    return a.path.startswith(b.path) or b.path.startswith(a.path)
-
-
 def county_path(unit: Unit | None) -> str | None:
     """The path of the unit's county (its depth-1 ancestor or itself); None at the bureau."""
     parts = unit.path.strip("/").split("/") if unit is not None else []
