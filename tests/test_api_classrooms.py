@@ -74,6 +74,13 @@ def test_scope_returned_and_retired_only_for_the_line(make, units, client, rooms
     assert slugs(outsider, "?type=onsite") == ["onsite-b"]
 
 
+def test_a_bureau_wide_sample_belongs_to_the_bureau(make, units, client, rooms_by_state):
+    make.classroom("“三会一课”规范化示范观摩", rooms_by_state["onsite"].type, slug="sample")
+    response = client.get("/api/v1/classrooms?type=onsite", headers=bearer(client, make.user()))
+    units_by_slug = {row["slug"]: row["unit"] for row in response.json["classrooms"]}
+    assert units_by_slug["sample"] == {"code": "SZ", "name": "市公安局"}
+
+
 def test_without_a_type_every_type_in_order(make, units, client, rooms_by_state):
     response = client.get("/api/v1/classrooms", headers=bearer(client, make.user()))
     assert [row["type"]["key"] for row in response.json["classrooms"]] == [

@@ -221,7 +221,8 @@ SCHEMAS.update({
         ["slug", "name", "type", "unit", "status", "lecturers", "sessions_held"],
         slug=STR, name=STR, type=_ref("ClassroomType"),
         unit={**_obj(["code", "name"], code=STR, name=STR), "nullable": True,
-              "description": "The running unit; null for a bureau-wide sample classroom"},
+              "description": "The running unit; the bureau (the root unit) for a bureau-wide "
+                             "sample classroom; null only while the org has no units"},
         status={"type": "string", "enum": ["applied", "accepted", "returned", "retired"]},
         lecturers={"type": "array", "items": _ref("Lecturer"),
                    "description": "Who taught its sessions, by first session"},

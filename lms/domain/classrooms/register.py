@@ -62,9 +62,14 @@ def listing(db: Session, viewer: User, now: datetime, kind: ClassroomType | None
         select(ClassSession.classroom_id, func.count())
         .where(ClassSession.classroom_id.in_(ids), ClassSession.starts_at <= now)
         .group_by(ClassSession.classroom_id)).all()) if ids else {}
-    return [Row(room.slug, room.title, kind_.key, kind_.name, unit.code if unit else None,
-                unit.name if unit else None, room.status, lecturers_of(db, ids).get(room.id, []),
-                int(held.get(room.id, 0)), room.applied_at)
+    # A classroom without a unit is a bureau-wide sample of catalog.yml: the bureau's own.
+    root = db.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id)) \
+        if any(unit is None for _, _, unit in rows) else None
+    teachers = lecturers_of(db, ids)
+    return [Row(room.slug, room.title, kind_.key, kind_.name,
+                (unit or root).code if unit or root else None,
+                (unit or root).name if unit or root else None, room.status,
+                teachers.get(room.id, []), int(held.get(room.id, 0)), room.applied_at)
             for room, kind_, unit in rows]
 
 
