@@ -38,6 +38,7 @@ def test_the_year_has_63_classrooms_of_demo_units_in_every_state(built):
     assert set(kinds) == {"model", "onsite", "ideology", "expert", "mobile"}
     assert Counter(room.status for room in rooms).keys() == {
         "applied", "returned", "accepted", "retired"}
+    assert len({room.title for room in rooms}) == 63
     units = {unit.id: unit for unit in db.scalars(select(Unit))}
     assert all(units[room.unit_id].depth >= 1 for room in rooms)
     for kind in db.scalars(select(ClassroomType)):

@@ -67,14 +67,14 @@ def build(db: Session, units: list[DemoUnit], seed: int, tz: str, now: datetime,
     people = _People(db, units)
     hosts = [u for u in units if u.depth >= 2] or [u for u in units if u.depth == 1]
     start = now - timedelta(days=365)
-    plans = []
+    plans, titles = [], set()
     states = (["retired"] * RETIRED + ["returned"] * RETURNED + ["applied"] * APPLIED
               + ["accepted"] * (sum(n for _, _, n in TYPES) - RETIRED - RETURNED - APPLIED))
     rng.shuffle(states)
     for n, (kind, state) in enumerate(zip(
             (t for t in types for _ in range(t.count)), states), start=1):
         host = rng.choice(hosts)
-        plans.append(_plan(db, rng, kind, host, state, n, start, now))
+        plans.append(_plan(db, rng, kind, host, state, n, start, now, titles))
     db.flush()
     _inspections(db, rng, plans, people)
     _lecturers_and_sessions(db, rng, plans, people, tz, now, points)
@@ -137,10 +137,12 @@ def _county(unit: DemoUnit) -> int:
 
 
 def _plan(db: Session, rng: random.Random, kind: _Type, host: DemoUnit, state: str, n: int,
-          start: datetime, now: datetime) -> _Plan:
+          start: datetime, now: datetime, taken: set[str]) -> _Plan:
     """A classroom row and the dates of its rounds, by the state it ends the year in."""
     day = timedelta(days=1)
-    title = f"{host.name}{rng.choice(TITLES[kind.key])}"
+    options = [f"{host.name}{t}" for t in TITLES[kind.key] if f"{host.name}{t}" not in taken]
+    title = rng.choice(options) if options else f"{host.name}{TITLES[kind.key][0]}（{n}）"
+    taken.add(title)
     if state == "applied":
         applied = now - day * rng.uniform(2, 30)
         rounds = [("returned", applied - day * rng.uniform(20, 40))] if n % 2 else []
