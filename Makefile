@@ -42,7 +42,7 @@ test-pg: translations
 	DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check lms tests bench
+	$(VENV)/bin/ruff check lms tests bench tools
 
 bench: install
 	$(PY) bench/run_all.py

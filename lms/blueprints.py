@@ -7,6 +7,7 @@ def feature_blueprints():
     from .api import api_bp
     from .auth.views import auth_bp
     from .catalog.views import catalog_bp
+    from .claims.views import claims_bp
     from .classrooms.views import classrooms_bp
     from .home.views import home_bp
     from .lessons.views import lessons_bp
@@ -19,4 +20,5 @@ def feature_blueprints():
     from .supervise import supervise_bp
 
     return [auth_bp, home_bp, lessons_bp, quiz_bp, catalog_bp, classrooms_bp, profile_bp,
-            mistakes_bp, notifications_bp, supervise_bp, studio_bp, admin_bp, api_bp, ops_bp]
+            claims_bp, mistakes_bp, notifications_bp, supervise_bp, studio_bp, admin_bp, api_bp,
+            ops_bp]

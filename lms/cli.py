@@ -87,9 +87,12 @@ def sync_courses(path: Path | None, dry_run: bool):
     """Validate the course folder (docs/CONTENT.md), then apply it in one transaction."""
     from .domain import audit
     from .domain.coursefiles import syncplan
+    from .domain.coursefiles.punctuation import folder_warnings
     from .domain.coursefiles.reader import load_course_tree
     root = path or _courses_path()
     tree, problems = load_course_tree(root, tz=current_app.config["LMS_TIMEZONE"])
+    for warning in folder_warnings(root) if root.is_dir() else ():
+        click.echo(str(warning), err=True)  # style only: reported, never blocks the sync
     if problems:
         report_problems(problems)
     db = db_session()
@@ -112,6 +115,53 @@ def sync_courses(path: Path | None, dry_run: bool):
         audit.record(db, "courses_synced", target=str(root), detail={**counts, "via": "cli"})
     _echo_plan(plan, ("Added", "Changed", "Retired"))
     click.echo("Synced: {added} added, {changed} changed, {retired} retired.".format(**counts))
+
+
+@lms_cli.command("import-questions")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--bank", "bank_key", default="default", show_default=True,
+              help="Key of the question bank to add to (made when new).")
+def import_questions(file: Path, bank_key: str):
+    """Import questions from the Excel template (题库导入模板) into a question bank."""
+    from .domain.bank import banks, xlsximport
+    try:
+        bank_key = banks.check_key(bank_key)
+    except banks.BankError as error:
+        click.echo(f"--bank: {error.message}", err=True)
+        sys.exit(2)
+    questions, problems = xlsximport.read_xlsx(file.read_bytes(), str(file))
+    if problems:
+        report_problems(problems)
+    with unit_of_work() as db:
+        summary = banks.apply_import(db, questions, bank_key)
+        if summary.is_empty:
+            db.rollback()
+        else:
+            banks.record_import(db, summary, file.name, None, "cli")
+    click.echo(f"Questions: {summary}")
+    if summary.is_empty:
+        click.echo("No changes.")
+
+
+@lms_cli.command("export-courses")
+@click.argument("path", type=click.Path(path_type=Path))
+def export_courses(path: Path):
+    """Write the database's content in the courses/ format (sync of it changes nothing)."""
+    from .domain.coursefiles import export
+    try:
+        result = export.export_courses(db_session(), path, current_app.config["LMS_TIMEZONE"])
+    except export.ExportRefused as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    finally:
+        db_session().rollback()  # the export only read
+    click.echo(f"Exported {len(result.files)} file(s) to {path}.")
+    if result.problems:  # content the database holds but the file rules refuse
+        for problem in result.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(result.problems)} problem(s): sync-courses would refuse the output.",
+                   err=True)
+        sys.exit(1)
 
 
 def _courses_path() -> Path:

@@ -15,6 +15,11 @@ DEFAULTS = {
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),  # the absolute session limit
     "LMS_TOKEN_TTL": timedelta(hours=12),
     "LMS_ACTIVATION_TTL": timedelta(days=30),
+    # The admin's roster import in the browser (docs/ADMIN-ROSTER.md): where an upload waits
+    # for its confirmation and new accounts' codes for their one download (default
+    # instance/roster; shared storage when several app servers run), and how long.
+    "LMS_ROSTER_FOLDER": "",
+    "LMS_ROSTER_FILES_TTL": timedelta(minutes=30),
     # Sign-in limits (lms/auth/throttle.py): refusal per (police number, address); past the
     # per-number or per-address budget, each attempt waits LMS_LOGIN_DELAY seconds instead.
     "LMS_LOGIN_LIMIT": "5 per 15 minutes",
@@ -26,6 +31,18 @@ DEFAULTS = {
         "lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2,
         "courseware_read": 1, "courseware_quiz": 2, "session_attended": 3,
     },
+    # Points requests for activities (docs/POINTS-AND-HOURS.md): the evidence image's limits
+    # (below MAX_CONTENT_LENGTH, which caps the whole form), where images are kept (empty:
+    # instance/evidence, outside the web root) and how old an activity may be.
+    "LMS_EVIDENCE_MAX_BYTES": 1536 * 1024,
+    "LMS_EVIDENCE_MAX_PIXELS": 40_000_000,
+    "LMS_EVIDENCE_DIR": "",
+    "LMS_CLAIM_WINDOW_DAYS": 90,
+    # Study hours (学时) per completed item: a number of hours, or "estimated" (courseware:
+    # its estimated minutes) or "length" (a class session: its duration); and the yearly
+    # target per officer, pro-rated through the year for "on track".
+    "LMS_HOURS": {"lesson": 0.25, "courseware": "estimated", "session": "length"},
+    "LMS_HOURS_TARGET": 24,
     "LMS_NOTIFIER": "lms.notify:StoreOnlyNotifier",  # or "webhook" (docs/NOTIFICATIONS.md)
     "LMS_WEBHOOK_URL": "",  # the messaging platform's gateway
     "LMS_WEBHOOK_SECRET": "",  # shared with the gateway, signs every POST
@@ -81,6 +98,7 @@ ENVIRONMENT = {
     "LMS_LOG_LEVEL": "LMS_LOG_LEVEL",
     "LMS_TRUSTED_PROXIES": "LMS_TRUSTED_PROXIES",
     "LMS_SINGLE_PROCESS": "LMS_SINGLE_PROCESS",
+    "LMS_ROSTER_FOLDER": "LMS_ROSTER_FOLDER",
 }
 
 # Environment values that are yes/no.

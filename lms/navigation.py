@@ -26,6 +26,11 @@ NAV = (
     NavItem("lms.catalog.index", _l("课件"), _l("三类精品课件"), lambda u: True),
     NavItem("lms.classrooms.index", _l("课堂"), _l("五大课堂"), lambda u: True),
     NavItem("lms.profile.index", _l("学习档案"), _l("我的学习记录与积分"), lambda u: u.is_officer),
+    # Officers reach it from their profile (学习档案); lecturers without one from here.
+    NavItem("lms.claims.index", _l("积分申报"), _l("活动积分申报"),
+            lambda u: u.is_trainer and not u.is_officer),
+    NavItem("lms.claims.review", _l("积分审批"), _l("审批支部积分申报"),
+            lambda u: u.is_supervisor),
     NavItem("lms.mistakes.index", _l("错题本"), _l("复习答错的题"), lambda u: u.is_officer),
     NavItem("lms.notifications.index", _l("消息"), _l("提醒与通知"), lambda u: True),
     NavItem("lms.studio.index", _l("课件编写"), _l("编写、送审、发布"), policy.can_author),
@@ -33,6 +38,8 @@ NAV = (
             policy.can_supervise),
     NavItem("lms.admin.units", _l("组织机构"), _l("单位树"), policy.can_administer),
     NavItem("lms.admin.users", _l("用户"), _l("账号与角色"), policy.can_administer),
+    NavItem("lms.admin.roster", _l("名单导入"), _l("上传花名册，预览后导入"),
+            policy.can_administer),
     NavItem("lms.admin.audit_log", _l("审计日志"), _l("安全事件"), policy.can_administer),
 )
 

@@ -4,12 +4,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, request
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.routing import IntegerConverter
 
+from .domain.claims.claims import Settings
+from .domain.learning import hours
 from .ratelimit import Throttles
 
 # The databases' INTEGER: a larger id cannot exist, and passing it on makes SQLite raise
@@ -67,3 +70,17 @@ def unit_of_work() -> Iterator:
         db.rollback()
         raise
     db.commit()
+
+
+def hours_rule():
+    """LMS_HOURS and LMS_HOURS_TARGET as the study-hours rule (docs/POINTS-AND-HOURS.md)."""
+    config = current_app.config
+    return hours.rule_from(config["LMS_HOURS"], config["LMS_HOURS_TARGET"])
+
+
+def claim_settings():
+    """LMS_EVIDENCE_* and LMS_CLAIM_WINDOW_DAYS for points claims; images under instance/."""
+    config = current_app.config
+    folder = config["LMS_EVIDENCE_DIR"] or Path(current_app.instance_path) / "evidence"
+    return Settings(Path(folder), int(config["LMS_EVIDENCE_MAX_BYTES"]),
+                    int(config["LMS_EVIDENCE_MAX_PIXELS"]), int(config["LMS_CLAIM_WINDOW_DAYS"]))

@@ -276,13 +276,13 @@ def test_a_yaml_escape_that_makes_invalid_text_is_a_problem(stem):
     assert authoring.parse_quiz(QUIZ_WITH.format(stem="支部建在____上。"))[1] == []
     quiz, problems = authoring.parse_quiz(QUIZ_WITH.format(stem=stem))
     assert quiz is None
-    assert problems == ["line 5: invalid YAML: text that is not valid Unicode "
-                        "(a lone surrogate or NUL escape)"]
+    # The studio shows the validator's problem in Chinese, at its line.
+    assert problems == ["第 5 行：YAML 格式错误：文字中有无效的字符（单独的代理项或 NUL 转义）"]
 
 
 def test_yaml_nested_too_deeply_is_a_problem_not_a_crash():
     quiz, problems = authoring.parse_quiz("quiz: " + "[" * 5000)
-    assert quiz is None and problems == ["line 1: invalid YAML: nested too deeply"]
+    assert quiz is None and problems == ["第 1 行：YAML 格式错误：嵌套层次太深"]
 
 
 # --- text already stored ----------------------------------------------------------------------

@@ -151,7 +151,7 @@ def test_profile_lists_completions_and_points(make, api):
     client = api(make.user())
     attempt(client, item.id, make.answers(item.quiz))
     body = client.get("/me/profile").json
-    assert body == {"points": 7, "completions": [{
+    assert body == {"points": 7, "hours": 0.25, "hours_target": 24, "completions": [{
         "item_type": "lesson", "item_id": item.id, "title": "第3期 三会一课",
         "completed_at": "2026-11-18T02:00:00Z", "best_score": 100, "first_score": 100}]}
 
@@ -161,7 +161,8 @@ def test_a_failed_attempt_is_not_a_completion(make, api):
     client = api(make.user())
     assert attempt(client, item.id, make.answers(item.quiz, wrong=("q1", "q2", "q3"))
                    ).json["passed"] is False
-    assert client.get("/me/profile").json == {"points": 0, "completions": []}
+    assert client.get("/me/profile").json == {"points": 0, "hours": 0, "hours_target": 24,
+                                              "completions": []}
 
 
 # --- errors: JSON, never a 500 --------------------------------------------------------------

@@ -251,7 +251,7 @@ def test_quiz_files_read_the_review_policy_and_shuffle_by_default():
     assert not problems and spec.review == "after_due"
     assert quizfile.quiz_mapping(spec)["review"] == "after_due"
     spec, problems = parse_quiz("review: never\n" + base)
-    assert spec is None and any("review" in p and "line 1" in p for p in problems)
+    assert spec is None and any("review" in p and "第 1 行" in p for p in problems)
 
 
 # --- the supervisor's scores ----------------------------------------------------------------

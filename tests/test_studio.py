@@ -153,12 +153,14 @@ def test_invalid_quiz_yaml_shows_line_numbers_and_saves_nothing(db, practice, pe
     response = create(client, quiz_yaml=BROKEN_QUIZ)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "line 7: answer &#39;E&#39; is not one of the options A, B" in page
+    # The course files' rule, in Chinese, pointing at the line (the YAML tab is kept open).
+    assert "第 7 行：答案 &#39;E&#39; 不在选项 A, B 之中" in page
+    assert '<textarea id="quiz_yaml"' in page
     assert db.scalar(select(func.count()).select_from(Courseware)) == 0
     assert db.scalar(select(func.count()).select_from(CoursewareRevision)) == 0
 
     syntax = create(client, quiz_yaml="quiz:\n  questions:\n    - id: q1\n   kind: [")
-    assert re.search(r"line \d+: invalid YAML", syntax.get_data(as_text=True))
+    assert re.search(r"第 \d+ 行：YAML 格式错误", syntax.get_data(as_text=True))
     assert db.scalar(select(func.count()).select_from(Courseware)) == 0
 
 
@@ -395,7 +397,8 @@ def studio_urls(app, slug, lesson_id):
     """Every studio route with sample arguments, and its methods."""
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("lms.studio."):
-            url = rule.rule.replace("<slug>", slug).replace("<lms_id:lesson_id>", str(lesson_id))
+            url = (rule.rule.replace("<slug>", slug).replace("<key>", "default")
+                   .replace("<lms_id:lesson_id>", str(lesson_id)))
             assert "<" not in url, url
             yield url, sorted(rule.methods - {"HEAD", "OPTIONS"})
 

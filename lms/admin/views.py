@@ -37,16 +37,19 @@ def units():
 @admin_bp.get("/users")
 @admin_required
 def users():
-    """Users, searchable by police number or name, filtered by unit subtree."""
+    """Users, searchable by police number or name, filtered by unit subtree and role."""
     db = db_session()
     text = request.args.get("q", "").strip()[:64]
     unit = None
     if request.args.get("unit"):
         unit = directory.unit_by_code(db, request.args["unit"]) or abort(404)
+    role = request.args.get("role") if request.args.get("role") in ROLES else None
     page = page_arg()
-    found, total = directory.search_users(db, "/", text, unit, limit=50, offset=(page - 1) * 50)
+    found, total = directory.search_users(db, "/", text, unit, limit=50, offset=(page - 1) * 50,
+                                          role=role)
     return render_template("lms/admin/users.html", users=found, total=total, q=text,
-                           unit=unit, page=page, form=FlaskForm(), roles=ROLES)
+                           unit=unit, role=role, page=page, form=FlaskForm(), roles=ROLES,
+                           units=directory.all_units(db))
 
 
 @admin_bp.post("/users/<police_no>/roles")
@@ -102,3 +105,7 @@ def audit_log():
     action = request.args.get("action", "").strip()
     return render_template("lms/admin/audit.html", action=action,
                            events=directory.audit_events(db_session(), action))
+
+
+# The admin's other pages register on the same blueprint (imported last: they use it).
+from . import orgedit, roster  # noqa: E402,F401

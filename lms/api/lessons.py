@@ -4,9 +4,9 @@ from datetime import datetime
 from flask import current_app, g, request
 
 from ..domain import clock
-from ..domain.learning import lessons, points, profile
+from ..domain.learning import hours, lessons, points, profile
 from ..domain.quiz import attempts, quizview
-from ..web import db_session, unit_of_work
+from ..web import db_session, hours_rule, unit_of_work
 from .blueprint import api_bp
 from .common import ApiError, json_body, token_required
 
@@ -99,10 +99,15 @@ def _result_line(line, shown: bool) -> dict:
 @api_bp.get("/me/profile")
 @token_required
 def my_profile():
-    """The caller's points and completed items."""
+    """The caller's points, this year's study hours (学时) against the target, and completed
+    items."""
     db, user = db_session(), g.api_user
+    year = hours.of_user(db, user.id, hours_rule(), clock.utcnow(),
+                         current_app.config["LMS_TIMEZONE"])
     return {
         "points": points.total(db, user.id),
+        "hours": year.hours,
+        "hours_target": year.target,
         "completions": [{"item_type": c.item_type, "item_id": c.item_id, "title": c.title,
                          "completed_at": iso(c.completed_at), "best_score": c.best_score,
                          "first_score": c.first_score}

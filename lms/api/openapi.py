@@ -106,11 +106,15 @@ SCHEMAS = {
         ["code", "message"],
         code={"type": "string", "enum": ["unanswered", "invalid_answer",
                                          "invalid_idempotency_key", "time_limit_exceeded",
-                                         "attempts_exhausted"]},
+                                         "attempts_exhausted", "quiz_not_opened"]},
         message=STR,
         question_ids={"type": "array", "items": INT, "description":
                       "With `unanswered` only: the questions left unanswered"})),
-    "Profile": _obj(["points", "completions"], points=INT, completions={
+    "Profile": _obj(["points", "hours", "hours_target", "completions"], points=INT,
+                    hours={"type": "number", "description": "this year's study hours"},
+                    hours_target={"type": "number",
+                                  "description": "the yearly target in hours"},
+                    completions={
         "type": "array", "items": _obj(
             ["item_type", "item_id", "title", "completed_at", "best_score", "first_score"],
             item_type={"type": "string", "enum": ["lesson", "courseware", "session"]},
@@ -181,7 +185,8 @@ PATHS = {
         "submitAttempt", "Submit a quiz attempt (idempotent per key)", "AttemptResult",
         (*AUTH, "404", "409", "422"), status="201", body="AttemptRequest",
         parameters=[_path_param("id", LESSON_ID, 1)])},  # its 422 is refined below
-    "/me/profile": {"get": _op("getMyProfile", "The caller's completions and points",
+    "/me/profile": {"get": _op("getMyProfile",
+                               "The caller's completions, points and study hours",
                                "Profile", AUTH)},
     "/courseware": {"get": _op(
         "listCourseware", "Published courseware", "CoursewareList", (*AUTH, "404"),
@@ -234,7 +239,9 @@ SCHEMAS.update({
 PATHS["/lessons/{id}/attempts"]["post"]["responses"]["422"] = {
     "description": "Refused, nothing recorded: `unanswered` (with error.question_ids), "
                    "`invalid_answer` (wrong shape, or a question the quiz does not have), "
-                   "`invalid_idempotency_key`, `time_limit_exceeded`, `attempts_exhausted`",
+                   "`invalid_idempotency_key`, `time_limit_exceeded`, `attempts_exhausted`, "
+                   "`quiz_not_opened` (a quiz drawn from the question banks, submitted "
+                   "without fetching the lesson first)",
     "content": {"application/json": {"schema": _ref("AttemptRefusal")}}}
 SCHEMAS["Credentials"]["example"] = {"police_no": "000004", "password": "zhuhun-demo-2026"}
 SCHEMAS["AttemptRequest"]["example"] = {"answers": {"158": "A", "159": ["A", "C"], "160": True,

@@ -2,8 +2,8 @@
 domain.classrooms."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..domain.classrooms import lifecycle
 
@@ -22,6 +22,10 @@ class SessionForm(FlaskForm):
     """安排活动: local start time, topic, courseware used."""
 
     starts_at = DateTimeLocalField(_l("开始时间"), validators=[DataRequired()])
+    # the session's length is the study hours (学时) its attendees earn
+    duration = IntegerField(_l("时长（分钟）"), default=lifecycle.DEFAULT_DURATION,
+                            validators=[Optional(), NumberRange(lifecycle.MIN_DURATION,
+                                                                lifecycle.MAX_DURATION)])
     topic = StringField(_l("活动主题"), validators=[DataRequired(),
                                                    Length(max=lifecycle.TOPIC_MAX)])
     courseware = SelectField(_l("使用课件"), validators=[Optional()])

@@ -90,7 +90,8 @@ def schedule(slug: str):
         with unit_of_work():
             lifecycle.schedule(db, current_user.user, room, form.starts_at.data,
                                 form.topic.data, form.courseware.data,
-                                current_app.config["LMS_TIMEZONE"], form.kind.data or "regular")
+                                current_app.config["LMS_TIMEZONE"], form.kind.data or "regular",
+                                duration_minutes=form.duration.data)
     except lifecycle.ClassroomError as refused:
         form.topic.errors.append(_(str(refused)))
         return _show(room, form, 400)

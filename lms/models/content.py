@@ -36,6 +36,9 @@ class Quiz(Base):
     # when the key and explanations are shown: after_pass | after_due | immediately
     review: Mapped[str] = mapped_column(String(16), default="after_pass",
                                         server_default="after_pass")
+    # A quiz drawn from the question banks: [{"tag": T, "count": N, "bank": KEY | None}, ...]
+    # in order; None for a quiz of fixed questions (docs/BANKS.md).
+    draw_rules: Mapped[list | None] = mapped_column(JSON)
 
     questions: Mapped[list["Question"]] = relationship(
         order_by="Question.position", cascade="all, delete-orphan", back_populates="quiz")
@@ -45,10 +48,13 @@ class Question(Base):
     """One question; `answer` is the key and never leaves the server before submission."""
 
     __tablename__ = "lms_question"
-    __table_args__ = (UniqueConstraint("quiz_id", "key"),)
+    __table_args__ = (UniqueConstraint("quiz_id", "key"), UniqueConstraint("bank_id", "key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    quiz_id: Mapped[int] = mapped_column(ForeignKey("lms_quiz.id", ondelete="CASCADE"), index=True)
+    # A question belongs to one quiz (fixed questions) or to one bank (drawn by tag).
+    quiz_id: Mapped[int | None] = mapped_column(ForeignKey("lms_quiz.id", ondelete="CASCADE"),
+                                                index=True)
+    bank_id: Mapped[int | None] = mapped_column(ForeignKey("lms_question_bank.id"), index=True)
     key: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[str] = mapped_column(String(16))
@@ -60,7 +66,7 @@ class Question(Base):
     # Retired questions stay for the history of attempts and the mistake notebook.
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    quiz: Mapped[Quiz] = relationship(back_populates="questions")
+    quiz: Mapped[Quiz | None] = relationship(back_populates="questions")
 
 
 class Courseware(Base):
@@ -192,6 +198,8 @@ class ClassSession(Base):
     lecturer_id: Mapped[int | None] = mapped_column(ForeignKey("lms_user.id"), index=True)
     # regular | listening (集中听课: the room plays one featured courseware item)
     kind: Mapped[str] = mapped_column(String(16), default="regular", server_default="regular")
+    # its length: the 学时 an attendee earns (docs/POINTS-AND-HOURS.md)
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
 
     classroom: Mapped[Classroom] = relationship()
 

@@ -45,6 +45,8 @@ class Attempt(Base):
     score: Mapped[int | None] = mapped_column(Integer)
     passed: Mapped[bool | None] = mapped_column(Boolean)
     points_awarded: Mapped[int] = mapped_column(Integer, default=0)
+    # The questions a bank-drawn quiz gave this attempt, in order; None for fixed questions.
+    question_ids: Mapped[list | None] = mapped_column(JSON)
 
 
 class Completion(Base):
@@ -122,6 +124,10 @@ class Mistake(Base):
     correct_streak: Mapped[int] = mapped_column(Integer, default=0)
     last_wrong_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Where it was last answered wrong: a bank question belongs to no one quiz, so the
+    # review policy of this item decides when its key may be practised.
+    item_type: Mapped[str | None] = mapped_column(String(16))
+    item_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Notification(Base):

@@ -4,9 +4,10 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from ..domain import clock
-from ..domain.learning import lessons, profile, yearview
+from ..domain.claims import rules as claim_rules
+from ..domain.learning import hours, lessons, profile, yearview
 from ..domain.reports import leaderboard as ranking
-from ..web import db_session, page_arg
+from ..web import db_session, hours_rule, page_arg
 
 profile_bp = Blueprint("profile", __name__)
 RECORD_PAGE = 20  # completion lines per page on the profile (a phone screen or two)
@@ -21,7 +22,10 @@ def index():
     year = yearview.build(db, user.id, lessons.list_for_user(db, user, now), now,
                           current_app.config["LMS_TIMEZONE"])
     everything = request.args.get("all") == "1"
+    studied = hours.of_user(db, user.id, hours_rule(), now, current_app.config["LMS_TIMEZONE"])
+    claim_names = {rule.key: rule.name for rule in claim_rules.all_rules(db)}
     return render_template("lms/profile/index.html", user=user, now=now, year=year,
+                           hours=studied, claim_names=claim_names,
                            profile=profile.build(db, user, now), everything=everything,
                            page=1 if everything else page_arg(), per_page=RECORD_PAGE)
 

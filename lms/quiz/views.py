@@ -15,7 +15,8 @@ def submit_form(item: quizview.QuizItem, back_url: str):
     as the quiz with a "尚有 N 题未作答" summary and what was already answered (422)."""
     user, now = current_user.user, clock.utcnow()
     db = db_session()
-    questions = quizview.public_questions(quizview.questions_of(db, item.quiz.id))
+    questions = quizview.public_questions(quizview.attempt_questions(
+        db, user.id, item, request.form.get("idempotency_key")))
     raw = quizview.answers_from_form(questions, request.form.getlist)
     try:
         with unit_of_work() as db:

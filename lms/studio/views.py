@@ -18,11 +18,12 @@ from ..domain import clock
 from ..domain.learning import catalog
 from ..domain.org import policy
 from ..domain.quiz.quizstats import quiz_stats
-from ..domain.studio import authoring, review, scheduling
+from ..domain.studio import authoring, lessonreview, review, scheduling
 from ..models import MicroLesson
 from ..models.content import STATUSES
 from ..templating import lesson_label
 from ..web import db_session, unit_of_work
+from . import quizform
 from .forms import CoursewareForm, NewCoursewareForm, ScheduleForm, StatusForm
 
 studio_bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -131,8 +132,11 @@ def lesson(lesson_id: int):
         else:
             flash(_("已调整发布时间。") if changed else _("时间没有变化。"), "success")
             return redirect(url_for(".lesson", lesson_id=lesson_id))
-    return render_template("lms/studio/lesson.html", lesson=row, form=form,
-                           now=clock.utcnow())
+    db, user, now = db_session(), current_user.user, clock.utcnow()
+    return render_template("lms/studio/lesson.html", lesson=row, form=form, now=now,
+                           steps=lessonreview.transitions_for(db, user, row, now),
+                           may_approve=lessonreview.may_approve(db, user, row),
+                           status_form=StatusForm())
 
 
 @studio_bp.get("/lessons/<lms_id:lesson_id>/export")
@@ -164,14 +168,18 @@ def _status_label(status: str) -> str:
 # --- helpers ------------------------------------------------------------------------------
 
 def _editor(form: CoursewareForm, item):
-    """Create or edit: preview renders without saving; save validates everything first."""
+    """Create or edit: the question editor's buttons re-show the form, preview renders
+    without saving, save validates everything first."""
     db = db_session()
     form.category.choices = [(c.key, c.name) for c in catalog.categories(db)]
-    preview_html = None
-    if form.validate_on_submit():
-        data = form.to_input()
+    preview_html = preview_quiz = None
+    editor = (quizform.from_request(request.form) if request.method == "POST"
+              else quizform.from_quiz(item.quiz if item else None))
+    if not editor.is_edit and form.validate_on_submit():
+        data = form.to_input(editor)
         if form.preview.data:
             preview_html = authoring.preview(data.body_md)
+            preview_quiz = quizform.preview_draft(editor)
         else:
             slug = item.slug if item is not None else (form.slug.data or "").strip()
             try:
@@ -180,7 +188,8 @@ def _editor(form: CoursewareForm, item):
                                                       create=item is None,
                                                       ip=request.remote_addr)
             except authoring.Invalid as error:
-                form.add_problems(error.problems)
+                editor.problems.update(form.add_problems(error.problems))
+                flash(_("没有保存：请按提示修改标红的内容。"), "error")
             except authoring.AuthoringError as error:
                 flash(error.message, "error")
             else:
@@ -189,6 +198,7 @@ def _editor(form: CoursewareForm, item):
     user = current_user.user
     return render_template(
         "lms/studio/edit.html", form=form, item=item, preview_html=preview_html,
+        preview_quiz=preview_quiz, editor=editor,
         locked=item is not None and item.status != authoring.EDITABLE,
         steps=review.transitions_for(db, user, item) if item else [],
         may_approve=item is not None and review.may_approve(db, user, item),
@@ -199,8 +209,7 @@ def _form_data(item) -> dict:
     return {"title": item.title, "category": item.category.key, "summary": item.summary,
             "estimated_minutes": item.estimated_minutes,
             "min_read_seconds": item.min_read_seconds, "featured": item.featured,
-            "lecturer": item.lecturer or "", "body_md": item.body_md,
-            "quiz_yaml": authoring.quiz_text(item.quiz)}
+            "lecturer": item.lecturer or "", "body_md": item.body_md}
 
 
 def _courseware_or_404(slug: str):

@@ -20,9 +20,9 @@ from flask_login import current_user, login_required
 from ..domain import clock
 from ..domain.org import directory, policy
 from ..domain.reminders import nudge, outbox
-from ..domain.reports import downloads, inspection, owing, periods, rollup
+from ..domain.reports import downloads, inspection, owing, periods, rollup, unitactivity
 from ..models import Unit
-from ..web import db_session, page_arg, unit_of_work
+from ..web import db_session, hours_rule, page_arg, unit_of_work
 
 supervise_bp = Blueprint("supervise", __name__, url_prefix="/supervise")
 
@@ -53,10 +53,19 @@ def dashboard():
     report = rollup.completion_by_child(db, ask.unit, ask.selection, now)
     trend = rollup.trend_of(db, ask.unit, report, now, _tz())
     current = periods.week_of(_today(now), _tz())
+    span = _activity_period(ask)
+    activity, activity_total = unitactivity.for_rows(
+        unitactivity.by_child(db, ask.unit, span, now, hours_rule(), _tz()),
+        [row.unit.id for row in report.rows])
+    officers = rollup.officers_of(db, ask.unit, ask.selection, now)
     return render_template(
         "lms/supervise/dashboard.html", ask=ask, report=report, now=now, trend=trend,
         current_week=None if ask.selection.period == current else current,
-        officers=rollup.officers_of(db, ask.unit, ask.selection, now),
+        activity=activity, activity_total=activity_total, span=span,
+        officer_hours=unitactivity.officer_hours(
+            db, [o.user_id for o in officers], unitactivity.moment_of(span, now),
+            hours_rule(), _tz()),
+        officers=officers,
         choices=periods.choices(_today(now), _tz()),
         lessons=rollup.recent_lessons(db, now))
 
@@ -124,7 +133,7 @@ def tongbao():
     db, ask, now = db_session(), _ask("quarter", lesson_allowed=False), clock.utcnow()
     named = request.args.get("names") == "1"
     table = inspection.inspection(db, ask.unit, ask.selection.period, now,
-                                  name_individuals=named)
+                                  name_individuals=named, rule=hours_rule(), tz=_tz())
     quarters = [p for p in periods.choices(_today(now), _tz()) if p.kind != "week"]
     return render_template("lms/supervise/tongbao.html", ask=ask, ins=table, named=named,
                            choices=quarters, today=_today(now), now=now)
@@ -138,7 +147,7 @@ def export(table: str, fmt: str):
     with unit_of_work() as db:
         file = downloads.export(db, current_user.user, table, fmt, ask.unit, ask.selection,
                                 clock.utcnow(), _tz(), named=request.args.get("names") == "1",
-                                translate=_, ip=request.remote_addr)
+                                translate=_, ip=request.remote_addr, rule=hours_rule())
     return send_file(io.BytesIO(file.body), mimetype=file.mimetype, as_attachment=True,
                      download_name=file.name, max_age=0)
 
@@ -154,11 +163,20 @@ def _ask(default_kind: str, lesson_allowed: bool = True) -> Ask:
         if not lesson_arg.isascii() or not lesson_arg.isdigit():
             abort(400)
         # Longer than any id can be (and than the database's integer): simply not found.
-        lesson = (len(lesson_arg) <= 9 and rollup.find_lesson(db, int(lesson_arg))) or abort(404)
+        lesson = (len(lesson_arg) <= 9
+                  and rollup.find_lesson(db, int(lesson_arg), clock.utcnow())) or abort(404)
         selection = rollup.Selection(lesson=lesson)
     else:
         selection = rollup.Selection(period=_period(default_kind))
     return Ask(unit, selection, directory.crumbs(db, user, unit))
+
+
+def _activity_period(ask: Ask) -> periods.Period:
+    """The span the classroom and hours figures cover: the selected period, or the week in
+    which the selected lesson was due."""
+    if ask.selection.period is not None:
+        return ask.selection.period
+    return periods.week_of(periods.local_today(ask.selection.lesson.due_at, _tz()), _tz())
 
 
 def _period(default_kind: str) -> periods.Period:

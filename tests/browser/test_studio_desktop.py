@@ -46,13 +46,15 @@ def test_editing_courseware_on_desktop(page, server_url, sign_in, shot, sanhui):
     page.fill("textarea[name=summary]", spec.summary)
     page.check("input[name=featured]")
     page.fill("textarea[name=body_md]", spec.body_md)
+    page.click("button[value='mode:yaml']")  # the advanced tab keeps what was typed
+    assert page.input_value("input[name=title]") == spec.title
     page.fill("textarea[name=quiz_yaml]", quiz.replace("answer: D", "answer: E", 1))
     page.fill("input[name=note]", "根据市局最新规范修订")
     page.click("button[name=save], input[name=save]")
 
     problems = page.locator(".st-problems li")
     assert problems.count() == 1
-    assert re.fullmatch(r"line \d+: answer 'E' is not one of the options A, B, C, D",
+    assert re.fullmatch(r"第 \d+ 行：答案 'E' 不在选项 A, B, C, D 之中",
                         problems.first.inner_text())
     assert page.locator("textarea[name=quiz_yaml]").get_attribute("aria-invalid") == "true"
 

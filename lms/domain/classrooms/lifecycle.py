@@ -25,6 +25,7 @@ CHECKIN_WINDOW = timedelta(hours=2)  # after the start
 CHECKIN_LEAD = timedelta(hours=1)  # opening earlier would let a code travel to absentees
 TITLE_MAX, TOPIC_MAX, DESCRIPTION_MAX = 200, 200, 2000
 SESSION_KINDS = ("regular", "listening")  # listening: 集中听课 of a featured courseware item
+DEFAULT_DURATION, MIN_DURATION, MAX_DURATION = 90, 10, 480  # a session's length, minutes
 
 
 @dataclass(frozen=True)
@@ -152,9 +153,11 @@ def accept(db: Session, user: User, room: Classroom, now: datetime,
 
 
 def schedule(db: Session, user: User, room: Classroom, starts_at_local: datetime, topic: str,
-             courseware_slug: str | None, tz: str, kind: str = "regular") -> ClassSession:
+             courseware_slug: str | None, tz: str, kind: str = "regular",
+             duration_minutes: int | None = None) -> ClassSession:
     """Schedule a session taught by `user`; `starts_at_local` is naive local time in `tz`
-    (Asia/Shanghai). A `listening` session (集中听课) plays one featured courseware item."""
+    (Asia/Shanghai); its length (default 90 minutes) is the study hours its attendees earn.
+    A `listening` session (集中听课) plays one featured courseware item."""
     if not policy.can_run_classroom(user, room):
         raise policy.PermissionDenied
     topic = _text(topic, TOPIC_MAX, "请填写活动主题", f"活动主题不能超过 {TOPIC_MAX} 个字")
@@ -169,9 +172,12 @@ def schedule(db: Session, user: User, room: Classroom, starts_at_local: datetime
     if kind == "listening" and (item is None or not item.featured):
         raise ClassroomError("集中听课须选择一件精品课件")
     courseware_id = item.id if item else None
+    duration = duration_minutes or DEFAULT_DURATION
+    if not MIN_DURATION <= duration <= MAX_DURATION:
+        raise ClassroomError(f"时长须在 {MIN_DURATION} 至 {MAX_DURATION} 分钟之间")
     session = ClassSession(classroom_id=room.id, starts_at=clock.to_utc(starts_at_local, tz),
                            topic=topic, courseware_id=courseware_id, kind=kind,
-                           lecturer_id=user.id)
+                           lecturer_id=user.id, duration_minutes=duration)
     db.add(session)
     db.flush()
     return session

@@ -11,15 +11,17 @@ from collections.abc import Callable
 from typing import Any
 
 from . import yamlmarks as ym
-from .specs import QuestionSpec, QuizSpec
+from .specs import DrawRuleSpec, QuestionSpec, QuizSpec
 from .yamlmarks import MarkedMap, Report
 
 KINDS = ("single", "multiple", "true_false", "fill_blank")
 CHOICE_KINDS = ("single", "multiple")
 BLANK = "____"
 REVIEW_POLICIES = ("after_pass", "after_due", "immediately")
-QUIZ_FIELDS = ({"questions"}, {"pass_score", "attempts_allowed", "shuffle", "partial_credit",
-                               "time_limit_seconds", "review"})
+QUIZ_FIELDS = (set(), {"questions", "draw", "pass_score", "attempts_allowed", "shuffle",
+                      "partial_credit", "time_limit_seconds", "review"})
+DRAW_FIELDS = ({"tag", "count"}, {"bank"})
+MAX_DRAW = 100  # questions one draw rule may take
 QUESTION_FIELDS = ({"id", "kind", "stem", "answer"}, {"options", "explanation", "tags"})
 
 
@@ -41,8 +43,36 @@ def read_quiz(m: MarkedMap, rep: Report) -> tuple[bool, QuizSpec | None]:
                     time_limit_seconds=ym.integer(m, "time_limit_seconds", rep, 1,
                                                   MAX_TIME_LIMIT, nullable=True),
                     questions=_questions(m, rep),
-                    review=ym.choice(m, "review", REVIEW_POLICIES, rep) or "after_pass")
+                    review=ym.choice(m, "review", REVIEW_POLICIES, rep) or "after_pass",
+                    draw=_draw_rules(m, rep))
+    if "questions" in m and "draw" in m:
+        rep.add(m.line_of("draw"), "a quiz takes either questions or draw rules, not both")
+    elif "questions" not in m and "draw" not in m:
+        rep.add(m.line, "quiz: missing field 'questions' (or 'draw' to draw from the banks)")
     return (True, quiz) if rep.count == before else (False, None)
+
+
+def _draw_rules(m: MarkedMap, rep: Report) -> tuple[DrawRuleSpec, ...]:
+    """``draw: [{tag: ..., count: N, bank: key}]``: questions drawn from the banks."""
+    items = m.get("draw")
+    if "draw" not in m:
+        return ()
+    if not (isinstance(items, list) and items):
+        rep.add(m.line_of("draw"), "draw must be a non-empty list of {tag, count, bank}")
+        return ()
+    rules = []
+    for index, item in enumerate(items):
+        r = ym.as_mapping(item, items.line_of(index), rep, f"draw rule {index + 1}")
+        if r is None:
+            continue
+        before = rep.count
+        ym.check_fields(r, *DRAW_FIELDS, rep, f"draw rule {index + 1}")
+        rule = DrawRuleSpec(ym.text(r, "tag", rep, ym.TEXT_MAX),
+                            ym.integer(r, "count", rep, 1, MAX_DRAW),
+                            ym.key(r, "bank", rep) if r.get("bank") is not None else None)
+        if rep.count == before:
+            rules.append(rule)
+    return tuple(rules)
 
 
 def _questions(m: MarkedMap, rep: Report) -> tuple[QuestionSpec, ...]:
@@ -177,13 +207,23 @@ _ANSWER_READERS: dict[str, Callable[[MarkedMap, tuple[str, ...], Report], Any]] 
 
 def quiz_mapping(quiz: QuizSpec) -> dict:
     """A quiz as the plain mapping the file format uses."""
-    return {"pass_score": quiz.pass_score, "attempts_allowed": quiz.attempts_allowed,
+    data = {"pass_score": quiz.pass_score, "attempts_allowed": quiz.attempts_allowed,
             "shuffle": quiz.shuffle, "partial_credit": quiz.partial_credit,
-            "time_limit_seconds": quiz.time_limit_seconds, "review": quiz.review,
-            "questions": [_question_data(q) for q in quiz.questions]}
+            "time_limit_seconds": quiz.time_limit_seconds, "review": quiz.review}
+    if quiz.draw:
+        data["draw"] = [{"tag": r.tag, "count": r.count, **({"bank": r.bank} if r.bank else {})}
+                        for r in quiz.draw]
+    else:
+        data["questions"] = [question_data(q) for q in quiz.questions]
+    return data
 
 
-def _question_data(q: QuestionSpec) -> dict:
+def read_questions(m: MarkedMap, rep: Report) -> tuple[QuestionSpec, ...]:
+    """The checked ``questions`` list of a mapping (a quiz's or a bank's)."""
+    return _questions(m, rep)
+
+
+def question_data(q: QuestionSpec) -> dict:
     """A question as the plain mapping the file format uses."""
     data = {"id": q.key, "kind": q.kind, "stem": q.stem}
     if q.options:

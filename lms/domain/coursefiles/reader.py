@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from . import markup
 from . import yamlmarks as ym
+from .bankfile import load_banks
 from .catalogfile import load_catalog
 from .quizfile import read_quiz
 from .specs import CourseTree, CoursewareSpec, LessonSpec, QuizSpec
@@ -49,11 +50,13 @@ def load_course_tree(root: Path | str, tz: str = "Asia/Shanghai"
                               lambda item: _courseware(item, known), ("slug",))
     lessons = _load_folder(root, "lessons", 2, problems,
                            lambda item: _lesson(item, zone), ("issue_no", "slug"))
+    banks = load_banks(root, problems)
     if problems:
         return None, sorted(problems, key=lambda p: (p.path, p.line))
     return CourseTree(tuple(categories), tuple(types), tuple(classrooms),
                       tuple(sorted(courseware, key=lambda c: c.slug)),
-                      tuple(sorted(lessons, key=lambda s: s.issue_no))), []
+                      tuple(sorted(lessons, key=lambda s: s.issue_no)),
+                      tuple(sorted(banks, key=lambda b: b.key))), []
 
 
 # --- files --------------------------------------------------------------------------------

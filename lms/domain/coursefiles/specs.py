@@ -57,8 +57,17 @@ class QuestionSpec:
 
 
 @dataclass(frozen=True)
+class DrawRuleSpec:
+    """Draw ``count`` questions tagged ``tag`` from bank ``bank`` (a key), or from any bank."""
+
+    tag: str
+    count: int
+    bank: str | None = None
+
+
+@dataclass(frozen=True)
 class QuizSpec:
-    """A quiz's settings and its questions in file order."""
+    """A quiz's settings and either its questions in file order or its draw rules."""
 
     pass_score: int = 60
     attempts_allowed: int | None = None
@@ -67,6 +76,19 @@ class QuizSpec:
     time_limit_seconds: int | None = None
     questions: tuple[QuestionSpec, ...] = ()
     review: str = "after_pass"  # when the key is shown: after_pass | after_due | immediately
+    draw: tuple[DrawRuleSpec, ...] = ()  # a quiz drawn from the banks has no questions
+
+
+@dataclass(frozen=True)
+class BankSpec:
+    """A question bank file ``banks/<key>.yml``: a name and tagged questions."""
+
+    key: str
+    name: str
+    description: str
+    questions: tuple[QuestionSpec, ...]
+    source_path: str
+    source_hash: str
 
 
 @dataclass(frozen=True)
@@ -116,3 +138,4 @@ class CourseTree:
     classrooms: tuple[ClassroomSpec, ...]
     courseware: tuple[CoursewareSpec, ...]
     lessons: tuple[LessonSpec, ...]
+    banks: tuple[BankSpec, ...] = ()

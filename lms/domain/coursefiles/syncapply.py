@@ -20,19 +20,20 @@ from ...models import (
     LessonAudience,
     MicroLesson,
     Question,
+    QuestionBank,
     Quiz,
 )
 from ..reports import unitstats
 from .markup import plain_text, render_markdown
-from .specs import CourseTree, CoursewareSpec, LessonSpec, QuestionSpec, QuizSpec
+from .specs import BankSpec, CourseTree, CoursewareSpec, LessonSpec, QuestionSpec, QuizSpec
 
-KINDS = ("category", "classroom type", "classroom", "courseware", "lesson")
+KINDS = ("category", "classroom type", "classroom", "bank", "courseware", "lesson")
 RETIRED = "retired"
 
 
 def apply(db: Session, tree: CourseTree, writes: dict[str, set[str]],
           unit_ids: dict[str, int], retire_courseware: list[int],
-          retire_lessons: list[int]) -> None:
+          retire_lessons: list[int], retire_banks: list[int] = ()) -> None:
     """Write the specs named in ``writes`` and retire the given ids; no commit."""
     _write_catalog(db, Category, [s for s in tree.categories if s.key in writes["category"]])
     _write_catalog(db, ClassroomType, [s for s in tree.classroom_types
@@ -41,12 +42,17 @@ def apply(db: Session, tree: CourseTree, writes: dict[str, set[str]],
     for spec in (s for s in tree.classrooms if s.slug in writes["classroom"]):
         _write_classroom(db, spec, type_ids[spec.type],
                          unit_ids[spec.unit] if spec.unit else None)
+    for spec in (s for s in tree.banks if s.key in writes["bank"]):
+        write_bank(db, spec)
     category_ids = _ids(db, Category, "key")
     for spec in (s for s in tree.courseware if s.slug in writes["courseware"]):
         write_courseware(db, spec, category_ids[spec.category])
     _write_lessons(db, [s for s in tree.lessons if s.slug in writes["lesson"]], unit_ids)
     _retire(db, Courseware, retire_courseware)
     _retire(db, MicroLesson, retire_lessons)
+    if retire_banks:
+        for question in db.scalars(select(Question).where(Question.bank_id.in_(retire_banks))):
+            question.retired = True
     db.flush()
 
 
@@ -112,6 +118,11 @@ def _write_lessons(db: Session, specs: list[LessonSpec], unit_ids: dict[str, int
     unitstats.rebuild(db, lesson_ids=redue)  # on-time counts follow the due time
 
 
+def write_lesson(row: MicroLesson, spec: LessonSpec, unit_ids: dict[str, int]) -> None:
+    """One lesson's fields, quiz and audience, as a sync writes them (the studio's too)."""
+    _write_lesson(row, spec, unit_ids)
+
+
 def _write_lesson(row: MicroLesson, spec: LessonSpec, unit_ids: dict[str, int]) -> None:
     """One lesson's fields, quiz and audience."""
     _write_common(row, spec)
@@ -147,16 +158,42 @@ def _write_quiz(spec: QuizSpec, quiz: Quiz | None) -> Quiz:
     quiz.pass_score, quiz.attempts_allowed = spec.pass_score, spec.attempts_allowed
     quiz.shuffle, quiz.partial_credit = spec.shuffle, spec.partial_credit
     quiz.time_limit_seconds, quiz.review = spec.time_limit_seconds, spec.review
-    by_key = {question.key: question for question in quiz.questions}
-    for question_spec in spec.questions:
+    # A drawn quiz keeps no questions of its own (docs/BANKS.md); its fixed ones retire.
+    quiz.draw_rules = [{"tag": r.tag, "count": r.count, "bank": r.bank}
+                       for r in spec.draw] or None
+    _write_questions(spec.questions, quiz.questions, quiz.questions.append)
+    return quiz
+
+
+def write_bank(db: Session, spec: BankSpec, keep_missing: bool = False) -> QuestionBank:
+    """Create or update a bank by key and its questions by key; questions the spec lacks
+    are retired unless ``keep_missing`` (an import adds to a bank, a file is all of it)."""
+    bank = _existing(db, QuestionBank, "key", spec.key) or _new(db, QuestionBank(key=spec.key))
+    bank.name, bank.description = spec.name, spec.description
+    if not keep_missing:
+        bank.source_path, bank.source_hash = spec.source_path or None, spec.source_hash or None
+    db.flush()
+    stored = list(db.scalars(select(Question).where(Question.bank_id == bank.id)))
+
+    def add(question: Question) -> None:
+        question.bank_id = bank.id
+        db.add(question)
+
+    _write_questions(spec.questions, stored, add, retire_missing=not keep_missing)
+    return bank
+
+
+def _write_questions(specs, stored, add, retire_missing: bool = True) -> None:
+    """Questions matched by key: updated in place, added, or retired when gone."""
+    by_key = {question.key: question for question in stored}
+    for question_spec in specs:
         question = by_key.pop(question_spec.key, None)
         if question is None:
             question = Question(key=question_spec.key)
-            quiz.questions.append(question)
+            add(question)
         _write_question(question, question_spec)
-    for gone in by_key.values():
+    for gone in by_key.values() if retire_missing else ():
         gone.retired = True  # attempts and the mistake notebook still reference it
-    return quiz
 
 
 def _write_question(row: Question, spec: QuestionSpec) -> None:

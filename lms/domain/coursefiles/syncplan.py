@@ -16,11 +16,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import Category, Classroom, ClassroomType, Courseware, MicroLesson, Unit
+from ...models import (
+    Category,
+    Classroom,
+    ClassroomType,
+    Courseware,
+    MicroLesson,
+    Question,
+    QuestionBank,
+    Unit,
+)
 from ..problems import Problem
-from . import syncapply
+from . import dbspecs, syncapply
 from . import yamlmarks as ym
-from .specs import CourseTree, CoursewareSpec, LessonSpec
+from .specs import BankSpec, CourseTree, CoursewareSpec, LessonSpec
 
 __all__ = ["SyncPlan", "plan_sync", "apply_sync"]
 
@@ -40,6 +49,7 @@ class SyncPlan:
         default_factory=lambda: {kind: set() for kind in syncapply.KINDS})
     retire_courseware: list[int] = field(default_factory=list)
     retire_lessons: list[int] = field(default_factory=list)
+    retire_banks: list[int] = field(default_factory=list)
     unit_ids: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -53,6 +63,7 @@ def plan_sync(db: Session, tree: CourseTree, root: Path | str | None = None) -> 
     plan = SyncPlan()
     plan.unit_ids = _resolve_units(db, tree, root, plan.problems)
     _check_issue_numbers(db, tree, root, plan.problems)
+    _check_banks(db, tree, root, plan.problems)
     if plan.problems:
         plan.problems.sort()
         return plan
@@ -72,7 +83,7 @@ def apply_sync(db: Session, plan: SyncPlan, tree: CourseTree) -> None:
     if plan.problems:
         raise ValueError("a sync plan with problems cannot be applied")
     syncapply.apply(db, tree, plan.writes, plan.unit_ids,
-                        plan.retire_courseware, plan.retire_lessons)
+                    plan.retire_courseware, plan.retire_lessons, plan.retire_banks)
 
 
 # --- comparing ----------------------------------------------------------------------------
@@ -91,8 +102,11 @@ def _comparisons(db: Session, tree: CourseTree, unit_ids: dict[str, int]
         ("classroom type", tree.classroom_types, _rows(db, ClassroomType, "key"),
          _catalog_differs),
         ("classroom", tree.classrooms, _rows(db, Classroom, "slug"), classroom_differs),
+        ("bank", tree.banks, _rows(db, QuestionBank, "key"),
+         lambda row, spec: not dbspecs.same_content(dbspecs.bank_spec(db, row), spec)),
         ("courseware", tree.courseware, _rows(db, Courseware, "slug"), _courseware_differs),
-        ("lesson", tree.lessons, _rows(db, MicroLesson, "slug"), _lesson_differs),
+        ("lesson", tree.lessons, _rows(db, MicroLesson, "slug"),
+         lambda row, spec: _lesson_differs(db, row, spec)),
     ]
 
 
@@ -108,14 +122,20 @@ def _catalog_differs(row: Category | ClassroomType, spec) -> bool:
 
 def _courseware_differs(row: Courseware, spec: CoursewareSpec) -> bool:
     # The hash covers the file and its sidecar; status also differs when the item was
-    # retired (by a sync or in the browser) and its file is back.
-    return (row.source_hash, row.source_path, row.status) != (spec.source_hash,
-                                                              spec.source_path, spec.status)
+    # retired (by a sync or in the browser) and its file is back. A file that differs in
+    # bytes only (an exported copy, a comment) but holds what the row holds changes nothing.
+    if (row.source_hash, row.source_path, row.status) == (spec.source_hash, spec.source_path,
+                                                          spec.status):
+        return False
+    return not dbspecs.same_content(dbspecs.courseware_spec(row), spec)
 
 
-def _lesson_differs(row: MicroLesson, spec: LessonSpec) -> bool:
-    return (row.source_hash, row.source_path, row.status) != (spec.source_hash,
-                                                              spec.source_path, "published")
+def _lesson_differs(db: Session, row: MicroLesson, spec: LessonSpec) -> bool:
+    if (row.source_hash, row.source_path, row.status) == (spec.source_hash, spec.source_path,
+                                                          "published"):
+        return False
+    return row.status != "published" or not dbspecs.same_content(
+        dbspecs.lesson_spec(db, row), spec)
 
 
 def _key(spec) -> str:
@@ -128,6 +148,8 @@ def _label(kind: str, spec) -> str:
         return f"courseware {spec.category}/{spec.slug}"
     if isinstance(spec, LessonSpec):
         return f"lesson {Path(spec.source_path).stem}"
+    if isinstance(spec, BankSpec):
+        return f"bank {spec.key}"
     return f"{kind} {_key(spec)}"
 
 
@@ -139,6 +161,15 @@ def _plan_retirements(db: Session, tree: CourseTree, plan: SyncPlan) -> None:
     for row in _gone(db, MicroLesson, {spec.slug for spec in tree.lessons}):
         plan.retire_lessons.append(row.id)
         plan.retired.append(f"lesson {Path(row.source_path).stem}")
+    # A bank whose file is gone keeps its rows; its questions are retired (drawn no more).
+    live = select(Question.id).where(Question.bank_id == QuestionBank.id,
+                                     Question.retired.is_(False)).exists()
+    in_folder = {spec.key for spec in tree.banks}
+    for row in db.scalars(select(QuestionBank).where(QuestionBank.source_path.is_not(None),
+                                                     live).order_by(QuestionBank.key)):
+        if row.key not in in_folder:
+            plan.retire_banks.append(row.id)
+            plan.retired.append(f"bank {row.key}")
 
 
 def _gone(db: Session, model, slugs: set[str]) -> list:
@@ -184,6 +215,19 @@ def _check_issue_numbers(db: Session, tree: CourseTree, root: Path | str | None,
             problems.append(Problem(_path(root, spec.source_path), line,
                                     f"issue_no {spec.issue_no} already belongs to lesson "
                                     f"'{holder}' in the database"))
+
+
+def _check_banks(db: Session, tree: CourseTree, root: Path | str | None,
+                 problems: list[Problem]) -> None:
+    """A draw rule must name a bank of the folder or of the database."""
+    known = {spec.key for spec in tree.banks}
+    known |= set(db.scalars(select(QuestionBank.key)))
+    for spec in (*tree.courseware, *tree.lessons):
+        for rule in spec.quiz.draw if spec.quiz is not None else ():
+            if rule.bank is not None and rule.bank not in known:
+                line = _front_line(root, spec.source_path, "quiz")
+                problems.append(Problem(_path(root, spec.source_path), line,
+                                        f"draw rule names unknown bank '{rule.bank}'"))
 
 
 # --- where a problem is -------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ...models import Unit, User, utcnow
+from ..claims import rules
 from ..org import membership
 from . import classrooms, history, orgtree
 from .orgtree import DemoUnit
@@ -108,6 +109,7 @@ def build(db: Session, officers: int, seed: int, tz: str, progress: Callable[[in
     `password_hash` is the hash of DEMO_PASSWORD, computed once by the caller.
     """
     check_empty(db, officers)
+    rules.seed_defaults(db)  # the points rules (党建积分申报), when the migration's are gone
     rng = random.Random(seed)
     units = orgtree.insert_units(db, orgtree.plan_tree(officers, rng))
     progress(10)

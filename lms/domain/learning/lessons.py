@@ -42,8 +42,7 @@ class LessonStatus:
 
 def _open_to(unit_path, now, owed):
     """SQL: the lesson is out and open to the user (addressed to their unit now, or owed)."""
-    return and_(MicroLesson.status == "published", MicroLesson.publish_at <= now,
-                or_(policy.lesson_reaches(unit_path), owed))
+    return and_(policy.lesson_released(now), or_(policy.lesson_reaches(unit_path), owed))
 
 
 def status_of(completed: bool, owed: bool, due_at: datetime, now: datetime) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import ClassSession, Completion, Courseware, MicroLesson, User
+from ...models import ClassSession, Completion, Courseware, MicroLesson, PointsClaim, User
 from ..classrooms import lifecycle
 from . import lessons, points
 
@@ -15,6 +15,7 @@ TITLE_SOURCES = {
     "lesson": (MicroLesson.id, MicroLesson.title),
     "courseware": (Courseware.id, Courseware.title),
     "session": (ClassSession.id, ClassSession.topic),
+    "points_claim": (PointsClaim.id, PointsClaim.note),  # an activity's points (claims)
 }
 
 

@@ -60,11 +60,15 @@ def officer_counts(db: Session, root_path: str) -> dict[int, int]:
 
 
 def search_users(db: Session, scope_path: str, text: str = "", unit: Unit | None = None,
-                 limit: int = 50, offset: int = 0) -> tuple[list[User], int]:
-    """Users in a subtree matching a police number or name fragment, and the total count."""
+                 limit: int = 50, offset: int = 0, role: str | None = None
+                 ) -> tuple[list[User], int]:
+    """Users in a subtree (of a role, if given) matching a police number or name fragment,
+    and the total count."""
     path = unit.path if unit is not None else scope_path
     query = select(User).join(Unit, Unit.id == User.unit_id).where(
         Unit.path.startswith(path, autoescape=True))
+    if role in ROLES:
+        query = query.where(getattr(User, f"is_{role}").is_(True))
     if text:
         text = text.strip()
         query = query.where(or_(User.police_no.contains(text, autoescape=True),

@@ -3,7 +3,7 @@
 Every entry point (HTML views, exports, the JSON API, the CLI) asks these functions; no
 view or query filters by scope on its own.
 """
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from ...models import LessonAudience, Membership, MicroLesson, Unit, User
@@ -124,7 +124,15 @@ def leaderboard_units(db: Session, user: User) -> tuple[Unit, Unit | None]:
     return user.unit, county
 
 
-# --- lessons: whom a lesson addresses ---
+# --- lessons: whom a lesson addresses, and from when ---
+
+def lesson_released(now):
+    """SQL: the lesson in the query (`MicroLesson`) is out at `now` (a value or a bind):
+    approved and its publish time has come. THE visibility rule: every list, page, API
+    answer and count of who owes a lesson goes through it, so a scheduled lesson appears
+    everywhere at the same moment and nowhere a second before."""
+    return and_(MicroLesson.status == "published", MicroLesson.publish_at <= now)
+
 
 _AudienceUnit = aliased(Unit, name="audience_unit")
 
@@ -300,3 +308,36 @@ def shows_attendee_names(viewer: User, unit: Unit | None) -> bool:
     if unit is None:  # a bureau-level sample classroom: only a bureau-wide scope holds it
         return scope_path(viewer) == "/"
     return unit_in_scope(viewer, unit)
+
+
+# --- points claims (党建积分申报): who requests, who approves, who sees the evidence ---
+
+def can_claim_points(user: User, rule) -> bool:
+    """Active officers and lecturers request an active rule's points; a `lecturer` rule
+    (leading a session) only trainers (党员讲师)."""
+    return (user.active and (user.is_officer or user.is_trainer) and rule.active
+            and (rule.requesters == "any" or user.is_trainer))
+
+
+def claim_approver_unit(db: Session, unit: Unit, approver: str) -> Unit:
+    """The unit whose secretaries approve a claim from `unit`: its party branch (the nearest
+    branch at or above it, else the unit itself) or, for a `county` rule, its county (the
+    depth-1 county or department above it, else the tree's root)."""
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    found = {u.id: u for u in db.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    chain = [found[i] for i in ids if i in found] or [unit]  # root first
+    if approver == "county":
+        return next((u for u in chain if u.depth == 1 and u.kind in COUNTY_KINDS), chain[0])
+    return next((u for u in reversed(chain) if u.kind == "branch"), unit)
+
+
+def can_decide_claim(user: User, claim) -> bool:
+    """A supervisor (secretary) of the claim's approving unit approves, returns or corrects
+    it — never their own claim."""
+    return (user.active and user.is_supervisor and user.unit_id == claim.approver_unit_id
+            and user.id != claim.user_id)
+
+
+def can_see_evidence(user: User, claim) -> bool:
+    """The evidence image: for its requester and the claim's approvers only."""
+    return (user.active and user.id == claim.user_id) or can_decide_claim(user, claim)

@@ -34,8 +34,8 @@ from .quizview import (
     AttemptsExhausted,
     QuizError,
     QuizItem,
+    attempt_questions,
     question_key,
-    questions_of,
     remaining_attempts,
     submitted_count,
 )
@@ -67,6 +67,12 @@ class KeyConflict(QuizError):
     """The idempotency key already belongs to another quiz or an unfinished attempt."""
 
     code = "idempotency_key_reused"
+
+
+class NotOpened(QuizError):
+    """A drawn quiz submitted without the attempt that drew its questions."""
+
+    code = "quiz_not_opened"
 
 
 class Unanswered(QuizError):
@@ -106,7 +112,10 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
     existing = _by_key(db, user_id, key)
     if existing is not None and existing.status == "submitted":
         return _replay(db, existing, item, now)
-    questions = questions_of(db, item.quiz.id)
+    # A drawn quiz grades the questions its attempt drew, never any other of the bank.
+    questions = attempt_questions(db, user_id, item, key)
+    if not questions and item.quiz.draw_rules:
+        raise NotOpened("请先打开测验（获取课程内容）再作答")
     keys = [question_key(q) for q in questions]
     try:
         answers = grading.parse_answers(keys, answers_raw)
@@ -129,6 +138,7 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
     graded = grading.grade(keys, answers, pass_score=item.quiz.pass_score,
                            partial_credit=item.quiz.partial_credit)
     stored = _stored(graded, now)
+    stored["question_ids"] = ([q.id for q in questions] if item.quiz.draw_rules else None)
     if opened is None:
         attempt_id = _insert(db, user_id, item, key, now, stored)
     else:
@@ -250,7 +260,7 @@ def _insert(db: Session, user_id: int, item: QuizItem, key: str, started_at: dat
 
 _INSERTED = ("user_id", "quiz_id", "item_type", "item_id", "idempotency_key", "status",
              "started_at", "points_awarded", "submitted_at", "score", "passed", "answers",
-             "results")
+             "results", "question_ids")
 
 
 @lru_cache(maxsize=4)

@@ -59,20 +59,25 @@ class ReviewLine:
     remaining: int
 
 
-def record_wrong(db: Session, user_id: int, question_ids: Iterable[int], now: datetime) -> None:
-    """Put wrongly answered questions in the notebook (again), resetting their streak."""
+def record_wrong(db: Session, user_id: int, question_ids: Iterable[int], now: datetime,
+                 source: tuple[str, int] | None = None) -> None:
+    """Put wrongly answered questions in the notebook (again), resetting their streak;
+    `source` (item type, id) is where they were answered wrong."""
     ids = sorted(set(question_ids))  # a fixed order: concurrent writers lock rows alike
     if not ids:
         return
     dialect = db.get_bind().dialect.name
+    item_type, item_id = source or (None, None)
     stmt = (postgresql if dialect == "postgresql" else sqlite).insert(Mistake).values([
         {"user_id": user_id, "question_id": qid, "wrong_count": 1, "correct_streak": 0,
-         "last_wrong_at": now, "resolved_at": None} for qid in ids])
+         "last_wrong_at": now, "resolved_at": None, "item_type": item_type,
+         "item_id": item_id} for qid in ids])
     table = Mistake.__table__
-    db.execute(stmt.on_conflict_do_update(
-        index_elements=("user_id", "question_id"),
-        set_={"wrong_count": table.c.wrong_count + 1, "correct_streak": 0,
-              "last_wrong_at": now, "resolved_at": None}))
+    again = {"wrong_count": table.c.wrong_count + 1, "correct_streak": 0,
+             "last_wrong_at": now, "resolved_at": None}
+    if source is not None:
+        again.update(item_type=item_type, item_id=item_id)
+    db.execute(stmt.on_conflict_do_update(index_elements=("user_id", "question_id"), set_=again))
 
 
 def _entries(db: Session, user_id: int, open_only: bool = True, question_ids=None,
@@ -85,12 +90,20 @@ def _entries(db: Session, user_id: int, open_only: bool = True, question_ids=Non
     first_courseware = (select(func.min(courseware.id))
                         .where(courseware.quiz_id == Question.quiz_id)
                         .correlate(Question).scalar_subquery())
+    # A bank question has no quiz of its own: the item it was last answered wrong in
+    # (kept on the mistake) is its source, whose review policy gates practising it.
+    lesson_id = case((Question.quiz_id.is_(None),
+                      case((Mistake.item_type == "lesson", Mistake.item_id))),
+                     else_=first_lesson)
+    courseware_id = case((Question.quiz_id.is_(None),
+                          case((Mistake.item_type == "courseware", Mistake.item_id))),
+                         else_=first_courseware)
     query = (
         select(Mistake, Question, MicroLesson.id, MicroLesson.title, Courseware.id,
                Courseware.title, Courseware.slug)
         .join(Question, Question.id == Mistake.question_id)
-        .outerjoin(MicroLesson, MicroLesson.id == first_lesson)
-        .outerjoin(Courseware, and_(Courseware.id == first_courseware,
+        .outerjoin(MicroLesson, MicroLesson.id == lesson_id)
+        .outerjoin(Courseware, and_(Courseware.id == courseware_id,
                                     MicroLesson.id.is_(None)))
         .where(Mistake.user_id == user_id, Question.retired.is_(False))
         .order_by(Mistake.last_wrong_at.desc(), Mistake.question_id))

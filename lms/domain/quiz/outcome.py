@@ -29,7 +29,7 @@ def record(db: Session, user_id: int, item: QuizItem, attempt_id: int,
         completion.record_attempt(db, user_id, kind, item_id, now, graded.score)
     paid = _pay(db, user_id, item, graded, now, rules) if graded.passed else 0
     mistakes.record_wrong(db, user_id, [r.question_id for r in graded.results if not r.correct],
-                          now)
+                          now, source=(kind, item_id))
     if paid:
         db.execute(update(Attempt).where(Attempt.id == attempt_id)
                    .values(points_awarded=paid).execution_options(synchronize_session=False))

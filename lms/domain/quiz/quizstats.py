@@ -15,17 +15,19 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     Text,
+    and_,
     case,
     cast,
     func,
     literal_column,
+    or_,
     select,
     true,
 )
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from ...models import Attempt, Question
+from ...models import Attempt, Courseware, MicroLesson, Question, Quiz
 from ..text import shown
 
 CHOICE_KINDS = ("single", "multiple")
@@ -73,17 +75,35 @@ class QuizStats:
 
 def quiz_stats(db: Session, item_type: str, item_id: int, quiz_id: int) -> QuizStats:
     """Statistics of the submitted attempts at ``(item_type, item_id)`` for quiz ``quiz_id``
-    (its retired questions included when they were answered)."""
+    (its retired questions included when they were answered; for a quiz drawn from the
+    banks, every bank question its attempts drew)."""
+    return _stats(db, _submitted(item_type, item_id), Question.quiz_id == quiz_id)
+
+
+def bank_stats(db: Session, bank_id: int) -> QuizStats:
+    """Statistics of a bank's questions over every quiz that drew them: a question's
+    figures are its own, whichever lessons or courseware asked it."""
+    drawn = select(Quiz.id).where(Quiz.draw_rules.is_not(None))
+    items = or_(
+        and_(Attempt.item_type == "lesson", Attempt.item_id.in_(
+            select(MicroLesson.id).where(MicroLesson.quiz_id.in_(drawn)))),
+        and_(Attempt.item_type == "courseware", Attempt.item_id.in_(
+            select(Courseware.id).where(Courseware.quiz_id.in_(drawn)))))
+    return _stats(db, (items, Attempt.question_ids.is_not(None), Attempt.status == "submitted"),
+                  Question.bank_id == bank_id, bank_only=True)
+
+
+def _stats(db: Session, where: tuple, own, bank_only: bool = False) -> QuizStats:
     dialect = db.get_bind().dialect.name
     try:
         with db.begin_nested():
-            return _quiz_stats(db, _JsonSql(dialect), item_type, item_id, quiz_id)
+            return _quiz_stats(db, _JsonSql(dialect), where, own, bank_only)
     except (DataError, OperationalError) as error:
         if not _unreadable_text(error):
             raise
     # An answer stored before the API refused lone surrogates ("\ud800") makes the database
     # fail to read its attempt's JSON; only then pay for reading them with repair.
-    return _quiz_stats(db, _JsonSql(dialect, repair=True), item_type, item_id, quiz_id)
+    return _quiz_stats(db, _JsonSql(dialect, repair=True), where, own, bank_only)
 
 
 def _unreadable_text(error: DBAPIError) -> bool:
@@ -92,17 +112,19 @@ def _unreadable_text(error: DBAPIError) -> bool:
             or "decode to UTF-8" in str(error.orig))
 
 
-def _quiz_stats(db: Session, sql: _JsonSql, item_type: str, item_id: int, quiz_id: int
+def _quiz_stats(db: Session, sql: _JsonSql, where: tuple, own, bank_only: bool
                 ) -> QuizStats:
-    attempts = db.scalar(select(func.count()).select_from(Attempt).where(
-        *_submitted(item_type, item_id))) or 0
-    lines = _lines(sql, item_type, item_id)
+    """Figures over the attempts matching ``where``, for the questions ``own`` selects plus
+    any other question those attempts answered (a drawn quiz's bank questions)."""
+    attempts = db.scalar(select(func.count()).select_from(Attempt).where(*where)) or 0
+    lines = _lines(sql, where)
     totals = {qid: (answered or 0, correct or 0) for qid, answered, correct in db.execute(
         select(lines.c.qid, func.sum(lines.c.answered), func.sum(lines.c.correct))
         .group_by(lines.c.qid))}
-    chosen = _chosen_options(db, sql, item_type, item_id)
+    chosen = _chosen_options(db, sql, where)
     wrong = _wrong_fill_ins(db, lines)
-    questions = db.scalars(select(Question).where(Question.quiz_id == quiz_id)
+    shown_ids = own if bank_only else or_(own, Question.id.in_(list(totals)))
+    questions = db.scalars(select(Question).where(shown_ids)
                            .order_by(Question.retired, Question.position, Question.id))
     result = []
     for q in questions:
@@ -127,7 +149,7 @@ def _submitted(item_type: str, item_id: int) -> tuple:
             Attempt.status == "submitted")
 
 
-def _lines(sql: _JsonSql, item_type: str, item_id: int):
+def _lines(sql: _JsonSql, where: tuple):
     """One row per (submitted attempt, question): qid, answered 0/1, correct 0/1, given."""
     r = sql.results()
     answered = sql.field(r.c.value, "given").is_not(None)
@@ -136,11 +158,11 @@ def _lines(sql: _JsonSql, item_type: str, item_id: int):
                    case((sql.is_true(r.c.value, "correct"), 1), else_=0).label("correct"),
                    sql.fetched(sql.field(r.c.value, "given")).label("given"))
             .select_from(Attempt).join(r, true())
-            .where(*_submitted(item_type, item_id))
+            .where(*where)
             .subquery("lines"))
 
 
-def _chosen_options(db: Session, sql: _JsonSql, item_type: str, item_id: int
+def _chosen_options(db: Session, sql: _JsonSql, where: tuple
                     ) -> dict[tuple[int, str], int]:
     """How often each option key was picked, per choice question."""
     r = sql.results()
@@ -148,7 +170,7 @@ def _chosen_options(db: Session, sql: _JsonSql, item_type: str, item_id: int
     picks = (select(sql.question_id(r.c.value).label("qid"),
                     sql.fetched(k.c.value).label("choice"))
              .select_from(Attempt).join(r, true()).join(k, true())
-             .where(*_submitted(item_type, item_id), k.c.value.is_not(None))
+             .where(*where, k.c.value.is_not(None))
              .subquery("picks"))
     rows = db.execute(select(picks.c.qid, picks.c.choice, func.count())
                       .join(Question, Question.id == picks.c.qid)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Attempt, Courseware, MicroLesson, Question, Quiz
 from ..learning import completion
-from . import grading
+from . import draws, grading
 
 
 class QuizError(Exception):
@@ -32,6 +32,12 @@ class AttemptsExhausted(QuizError):
     """The quiz allows no more attempts for this user."""
 
     code = "attempts_exhausted"
+
+
+class NothingToDraw(QuizError):
+    """A quiz drawn from the banks whose rules find no question (a trainer's mistake)."""
+
+    code = "nothing_to_draw"
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,16 @@ def questions_of(db: Session, quiz_id: int) -> list[Question]:
     return list(db.scalars(select(Question).where(Question.quiz_id == quiz_id,
                                                   Question.retired.is_(False))
                            .order_by(Question.position, Question.id)))
+
+
+def attempt_questions(db: Session, user_id: int, item: QuizItem, idempotency_key: object
+                      ) -> list[Question]:
+    """The questions a submission with this key answers: the quiz's own, or for a drawn
+    quiz the draw of the user's attempt with that key (else of their open attempt)."""
+    if not draws.is_drawn(item.quiz):
+        return questions_of(db, item.quiz.id)
+    return draws.attempt_draw(db, user_id, item.item_type, item.item_id, item.quiz.id,
+                              idempotency_key)
 
 
 def questions_version(quiz_id, dialect: str):
@@ -212,7 +228,8 @@ def start(db: Session, user_id: int, item: QuizItem, now: datetime,
     remaining = remaining_attempts(db, user_id, item)
     if remaining == 0:
         raise AttemptsExhausted("作答次数已用完")
-    if questions is None:
+    drawn = draws.is_drawn(item.quiz)
+    if questions is None and not drawn:
         questions = public_questions(questions_of(db, item.quiz.id))
     limit = item.quiz.time_limit_seconds
     params = {"p_user_id": user_id, "p_item_type": item.item_type, "p_item_id": item.item_id,
@@ -223,11 +240,19 @@ def start(db: Session, user_id: int, item: QuizItem, now: datetime,
         attempt = db.execute(_OPEN_ATTEMPT_SINCE,
                              {**params, "p_since": now - timedelta(seconds=limit)}).first()
     created = attempt is None
+    if drawn and not created:  # the attempt's own draw, whatever the banks hold now
+        questions = public_questions(draws.questions_by_ids(db, attempt.question_ids or ()))
     if created:
         key = secrets.token_urlsafe(24)
+        question_ids = None
+        if drawn:  # seeded by the attempt: its draw is stable, a retake draws again
+            questions = public_questions(draws.draw(db, draws.rules_of(item.quiz), key))
+            if not questions:
+                raise NothingToDraw("题库中没有可抽取的题目，请联系出题人")
+            question_ids = [q.id for q in questions]
         attempt = Attempt(user_id=user_id, quiz_id=item.quiz.id, item_type=item.item_type,
                           item_id=item.item_id, idempotency_key=key, status="open",
-                          started_at=now,
+                          started_at=now, question_ids=question_ids,
                           option_order=shuffled_order(questions, key) if item.quiz.shuffle
                           else None)
         db.add(attempt)
@@ -242,7 +267,8 @@ def start(db: Session, user_id: int, item: QuizItem, now: datetime,
 # `start`'s lookup of the open attempt (index ix_lms_attempt_lookup), built once; only the
 # columns the page needs, no ORM object
 _OPEN_ATTEMPT = (
-    select(Attempt.id, Attempt.idempotency_key, Attempt.started_at, Attempt.option_order)
+    select(Attempt.id, Attempt.idempotency_key, Attempt.started_at, Attempt.option_order,
+           Attempt.question_ids)
     .where(Attempt.user_id == bindparam("p_user_id"),
            Attempt.item_type == bindparam("p_item_type"),
            Attempt.item_id == bindparam("p_item_id"),
@@ -256,7 +282,7 @@ def start_if_allowed(db: Session, user_id: int, item: QuizItem, now: datetime,
     """The attempt a quiz page shows (see `start`), or None once no attempts are left."""
     try:
         return start(db, user_id, item, now, questions)
-    except AttemptsExhausted:
+    except (AttemptsExhausted, NothingToDraw):  # the page shows the quiz closed, not a 500
         return None
 
 
@@ -277,9 +303,13 @@ def open_quiz(db: Session, user_id: int, item: QuizItem, now: datetime,
     attempt (its own server start time is the time limit's start) or a new one. `version`:
     the questions' digest read with the lesson, for the cache. The caller commits when
     `created`."""
-    questions = (public_questions_cached(db, item.quiz.id, version) if version is not None
-                 else public_questions(questions_of(db, item.quiz.id)))
+    if draws.is_drawn(item.quiz):
+        questions = None  # each attempt draws its own (`start`)
+    elif version is not None:
+        questions = public_questions_cached(db, item.quiz.id, version)
+    else:
+        questions = public_questions(questions_of(db, item.quiz.id))
     attempt = start_if_allowed(db, user_id, item, now, questions)
     if attempt is None:
-        return OpenedQuiz(None, public_questions(questions), 0, False)
+        return OpenedQuiz(None, public_questions(questions or ()), 0, False)
     return OpenedQuiz(attempt, attempt.questions, attempt.remaining, attempt.created)

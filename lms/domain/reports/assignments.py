@@ -65,7 +65,7 @@ class Counts:
 
 def released(now: datetime) -> tuple:
     """SQL conditions: the lesson is published and out by `now`."""
-    return MicroLesson.status == "published", MicroLesson.publish_at <= now
+    return (policy.lesson_released(now),)
 
 
 def due_lessons(db: Session, now: datetime, period: Period | None = None,

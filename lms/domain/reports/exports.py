@@ -19,6 +19,7 @@ from ..clock import to_local
 from ..text import shown
 from .inspection import Inspection
 from .rollup import OfficerRow, PendingRow, UnitReport
+from .unitactivity import Activity
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -112,15 +113,25 @@ UNIT_COLUMNS = [Column(N_("单位")), Column(N_("代码")), Column(N_("应学人
                 Column(N_("逾期未学"), "int"), Column(N_("完成率"), "percent"),
                 Column(N_("按时率"), "percent"), Column(N_("首次平均分"), "score"),
                 Column(N_("最佳平均分"), "score")]
+# Classroom activity and study hours (unitactivity), after the completion columns.
+ACTIVITY_COLUMNS = [Column(N_("人数"), "int"), Column(N_("举办场次"), "int"),
+                    Column(N_("出勤率"), "percent"), Column(N_("验收课堂"), "int"),
+                    Column(N_("人均学时"), "score"), Column(N_("学时达标率"), "percent")]
 
 
 def unit_table(report: UnitReport, title: str, translate: Callable = str,
-               own_label: str = N_("（本级）")) -> Table:
-    """Per child unit, with the total row."""
+               own_label: str = N_("（本级）"), activity: dict | None = None) -> Table:
+    """Per child unit, with the total row; with `activity` (unit id → Activity) also the
+    classroom and study-hours columns."""
+    extra = activity is not None
     rows = [(row.unit.name + (translate(own_label) if row.own else ""), row.unit.code,
-             *_count_cells(row.counts)) for row in report.rows]
-    total = (translate(N_("合计")), report.unit.code, *_count_cells(report.total))
-    return Table(title, _translated(UNIT_COLUMNS, translate), rows, total)
+             *_count_cells(row.counts),
+             *(_activity_cells(activity.get(row.unit.id, Activity())) if extra else ()))
+            for row in report.rows]
+    total = (translate(N_("合计")), report.unit.code, *_count_cells(report.total),
+             *(_activity_cells(sum(activity.values(), Activity())) if extra else ()))
+    columns = UNIT_COLUMNS + (ACTIVITY_COLUMNS if extra else [])
+    return Table(title, _translated(columns, translate), rows, total)
 
 
 OFFICER_COLUMNS = [Column(N_("警号")), Column(N_("姓名")), Column(N_("应学"), "int"),
@@ -131,14 +142,20 @@ OFFICER_COLUMNS = [Column(N_("警号")), Column(N_("姓名")), Column(N_("应学
 
 
 def officer_table(officers: list[OfficerRow], title: str, tz: str,
-                  translate: Callable = str) -> Table:
-    """One row per officer of a unit."""
+                  translate: Callable = str, hours: dict | None = None) -> Table:
+    """One row per officer of a unit; with `hours` (user id → (hours, on track)) also
+    their study hours this year."""
     rows = []
     for o in officers:
         c = o.counts
+        studied = (hours.get(o.user_id, (0.0, False)),) if hours is not None else ()
         rows.append((o.police_no, o.name, c.assigned, c.completed, c.on_time, c.overdue, c.rate,
-                     c.first_average, c.average_score, _local(o.last_activity_at, tz)))
-    return Table(title, _translated(OFFICER_COLUMNS, translate), rows)
+                     c.first_average, c.average_score, _local(o.last_activity_at, tz),
+                     *(cell for h, on_track in studied
+                       for cell in (h, translate(N_("达标") if on_track else N_("落后"))))))
+    columns = OFFICER_COLUMNS + ([Column(N_("本年学时"), "score"), Column(N_("学时进度"))]
+                                 if hours is not None else [])
+    return Table(title, _translated(columns, translate), rows)
 
 
 PENDING_COLUMNS = [Column(N_("警号")), Column(N_("姓名")), Column(N_("单位")),
@@ -160,6 +177,8 @@ INSPECTION_COLUMNS = [Column(N_("名次"), "int"), Column(N_("党支部")), Colu
                       Column(N_("完成率"), "percent"), Column(N_("按时率"), "percent"),
                       Column(N_("首次平均分"), "score"), Column(N_("人均积分"), "score"),
                       Column(N_("课堂场次"), "int"), Column(N_("参学人次"), "int"),
+                      Column(N_("出勤率"), "percent"), Column(N_("验收课堂"), "int"),
+                      Column(N_("人均学时"), "score"), Column(N_("学时达标率"), "percent"),
                       Column(N_("通报提醒"))]
 
 
@@ -168,10 +187,12 @@ def inspection_tables(ins: Inspection, title: str, translate: Callable = str) ->
     flag = translate(N_("后进"))
     rows = [(r.rank, r.unit.name, r.parent_name, r.members, r.counts.assigned, r.counts.rate,
              r.counts.on_time_rate, r.counts.first_average, r.points_per_member, r.sessions,
-             r.attendance, flag if r.flagged else "") for r in ins.rows]
+             r.attendance, *_activity_cells(r.activity)[2:], flag if r.flagged else "")
+            for r in ins.rows]
     total = (None, translate(N_("合计")), ins.unit.name, ins.members, ins.total.assigned,
              ins.total.rate, ins.total.on_time_rate, ins.total.first_average,
-             ins.points / ins.members if ins.members else None, ins.sessions, ins.attendance, "")
+             ins.points / ins.members if ins.members else None, ins.sessions, ins.attendance,
+             *_activity_cells(ins.activity)[2:], "")
     tables = [Table(title, _translated(INSPECTION_COLUMNS, translate), rows, total)]
     if ins.named is not None:
         columns = [Column(translate(N_("党支部"))), Column(translate(N_("警号"))),
@@ -219,6 +240,12 @@ def _xlsx_value(value, kind: str):
 def _count_cells(counts) -> tuple:
     return (counts.assigned, counts.completed, counts.on_time, counts.overdue, counts.rate,
             counts.on_time_rate, counts.first_average, counts.average_score)
+
+
+def _activity_cells(a: Activity) -> tuple:
+    """人数, 举办场次, 出勤率, 验收课堂, 人均学时, 学时达标率."""
+    return (a.members, a.sessions, a.attendance_rate, a.accepted, a.hours_per_member,
+            a.on_track_share)
 
 
 def _translated(columns: list[Column], translate: Callable) -> list[Column]:

@@ -11,16 +11,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, aliased
 
-from ...models import (
-    Attendance,
-    Classroom,
-    ClassSession,
-    Membership,
-    MicroLesson,
-    PointsEntry,
-    Unit,
-)
+from ...models import Attendance, ClassSession, Membership, MicroLesson, PointsEntry, Unit
+from ..learning import hours
 from ..org import policy
+from . import unitactivity
 from .assignments import Counts, due_lessons, is_whole_tree, rolled_up, sum_by
 from .periods import Period
 from .rollup import LessonRef, OfficerRow, Selection, UnitRef, officers_of, unit_ref
@@ -39,6 +33,7 @@ class BranchRow:
     attendance: int
     rank: int | None = None  # None: nothing was assigned, so not ranked
     flagged: bool = False
+    activity: unitactivity.Activity = unitactivity.Activity()  # sessions, hours (学时)
 
     @property
     def points_per_member(self) -> float | None:
@@ -61,6 +56,7 @@ class Inspection:
     lessons: int  # lessons due in the period
     named: list[tuple[str, OfficerRow]] | None  # (branch name, officer) when asked for
     covered: tuple[LessonRef, ...] = ()  # the lessons counted, by due time
+    activity: unitactivity.Activity = unitactivity.Activity()  # the rows' sum
 
     def due_by(self, now: datetime) -> list[LessonRef]:
         """The counted lessons already due at `now` (a running quarter says which)."""
@@ -68,11 +64,16 @@ class Inspection:
 
 
 def inspection(db: Session, root: Unit, period: Period, now: datetime,
-               bottom_share: float = 0.1, name_individuals: bool = False) -> Inspection:
-    """Branches of `root`'s subtree ranked by completion, on-time rate, score, points."""
+               bottom_share: float = 0.1, name_individuals: bool = False,
+               rule: hours.HoursRule = hours.DEFAULT_RULE,
+               tz: str = "Asia/Shanghai") -> Inspection:
+    """Branches of `root`'s subtree ranked by completion, on-time rate, score, points;
+    with their sessions, attendance, accepted classrooms and study hours (`unitactivity`,
+    as the dashboard counts them)."""
     selection = Selection(period=period)
     counts = completion_by_branch(db, root, period, now)
     extras = _branch_extras(db, root, period, now)
+    activity = unitactivity.by_branch(db, root, period, now, rule, tz)
     parent = aliased(Unit)
     branches = db.execute(select(Unit, parent.name).join(parent, parent.id == Unit.parent_id,
                                                          isouter=True)
@@ -80,9 +81,11 @@ def inspection(db: Session, root: Unit, period: Period, now: datetime,
                                  Unit.path.startswith(root.path, autoescape=True))).all()
     rows = []
     for b, parent_name in branches:
-        members, points, sessions, attendance = extras.get(b.id, (0, 0, 0, 0))
+        members, points, attendance = extras.get(b.id, (0, 0, 0))
+        act = activity.get(b.id, unitactivity.Activity())
         rows.append(BranchRow(unit_ref(b), parent_name or "", members,
-                              counts.get(b.id, Counts()), points, sessions, attendance))
+                              counts.get(b.id, Counts()), points, act.sessions, attendance,
+                              activity=act))
     rows = _ranked(rows, bottom_share)
     named = None
     if name_individuals:
@@ -96,7 +99,8 @@ def inspection(db: Session, root: Unit, period: Period, now: datetime,
     return Inspection(unit_ref(root), period, rows, sum((r.counts for r in rows), Counts()),
                       sum(r.members for r in rows), sum(r.points for r in rows),
                       sum(r.sessions for r in rows), sum(r.attendance for r in rows),
-                      len(due), named, covered)
+                      len(due), named, covered,
+                      sum((r.activity for r in rows), unitactivity.Activity()))
 
 
 def completion_by_branch(db: Session, root: Unit, period: Period,
@@ -128,7 +132,7 @@ def _ranked(rows: list[BranchRow], bottom_share: float) -> list[BranchRow]:
 def _branch_extras(db: Session, root: Unit, period: Period,
                    now: datetime) -> dict[int, tuple[int, ...]]:
     """Per branch (its subtree): active officers at the period's end (or now), and the points
-    and check-ins of officers while they were its members; sessions held. Read from the
+    and check-ins of officers while they were its members. Read from the
     membership history, so later roster changes leave a past quarter as it was."""
     branch, member = aliased(Unit), aliased(Unit)
     in_scope = Unit.path.startswith(root.path, autoescape=True)
@@ -148,11 +152,6 @@ def _branch_extras(db: Session, root: Unit, period: Period,
                      *policy.member_at(PointsEntry.at), within(Membership.unit_id))
               .group_by(Membership.unit_id).subquery("points"))
     held = (ClassSession.starts_at >= period.start, ClassSession.starts_at < period.end)
-    sessions = (select(Classroom.unit_id.label("key"), func.count().label("n"))
-                .select_from(ClassSession)
-                .join(Classroom, Classroom.id == ClassSession.classroom_id)
-                .where(*held, within(Classroom.unit_id)).group_by(Classroom.unit_id)
-                .subquery("sessions"))
     attendance = (select(Membership.unit_id.label("key"), func.count().label("n"))
                   .select_from(Attendance)
                   .join(ClassSession, ClassSession.id == Attendance.session_id)
@@ -160,7 +159,7 @@ def _branch_extras(db: Session, root: Unit, period: Period,
                   .where(*held, *policy.member_at(ClassSession.starts_at),
                          within(Membership.unit_id))
                   .group_by(Membership.unit_id).subquery("attendance"))
-    parts = (members, points, sessions, attendance)
+    parts = (members, points, attendance)
     query = (select(branch.id, *(func.coalesce(func.sum(p.c.n), 0) for p in parts))
              .join(member, member.path.startswith(branch.path))
              .where(branch.kind == "branch", branch.path.startswith(root.path, autoescape=True)))

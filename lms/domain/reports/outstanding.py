@@ -55,7 +55,7 @@ def released_lessons(db: Session, now: datetime, *conditions) -> list[Lesson]:
     """Published lessons that are out, meeting `conditions` (a handful of rows)."""
     return [Lesson(*row) for row in db.execute(
         select(MicroLesson.id, MicroLesson.title, MicroLesson.due_at)
-        .where(MicroLesson.status == "published", MicroLesson.publish_at <= now, *conditions)
+        .where(policy.lesson_released(now), *conditions)
         .order_by(MicroLesson.due_at, MicroLesson.id))]
 
 

@@ -113,10 +113,14 @@ def unit_ref(unit: Unit) -> UnitRef:
     return UnitRef(unit.id, unit.code, unit.name, unit.kind, unit.path, unit.depth)
 
 
-def find_lesson(db: Session, lesson_id: int) -> LessonRef | None:
-    """The lesson with this id, if any."""
-    row = db.execute(select(MicroLesson.id, MicroLesson.issue_no, MicroLesson.title,
-                            MicroLesson.due_at).where(MicroLesson.id == lesson_id)).first()
+def find_lesson(db: Session, lesson_id: int, now: datetime | None = None) -> LessonRef | None:
+    """The lesson with this id; given `now`, only if released by then (a scheduled lesson is
+    not there for a supervisor's URL either)."""
+    query = select(MicroLesson.id, MicroLesson.issue_no, MicroLesson.title,
+                   MicroLesson.due_at).where(MicroLesson.id == lesson_id)
+    if now is not None:
+        query = query.where(*released(now))
+    row = db.execute(query).first()
     return LessonRef(*row) if row else None
 
 

@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from ...models import Category, Courseware, CoursewareRevision, Quiz, User
 from .. import audit
-from ..coursefiles import markup, quizfile, syncapply, writer, yamldump
+from ..coursefiles import dbspecs, export, markup, quizfile, syncapply, yamldump
 from ..coursefiles import yamlmarks as ym
 from ..coursefiles.markup import render_markdown
-from ..coursefiles.specs import CoursewareSpec, QuestionSpec, QuizSpec
+from ..coursefiles.specs import CoursewareSpec, QuizSpec
 from ..org import policy
+from ..quiz import draws
+from . import questions, yamlzh
 
 # The field rules of a course file (docs/CONTENT.md, reader._common), for the form.
 TEXT_MAX = ym.TEXT_MAX
@@ -64,6 +66,7 @@ class CoursewareInput:
     body_md: str
     quiz_yaml: str = ""
     note: str = ""
+    quiz_draft: questions.QuizDraft | None = None  # the form editor's quiz, else quiz_yaml
 
 
 @dataclass(frozen=True)
@@ -140,13 +143,7 @@ def quiz_text(quiz: Quiz | None) -> str:
 
 def quiz_spec(quiz: Quiz) -> QuizSpec:
     """A stored quiz as the spec the file format writes; retired questions stay out."""
-    questions = tuple(
-        QuestionSpec(q.key, q.kind, q.stem, tuple((k, t) for k, t in q.options),
-                     tuple(q.answer) if isinstance(q.answer, list) else q.answer,
-                     q.explanation or "", tuple(q.tags or ()), n)
-        for n, q in enumerate((q for q in quiz.questions if not q.retired), start=1))
-    return QuizSpec(quiz.pass_score, quiz.attempts_allowed, quiz.shuffle, quiz.partial_credit,
-                    quiz.time_limit_seconds, questions, quiz.review or "after_pass")
+    return dbspecs.quiz_spec(quiz)
 
 
 def parse_quiz(text: str) -> tuple[QuizSpec | None, list[str]]:
@@ -174,7 +171,23 @@ def parse_quiz(text: str) -> tuple[QuizSpec | None, list[str]]:
         if mapping is not None:
             # The same validator sync runs on a file's quiz.
             ok, quiz = quizfile.read_quiz(mapping, rep)
-    return (quiz if not found else None), [f"line {p.line}: {p.message}" for p in found]
+    return (quiz if not found else None), [yamlzh.at_line(p.line, p.message) for p in found]
+
+
+def read_quiz_input(quiz_yaml: str, draft: questions.QuizDraft | None, required: bool = False
+                    ) -> tuple[QuizSpec | None, dict[str, list[str]]]:
+    """(quiz, problems by field) from the form editor's draft, or from the advanced tab's
+    YAML when there is no draft; a draft goes through the YAML path's validator too."""
+    if draft is None:
+        quiz, found = parse_quiz(quiz_yaml)
+        if required and quiz is None and not found:
+            found = ["请填写测验题目"]
+        return quiz, {"quiz_yaml": found} if found else {}
+    problems = questions.validate(draft, required=required)
+    if problems or not draft.questions:
+        return None, problems
+    quiz, found = parse_quiz(questions.to_yaml(draft))
+    return quiz, {"questions": found} if found else {}
 
 
 # --- courseware: writing ------------------------------------------------------------------
@@ -190,15 +203,19 @@ def save_courseware(db: Session, author: User, data: CoursewareInput, slug: str,
     if row is not None and not create and row.status != EDITABLE:
         raise AuthoringError("只有草稿可以修改；请先退回或撤回为草稿")
     problems = _check_courseware(db, data, slug, create)
-    quiz, quiz_problems = parse_quiz(data.quiz_yaml)
-    for message in quiz_problems:
-        problems.add("quiz_yaml", message)
+    quiz, quiz_problems = read_quiz_input(data.quiz_yaml, data.quiz_draft)
+    for name, messages in quiz_problems.items():
+        for message in messages:
+            problems.add(name, message)
+    for key in draws.unknown_banks(db, quiz.draw if quiz is not None else ()):
+        problems.add("quiz_yaml", f"抽题规则中的题库「{key}」不存在")
     if problems.by_field:
         raise Invalid(problems.by_field)
     category = db.scalar(select(Category).where(Category.key == data.category))
     spec = CoursewareSpec(
         slug=slug, title=data.title.strip(), category=category.key,
-        summary=data.summary.strip(), estimated_minutes=data.estimated_minutes,
+        summary=data.summary.strip() or lead_of(data.body_md) or data.title.strip(),
+        estimated_minutes=data.estimated_minutes,
         min_read_seconds=data.min_read_seconds, featured=data.featured,
         lecturer=(data.lecturer or "").strip() or None,
         status=row.status if row is not None else EDITABLE,
@@ -220,17 +237,24 @@ def save_courseware(db: Session, author: User, data: CoursewareInput, slug: str,
 
 
 def export_courseware(db: Session, item: Courseware) -> tuple[str, str]:
-    """(file name, file text) of the item in the course-file format."""
-    spec = CoursewareSpec(
-        slug=item.slug, title=item.title, category=item.category.key, summary=item.summary,
-        estimated_minutes=item.estimated_minutes, min_read_seconds=item.min_read_seconds,
-        featured=item.featured, lecturer=item.lecturer, status=item.status,
-        body_md=item.body_md, quiz=quiz_spec(item.quiz) if item.quiz else None,
-        source_path=item.source_path or "", source_hash="")
-    return f"{item.slug}.md", writer.dump_courseware(spec)
+    """(file name, file text) of the item in the course-file format (the folder export's)."""
+    return export.item_file(db, item, "Asia/Shanghai")
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+LEAD_MAX = 80
+
+
+def lead_of(body_md: str) -> str:
+    """A summary for an item saved without one: the body's first paragraph as plain text,
+    cut at LEAD_MAX characters (course files require a summary; trainers need not write one)."""
+    for line in _normal_text(body_md).split("\n"):
+        text = re.sub(r"[*_`>#|]|!?\[([^\]]*)\]\([^)]*\)", r"\1", line).strip(" -+\t")
+        if text and not line.lstrip().startswith("#"):
+            return text if len(text) <= LEAD_MAX else text[:LEAD_MAX - 1] + "…"
+    return ""
+
 
 def audit_target(item: Courseware) -> str:
     """How the audit log names a courseware item."""
@@ -252,7 +276,7 @@ def _check_courseware(db: Session, data: CoursewareInput, slug: str,
         elif courseware_by_slug(db, slug) is not None:
             problems.add("slug", "这个标识已被其他课件使用")
     for name, label, required, limit in (("title", "标题", True, TEXT_MAX),
-                                         ("summary", "简介", True, None),
+                                         ("summary", "简介", False, None),
                                          ("lecturer", "主讲", False, TEXT_MAX),
                                          ("note", "修改说明", False, NOTE_MAX)):
         value = (getattr(data, name) or "").strip()

@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import MicroLesson, Unit, User
+from ...models import MicroLesson, User
 from .. import audit, clock
-from ..coursefiles import writer
-from ..coursefiles.specs import LessonSpec
+from ..coursefiles import export
 from ..org import policy
 from ..reports import unitstats
-from .authoring import Invalid, quiz_spec
+from . import lessonwork
+from .authoring import Invalid
 
 
 def lesson_groups(db: Session, now: datetime) -> list[tuple[str, list[MicroLesson]]]:
@@ -40,16 +40,7 @@ def reschedule(db: Session, actor: User, lesson: MicroLesson, publish_at: dateti
     """Set a lesson's publish and due times, given as local times in ``tz`` (audited);
     True if they changed. Raises Invalid unless publish_at is before due_at."""
     policy.require_author(actor)
-    problems: dict[str, list[str]] = {}
-    if publish_at is None:
-        problems["publish_at"] = ["请填写发布时间"]
-    if due_at is None:
-        problems["due_at"] = ["请填写截止时间"]
-    elif publish_at is not None and due_at <= publish_at:
-        problems["due_at"] = ["截止时间必须晚于发布时间"]
-    for name, moment in (("publish_at", publish_at), ("due_at", due_at)):
-        if moment is not None and not clock.plausible(moment):
-            problems[name] = ["时间须在 1900 年至 2999 年之间"]
+    problems = lessonwork.schedule_problems(publish_at, due_at)
     if problems:
         raise Invalid(problems)
     new = (clock.to_utc(publish_at, tz), clock.to_utc(due_at, tz))
@@ -60,20 +51,12 @@ def reschedule(db: Session, actor: User, lesson: MicroLesson, publish_at: dateti
     if new[1] != old[1]:  # on-time counts follow the due time
         unitstats.rebuild(db, lesson_ids=[lesson.id])
     audit.record(db, "lesson_rescheduled", actor_id=actor.id,
-                 target=f"lesson:{lesson.issue_no}:{lesson.slug}", ip=ip,
+                 target=lessonwork.lesson_target(lesson), ip=ip,
                  detail={"publish_at": [old[0].isoformat(), new[0].isoformat()],
                          "due_at": [old[1].isoformat(), new[1].isoformat()]})
     return True
 
 
 def export_lesson(db: Session, lesson: MicroLesson, tz: str) -> tuple[str, str]:
-    """(file name ``NN-slug.md``, file text) of a lesson in the course-file format."""
-    codes = tuple(db.scalars(select(Unit.code).where(
-        Unit.id.in_([a.unit_id for a in lesson.audience])).order_by(Unit.code)))
-    spec = LessonSpec(
-        issue_no=lesson.issue_no, slug=lesson.slug, title=lesson.title,
-        summary=lesson.summary, estimated_minutes=lesson.estimated_minutes,
-        min_read_seconds=lesson.min_read_seconds, publish_at=lesson.publish_at,
-        due_at=lesson.due_at, audience=codes, body_md=lesson.body_md,
-        quiz=quiz_spec(lesson.quiz), source_path=lesson.source_path or "", source_hash="")
-    return f"{lesson.issue_no:02d}-{lesson.slug}.md", writer.dump_lesson(spec, tz)
+    """(file name ``NN-slug.md``, file text) of a lesson, as the folder export writes it."""
+    return export.item_file(db, lesson, tz)

@@ -5,7 +5,7 @@ lms_class_session: lecturer_id (党员讲师), kind (regular | listening, 集中
 lms_checklist_item, lms_checklist_score, lms_classroom_review, lms_session_rating: new.
 
 Revision ID: c13_classroom_acceptance
-Revises: q1_quiz_review_first_score
+Revises: p13_points_claims_hours
 Create Date: 2026-12-03 08:00:00
 """
 from alembic import op
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'c13_classroom_acceptance'
-down_revision = 'q1_quiz_review_first_score'
+down_revision = 'p13_points_claims_hours'
 branch_labels = None
 depends_on = None
 

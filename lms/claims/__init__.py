@@ -1,0 +1,1 @@
+"""Points claims pages (党建积分申报)."""

@@ -1,0 +1,126 @@
+"""Study hours (学时): what each completed item is worth, an officer's hours in a year and
+whether they are on track for the yearly target; set-based SQL, no Flask.
+
+Worth per item type comes from LMS_HOURS: a number of hours, or "estimated" (a courseware
+item's estimated minutes) or "length" (a class session's duration). Hours are summed in
+whole minutes so that totals are exact and equal the sum of their parts.
+"""
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from ...models import ClassSession, Completion, Courseware
+from ..reports import periods
+
+ITEM_TYPES = ("lesson", "courseware", "session")
+FROM_ITEM = {"courseware": "estimated", "session": "length"}  # the item's own minutes
+
+
+@dataclass(frozen=True)
+class HoursRule:
+    """Minutes per item type (None: the item's own), and the yearly target in hours."""
+
+    lesson: int | None
+    courseware: int | None
+    session: int | None
+    target_hours: float
+
+    def minutes(self):
+        """SQL: the minutes a completion row is worth; needs the joins of `earned`."""
+        def worth(kind, own):
+            fixed = getattr(self, kind)
+            return literal(fixed) if fixed is not None else func.coalesce(own, 0)
+        return case((Completion.item_type == "lesson", worth("lesson", None)),
+                    (Completion.item_type == "courseware",
+                     worth("courseware", Courseware.estimated_minutes)),
+                    (Completion.item_type == "session",
+                     worth("session", ClassSession.duration_minutes)),
+                    else_=0)
+
+
+def rule_from(hours: Mapping, target) -> HoursRule:
+    """LMS_HOURS and LMS_HOURS_TARGET as a rule; ValueError names a bad setting."""
+    minutes = {}
+    for kind in ITEM_TYPES:
+        value = hours.get(kind, FROM_ITEM.get(kind, 0))
+        if kind in FROM_ITEM and value == FROM_ITEM[kind]:
+            minutes[kind] = None
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            minutes[kind] = round(value * 60)
+        else:
+            raise ValueError(f"LMS_HOURS[{kind!r}] must be a number of hours"
+                             + (f" or {FROM_ITEM[kind]!r}" if kind in FROM_ITEM else ""))
+    if not isinstance(target, (int, float)) or isinstance(target, bool) or target < 0:
+        raise ValueError("LMS_HOURS_TARGET must be a number of hours")
+    return HoursRule(minutes["lesson"], minutes["courseware"], minutes["session"],
+                     float(target))
+
+
+def earned(rule: HoursRule, start: datetime, end: datetime, user_ids=None):
+    """A subquery of (user_id, item_type, minutes): minutes earned per officer and item type
+    by items first completed in [start, end); `user_ids` limits it (a value list or select)."""
+    query = (select(Completion.user_id.label("user_id"),
+                    Completion.item_type.label("item_type"),
+                    func.sum(rule.minutes()).label("minutes"))
+             .outerjoin(Courseware, and_(Completion.item_type == "courseware",
+                                         Courseware.id == Completion.item_id))
+             .outerjoin(ClassSession, and_(Completion.item_type == "session",
+                                           ClassSession.id == Completion.item_id))
+             .where(Completion.status == "completed", Completion.first_completed_at >= start,
+                    Completion.first_completed_at < end)
+             .group_by(Completion.user_id, Completion.item_type))
+    if user_ids is not None:
+        query = query.where(Completion.user_id.in_(user_ids))
+    return query.subquery("earned")
+
+
+def through(moment: datetime, year: periods.Period) -> datetime:
+    """The exclusive end that counts an item completed at `moment` itself, within `year`."""
+    return min(moment + timedelta(microseconds=1), year.end)
+
+
+def expected_minutes(rule: HoursRule, year: periods.Period, moment: datetime) -> float:
+    """The target pro-rated to `moment`: the share of the year gone by, times the target."""
+    span = (year.end - year.start).total_seconds()
+    gone = min(max((moment - year.start).total_seconds(), 0), span)
+    return rule.target_hours * 60 * gone / span
+
+
+@dataclass(frozen=True)
+class YearHours:
+    """An officer's hours this year against the target."""
+
+    year: int
+    by_type: dict[str, float]  # item type → hours
+    hours: float
+    target: float
+    expected: float  # the target pro-rated to today
+
+    @property
+    def on_track(self) -> bool:
+        """At or above the pro-rated target."""
+        return self.hours + 1e-9 >= self.expected
+
+    @property
+    def share(self) -> float:
+        """Hours as a share of the target (may pass 1)."""
+        return self.hours / self.target if self.target else 1.0
+
+
+def of_user(db: Session, user_id: int, rule: HoursRule, now: datetime, tz: str) -> YearHours:
+    """The user's hours in the current local year, per item type and in all."""
+    year = periods.year_of(periods.local_today(now, tz), tz)
+    part = earned(rule, year.start, through(now, year), [user_id])
+    by_type = {kind: 0.0 for kind in ITEM_TYPES}
+    for _user, kind, minutes in db.execute(select(part)):
+        by_type[kind] = int(minutes or 0) / 60
+    total = sum(by_type.values())
+    return YearHours(year.first_day.year, by_type, round(total, 2), rule.target_hours,
+                     round(expected_minutes(rule, year, now) / 60, 2))
+
+
+# The code defaults of LMS_HOURS and LMS_HOURS_TARGET, for callers without a config.
+DEFAULT_RULE = HoursRule(lesson=15, courseware=None, session=None, target_hours=24.0)
