@@ -17,6 +17,7 @@ SPECIFIC = {
     ("get", "/lessons/{id}"): {"404"},
     ("post", "/lessons/{id}/attempts"): {"404", "409", "422"},
     ("get", "/courseware"): {"404"},  # an unknown category
+    ("get", "/classrooms"): {"404"},  # an unknown classroom type
     ("get", "/courseware/{slug}"): {"404"},
     ("get", "/reports/completion"): {"403"},
 }

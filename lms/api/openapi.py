@@ -194,6 +194,12 @@ PATHS = {
     "/courseware/{slug}": {"get": _op(
         "getCourseware", "One published courseware item", "Courseware", (*AUTH, "404"),
         parameters=[_path_param("slug", TEXT, "dangzhang-jiedu")])},
+    "/classrooms": {"get": _op(
+        "listClassrooms", "Classrooms the caller may see (accepted ones: everyone; applied: "
+        "their line and inspectors from other counties; returned and retired: their line)",
+        "ClassroomList", (*AUTH, "404"),
+        parameters=[_query("type", "A classroom type key; 404 when there is no such type",
+                           example="model")])},
     "/reports/completion": {"get": _op(
         "getCompletionReport", "Completion by child unit for a period (supervisors)",
         "CompletionReport", (*AUTH, "403"),
@@ -214,6 +220,21 @@ SCHEMAS.update({
     "LessonList": _obj(["lessons"], lessons={"type": "array", "items": _ref("LessonSummary")}),
     "CoursewareList": _obj(["items"], items={"type": "array",
                                              "items": _ref("CoursewareSummary")}),
+    "ClassroomType": _obj(["key", "name"], key=STR, name=STR),
+    "Lecturer": _obj(["police_no", "name"], police_no=STR, name=STR),
+    "Classroom": _obj(
+        ["slug", "name", "type", "unit", "status", "lecturers", "sessions_held"],
+        slug=STR, name=STR, type=_ref("ClassroomType"),
+        unit={**_obj(["code", "name"], code=STR, name=STR), "nullable": True,
+              "description": "The running unit; the bureau (the root unit) for a bureau-wide "
+                             "sample classroom; null only while the org has no units"},
+        status={"type": "string", "enum": ["applied", "accepted", "returned", "retired"]},
+        lecturers={"type": "array", "items": _ref("Lecturer"),
+                   "description": "Who taught its sessions, by first session"},
+        sessions_held={"type": "integer", "minimum": 0,
+                       "description": "Sessions that have started"}),
+    "ClassroomList": _obj(["classrooms"], classrooms={"type": "array",
+                                                      "items": _ref("Classroom")}),
 })
 PATHS["/lessons/{id}/attempts"]["post"]["responses"]["422"] = {
     "description": "Refused, nothing recorded: `unanswered` (with error.question_ids), "

@@ -29,6 +29,15 @@ class SessionForm(FlaskForm):
     topic = StringField(_l("活动主题"), validators=[DataRequired(),
                                                    Length(max=lifecycle.TOPIC_MAX)])
     courseware = SelectField(_l("使用课件"), validators=[Optional()])
+    kind = SelectField(_l("活动类型"), validators=[Optional()], default="regular",
+                       choices=[("regular", _l("课堂活动")),
+                                ("listening", _l("集中听课（播放一件精品课件）"))])
+
+
+class ChecklistForm(FlaskForm):
+    """An admin's checklist of a classroom type, one `weight item` per line."""
+
+    text = TextAreaField(_l("检查表"), validators=[Length(max=20000)])
 
 
 class CheckinForm(FlaskForm):

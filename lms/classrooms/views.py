@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 
 from ..auth.session import passwords
 from ..domain import clock
-from ..domain.classrooms import checkins, lifecycle
+from ..domain.classrooms import acceptance, checkins, lecturers, lifecycle
 from ..domain.learning import catalog
 from ..domain.org import policy
 from ..web import db_session, unit_of_work
@@ -22,7 +22,7 @@ classrooms_bp = Blueprint("classrooms", __name__)
 def index():
     """Every classroom type with its description and classrooms."""
     return render_template("lms/classrooms/index.html",
-                           sections=catalog.classroom_sections(db_session()),
+                           sections=catalog.classroom_sections(db_session(), current_user.user),
                            can_apply=policy.can_apply_classroom(current_user.user))
 
 
@@ -51,42 +51,28 @@ def apply():
 def _session_form(db) -> SessionForm:
     form = SessionForm()
     form.courseware.choices = [("", _("不使用课件"))] + [
-        (item.slug, item.title) for item in catalog.published(db)]
+        (item.slug, ("★ " if item.featured else "") + item.title)
+        for item in catalog.published(db)]
     return form
 
 
 def _show(room, form: SessionForm, status: int = 200):
-    detail = lifecycle.detail(db_session(), current_user.user, room, clock.utcnow())
+    db, user, now = db_session(), current_user.user, clock.utcnow()
+    detail = lifecycle.detail(db, user, room, now)
     return render_template("lms/classrooms/show.html", detail=detail, room=room,
-                           form=form, action=FlaskForm()), status
+                           form=form, action=FlaskForm(),
+                           panel=acceptance.panel(db, user, room),
+                           ratings=lecturers.rating_states(db, user, detail.sessions, now)), status
 
 
 @classrooms_bp.get("/classrooms/<slug>")
 @login_required
 def show(slug: str):
-    """A classroom with its sessions and attendance (names for its supervisors only)."""
+    """A classroom with its sessions and attendance (names for its supervisors only), its
+    acceptance (scores and comments for its own line and inspectors) and ratings."""
     db = db_session()
-    room = lifecycle.by_slug(db, slug) or abort(404)
+    room = lifecycle.visible(db, current_user.user, slug) or abort(404)
     return _show(room, _session_form(db))
-
-
-@classrooms_bp.post("/classrooms/<slug>/accept")
-@login_required
-def accept(slug: str):
-    """推磨式验收: a peer unit accepts the classroom (audited)."""
-    db = db_session()
-    room = lifecycle.by_slug(db, slug) or abort(404)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
-    try:
-        with unit_of_work():
-            lifecycle.accept(db, current_user.user, room, clock.utcnow(),
-                             ip=request.remote_addr)
-    except lifecycle.ClassroomError as refused:
-        flash(_(str(refused)), "error")
-    else:
-        flash(_("已验收通过。"), "success")
-    return redirect(url_for(".show", slug=room.slug))
 
 
 @classrooms_bp.post("/classrooms/<slug>/sessions")
@@ -94,7 +80,7 @@ def accept(slug: str):
 def schedule(slug: str):
     """The running unit schedules a session (start time in the bureau's zone)."""
     db = db_session()
-    room = lifecycle.by_slug(db, slug) or abort(404)
+    room = lifecycle.visible(db, current_user.user, slug) or abort(404)
     if not policy.can_run_classroom(current_user.user, room):
         abort(403)
     form = _session_form(db)
@@ -104,7 +90,7 @@ def schedule(slug: str):
         with unit_of_work():
             lifecycle.schedule(db, current_user.user, room, form.starts_at.data,
                                 form.topic.data, form.courseware.data,
-                                current_app.config["LMS_TIMEZONE"],
+                                current_app.config["LMS_TIMEZONE"], form.kind.data or "regular",
                                 duration_minutes=form.duration.data)
     except lifecycle.ClassroomError as refused:
         form.topic.errors.append(_(str(refused)))
@@ -152,3 +138,6 @@ def checkin():
                                     clock.utcnow(), current_app.config["LMS_POINTS"])
     return (render_template("lms/classrooms/checkin.html", form=form, outcome=outcome),
             CHECKIN_STATUS[outcome.status])
+
+
+from . import lecturer_views, review_views  # noqa: E402,F401  (routes register on classrooms_bp)

@@ -2,6 +2,7 @@
 from .bank import QuestionBank
 from .base import Base, utcnow
 from .claims import PointsClaim, PointsQuota, PointsRule
+from .classrooms import ChecklistItem, ChecklistScore, ClassroomReview, SessionRating
 from .content import (
                       Attendance,
                       Category,
@@ -24,6 +25,7 @@ __all__ = [
     "Courseware", "CoursewareRevision", "LessonAudience", "MicroLesson", "Question", "Quiz",
     "QuestionBank",
     "Attempt", "Completion", "LessonUnitStats", "Mistake", "Notification", "PointsEntry",
+    "ChecklistItem", "ChecklistScore", "ClassroomReview", "SessionRating",
     "DELIVERY_STATES", "NotificationDelivery", "PointsClaim", "PointsQuota", "PointsRule",
     "ROLES", "UNIT_KINDS", "ApiToken", "AuditEvent", "Membership", "Unit", "User",
 ]

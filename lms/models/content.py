@@ -170,9 +170,14 @@ class Classroom(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("lms_unit.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="accepted")  # applied|accepted|retired
+    # applied | returned (with the inspectors' comments) | accepted | retired
+    status: Mapped[str] = mapped_column(String(16), default="accepted")
     accepted_by_unit_id: Mapped[int | None] = mapped_column(ForeignKey("lms_unit.id"))
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Each (re-)application is a round: scores and the decision belong to one round.
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     type: Mapped[ClassroomType] = relationship(lazy="joined")
 
@@ -190,6 +195,9 @@ class ClassSession(Base):
     courseware_id: Mapped[int | None] = mapped_column(ForeignKey("lms_courseware.id"))
     checkin_code_hash: Mapped[str | None] = mapped_column(String(64))
     checkin_closes_at: Mapped[datetime | None] = mapped_column(DateTime)
+    lecturer_id: Mapped[int | None] = mapped_column(ForeignKey("lms_user.id"), index=True)
+    # regular | listening (集中听课: the room plays one featured courseware item)
+    kind: Mapped[str] = mapped_column(String(16), default="regular", server_default="regular")
     # its length: the 学时 an attendee earns (docs/POINTS-AND-HOURS.md)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
 

@@ -37,6 +37,7 @@ class CheckIn:
     topic: str = ""
     classroom: str = ""
     points_awarded: int = 0
+    slug: str = ""  # the classroom's, where the officer may rate the session
 
 
 def new_session_code() -> str:
@@ -107,9 +108,9 @@ def check_in(db: Session, user: User, code: str, hash_code: HashCode, now: datet
         .on_conflict_do_nothing(index_elements=("session_id", "user_id"))
         .returning(Attendance.id)).scalar() is not None
     if not inserted:
-        return CheckIn("already", session.topic, room.title)
+        return CheckIn("already", session.topic, room.title, slug=room.slug)
     completion.mark_completed(db, user.id, ITEM_TYPE, session.id, now)
     amount = int((rules or {}).get(POINTS_RULE) or 0)
     paid = amount and points.award(db, user.id, POINTS_RULE, ITEM_TYPE, session.id, amount,
                                    at=now)
-    return CheckIn("ok", session.topic, room.title, amount if paid else 0)
+    return CheckIn("ok", session.topic, room.title, amount if paid else 0, room.slug)

@@ -9,22 +9,23 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...models import Attendance, Classroom, ClassroomType, ClassSession, Courseware, Unit, User
 from .. import audit, clock
 from ..learning import catalog
 from ..org import policy
+from . import acceptance
+from .errors import ClassroomError
+
+__all__ = ["ClassroomError"]  # re-exported: views and callers catch it from here
 
 CHECKIN_WINDOW = timedelta(hours=2)  # after the start
 CHECKIN_LEAD = timedelta(hours=1)  # opening earlier would let a code travel to absentees
 TITLE_MAX, TOPIC_MAX, DESCRIPTION_MAX = 200, 200, 2000
+SESSION_KINDS = ("regular", "listening")  # listening: 集中听课 of a featured courseware item
 DEFAULT_DURATION, MIN_DURATION, MAX_DURATION = 90, 10, 480  # a session's length, minutes
-
-
-class ClassroomError(ValueError):
-    """A request the classroom rules refuse; the message is Chinese UI text."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ class SessionLine:
     checkin_phase: str  # when check-in may be opened: early | now | over
     attended: bool  # by the viewer
     attendees: list[Attendee] | None  # None: the viewer may not see names
+    kind: str = "regular"  # listening: 集中听课
+    lecturer_id: int | None = None
+    lecturer_name: str | None = None
+    lecturer_police_no: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,15 @@ def by_slug(db: Session, slug: str) -> Classroom | None:
                                              Classroom.status != "retired"))
 
 
+def visible(db: Session, viewer: User, slug: str) -> Classroom | None:
+    """The classroom with this slug, in any state, if the viewer may see it."""
+    room = db.scalar(select(Classroom).where(Classroom.slug == slug))
+    if room is None:
+        return None
+    unit = db.get(Unit, room.unit_id) if room.unit_id else None
+    return room if policy.can_see_classroom(viewer, room, unit) else None
+
+
 def _text(value: str | None, limit: int, missing: str, too_long: str) -> str:
     """Whitespace-collapsed one-line text, required and bounded."""
     value = " ".join((value or "").split())
@@ -102,7 +116,7 @@ def _text(value: str | None, limit: int, missing: str, too_long: str) -> str:
 
 
 def apply(db: Session, user: User, type_key: str, title: str, description: str,
-          ip: str | None = None) -> Classroom:
+          ip: str | None = None, now: datetime | None = None) -> Classroom:
     """Apply to run a classroom for the user's own unit; it waits for a peer's acceptance.
 
     The same title applied for twice by the same unit (a double submit) is one application.
@@ -124,7 +138,7 @@ def apply(db: Session, user: User, type_key: str, title: str, description: str,
     stem = re.sub(r"[^a-z0-9]+", "-", f"{kind.key}-{user.unit.code}".lower()).strip("-")
     room = Classroom(slug=f"{stem[:100]}-{secrets.token_hex(3)}", type_id=kind.id,
                      unit_id=user.unit_id, title=title, description=description,
-                     status="applied")
+                     status="applied", applied_at=now or clock.utcnow())
     db.add(room)
     db.flush()
     audit.record(db, "classroom_applied", actor_id=user.id, target=room.slug, ip=ip,
@@ -134,43 +148,36 @@ def apply(db: Session, user: User, type_key: str, title: str, description: str,
 
 def accept(db: Session, user: User, room: Classroom, now: datetime,
            ip: str | None = None) -> None:
-    """Accept an applied classroom on behalf of the user's unit (a peer of the applicant)."""
-    unit = db.get(Unit, room.unit_id) if room.unit_id else None
-    if not policy.can_accept_classroom(user, room, unit):
-        raise policy.PermissionDenied
-    # Conditional on the status: of two peers accepting at once, exactly one wins.
-    won = db.execute(
-        update(Classroom).where(Classroom.id == room.id, Classroom.status == "applied")
-        .values(status="accepted", accepted_by_unit_id=user.unit_id, accepted_at=now)
-        .execution_options(synchronize_session=False)).rowcount
-    if not won:
-        raise ClassroomError("该课堂已经验收")
-    db.refresh(room)
-    audit.record(db, "classroom_accepted", actor_id=user.id, target=room.slug, ip=ip,
-                 detail={"unit": unit.code, "accepted_by": user.unit.code})
+    """Accept an applied classroom as an inspector from another county (no comment)."""
+    acceptance.decide(db, user, room, "accept", "", now, ip=ip)
 
 
 def schedule(db: Session, user: User, room: Classroom, starts_at_local: datetime, topic: str,
-             courseware_slug: str | None, tz: str,
+             courseware_slug: str | None, tz: str, kind: str = "regular",
              duration_minutes: int | None = None) -> ClassSession:
-    """Schedule a session; `starts_at_local` is naive local time in `tz` (Asia/Shanghai);
-    its length (default 90 minutes) is the study hours its attendees earn."""
+    """Schedule a session taught by `user`; `starts_at_local` is naive local time in `tz`
+    (Asia/Shanghai); its length (default 90 minutes) is the study hours its attendees earn.
+    A `listening` session (集中听课) plays one featured courseware item."""
     if not policy.can_run_classroom(user, room):
         raise policy.PermissionDenied
     topic = _text(topic, TOPIC_MAX, "请填写活动主题", f"活动主题不能超过 {TOPIC_MAX} 个字")
     if not clock.plausible(starts_at_local):
         raise ClassroomError("时间须在 1900 年至 2999 年之间")
+    if kind not in SESSION_KINDS:
+        raise ClassroomError("活动类型不正确")
     courseware_id = None
-    if courseware_slug:
-        item = catalog.published_item(db, courseware_slug)
-        if item is None:
-            raise ClassroomError("所选课件不存在或未发布")
-        courseware_id = item.id
+    item = catalog.published_item(db, courseware_slug) if courseware_slug else None
+    if courseware_slug and item is None:
+        raise ClassroomError("所选课件不存在或未发布")
+    if kind == "listening" and (item is None or not item.featured):
+        raise ClassroomError("集中听课须选择一件精品课件")
+    courseware_id = item.id if item else None
     duration = duration_minutes or DEFAULT_DURATION
     if not MIN_DURATION <= duration <= MAX_DURATION:
         raise ClassroomError(f"时长须在 {MIN_DURATION} 至 {MAX_DURATION} 分钟之间")
     session = ClassSession(classroom_id=room.id, starts_at=clock.to_utc(starts_at_local, tz),
-                           topic=topic, courseware_id=courseware_id, duration_minutes=duration)
+                           topic=topic, courseware_id=courseware_id, kind=kind,
+                           lecturer_id=user.id, duration_minutes=duration)
     db.add(session)
     db.flush()
     return session
@@ -206,8 +213,10 @@ def detail(db: Session, viewer: User, room: Classroom, now: datetime) -> Classro
               .where(ClassSession.classroom_id == room.id)
               .group_by(Attendance.session_id).subquery())
     rows = db.execute(
-        select(ClassSession, Courseware.slug, Courseware.title, func.coalesce(counts.c.n, 0))
+        select(ClassSession, Courseware.slug, Courseware.title, func.coalesce(counts.c.n, 0),
+               User.name, User.police_no)
         .outerjoin(Courseware, Courseware.id == ClassSession.courseware_id)
+        .outerjoin(User, User.id == ClassSession.lecturer_id)
         .outerjoin(counts, counts.c.session_id == ClassSession.id)
         .where(ClassSession.classroom_id == room.id)
         .order_by(ClassSession.starts_at.desc(), ClassSession.id.desc())).all()
@@ -222,8 +231,9 @@ def detail(db: Session, viewer: User, room: Classroom, now: datetime) -> Classro
                           and s.checkin_closes_at > now),
         checkin_closes_at=s.checkin_closes_at,
         checkin_phase=checkin_phase(s, now), attended=s.id in mine,
-        attendees=who.get(s.id, []) if names else None)
-        for s, slug, title, n in rows]
+        attendees=who.get(s.id, []) if names else None, kind=s.kind,
+        lecturer_id=s.lecturer_id, lecturer_name=lecturer, lecturer_police_no=police_no)
+        for s, slug, title, n, lecturer, police_no in rows]
     return ClassroomDetail(room, room.type.name, unit, accepted_by, sessions,
                            policy.can_accept_classroom(viewer, room, unit),
                            policy.can_run_classroom(viewer, room), names)

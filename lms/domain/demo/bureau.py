@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ...models import Unit, User, utcnow
 from ..claims import rules
 from ..org import membership
-from . import history, orgtree
+from . import classrooms, history, orgtree
 from .orgtree import DemoUnit
 
 DEFAULT_POINTS = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2}
@@ -139,6 +139,7 @@ def build(db: Session, officers: int, seed: int, tz: str, progress: Callable[[in
     completions = history.build(db, officer_units, seed, tz, weeks, points or DEFAULT_POINTS,
                                  share, now, windows)
     share.finish()
+    classrooms.build(db, units, seed, tz, now, points or DEFAULT_POINTS)
     name_of = {unit.id: unit.name for unit in units}
     return DemoSummary(
         units_by_kind=dict(Counter(unit.kind for unit in units)), accounts=len(users),

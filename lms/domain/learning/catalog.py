@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ...models import Category, Classroom, ClassroomType, Completion, Courseware, Unit
+from ...models import Category, Classroom, ClassroomType, Completion, Courseware, Unit, User
+from ..org import policy
 from . import completion, points
 
 ITEM_TYPE = "courseware"
@@ -165,12 +166,14 @@ def finish_reading(db: Session, user_id: int, item: Courseware, now: datetime,
                           points_awarded=amount if paid else 0)
 
 
-def classroom_sections(db: Session) -> list[ClassroomSection]:
-    """Every classroom type in display order with its classrooms that are not retired."""
+def classroom_sections(db: Session, viewer: User) -> list[ClassroomSection]:
+    """Every classroom type in display order with its classrooms that are not retired and
+    that the viewer may see (`policy.classrooms_visible`)."""
     types = db.scalars(select(ClassroomType).order_by(ClassroomType.position, ClassroomType.id))
     rows = db.execute(
         select(Classroom, Unit.name).outerjoin(Unit, Unit.id == Classroom.unit_id)
-        .where(Classroom.status != "retired").order_by(Classroom.title, Classroom.id))
+        .where(Classroom.status != "retired", policy.classrooms_visible(viewer, Classroom, Unit))
+        .order_by(Classroom.title, Classroom.id))
     by_type: dict[int, list[ClassroomEntry]] = {}
     for room, unit_name in rows:
         by_type.setdefault(room.type_id, []).append(ClassroomEntry(

@@ -232,11 +232,18 @@ def member_at(moment):
             Membership.active.is_(True), Membership.is_officer.is_(True))
 
 
-# --- classrooms (推磨式验收: peers from outside the applicant's line inspect and accept) ---
+# --- classrooms (推磨式验收: inspectors from another county accept; docs/CLASSROOMS.md) ---
 
-def units_related(a: Unit, b: Unit) -> bool:
-    """Whether one unit lies in the other's subtree (a unit is related to itself)."""
-    return a.path.startswith(b.path) or b.path.startswith(a.path)
+def county_path(unit: Unit | None) -> str | None:
+    """The path of the unit's county (its depth-1 ancestor or itself); None at the bureau."""
+    parts = unit.path.strip("/").split("/") if unit is not None else []
+    return f"/{parts[0]}/{parts[1]}/" if len(parts) > 1 else None
+
+
+def county_id(unit: Unit | None) -> int | None:
+    """The id of the unit's county (depth-1 ancestor or itself); None at the bureau."""
+    path = county_path(unit)
+    return int(path.strip("/").split("/")[1]) if path else None
 
 
 def can_apply_classroom(user: User) -> bool:
@@ -244,17 +251,56 @@ def can_apply_classroom(user: User) -> bool:
     return user.active and user.is_supervisor
 
 
-def can_accept_classroom(user: User, room, unit: Unit | None) -> bool:
-    """A supervisor or trainer from outside the applicant's line accepts an applied classroom."""
+def is_applicant(user: User, room) -> bool:
+    """A secretary of the classroom's own unit: resubmits a returned application."""
+    return can_apply_classroom(user) and room.unit_id == user.unit_id
+
+
+def can_inspect_classroom(user: User, unit: Unit | None) -> bool:
+    """A supervisor or trainer of another county than the applicant's may inspect."""
+    mine, theirs = county_path(user.unit), county_path(unit)
     return (user.active and (user.is_supervisor or user.is_trainer)
-            and room.status == "applied" and unit is not None
-            and not units_related(user.unit, unit))
+            and mine is not None and theirs is not None and mine != theirs)
+
+
+def can_accept_classroom(user: User, room, unit: Unit | None) -> bool:
+    """An inspector from another county scores and decides an applied classroom."""
+    return room.status == "applied" and can_inspect_classroom(user, unit)
 
 
 def can_run_classroom(user: User, room) -> bool:
     """The accepted classroom's own unit's supervisors and trainers hold its sessions."""
     return (user.active and (user.is_supervisor or user.is_trainer)
             and room.status == "accepted" and room.unit_id == user.unit_id)
+
+
+def can_retire_classroom(user: User, unit: Unit | None) -> bool:
+    """Admins, and supervisors whose scope holds the running unit, retire a classroom."""
+    return can_administer(user) or (unit is not None and unit_in_scope(user, unit))
+
+
+def in_classroom_line(user: User, unit: Unit | None) -> bool:
+    """The running unit's own people and the supervisors above it (admins for samples)."""
+    if unit is None:
+        return is_bureau_wide(user)
+    return user.unit_id == unit.id or unit_in_scope(user, unit)
+
+
+def can_see_classroom(user: User, room, unit: Unit | None) -> bool:
+    """Applied and accepted classrooms: everyone (inspectors must find them); returned and
+    retired ones: their own line only. `classrooms_visible` is the same rule in SQL."""
+    return room.status in ("applied", "accepted") or in_classroom_line(user, unit)
+
+
+def classrooms_visible(user: User, classroom, unit):
+    """SQL over a classroom and its (outer-joined) unit: `can_see_classroom` for a list."""
+    rules = [classroom.status.in_(("applied", "accepted")), unit.id == user.unit_id]
+    path = scope_path(user)
+    if path is not None:
+        rules.append(unit.path.startswith(path, autoescape=True))
+    if is_bureau_wide(user):
+        rules.append(classroom.unit_id.is_(None))
+    return or_(*rules)
 
 
 def shows_attendee_names(viewer: User, unit: Unit | None) -> bool:

@@ -1,0 +1,5 @@
+"""The classroom rules' refusal."""
+
+
+class ClassroomError(ValueError):
+    """A request the classroom rules refuse; the message is Chinese UI text."""
