@@ -22,6 +22,8 @@ from lms.models import (
 )
 from lms.paths import COURSES_DIR
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 NOW = datetime(2026, 12, 3, 8, 0)  # a Thursday: the shipped lessons, then two more issues
 
 

@@ -210,11 +210,16 @@ class _Book:
         _bulk(db, Mistake, MISTAKE_COLUMNS,
               [(user, qid, count, 0, at) for user, qid, count, at in self.mistakes])
         pg = db.get_bind().dialect.name == "postgresql"
+        # Each answer sheet's JSON is shared by thousands of attempts: escaped once for COPY.
+        text = {}
+        for *_, sheet, _paid in self.attempts:
+            if id(sheet) not in text:
+                text[id(sheet)] = ((_copy_text(sheet.answers), _copy_text(sheet.results))
+                                   if pg else (sheet.answers, sheet.results))
         _bulk(db, Attempt, ATTEMPT_COLUMNS, [
-            (user, quiz, "lesson", item, key, "submitted", started, at,
-             sheet.answers, sheet.results, sheet.score,
-             ("t" if sheet.passed else "f") if pg else sheet.passed, paid)
-            for user, quiz, item, key, started, at, sheet, paid in self.attempts], escape=True)
+            (user, quiz, "lesson", item, key, "submitted", started, at, *text[id(sheet)],
+             sheet.score, ("t" if sheet.passed else "f") if pg else sheet.passed, paid)
+            for user, quiz, item, key, started, at, sheet, paid in self.attempts])
 
 
 def _outcome(rng: random.Random, diligence: float, lesson: _Lesson, now: datetime):
@@ -236,10 +241,9 @@ def _outcome(rng: random.Random, diligence: float, lesson: _Lesson, now: datetim
     return moment.replace(microsecond=0), moment <= lesson.due_at
 
 
-def _bulk(db: Session, model, columns: tuple[str, ...], rows: list[tuple],
-          escape: bool = False) -> None:
-    """Insert many rows: COPY on PostgreSQL, executemany elsewhere. With `escape`, text may
-    hold what COPY's text format escapes (backslashes, tabs, line breaks)."""
+def _bulk(db: Session, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert many rows: COPY on PostgreSQL, executemany elsewhere. Text must be given
+    escaped for COPY (`_copy_text`) where it may hold backslashes, tabs or line breaks."""
     if not rows:
         return
     if db.get_bind().dialect.name == "postgresql":
@@ -250,9 +254,7 @@ def _bulk(db: Session, model, columns: tuple[str, ...], rows: list[tuple],
             with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
                              ) as copy:
                 for start in range(0, len(rows), 100_000):
-                    chunk = rows[start:start + 100_000]
-                    value = _copy_text if escape else str
-                    copy.write("".join("\t".join(map(value, row)) + "\n" for row in chunk))
+                    copy.write("".join(map(_copy_line, rows[start:start + 100_000])))
         return
     # SQLite: the driver's executemany with tuples, ~10x faster than ORM dicts. Datetimes are
     # written in SQLAlchemy's own SQLite format so string comparisons in SQL stay right.
@@ -262,11 +264,16 @@ def _bulk(db: Session, model, columns: tuple[str, ...], rows: list[tuple],
                     (tuple(_sqlite_value(v) for v in row) for row in rows))
 
 
-def _copy_text(value) -> str:
-    """A value in COPY's text format."""
-    if isinstance(value, str):
-        return value.translate(COPY_ESCAPES)
-    return str(value)
+def _copy_line(row: tuple) -> str:
+    """A row in COPY's text format (values already escaped where they need it)."""
+    if None in row:
+        return "\t".join("\\N" if value is None else str(value) for value in row) + "\n"
+    return "\t".join(map(str, row)) + "\n"
+
+
+def _copy_text(text: str) -> str:
+    """Text escaped for COPY's text format."""
+    return text.translate(COPY_ESCAPES)
 
 
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
