@@ -57,6 +57,11 @@ class Sheets:
         choices = list(range(min(most, len(PASS_WEIGHTS) - 1) + 1))
         return self._sheet(quiz_id, self._rng.choices(choices, PASS_WEIGHTS[:len(choices)])[0])
 
+    def can_fail(self, quiz_id: int) -> bool:
+        """Whether the quiz can be failed at all (one without questions cannot)."""
+        n = len(self._keys.get(quiz_id, ()))
+        return self._score(n, n) < self._pass(quiz_id)
+
     def failing(self, quiz_id: int) -> Sheet:
         """A sheet that fails by one question or two."""
         n = len(self._keys.get(quiz_id, ()))

@@ -127,7 +127,8 @@ def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, week
             row = _outcome(rng, diligence, lesson, now)
             if row is not None:
                 book.passed(rng, user_id, lesson, *row)
-            elif lesson.due_at < now and rng.random() < FAILED_AND_GAVE_UP:
+            elif (lesson.due_at < now and rng.random() < FAILED_AND_GAVE_UP
+                  and book.sheets.can_fail(lesson.quiz_id)):
                 book.failed(rng, user_id, lesson)
         book.end_of_officer()
         if n % max(1, len(officers) // 10) == 0:
@@ -154,7 +155,7 @@ class _Book:
                completed_at: datetime, on_time: bool) -> None:
         """A completion: sometimes a failed attempt first, then the passing one."""
         tries = []
-        if rng.random() < RETAKE:
+        if rng.random() < RETAKE and self.sheets.can_fail(lesson.quiz_id):
             before = completed_at - timedelta(minutes=rng.uniform(5, 60 * 30))
             tries.append((max(before, lesson.publish_at), self.sheets.failing(lesson.quiz_id)))
         tries.append((completed_at, self.sheets.passing(lesson.quiz_id)))
