@@ -53,7 +53,9 @@ def dashboard():
     report = rollup.completion_by_child(db, ask.unit, ask.selection, now)
     trend = rollup.trend_of(db, ask.unit, report, now, _tz())
     current = periods.week_of(_today(now), _tz())
-    unit_rows, unit_sort = _sorted(report.rows, sorting.UNITS)
+    # The unit's own officers (本级) are not a unit to rank: they stay last when sorted.
+    unit_rows, unit_sort = _sorted([r for r in report.rows if not r.own], sorting.UNITS)
+    unit_rows = (unit_rows + [r for r in report.rows if r.own]) if unit_sort else report.rows
     officers, officer_sort = _sorted(rollup.officers_of(db, ask.unit, ask.selection, now),
                                      sorting.OFFICERS, "o")
     return render_template(

@@ -128,7 +128,7 @@ def _wrong_answer(key: grading.QuestionKey, variant: int) -> object:
         return others[variant % len(others)] if others else key.answer
     if key.kind == "multiple":
         picked = set(key.answer)
-        toggled = key.option_keys[variant % len(key.option_keys)] if key.option_keys else None
+        toggled = key.option_keys[-1 - variant % len(key.option_keys)] if key.option_keys else None
         picked ^= {toggled} if toggled else set()
         return tuple(sorted(picked or set(key.option_keys[:1])))
     text = str(key.answer[0])
