@@ -20,7 +20,7 @@ from ...models import Attempt, Completion, MicroLesson, Mistake, PointsEntry, Qu
 from ..clock import to_local, to_utc
 from ..learning import issues
 from ..reports import unitstats
-from . import answers
+from . import answers, bulk
 
 ISSUE_PREFIX = re.compile(r"^第\s*\d+\s*期\s*")  # "第10期 " at the start of a title
 RETAKE = 0.08  # completions whose first attempt failed
@@ -206,21 +206,23 @@ class _Book:
     def write(self, db: Session) -> None:
         """Insert everything, in bulk."""
         self.end_of_officer()
-        _bulk(db, Completion, COMPLETION_COLUMNS, self.completions)
-        _bulk(db, PointsEntry, POINTS_COLUMNS, self.ledger)
-        _bulk(db, Mistake, MISTAKE_COLUMNS,
-              [(user, qid, count, 0, at) for user, qid, count, at in self.mistakes])
+        bulk.insert(db, Completion, COMPLETION_COLUMNS, self.completions)
+        bulk.insert(db, PointsEntry, POINTS_COLUMNS, self.ledger)
+        with bulk.indexes_after(db, Mistake):
+            bulk.insert(db, Mistake, MISTAKE_COLUMNS,
+                  [(user, qid, count, 0, at) for user, qid, count, at in self.mistakes])
         pg = db.get_bind().dialect.name == "postgresql"
         # Each answer sheet's JSON is shared by thousands of attempts: escaped once for COPY.
         text = {}
         for *_, sheet, _paid in self.attempts:
             if id(sheet) not in text:
-                text[id(sheet)] = ((_copy_text(sheet.answers), _copy_text(sheet.results))
+                text[id(sheet)] = ((bulk.copy_text(sheet.answers), bulk.copy_text(sheet.results))
                                    if pg else (sheet.answers, sheet.results))
-        _bulk(db, Attempt, ATTEMPT_COLUMNS, [
-            (user, quiz, "lesson", item, key, "submitted", started, at, *text[id(sheet)],
-             sheet.score, ("t" if sheet.passed else "f") if pg else sheet.passed, paid)
-            for user, quiz, item, key, started, at, sheet, paid in self.attempts])
+        with bulk.indexes_after(db, Attempt):
+            bulk.insert(db, Attempt, ATTEMPT_COLUMNS, [
+                (user, quiz, "lesson", item, key, "submitted", started, at, *text[id(sheet)],
+                 sheet.score, ("t" if sheet.passed else "f") if pg else sheet.passed, paid)
+                for user, quiz, item, key, started, at, sheet, paid in self.attempts])
 
 
 def _outcome(rng: random.Random, diligence: float, lesson: _Lesson, now: datetime):
@@ -240,49 +242,6 @@ def _outcome(rng: random.Random, diligence: float, lesson: _Lesson, now: datetim
     else:
         return None
     return moment.replace(microsecond=0), moment <= lesson.due_at
-
-
-def _bulk(db: Session, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert many rows: COPY on PostgreSQL, executemany elsewhere. Text must be given
-    escaped for COPY (`_copy_text`) where it may hold backslashes, tabs or line breaks."""
-    if not rows:
-        return
-    if db.get_bind().dialect.name == "postgresql":
-        # COPY in text form, formatted here in large chunks: psycopg's write_row per row
-        # costs more than the server's work. Values are ints, plain words and datetimes.
-        raw = db.connection().connection.driver_connection
-        with raw.cursor() as cursor:
-            with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
-                             ) as copy:
-                for start in range(0, len(rows), 100_000):
-                    copy.write("".join(map(_copy_line, rows[start:start + 100_000])))
-        return
-    # SQLite: the driver's executemany with tuples, ~10x faster than ORM dicts. Datetimes are
-    # written in SQLAlchemy's own SQLite format so string comparisons in SQL stay right.
-    raw = db.connection().connection.driver_connection
-    marks = ", ".join("?" * len(columns))
-    raw.executemany(f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) VALUES ({marks})",
-                    (tuple(_sqlite_value(v) for v in row) for row in rows))
-
-
-def _copy_line(row: tuple) -> str:
-    """A row in COPY's text format (values already escaped where they need it)."""
-    if None in row:
-        return "\t".join("\\N" if value is None else str(value) for value in row) + "\n"
-    return "\t".join(map(str, row)) + "\n"
-
-
-def _copy_text(text: str) -> str:
-    """Text escaped for COPY's text format."""
-    return text.translate(COPY_ESCAPES)
-
-
-COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _sqlite_value(value):
-    """A value as SQLAlchemy stores it on SQLite."""
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
 
 
 def _monday(moment: datetime) -> datetime:
