@@ -22,7 +22,7 @@ DEFAULT_POINTS = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2}
 
 DEMO_PASSWORD = "zhuhun-demo-2026"
 GRACE = timedelta(days=7)  # the default LMS_NEWCOMER_GRACE_DAYS
-MIN_OFFICERS, MAX_OFFICERS = 100, 200_000
+MIN_OFFICERS, MAX_OFFICERS = 30, 200_000  # 30: the demo logins and a dozen branches
 
 # Common surnames, most frequent first (weights fall off with rank), and given-name characters.
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋"
