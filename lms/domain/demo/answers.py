@@ -7,7 +7,10 @@ million attempts cost a dictionary lookup each and still read exactly like real 
 statistics, the review page and the mistake notebook. Questions differ in difficulty, so the
 trainers' per-question statistics show easy and hard questions.
 """
+import bisect
+import itertools
 import json
+import math
 import random
 from dataclasses import dataclass
 
@@ -18,8 +21,10 @@ from ...models import Question, Quiz
 from ..quiz import grading, quizview
 
 VARIANTS = 3  # answer sheets per set of wrong questions: different wrong options and texts
-# Passing attempts with 0, 1 or 2 wrong answers (a 5-question quiz: 100, 80, 60), 4:5:2.
+# Passing attempts with 0, 1 or 2 wrong answers (a 5-question quiz: 100, 80, 60), 4:5:2;
+# failing ones fail by the fewest wrong answers that fail, or one more (40 or 20), 7:3.
 PASS_WEIGHTS = (4, 5, 2)
+FAIL_WEIGHTS = (7, 3)
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,12 @@ class Sheet:
 
 
 class Sheets:
-    """The answer sheets of the quizzes the demo's lessons use, built on demand."""
+    """The answer sheets of the quizzes the demo's lessons use, drawn at random.
+
+    Per quiz, every sheet a passing (or failing) attempt may hand in is graded once, with
+    its probability: how many questions are wrong (PASS_WEIGHTS, FAIL_WEIGHTS), which ones
+    (harder ones more often) and how (VARIANTS). A draw is one random number and a bisection.
+    """
 
     def __init__(self, db: Session, quiz_ids: set[int], rng: random.Random):
         self._rng = rng
@@ -48,53 +58,55 @@ class Sheets:
             self._keys.setdefault(question.quiz_id, []).append(quizview.question_key(question))
             # A few questions are hard (often wrong), most are easy.
             self._difficulty.setdefault(question.quiz_id, []).append(rng.choice((1, 1, 2, 4)))
-        self._cache: dict[tuple[int, tuple[int, ...], int], Sheet] = {}
+        self._tables: dict[tuple[int, bool], tuple[list[float], list[Sheet]]] = {}
 
     def passing(self, quiz_id: int) -> Sheet:
         """A passing sheet: most get every answer right or miss one."""
-        n = len(self._keys.get(quiz_id, ()))
-        most = max(w for w in range(n + 1) if self._score(n, w) >= self._pass(quiz_id))
-        choices = list(range(min(most, len(PASS_WEIGHTS) - 1) + 1))
-        return self._sheet(quiz_id, self._rng.choices(choices, PASS_WEIGHTS[:len(choices)])[0])
+        return self._draw(quiz_id, True)
+
+    def failing(self, quiz_id: int) -> Sheet:
+        """A sheet that fails by one question or two (only if `can_fail`)."""
+        return self._draw(quiz_id, False)
 
     def can_fail(self, quiz_id: int) -> bool:
         """Whether the quiz can be failed at all (one without questions cannot)."""
-        n = len(self._keys.get(quiz_id, ()))
-        return self._score(n, n) < self._pass(quiz_id)
+        return bool(self._table(quiz_id, False)[1])
 
-    def failing(self, quiz_id: int) -> Sheet:
-        """A sheet that fails by one question or two."""
-        n = len(self._keys.get(quiz_id, ()))
-        fewest = min((w for w in range(n + 1) if self._score(n, w) < self._pass(quiz_id)),
-                     default=n)
-        return self._sheet(quiz_id, min(n, fewest + (self._rng.random() < 0.3)))
+    def _draw(self, quiz_id: int, passed: bool) -> Sheet:
+        cumulative, sheets = self._table(quiz_id, passed)
+        return sheets[bisect.bisect(cumulative, self._rng.random() * cumulative[-1])]
 
-    def _pass(self, quiz_id: int) -> int:
-        return self._pass_score.get(quiz_id, 60)
-
-    @staticmethod
-    def _score(n: int, wrong: int) -> int:
-        return 100 if n == 0 else round(100 * (n - wrong) / n)
-
-    def _sheet(self, quiz_id: int, wrong_count: int) -> Sheet:
-        keys = self._keys.get(quiz_id, [])
-        positions = _weighted_sample(self._rng, self._difficulty.get(quiz_id, []), wrong_count)
-        variant = self._rng.randrange(VARIANTS)
-        found = self._cache.get((quiz_id, positions, variant))
+    def _table(self, quiz_id: int, passed: bool) -> tuple[list[float], list[Sheet]]:
+        found = self._tables.get((quiz_id, passed))
         if found is None:
-            found = self._cache[(quiz_id, positions, variant)] = _grade(
-                keys, positions, variant, self._pass(quiz_id))
+            found = self._tables[(quiz_id, passed)] = self._build(quiz_id, passed)
         return found
 
+    def _build(self, quiz_id: int, passed: bool) -> tuple[list[float], list[Sheet]]:
+        """Every sheet of one outcome with its cumulative weight."""
+        keys, hard = self._keys.get(quiz_id, []), self._difficulty.get(quiz_id, [])
+        pass_score, n = self._pass_score.get(quiz_id, 60), len(keys)
+        counts = [w for w in range(n + 1) if (_score(n, w) >= pass_score) == passed]
+        # passing: the fewest wrong answers first; failing: the fewest that fail first
+        shares = dict(zip(counts, PASS_WEIGHTS if passed else FAIL_WEIGHTS))
+        cumulative, sheets, total = [], [], 0.0
+        for wrong_count, share in shares.items():
+            subsets = list(itertools.combinations(range(n), wrong_count))
+            weights = [math.prod(hard[i] for i in subset) for subset in subsets]
+            variants = VARIANTS if wrong_count else 1
+            for subset, weight in zip(subsets, weights):
+                for variant in range(variants):
+                    sheet = _grade(keys, subset, variant, pass_score)
+                    if sheet.passed != passed:  # rounding at the pass mark: not this outcome
+                        continue
+                    total += share * weight / sum(weights) / variants
+                    cumulative.append(total)
+                    sheets.append(sheet)
+        return cumulative, sheets
 
-def _weighted_sample(rng: random.Random, weights: list[float], k: int) -> tuple[int, ...]:
-    """`k` distinct positions, each drawn in proportion to its weight; sorted."""
-    left, picked = list(range(len(weights))), []
-    for _ in range(min(k, len(weights))):
-        position = rng.choices(left, [weights[i] for i in left])[0]
-        left.remove(position)
-        picked.append(position)
-    return tuple(sorted(picked))
+
+def _score(n: int, wrong: int) -> int:
+    return 100 if n == 0 else round(100 * (n - wrong) / n)
 
 
 def _grade(keys: list[grading.QuestionKey], wrong: tuple[int, ...], variant: int,

@@ -83,7 +83,7 @@ class DemoSummary:
 
 def logins_table(logins: list[tuple[str, str, str, str]]) -> list[str]:
     """The demo logins as aligned lines: police number, password, role, unit, name."""
-    lines = ["Demo logins (警号  密码  角色  单位  姓名):"]
+    lines = ["Demo logins (police number, password, role, unit, name):"]
     lines += [f"  {no}  {DEMO_PASSWORD}  {_pad(note, 16)}  {_pad(unit, 24)}  {name}"
               for no, name, note, unit in logins]
     return lines
