@@ -54,11 +54,11 @@ def bench_officers(conn, k: int) -> list[tuple[int, str]]:
     """(id, police_no) of `k` ordinary officers spread evenly over the roster.
 
     Deterministic, so setup_db.py (which gives them a password) and the load generators (which
-    sign them in) pick the same accounts. The five demo logins are left alone.
+    sign them in) pick the same accounts. The demo logins (000001–000010) are left alone.
     """
     rows = conn.execute(
         "SELECT id, police_no FROM lms_user WHERE is_officer AND active AND NOT is_admin "
-        "AND NOT is_supervisor AND NOT is_trainer AND police_no NOT LIKE '00000_' "
+        "AND NOT is_supervisor AND NOT is_trainer AND police_no NOT LIKE '0000__' "
         "ORDER BY id").fetchall()
     if len(rows) < k:
         raise SystemExit(f"only {len(rows)} officers in the bench database; need {k}")

@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from .domain import text
 from .domain.clock import to_local
+from .domain.learning import issues
 
 
 def lms_datetime(moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -25,9 +26,15 @@ def ui_language() -> str:
     return "en" if str(get_locale()) == "en" else "zh"
 
 
+def issue_name(issue_no: int) -> str:
+    """"第N期", or "2025年度第52期" for an earlier season's issue (`domain.learning.issues`)."""
+    year, n = issues.split(issue_no)
+    return _("第%(n)s期", n=n) if year is None else _("%(year)s年度第%(n)s期", year=year, n=n)
+
+
 def lesson_label(issue_no: int, title: str) -> str:
     """"第N期 title", unless the title already begins with its issue (most real ones do)."""
-    issue = _("第%(n)s期", n=issue_no)
+    issue = issue_name(issue_no)
     return title if title.startswith(issue) else f"{issue} {title}"
 
 
@@ -46,5 +53,6 @@ def init_app(app) -> None:
     app.add_template_filter(lms_date)
     app.add_template_global(ui_language)
     app.add_template_global(lesson_label)
+    app.add_template_global(issue_name)
     if app.jinja_env.finalize is None:  # a host's own finalize is left alone
         app.jinja_env.finalize = shown_output

@@ -35,7 +35,7 @@ def test_demo_roster_fills_every_branch(demo_300, db):
     per_branch = dict(db.execute(select(Unit.code, func.count(User.id))
                                  .outerjoin(User, User.unit_id == Unit.id)
                                  .where(Unit.kind == "branch").group_by(Unit.code)).all())
-    assert min(per_branch.values()) >= 30
+    assert min(per_branch.values()) >= 15
     numbers = db.scalars(select(User.police_no)).all()
     assert all(len(n) == 6 and n.isdigit() for n in numbers)
     party = db.scalar(select(func.count()).where(User.party_member))
@@ -56,7 +56,7 @@ def test_demo_logins_exist_and_officer_signs_in(demo_300, db, login):
     assert response.status_code == 302
     assert not response.headers["Location"].endswith("/activate")
     others = db.scalar(select(func.count()).where(User.password_hash.is_not(None)))
-    assert others == 5
+    assert others == len(bureau.LOGINS)
 
 
 def test_demo_refuses_a_second_run(demo_300, runner, db):
@@ -103,6 +103,7 @@ def test_demo_history_fills_a_year_of_weekly_lessons(runner, db):
     assert gaps == {7}  # one lesson every week, the real 14 among them
     by_id = {lesson.id: lesson for lesson in lessons}
     rows = db.scalars(select(Completion).where(Completion.item_type == "lesson")).all()
+    rows = [row for row in rows if row.status == "completed"]
     assert 300 * 40 < len(rows) < 300 * 52  # most done, some never
     assert all(row.first_completed_at >= by_id[row.item_id].publish_at for row in rows)
     late = {(p.user_id, p.source_id) for p in db.scalars(

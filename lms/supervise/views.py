@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from ..domain import clock
 from ..domain.org import directory, policy
 from ..domain.reminders import nudge, outbox
-from ..domain.reports import downloads, inspection, owing, periods, rollup, unitactivity
+from ..domain.reports import downloads, inspection, owing, periods, rollup, sorting, unitactivity
 from ..models import Unit
 from ..web import db_session, hours_rule, page_arg, unit_of_work
 
@@ -57,7 +57,11 @@ def dashboard():
     activity, activity_total = unitactivity.for_rows(
         unitactivity.by_child(db, ask.unit, span, now, hours_rule(), _tz()),
         [row.unit.id for row in report.rows])
-    officers = rollup.officers_of(db, ask.unit, ask.selection, now)
+    # The unit's own officers (本级) are not a unit to rank: they stay last when sorted.
+    unit_rows, unit_sort = _sorted([r for r in report.rows if not r.own], sorting.UNITS)
+    unit_rows = (unit_rows + [r for r in report.rows if r.own]) if unit_sort else report.rows
+    officers, officer_sort = _sorted(rollup.officers_of(db, ask.unit, ask.selection, now),
+                                     sorting.OFFICERS, "o")
     return render_template(
         "lms/supervise/dashboard.html", ask=ask, report=report, now=now, trend=trend,
         current_week=None if ask.selection.period == current else current,
@@ -65,9 +69,16 @@ def dashboard():
         officer_hours=unitactivity.officer_hours(
             db, [o.user_id for o in officers], unitactivity.moment_of(span, now),
             hours_rule(), _tz()),
-        officers=officers,
+        unit_rows=unit_rows, unit_sort=unit_sort, officers=officers, officer_sort=officer_sort,
+        units=directory.children(db, ask.unit),
         choices=periods.choices(_today(now), _tz()),
         lessons=rollup.recent_lessons(db, now))
+
+
+def _sorted(rows, columns, prefix: str = ""):
+    """A small table's rows sorted as the query string asks (`<prefix>sort`, `<prefix>dir`)."""
+    return sorting.order(rows, columns, request.args.get(f"{prefix}sort"),
+                         request.args.get(f"{prefix}dir"))
 
 
 @supervise_bp.get("/pending")
@@ -81,16 +92,19 @@ def pending():
     sort = request.args.get("sort", "overdue")
     sort = sort if sort in owing.SORTS else "overdue"
     descending = request.args.get("dir", "desc") != "asc"
+    lesson_sort = sorting.parse(request.args.get("sort"), request.args.get("dir"),
+                                rollup.PENDING_SORTS) if by_lesson else None
     if by_lesson:
         rows, total = rollup.pending(db, ask.unit, ask.selection, now, _tz(), limit=PAGE_SIZE,
-                                      offset=(page - 1) * PAGE_SIZE)
+                                      offset=(page - 1) * PAGE_SIZE, sort=lesson_sort)
     else:
         rows, total = owing.people_owing(db, ask.unit, ask.selection, now, _tz(), sort,
                                          descending, limit=PAGE_SIZE,
                                          offset=(page - 1) * PAGE_SIZE)
     return render_template("lms/supervise/pending.html", ask=ask, rows=rows, total=total,
                            page=page, page_size=PAGE_SIZE, by_lesson=by_lesson, sort=sort,
-                           descending=descending, units=directory.children(db, ask.unit),
+                           descending=descending, lesson_sort=lesson_sort,
+                           units=directory.children(db, ask.unit),
                            choices=periods.choices(_today(now), _tz()),
                            lessons=rollup.recent_lessons(db, now))
 
@@ -135,7 +149,11 @@ def tongbao():
     table = inspection.inspection(db, ask.unit, ask.selection.period, now,
                                   name_individuals=named, rule=hours_rule(), tz=_tz())
     quarters = [p for p in periods.choices(_today(now), _tz()) if p.kind != "week"]
+    branches, branch_sort = _sorted(table.rows, sorting.BRANCHES)
+    named_rows, named_sort = _sorted(table.named or [], sorting.NAMED, "n")
     return render_template("lms/supervise/tongbao.html", ask=ask, ins=table, named=named,
+                           branches=branches, branch_sort=branch_sort, named_rows=named_rows,
+                           named_sort=named_sort, units=directory.children(db, ask.unit),
                            choices=quarters, today=_today(now), now=now)
 
 

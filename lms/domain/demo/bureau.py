@@ -12,17 +12,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ...models import Unit, User, utcnow
+from ...models import Unit, User
+from .. import clock
 from ..claims import rules
 from ..org import membership
-from . import classrooms, history, orgtree
+from . import activity, classrooms, history, orgtree
 from .orgtree import DemoUnit
 
 DEFAULT_POINTS = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2}
 
 DEMO_PASSWORD = "zhuhun-demo-2026"
 GRACE = timedelta(days=7)  # the default LMS_NEWCOMER_GRACE_DAYS
-MIN_OFFICERS, MAX_OFFICERS = 10, 200_000
+MIN_OFFICERS, MAX_OFFICERS = 30, 200_000  # 30: the demo logins and a dozen branches
 
 # Common surnames, most frequent first (weights fall off with rank), and given-name characters.
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋"
@@ -30,16 +31,23 @@ SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉建国志宇浩然晨阳子轩"
          "雪梅立新海波永健文斌红燕峰飞俊凯佳琪欣怡思远宏亮春晓东晖德清正义庆林")
 
-# The fixed demo logins: police_no, name, roles, where (see _login_units).
+# The fixed demo logins: police_no, name, roles, where (see _login_units), what to try.
+# Each role twice or more, in different units: an officer, a trainer, a branch secretary
+# and an admin of their own, and supervisors at the bureau, a county and a station.
 LOGINS = [
-    ("000001", "王建国", ("officer", "supervisor", "admin"), "bureau"),
-    ("000002", "李志强", ("officer", "supervisor"), "county"),
-    ("000003", "张晓梅", ("officer", "trainer"), "politics"),
-    ("000004", "刘洋", ("officer",), "branch"),
-    ("000005", "陈静", ("officer", "supervisor"), "branch"),
+    ("000001", "王建国", ("officer", "supervisor", "admin"), "bureau", "管理员、市局督导"),
+    ("000002", "李志强", ("officer", "supervisor"), "county", "分局督导"),
+    ("000003", "张晓梅", ("officer", "trainer"), "politics", "教官"),
+    ("000004", "刘洋", ("officer",), "branch", "民警"),
+    ("000005", "陈静", ("officer", "supervisor"), "branch", "党支部书记"),
+    ("000006", "赵军", ("officer", "supervisor"), "station", "派出所督导"),
+    ("000007", "孙丽娟", ("officer",), "other_county", "民警"),
+    ("000008", "周明", ("officer", "trainer"), "section", "教官"),
+    ("000009", "吴海波", ("officer", "supervisor"), "other_branch", "党支部书记"),
+    ("000010", "郑华", ("admin",), "politics", "管理员"),
 ]
-LOGIN_NOTES = {"000001": "管理员", "000002": "分局督导", "000003": "教官",
-               "000004": "民警", "000005": "党支部书记"}
+LOGIN_NOTES = {no: note for no, _name, _roles, _where, note in LOGINS}
+SECRETARY_PLACES = {where for _no, _name, roles, where, note in LOGINS if note == "党支部书记"}
 
 
 @dataclass(frozen=True)
@@ -69,10 +77,22 @@ class DemoSummary:
         lines = [f"Units: {sum(self.units_by_kind.values())} ({kinds})",
                  f"Accounts: {self.accounts} ({self.party_members} party members)",
                  f"Lesson completions in the history: {self.completions}",
-                 f"Demo logins (password {DEMO_PASSWORD}):"]
-        lines += [f"  {no}  {name}  {note}  {unit}" for no, name, note, unit in self.logins]
-        lines.append("Every other account has no password yet (activation pending).")
+                 *logins_table(self.logins),
+                 "Every other account has no password yet (activation pending)."]
         return "\n".join(lines)
+
+
+def logins_table(logins: list[tuple[str, str, str, str]]) -> list[str]:
+    """The demo logins as aligned lines: police number, password, role, unit, name."""
+    lines = ["Demo logins (police number, password, role, unit, name):"]
+    lines += [f"  {no}  {DEMO_PASSWORD}  {_pad(note, 16)}  {_pad(unit, 24)}  {name}"
+              for no, name, note, unit in logins]
+    return lines
+
+
+def _pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns (a Chinese character takes two)."""
+    return text + " " * max(0, width - sum(2 if ord(c) > 0x2E7F else 1 for c in text))
 
 
 def has_units(db: Session) -> bool:
@@ -82,13 +102,11 @@ def has_units(db: Session) -> bool:
 
 def describe_logins(db: Session) -> str:
     """The demo logins that exist in this database, for `demo --if-empty` to repeat."""
-    from ...models import User
     users = db.execute(select(User.police_no, User.name, Unit.name).join(Unit)
-                       .where(User.police_no.in_([f"00000{n}" for n in range(1, 6)]))
+                       .where(User.police_no.in_(LOGIN_NOTES))
                        .order_by(User.police_no)).all()
-    lines = [f"Demo logins (password {DEMO_PASSWORD}):"]
-    lines += [f"  {no}  {name}  {unit}" for no, name, unit in users]
-    return "\n".join(lines)
+    return "\n".join(logins_table([(no, name, LOGIN_NOTES[no], unit)
+                                   for no, name, unit in users]))
 
 
 def check_empty(db: Session, officers: int) -> None:
@@ -116,11 +134,12 @@ def build(db: Session, officers: int, seed: int, tz: str, progress: Callable[[in
     by_code = {unit.code: unit for unit in units}
     login_units = _login_units(by_code)
     rows = [_account(no, name, roles, login_units[where].id, True, password_hash)
-            for no, name, roles, where in LOGINS]
-    rows += _roster(rng, officers - len(LOGINS), units, login_units["branch"].id)
+            for no, name, roles, where, _note in LOGINS]
+    rows += _roster(rng, officers - len(LOGINS), units,
+                    {login_units[where].id for where in SECRETARY_PLACES})
     # Everyone joined before the history begins, so the whole year is theirs to owe, except a
     # few who joined or left during it: the rule of who owes a lesson shows in the reports.
-    now = utcnow()
+    now = clock.utcnow()  # the one clock: tests stop it, and the pages read the same
     veteran = membership.joining(now - timedelta(weeks=weeks + 52), GRACE)
     rows = [{**row, **veteran} for row in rows]
     joined, left = _turnover(rng, rows[len(LOGINS):], now - timedelta(weeks=weeks), now)
@@ -140,13 +159,14 @@ def build(db: Session, officers: int, seed: int, tz: str, progress: Callable[[in
                                  share, now, windows)
     share.finish()
     classrooms.build(db, units, seed, tz, now, points or DEFAULT_POINTS)
+    activity.record(db, now, tz)
     name_of = {unit.id: unit.name for unit in units}
     return DemoSummary(
         units_by_kind=dict(Counter(unit.kind for unit in units)), accounts=len(users),
         completions=completions,
         party_members=sum(user.party_member for user in users),
-        logins=[(no, name, LOGIN_NOTES[no], name_of[login_units[where].id])
-                for no, name, _roles, where in LOGINS])
+        logins=[(no, name, note, name_of[login_units[where].id])
+                for no, name, _roles, where, note in LOGINS])
 
 
 class _Share:
@@ -166,12 +186,17 @@ class _Share:
 
 
 def _login_units(by_code: dict[str, DemoUnit]) -> dict[str, DemoUnit]:
-    """Where the demo logins work: the bureau, the first county, 政治部, a branch of it."""
-    first_branch = min((u for u in by_code.values()
-                        if u.kind == "branch" and u.code.startswith("C01")),
-                       key=lambda u: u.code)
+    """Where the demo logins work: the bureau, the first county and its first station, a
+    branch there and one under another of its stations, a branch of the second county,
+    政治部 and its first section."""
+    def first_branch(prefix: str, but: str | None = None) -> DemoUnit:
+        return min((u for u in by_code.values() if u.kind == "branch"
+                    and u.code.startswith(prefix) and not (but and u.code.startswith(but))),
+                   key=lambda u: u.code)
     return {"bureau": by_code["SZ"], "county": by_code["C01"], "politics": by_code["D01"],
-            "branch": first_branch}
+            "station": by_code["C01S01"], "branch": first_branch("C01S01"),
+            "other_branch": first_branch("C01", but="C01S01"),
+            "other_county": first_branch("C02"), "section": by_code["D01S01"]}
 
 
 # ---------------------------------------------------------------------------- the roster
@@ -205,8 +230,9 @@ def _leave(db: Session, ids: dict[str, int], joined: dict[str, datetime],
 
 
 def _roster(rng: random.Random, count: int, units: list[DemoUnit],
-            secretary_branch: int) -> list[dict]:
-    """`count` officers spread over the branches; each branch's first is its secretary."""
+            secretary_branches: set[int]) -> list[dict]:
+    """`count` officers spread over the branches; each branch's first is its secretary
+    (unless a demo login is)."""
     branches = [u for u in units if u.kind == "branch"]
     numbers = iter(rng.sample(range(100000, 1000000), count))
     surname_weights = [1 / (rank + 4) for rank in range(len(SURNAMES))]
@@ -216,7 +242,7 @@ def _roster(rng: random.Random, count: int, units: list[DemoUnit],
         for i in range(size):
             given = "".join(rng.choices(GIVEN, k=1 if rng.random() < 0.3 else 2))
             name = rng.choices(SURNAMES, surname_weights)[0] + given
-            secretary = i == 0 and branch.id != secretary_branch
+            secretary = i == 0 and branch.id not in secretary_branches
             roles = ("officer", "supervisor") if secretary else ("officer",)
             party = secretary or rng.random() < 0.45
             rows.append(_account(f"{next(numbers):06d}", name, roles, branch.id, party, None))

@@ -1,9 +1,11 @@
 """A year of weekly micro-lessons and the officers' history with them, for the demo; no Flask.
 
-Real lessons (from `courses/`) are kept; the weeks around them without a lesson get a
-"往期" issue reusing a real lesson's reading and quiz, so the demo always has a full year
-and a lesson for the current week. Outcomes are spread the way a bureau looks: most on
-time, some late, some never, with better and worse branches.
+Real lessons (from `courses/`) are kept; the weeks around them without a lesson get a demo
+issue reusing a real lesson's reading and a copy of its quiz, so the demo always has a full
+year and a lesson for the current week. Outcomes are spread the way a bureau looks: most on
+time, some late, some never, with better and worse branches. Every completion comes from
+graded attempts (a few failed first), so the attempts, completions, points, mistake
+notebooks and the reports' summary agree as if the year had been lived through the app.
 """
 import random
 import re
@@ -14,12 +16,23 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import Completion, MicroLesson, PointsEntry, utcnow
+from ...models import Attempt, Completion, MicroLesson, Mistake, PointsEntry, Question, Quiz, utcnow
 from ..clock import to_local, to_utc
+from ..learning import issues
 from ..reports import unitstats
+from . import answers, bulk
 
 ISSUE_PREFIX = re.compile(r"^第\s*\d+\s*期\s*")  # "第10期 " at the start of a title
-DEMO_ISSUE_BASE = 1000  # demo-only issues are numbered 1001, 1002, ... (real ones 1..999)
+RETAKE = 0.08  # completions whose first attempt failed
+FAILED_AND_GAVE_UP = 0.15  # of the lessons an officer owes still: one failed attempt
+QUIZ_COLUMNS = ("pass_score", "attempts_allowed", "shuffle", "partial_credit",
+                "time_limit_seconds", "review")
+QUESTION_COLUMNS = ("key", "position", "kind", "stem", "options", "answer", "explanation",
+                    "tags", "retired")
+MISTAKE_COLUMNS = ("user_id", "question_id", "wrong_count", "correct_streak", "last_wrong_at")
+ATTEMPT_COLUMNS = ("user_id", "quiz_id", "item_type", "item_id", "idempotency_key", "status",
+                   "started_at", "submitted_at", "answers", "results", "score", "passed",
+                   "points_awarded")
 COMPLETION_COLUMNS = ("user_id", "item_type", "item_id", "status", "first_completed_at",
                       "best_score", "attempts", "time_spent_seconds", "last_activity_at",
                       "first_score")
@@ -31,6 +44,7 @@ class _Lesson:
     id: int
     publish_at: datetime
     due_at: datetime
+    quiz_id: int
 
 
 def ensure_weekly_lessons(db: Session, weeks: int, tz: str, now: datetime) -> list[_Lesson]:
@@ -42,50 +56,66 @@ def ensure_weekly_lessons(db: Session, weeks: int, tz: str, now: datetime) -> li
         return []
     this_monday = _monday(to_local(now, tz).replace(tzinfo=None))
     taken = {_monday(to_local(lesson.publish_at, tz).replace(tzinfo=None)) for lesson in real}
-    # Weeks after the last real issue continue its numbering (第15期, …); weeks before the
-    # first are earlier issues of the column, numbered from 1001 so they never collide.
-    last_real = max(taken)
+    # Weeks after the first real issue continue its numbering (第15期, …); weeks before it
+    # are the previous seasons' issues, numbered backwards from it (issues.season_issue).
+    first_real = min(taken)
     next_after = max(lesson.issue_no for lesson in real) + 1
-    next_before = max(DEMO_ISSUE_BASE, next_after) + 1
     for k in range(weeks):
         monday = this_monday - timedelta(weeks=weeks - 1 - k)
         if monday in taken:
             continue
         source = real[k % len(real)]
         topic = ISSUE_PREFIX.sub("", source.title)
-        if monday > last_real:
-            issue, title, next_after = next_after, f"第{next_after}期 {topic}", next_after + 1
+        if monday > first_real:
+            issue, next_after = next_after, next_after + 1
         else:
-            issue, title, next_before = next_before, f"往期 · {topic}", next_before + 1
+            issue = issues.season_issue(first_real.year, (first_real - monday).days // 7)
         publish = to_utc(monday.replace(hour=8), tz)
         due = to_utc(monday + timedelta(days=6, hours=23, minutes=59), tz)
         db.add(MicroLesson(
-            issue_no=issue, slug=f"demo-{monday:%Y-%m-%d}", title=title,
+            issue_no=issue, slug=f"demo-{monday:%Y-%m-%d}",
+            title=f"{issues.issue_name(issue)} {topic}",
             summary=source.summary, body_md=source.body_md, body_html=source.body_html,
             estimated_minutes=source.estimated_minutes, min_read_seconds=source.min_read_seconds,
-            publish_at=publish, due_at=due, status="published", quiz_id=source.quiz_id))
+            publish_at=publish, due_at=due, status="published",
+            quiz_id=_copy_quiz(db, source.quiz_id)))
     db.flush()
     start = to_utc(this_monday - timedelta(weeks=weeks - 1), tz)
-    rows = db.execute(select(MicroLesson.id, MicroLesson.publish_at, MicroLesson.due_at)
+    rows = db.execute(select(MicroLesson.id, MicroLesson.publish_at, MicroLesson.due_at,
+                             MicroLesson.quiz_id)
                       .where(MicroLesson.status == "published", MicroLesson.publish_at >= start,
                              MicroLesson.publish_at <= now)
                       .order_by(MicroLesson.publish_at))
     return [_Lesson(*row) for row in rows]
 
 
+def _copy_quiz(db: Session, quiz_id: int) -> int:
+    """A copy of a quiz and its questions: every lesson has its own quiz, so its statistics,
+    review policy and mistakes name that lesson and no other."""
+    quiz = db.get(Quiz, quiz_id)
+    copy = Quiz(**{c: getattr(quiz, c) for c in QUIZ_COLUMNS})
+    db.add(copy)
+    db.flush()
+    questions = db.scalars(select(Question).where(Question.quiz_id == quiz_id)).all()
+    db.add_all(Question(quiz_id=copy.id, **{c: getattr(q, c) for c in QUESTION_COLUMNS})
+               for q in questions)
+    return copy.id
+
+
 def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, weeks: int,
           points: dict[str, int], progress: Callable[[int], object],
           now: datetime | None = None,
           windows: dict[int, tuple[datetime, datetime]] | None = None) -> int:
-    """Completions and points for (user_id, unit_id) officers; returns completion rows made.
-    `windows` (user id → joined, left) keeps a joiner's or a leaver's history to their time."""
+    """Attempts, completions, points and mistakes for (user_id, unit_id) officers; returns
+    completion rows made. `windows` (user id → joined, left) keeps a joiner's or a leaver's
+    history to their time."""
     now = now or utcnow()
     lessons = ensure_weekly_lessons(db, weeks, tz, now)
     if not lessons or not officers:
         return 0
     rng = random.Random(seed)
+    book = _Book(answers.Sheets(db, {lesson.quiz_id for lesson in lessons}, rng), points)
     branch_factor: dict[int, float] = {}
-    completions, ledger = [], []
     for n, (user_id, unit_id) in enumerate(officers):
         if unit_id not in branch_factor:
             branch_factor[unit_id] = rng.uniform(0.55, 1.0)
@@ -95,28 +125,108 @@ def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, week
             if (joined and lesson.publish_at < joined) or (left and lesson.due_at > left):
                 continue
             row = _outcome(rng, diligence, lesson, now)
-            if row is None:
-                continue
-            completed_at, score, on_time = row
-            tries = 1 if score >= 80 or rng.random() < 0.7 else 2
-            first = score if tries == 1 else 40  # a failed first try (only 60s are retakes)
-            completions.append((user_id, "lesson", lesson.id, "completed", completed_at, score,
-                                tries, 240 + int(rng.random() * 480), completed_at, first))
-            rule = "lesson_on_time" if on_time else "lesson_late"
-            ledger.append((user_id, rule, points[rule], "lesson", lesson.id, completed_at))
-            if score == 100:
-                ledger.append((user_id, "lesson_perfect", points["lesson_perfect"], "lesson",
-                               lesson.id, completed_at))
+            if row is not None:
+                book.passed(rng, user_id, lesson, *row)
+            elif (lesson.due_at < now and rng.random() < FAILED_AND_GAVE_UP
+                  and book.sheets.can_fail(lesson.quiz_id)):
+                book.failed(rng, user_id, lesson)
+        book.end_of_officer()
         if n % max(1, len(officers) // 10) == 0:
             progress(4)
-    _bulk(db, Completion, COMPLETION_COLUMNS, completions)
-    _bulk(db, PointsEntry, POINTS_COLUMNS, ledger)
+    book.write(db)
     unitstats.rebuild(db)  # bulk-loaded completions: the reports' summary from scratch
-    return len(completions)
+    return book.completed
+
+
+class _Book:
+    """The rows of the history as they are decided: attempts, completions, points, mistakes."""
+
+    def __init__(self, sheets: answers.Sheets, points: dict[str, int]):
+        self.sheets, self.points = sheets, points
+        self.attempts: list[tuple] = []
+        self.completions: list[tuple] = []
+        self.ledger: list[tuple] = []
+        self.mistakes: list[tuple] = []
+        self.completed = 0
+        self._wrong: dict[int, list] = {}  # this officer's mistakes: question → [count, last]
+        self._user = None
+
+    def passed(self, rng: random.Random, user_id: int, lesson: _Lesson,
+               completed_at: datetime, on_time: bool) -> None:
+        """A completion: sometimes a failed attempt first, then the passing one."""
+        tries = []
+        if rng.random() < RETAKE and self.sheets.can_fail(lesson.quiz_id):
+            before = completed_at - timedelta(minutes=rng.uniform(5, 60 * 30))
+            tries.append((max(before, lesson.publish_at), self.sheets.failing(lesson.quiz_id)))
+        tries.append((completed_at, self.sheets.passing(lesson.quiz_id)))
+        rule = "lesson_on_time" if on_time else "lesson_late"
+        self.ledger.append((user_id, rule, self.points[rule], "lesson", lesson.id, completed_at))
+        paid = self.points[rule]
+        if tries[0][1].score == 100:  # only a perfect first attempt earns the bonus
+            paid += self.points["lesson_perfect"]
+            self.ledger.append((user_id, "lesson_perfect", self.points["lesson_perfect"],
+                                "lesson", lesson.id, completed_at))
+        self._attempts(rng, user_id, lesson, tries, paid)
+        scores = [sheet.score for _, sheet in tries]
+        self.completions.append((user_id, "lesson", lesson.id, "completed", completed_at,
+                                 max(scores), len(tries), 240 + int(rng.random() * 480),
+                                 completed_at, scores[0]))
+        self.completed += 1
+
+    def failed(self, rng: random.Random, user_id: int, lesson: _Lesson) -> None:
+        """One failed attempt, never taken again: the lesson stays owed."""
+        at = lesson.publish_at + timedelta(seconds=rng.uniform(
+            0, (lesson.due_at - lesson.publish_at).total_seconds()))
+        sheet = self.sheets.failing(lesson.quiz_id)
+        self._attempts(rng, user_id, lesson, [(at.replace(microsecond=0), sheet)], 0)
+        self.completions.append((user_id, "lesson", lesson.id, "in_progress", None,
+                                 sheet.score, 1, 120 + int(rng.random() * 240),
+                                 at.replace(microsecond=0), sheet.score))
+
+    def _attempts(self, rng: random.Random, user_id: int, lesson: _Lesson,
+                  tries: list[tuple[datetime, answers.Sheet]], paid: int) -> None:
+        if user_id != self._user:
+            self.end_of_officer()
+            self._user = user_id
+        for n, (at, sheet) in enumerate(tries):
+            last = n == len(tries) - 1
+            started = at - timedelta(seconds=60 + int(rng.random() * 300))
+            self.attempts.append((user_id, lesson.quiz_id, lesson.id, f"demo-{lesson.id}-{n + 1}",
+                                  started, at, sheet, paid if last and sheet.passed else 0))
+            for question_id in sheet.wrong:
+                entry = self._wrong.setdefault(question_id, [0, at])
+                entry[0] += 1
+                entry[1] = max(entry[1], at)
+
+    def end_of_officer(self) -> None:
+        """Close the current officer's mistake notebook."""
+        self.mistakes += [(self._user, qid, count, at) for qid, (count, at) in self._wrong.items()]
+        self._wrong = {}
+
+    def write(self, db: Session) -> None:
+        """Insert everything, in bulk."""
+        self.end_of_officer()
+        bulk.insert(db, Completion, COMPLETION_COLUMNS, self.completions)
+        bulk.insert(db, PointsEntry, POINTS_COLUMNS, self.ledger)
+        with bulk.indexes_after(db, Mistake):
+            bulk.insert(db, Mistake, MISTAKE_COLUMNS,
+                  [(user, qid, count, 0, at) for user, qid, count, at in self.mistakes])
+        pg = db.get_bind().dialect.name == "postgresql"
+        # Each answer sheet's JSON is shared by thousands of attempts: escaped once for COPY.
+        text = {}
+        for *_, sheet, _paid in self.attempts:
+            if id(sheet) not in text:
+                text[id(sheet)] = ((bulk.copy_text(sheet.answers), bulk.copy_text(sheet.results))
+                                   if pg else (sheet.answers, sheet.results))
+        with bulk.indexes_after(db, Attempt):
+            bulk.insert(db, Attempt, ATTEMPT_COLUMNS, [
+                (user, quiz, "lesson", item, key, "submitted", started, at, *text[id(sheet)],
+                 sheet.score, ("t" if sheet.passed else "f") if pg else sheet.passed, paid)
+                for user, quiz, item, key, started, at, sheet, paid in self.attempts])
 
 
 def _outcome(rng: random.Random, diligence: float, lesson: _Lesson, now: datetime):
-    """(completed_at, best score, on time) or None for an officer who has not done it."""
+    """(completed_at, on time) or None for an officer who has not done it."""
     if lesson.publish_at > now:
         return None
     roll = rng.random()
@@ -131,37 +241,7 @@ def _outcome(rng: random.Random, diligence: float, lesson: _Lesson, now: datetim
             return None
     else:
         return None
-    pick = rng.random()  # scores of a 5-question quiz that passed: 60, 80 or 100 (2:5:4)
-    score = 60 if pick < 2 / 11 else 80 if pick < 7 / 11 else 100
-    return moment.replace(microsecond=0), score, moment <= lesson.due_at
-
-
-def _bulk(db: Session, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert many rows: COPY on PostgreSQL, executemany elsewhere."""
-    if not rows:
-        return
-    if db.get_bind().dialect.name == "postgresql":
-        # COPY in text form, formatted here in large chunks: psycopg's write_row per row
-        # costs more than the server's work. Values are ints, plain words and datetimes.
-        raw = db.connection().connection.driver_connection
-        with raw.cursor() as cursor:
-            with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
-                             ) as copy:
-                for start in range(0, len(rows), 100_000):
-                    copy.write("".join("\t".join(map(str, row)) + "\n"
-                                       for row in rows[start:start + 100_000]))
-        return
-    # SQLite: the driver's executemany with tuples, ~10x faster than ORM dicts. Datetimes are
-    # written in SQLAlchemy's own SQLite format so string comparisons in SQL stay right.
-    raw = db.connection().connection.driver_connection
-    marks = ", ".join("?" * len(columns))
-    raw.executemany(f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) VALUES ({marks})",
-                    (tuple(_sqlite_value(v) for v in row) for row in rows))
-
-
-def _sqlite_value(value):
-    """A value as SQLAlchemy stores it on SQLite."""
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
+    return moment.replace(microsecond=0), moment <= lesson.due_at
 
 
 def _monday(moment: datetime) -> datetime:

@@ -64,8 +64,11 @@ def plan_tree(officers: int, rng: random.Random) -> _Node:
     n_counties = clamp(round(officers / 3000), 2, len(COUNTIES))
     n_departments = clamp(round(officers / 2000), 1, len(DEPARTMENTS))
     n_parents = n_counties + n_departments
-    n_branches = max(n_parents, round(officers / OFFICERS_PER_BRANCH))
-    n_stations = clamp(round(n_branches / BRANCHES_PER_STATION), n_parents, n_branches)
+    # A small demo is denser than a real bureau, so that a county has several stations and
+    # branches to rank (the 通报, the dashboards' drill-down) even with 300 officers.
+    n_branches = max(4 * n_parents, round(officers / OFFICERS_PER_BRANCH))
+    n_stations = clamp(max(round(n_branches / BRANCHES_PER_STATION), 3 * n_parents),
+                       n_parents, n_branches)
     root = _Node("SZ", "市公安局", "bureau")
     parents = [(_Node(f"C{i + 1:02d}", name, "county"), places.split())
                for i, (name, places) in enumerate(COUNTIES[:n_counties])]

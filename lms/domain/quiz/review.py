@@ -104,6 +104,14 @@ class AttemptReview:
     attempts_left: int | None = None
 
 
+def _explanation(line: ResultLine, question: Question, shown: bool) -> str | None:
+    """The explanation stored with the result; a result stored without one (the demo's
+    bulk-loaded history) shows the question's."""
+    if not shown:
+        return None
+    return line.explanation or question.explanation or ""
+
+
 def review(db: Session, user_id: int, attempt_id: int, now: datetime) -> AttemptReview:
     """The user's own submitted attempt, the key shown as the policy allows now; else
     AttemptNotFound."""
@@ -126,7 +134,8 @@ def review(db: Session, user_id: int, attempt_id: int, now: datetime) -> Attempt
     questions = tuple(
         ReviewedQuestion(public_question(by_id[line.question_id],
                                          order.get(str(line.question_id))),
-                         line.correct, line.given, line.correct_answer, line.explanation)
+                         line.correct, line.given, line.correct_answer,
+                         _explanation(line, by_id[line.question_id], shown))
         for line in lines(attempt.results, shown) if line.question_id in by_id)
     allowed = item.quiz.attempts_allowed
     left = None if allowed is None else max(0, allowed - submitted_count(db, user_id, item))

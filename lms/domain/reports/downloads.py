@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Unit, User
 from .. import audit
+from ..clock import to_local
 from ..learning import hours
 from . import exports, inspection, periods, rollup, unitactivity
 from .exports import N_
@@ -55,8 +56,13 @@ def tables(db: Session, table: str, unit: Unit, selection: rollup.Selection, now
         raise ValueError(f"unknown table: {table}")
     ins = inspection.inspection(db, unit, selection.period, now, name_individuals=named,
                                 rule=rule, tz=tz)
+    note = None
+    if now < selection.period.end:  # a running quarter: say what the figures cover
+        note = exports.as_of_note(ins, now, tz, translate)
+        cutoff = to_local(now, tz).strftime("%Y-%m-%d")
+        what = translate(N_("%(period)s（截至%(date)s）")) % {"period": what, "date": cutoff}
     title = f"{unit.name} {what} " + translate(N_("网上巡查情况"))
-    return exports.inspection_tables(ins, title, translate)
+    return exports.inspection_tables(ins, title, translate, note)
 
 
 def export(db: Session, actor: User, table: str, fmt: str, unit: Unit,

@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..clock import to_local
+from ..learning import issues
 from ..text import shown
 from .inspection import Inspection
 from .rollup import OfficerRow, PendingRow, UnitReport
@@ -47,6 +48,7 @@ class Table:
     columns: list[Column]
     rows: list[tuple] = field(default_factory=list)
     total: tuple | None = None
+    note: str | None = None  # a line under the title: what the figures cover ("截至…")
 
 
 def neutralise(value):
@@ -64,6 +66,8 @@ def to_csv(table: Table) -> bytes:
     """The table as CSV: UTF-8 with BOM, CRLF line ends, header first, total last."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
+    if table.note:  # read before the figures, as on the page; a blank line sets it apart
+        writer.writerows([[neutralise(table.note)], []])
     writer.writerow([neutralise(c.header) for c in table.columns])
     for row in _all_rows(table):
         writer.writerow([_csv_cell(value, col.kind) for value, col in zip(row, table.columns)])
@@ -78,7 +82,7 @@ def to_xlsx(*tables: Table) -> bytes:
         sheet = book.create_sheet(_sheet_name(table.title, n))
         sheet.append([neutralise(table.title)])
         sheet["A1"].font = Font(bold=True, size=14)
-        sheet.append([])
+        sheet.append([neutralise(table.note)] if table.note else [])
         sheet.append([neutralise(c.header) for c in table.columns])
         for cell in sheet[3]:
             cell.font = Font(bold=True)
@@ -182,8 +186,10 @@ INSPECTION_COLUMNS = [Column(N_("名次"), "int"), Column(N_("党支部")), Colu
                       Column(N_("通报提醒"))]
 
 
-def inspection_tables(ins: Inspection, title: str, translate: Callable = str) -> list[Table]:
-    """The ranked branch table, and the named officers when the inspection names them."""
+def inspection_tables(ins: Inspection, title: str, translate: Callable = str,
+                      note: str | None = None) -> list[Table]:
+    """The ranked branch table (`note` under its title), and the named officers when the
+    inspection names them."""
     flag = translate(N_("后进"))
     rows = [(r.rank, r.unit.name, r.parent_name, r.members, r.counts.assigned, r.counts.rate,
              r.counts.on_time_rate, r.counts.first_average, r.points_per_member, r.sessions,
@@ -193,13 +199,42 @@ def inspection_tables(ins: Inspection, title: str, translate: Callable = str) ->
              ins.total.rate, ins.total.on_time_rate, ins.total.first_average,
              ins.points / ins.members if ins.members else None, ins.sessions, ins.attendance,
              *_activity_cells(ins.activity)[2:], "")
-    tables = [Table(title, _translated(INSPECTION_COLUMNS, translate), rows, total)]
+    tables = [Table(title, _translated(INSPECTION_COLUMNS, translate), rows, total, note)]
     if ins.named is not None:
         columns = [Column(translate(N_("党支部"))), Column(translate(N_("警号"))),
                    Column(translate(N_("姓名"))), Column(translate(N_("逾期未学")), "int")]
         tables.append(Table(translate(N_("逾期未学人员")), columns, [
             (branch, o.police_no, o.name, o.counts.overdue) for branch, o in ins.named]))
     return tables
+
+
+def as_of_note(ins: Inspection, now: datetime, tz: str, translate: Callable = str) -> str:
+    """What a running quarter's 通报 covers, as its page says: the figures as of today, the
+    lessons due by now (issue and due date), and how many were pushed but are not due yet."""
+    today = to_local(now, tz).strftime("%Y-%m-%d")
+    due = ins.due_by(now)
+    text = translate(N_("本季度尚未结束，本表为截至%(date)s的统计。")) % {"date": today}
+    if due:
+        text += translate(N_("已到期微课%(n)s期：")) % {"n": len(due)}
+        text += translate(N_("、")).join(
+            _issue(lesson.issue_no, translate)
+            + translate(N_("（%(date)s到期）")) % {"date": _local(lesson.due_at, tz)
+                                                  .strftime("%Y-%m-%d")}
+            for lesson in due) + translate(N_("。"))
+    else:
+        text += translate(N_("尚无到期的微课。"))
+    later = len(ins.covered) - len(due)
+    if later:
+        text += (translate(N_("另有%(n)s期已推送、尚未到期，计入应学人次，不计逾期。"))
+                 % {"n": later})
+    return text
+
+
+def _issue(issue_no: int, translate: Callable) -> str:
+    year, n = issues.split(issue_no)
+    if year is None:
+        return translate(N_("第%(n)s期")) % {"n": n}
+    return translate(N_("%(year)s年度第%(n)s期")) % {"year": year, "n": n}
 
 
 # --- cells -----------------------------------------------------------------------------------

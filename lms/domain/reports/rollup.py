@@ -16,6 +16,7 @@ from ..org import policy
 from . import periods
 from .assignments import Counts, due_lessons, released, rolled_up, sum_by
 from .periods import Period
+from .sorting import Sort
 
 
 @dataclass(frozen=True)
@@ -240,10 +241,16 @@ def officers_of(db: Session, unit: Unit, selection: Selection, now: datetime) ->
             for uid, police_no, name, *values, last in db.execute(query)]
 
 
+# The not-yet-done list by lesson: its sortable columns (sorting.parse) and their SQL.
+PENDING_SORTS = {"police_no": "asc", "name": "asc", "unit": "asc", "lesson": "asc",
+                 "due": "asc", "overdue": "desc", "activity": "desc", "login": "desc"}
+
+
 def pending(db: Session, unit: Unit, selection: Selection, now: datetime, tz: str,
-            limit: int | None = 200, offset: int = 0) -> tuple[list[PendingRow], int]:
-    """Owed lessons in `unit`'s subtree not yet completed, most overdue first; and their count
-    (each under the unit it is owed for)."""
+            limit: int | None = 200, offset: int = 0, sort: Sort | None = None
+            ) -> tuple[list[PendingRow], int]:
+    """Owed lessons in `unit`'s subtree not yet completed, most overdue first unless `sort`
+    says otherwise (PENDING_SORTS); and their count (each under the unit it is owed for)."""
     owed = policy.owed(list(_lessons(db, selection, now)), path=unit.path)
     query = (
         select(User.police_no, User.name, Unit.name, MicroLesson.issue_no, MicroLesson.title,
@@ -257,7 +264,8 @@ def pending(db: Session, unit: Unit, selection: Selection, now: datetime, tz: st
                                     Completion.item_type == "lesson",
                                     Completion.item_id == owed.c.lesson_id))
         .where(or_(Completion.id.is_(None), Completion.status != "completed")))
-    paged = query.order_by(owed.c.due_at, Unit.path, User.police_no).offset(offset)
+    paged = query.order_by(*_pending_order(sort, owed), owed.c.due_at, Unit.path,
+                           User.police_no).offset(offset)
     if limit is not None:
         paged = paged.limit(limit)
     found = db.execute(paged).all()
@@ -269,6 +277,18 @@ def pending(db: Session, unit: Unit, selection: Selection, now: datetime, tz: st
     rows = [PendingRow(*row[:5], row[5], _days_overdue(row[5], now, today, tz), row[6], row[7])
             for row in found]
     return rows, int(total or 0)
+
+
+def _pending_order(sort: Sort | None, owed) -> list:
+    """ORDER BY terms for `sort` on the not-yet-done list (missing times last)."""
+    if sort is None or sort.key not in PENDING_SORTS:
+        return []
+    if sort.key == "overdue":  # most days overdue is the earliest due time
+        return [owed.c.due_at.asc() if sort.descending else owed.c.due_at.desc()]
+    column = {"police_no": User.police_no, "name": User.name, "unit": Unit.path,
+              "lesson": owed.c.due_at, "due": owed.c.due_at,
+              "activity": Completion.last_activity_at, "login": User.last_login_at}[sort.key]
+    return [(column.desc() if sort.descending else column.asc()).nulls_last()]
 
 
 # --- helpers ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from ...models import MicroLesson, Unit, User
 from .. import audit, clock
 from ..coursefiles import syncapply
 from ..coursefiles.specs import LessonSpec
+from ..learning import issues
 from ..org import policy
 from ..reports import unitstats
 from . import questions
@@ -60,7 +61,10 @@ class LessonInput:
 
 def next_issue_no(db: Session) -> int:
     """The next free issue number: one past the highest ever used (retired ones keep theirs)."""
-    return (db.scalar(select(func.max(MicroLesson.issue_no))) or 0) + 1
+    # Season-coded back issues (year * 100 + n, lms/domain/learning/issues.py) are not
+    # this season's numbering: the next free number is counted among this season's.
+    return (db.scalar(select(func.max(MicroLesson.issue_no))
+                      .where(MicroLesson.issue_no < issues.SEASON_CODED)) or 0) + 1
 
 
 def default_times(now: datetime, tz: str) -> tuple[datetime, datetime]:
