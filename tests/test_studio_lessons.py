@@ -61,6 +61,14 @@ def test_the_new_lesson_form_proposes_the_next_issue_and_next_week(make, people,
     assert 'value="2026-11-23T08:00"' in page and 'value="2026-11-29T23:59"' in page
 
 
+def test_the_next_issue_is_counted_in_this_season_not_after_last_seasons(make, people,
+                                                                        as_user):
+    make.lesson(issue_no=14)
+    make.lesson(issue_no=202552)  # 2025年度第52期, as the demo stores the previous season
+    page = as_user(people["author"]).get("/studio/lessons/new").get_data(as_text=True)
+    assert 'name="issue_no" required type="number" value="15"' in page
+
+
 def test_a_composed_lesson_is_a_draft_with_shanghai_times_stored_as_utc(db, people, as_user):
     t = people["tree"]
     response = compose(as_user(people["author"]), audience=[str(t["county_a"].id)])
