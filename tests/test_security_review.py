@@ -1,0 +1,59 @@
+"""Security review 2026-12-03 (docs/SECURITY-REVIEW-2026-12-03.md): hostile Excel files, the
+admin's way back after a user edit. Each test failed before its fix."""
+import io
+import zipfile
+
+import pytest
+from sqlalchemy import func, select
+from test_question_import import GOOD, upload, xlsx
+
+from lms.domain.bank import xlsximport
+from lms.models import Question
+
+LOL = ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+       + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">'
+                 for i in range(8)) + "]>")
+XXE = '<!DOCTYPE worksheet [<!ENTITY i SYSTEM "file:///etc/hostname">]>'
+
+
+def hostile(doctype: str, stem: str = "&i;", broken: bool = False) -> bytes:
+    """The good workbook with its sheet's first stem replaced by an entity (declared in
+    `doctype`), or its sheet XML cut short (`broken`)."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx(GOOD)))
+    sheet = source.read("xl/worksheets/sheet1.xml").decode()
+    sheet = doctype + sheet.replace(GOOD[0][1], stem, 1)
+    if broken:
+        sheet = sheet[: len(sheet) // 2]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in source.namelist():
+            archive.writestr(name, sheet if name == "xl/worksheets/sheet1.xml"
+                             else source.read(name))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data", [hostile(LOL), hostile(XXE), hostile("", broken=True)],
+                         ids=["entity-bomb", "external-entity", "cut-short"])
+def test_a_hostile_or_damaged_workbook_is_refused_not_a_crash(data):
+    questions, problems = xlsximport.read_xlsx(data, "bank.xlsx")
+    assert questions == []
+    assert [p.message for p in problems] == [xlsximport.NOT_XLSX]
+
+
+@pytest.fixture
+def trainer_client(make, browser_for):
+    return browser_for(make.user(roles=("trainer",)))
+
+
+def test_the_studio_refuses_an_entity_bomb_with_a_422(trainer_client, db):
+    response = upload(trainer_client, hostile(LOL))
+    assert response.status_code == 422 and "不是 XLSX 文件" in response.get_data(as_text=True)
+    assert db.scalar(select(func.count()).select_from(Question)) == 0
+
+
+def test_the_cli_refuses_an_external_entity(runner, tmp_path):
+    path = tmp_path / "bank.xlsx"
+    path.write_bytes(hostile(XXE))
+    result = runner.invoke(args=["lms", "import-questions", str(path)])
+    assert result.exit_code != 0 and "不是 XLSX 文件" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
