@@ -57,3 +57,15 @@ def test_the_cli_refuses_an_external_entity(runner, tmp_path):
     result = runner.invoke(args=["lms", "import-questions", str(path)])
     assert result.exit_code != 0 and "不是 XLSX 文件" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("back", ["/\t/evil.example/", "/\n/evil.example/",
+                                  "/\\/evil.example/", "https://evil.example/"])
+def test_the_way_back_after_a_user_edit_stays_on_this_site(db, make, browser_for, back):
+    """Browsers drop tabs and newlines from a URL: '/<TAB>/evil' is '//evil', another site."""
+    admin = make.user(roles=("admin",))
+    officer = make.user(admin.unit)
+    response = browser_for(admin).post(f"/admin/users/{officer.police_no}/move",
+                                       data={"unit": admin.unit.code, "next": back})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/admin/users?q=")
