@@ -69,3 +69,19 @@ def test_the_way_back_after_a_user_edit_stays_on_this_site(db, make, browser_for
                                        data={"unit": admin.unit.code, "next": back})
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/admin/users?q=")
+
+
+@pytest.mark.parametrize("source", [
+    "![x](http://evil.example/a.png)", '<img src="https://evil.example/x">',
+    "![x](//evil.example/a.png)", '<img src="\\\\evil.example\\x">',
+    '<img src=" HTTPS://evil.example/x">'])
+def test_a_lesson_body_requests_no_image_from_elsewhere(source):
+    """CSP keeps browsers from loading it, but the API hands body_html to app clients."""
+    from lms.domain.coursefiles.markup import render_markdown
+    html = render_markdown(source)
+    assert "evil.example" not in html
+
+
+def test_a_local_image_stays():
+    from lms.domain.coursefiles.markup import render_markdown
+    assert 'src="/static/lms/x.png"' in render_markdown("![示意图](/static/lms/x.png)")
