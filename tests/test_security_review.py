@@ -2,6 +2,7 @@
 admin's way back after a user edit. Each test failed before its fix."""
 import io
 import zipfile
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -85,3 +86,28 @@ def test_a_lesson_body_requests_no_image_from_elsewhere(source):
 def test_a_local_image_stays():
     from lms.domain.coursefiles.markup import render_markdown
     assert 'src="/static/lms/x.png"' in render_markdown("![示意图](/static/lms/x.png)")
+
+
+def test_a_released_lesson_cannot_be_hidden_again_and_withdrawn_by_rescheduling(
+        db, make, app):
+    """Withdrawing is refused once a lesson is out; moving its publish time into the future
+    first made it hidden again, withdrawable, and editable as a draft."""
+    from test_studio import PersonClient
+
+    from lms.domain import clock
+    from lms.models import AuditEvent, MicroLesson
+    author = make.user(roles=("trainer",))
+    lesson = make.lesson(issue_no=9)  # out since yesterday
+    client = PersonClient(app, app.response_class, use_cookies=True)
+    client.post("/login", data={"police_no": author.police_no, "password": make.PASSWORD})
+    later = clock.to_local(clock.utcnow(), "Asia/Shanghai") + timedelta(days=2)
+    response = client.post(f"/studio/lessons/{lesson.id}", data={
+        "publish_at": later.strftime("%Y-%m-%dT%H:%M"),
+        "due_at": (later + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 200 and "已经发布" in response.get_data(as_text=True)
+    client.post(f"/studio/lessons/{lesson.id}/status", data={"action": "withdraw"})
+    db.expire_all()
+    row = db.get(MicroLesson, lesson.id)
+    assert row.status == "published" and row.publish_at == lesson.publish_at
+    assert db.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action.like("lesson_%"))) == 0
