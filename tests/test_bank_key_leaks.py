@@ -114,3 +114,17 @@ def test_a_time_limited_draw_is_not_rerolled_by_letting_it_expire(db, make):
         db.commit()
         assert {q.id for q in later.questions} == seen
     assert db.query(Attempt).filter_by(user_id=officer.id).count() >= 1
+
+
+def test_the_api_gives_no_key_for_a_withheld_question(db, make, client, practice_and_exam):
+    a, _b = practice_and_exam
+    officer = make.user()
+    token = client.post("/api/v1/auth/token", json={
+        "police_no": officer.police_no, "password": make.PASSWORD}).json["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    questions = client.get(f"/api/v1/lessons/{a.id}", headers=headers).json["quiz"]["questions"]
+    body = client.post(f"/api/v1/lessons/{a.id}/attempts", headers=headers, json={
+        "answers": {str(q["id"]): False for q in questions},
+        "idempotency_key": "api-1"}).json
+    assert body["answers_shown"] is True and len(body["results"]) == 3
+    assert all(set(line) == {"question_id", "correct"} for line in body["results"])
