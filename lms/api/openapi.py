@@ -10,11 +10,12 @@ from flask import request
 from ..web import MAX_ID
 from .blueprint import api_bp
 
-# Every error answer, with the codes `error.code` takes (DESIGN §5: {"error": {"code", "message"}},
-# messages in Chinese).
 # A bank question's key also stays out while another quiz that may draw it hides it.
 _WITHHELD = ("Only when answers_shown, and for a bank question only once no other quiz "
              "that may draw it still hides its key from the caller")
+
+# Every error answer, with the codes `error.code` takes (DESIGN §5: {"error": {"code", "message"}},
+# messages in Chinese).
 ERROR_CODES = {
     "400": "Malformed request: `bad_request` (body not a JSON object, bad query parameter), "
            "`bad_period`, `invalid_text` (path, query or body not valid UTF-8, or holding NUL)",
