@@ -111,3 +111,48 @@ def test_a_released_lesson_cannot_be_hidden_again_and_withdrawn_by_rescheduling(
     assert row.status == "published" and row.publish_at == lesson.publish_at
     assert db.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action.like("lesson_%"))) == 0
+
+
+def test_two_crossing_unit_moves_at_once_cannot_make_a_cycle(db, make, app):
+    """A under B and B under A, by two admins (or two tabs) at once: each checked the
+    other's path as it was, both updates touch different rows, and both committed: a
+    cycle cut off from the root, its officers outside every scope."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from lms.domain.org import units
+    from lms.models import Unit, User
+    engine = app.extensions["lms"].db.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite write transactions BEGIN IMMEDIATE: moves are serial already")
+    root = make.unit("市局", "bureau")
+    a, b = make.unit("甲", parent=root), make.unit("乙", parent=root)
+    admin = make.user(root, roles=("admin",))
+    db.commit()
+    first, second = Session(engine), Session(engine)
+    units.move_unit(first, first.get(User, admin.id), first.get(Unit, a.id),
+                    first.get(Unit, b.id), None)  # A under B, not yet committed
+    actor, b2, a2 = second.get(User, admin.id), second.get(Unit, b.id), second.get(Unit, a.id)
+    outcome = {}
+
+    def cross():
+        try:
+            outcome["moved"] = units.move_unit(second, actor, b2, a2, None)
+            second.commit()
+        except units.UnitRefused as refused:
+            outcome["refused"] = refused.args
+            second.rollback()
+    thread = threading.Thread(target=cross)
+    thread.start()
+    thread.join(1)  # with the fix it waits for the first move; either way the result is fixed
+    first.commit()
+    thread.join(30)
+    first.close()
+    second.close()
+    db.expire_all()
+    rows = {u.id: u for u in db.scalars(select(Unit))}
+    for unit in rows.values():
+        if unit.parent_id is not None:
+            assert unit.path == f"{rows[unit.parent_id].path}{unit.id}/", unit.name
+    assert "refused" in outcome

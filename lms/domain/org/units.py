@@ -78,6 +78,12 @@ def move_unit(db: Session, actor: User, unit: Unit, parent: Unit, ip: str | None
     """Put `unit` and its subtree under `parent`; returns how many units moved (0: it is
     there already). Refused for the root and for a parent inside the unit's own subtree."""
     policy.require_admin(actor)
+    # Moves take turns on the root's row and then check paths as committed: two crossing
+    # moves (A under B, B under A) each checked against the other's old path, touched
+    # different rows, and both committed a cycle cut off from the root.
+    db.execute(select(Unit.id).where(Unit.parent_id.is_(None)).with_for_update())
+    db.refresh(unit)
+    db.refresh(parent)
     if unit.parent_id is None:
         raise UnitRefused("root")
     if parent.path.startswith(unit.path):
