@@ -156,3 +156,38 @@ def test_two_crossing_unit_moves_at_once_cannot_make_a_cycle(db, make, app):
         if unit.parent_id is not None:
             assert unit.path == f"{rows[unit.parent_id].path}{unit.id}/", unit.name
     assert "refused" in outcome
+
+
+def test_a_unit_added_under_one_being_moved_gets_the_new_path(db, make, app):
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from lms.domain.org import units
+    from lms.models import Unit, User
+    engine = app.extensions["lms"].db.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite write transactions BEGIN IMMEDIATE: edits are serial already")
+    root = make.unit("市局", "bureau")
+    a, b = make.unit("甲", parent=root), make.unit("乙", parent=root)
+    admin = make.user(root, roles=("admin",))
+    db.commit()
+    first, second = Session(engine), Session(engine)
+    units.move_unit(first, first.get(User, admin.id), first.get(Unit, a.id),
+                    first.get(Unit, b.id), None)
+    actor, a2 = second.get(User, admin.id), second.get(Unit, a.id)
+
+    def add():
+        units.add_unit(second, actor, "NEWCHILD", "新单位", "branch", a2, None)
+        second.commit()
+    thread = threading.Thread(target=add)
+    thread.start()
+    thread.join(1)
+    first.commit()
+    thread.join(30)
+    first.close()
+    second.close()
+    db.expire_all()
+    child = db.scalar(select(Unit).where(Unit.code == "NEWCHILD"))
+    parent = db.get(Unit, a.id)
+    assert child.path == f"{parent.path}{child.id}/" and child.depth == parent.depth + 1
