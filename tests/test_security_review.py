@@ -191,3 +191,23 @@ def test_a_unit_added_under_one_being_moved_gets_the_new_path(db, make, app):
     child = db.scalar(select(Unit).where(Unit.code == "NEWCHILD"))
     parent = db.get(Unit, a.id)
     assert child.path == f"{parent.path}{child.id}/" and child.depth == parent.depth + 1
+
+
+def test_downloading_a_course_file_with_its_answer_key_is_audited(db, make, browser_for):
+    """Bank, lesson and courseware files hold the key: if an exam's key gets out, the log
+    says who took it."""
+    from test_question_import import xlsx as workbook
+
+    from lms.models import AuditEvent
+    trainer = make.user(roles=("trainer",))
+    client = browser_for(trainer)
+    assert upload(client, workbook(GOOD), bank="sanhui").status_code == 303
+    lesson = make.lesson(issue_no=12)
+    item = make.courseware(slug="cw-key", quiz=True)
+    for path in ("/studio/banks/sanhui/export", f"/studio/lessons/{lesson.id}/export",
+                 f"/studio/courseware/{item.slug}/export"):
+        assert client.get(path).status_code == 200
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "answer_key_exported")
+                        .order_by(AuditEvent.id)).all()
+    assert [e.target for e in events][0] == "sanhui.yml" and len(events) == 3
+    assert {e.actor_id for e in events} == {trainer.id}
