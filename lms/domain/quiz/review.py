@@ -107,10 +107,11 @@ def lines(results: list[dict], shown: bool, hidden: frozenset[int] = frozenset()
 
 
 def result_lines(db: Session, user_id: int, item: QuizItem, results: list[dict], shown: bool,
-                 now: datetime) -> tuple[ResultLine, ...]:
-    """`lines` of an attempt at `item`, a drawn quiz's keys `withheld` where due."""
+                 now: datetime, drawn: bool = False) -> tuple[ResultLine, ...]:
+    """`lines` of an attempt at `item`, a drawn quiz's keys `withheld` where due (`drawn`:
+    the attempt drew, whatever its quiz does now)."""
     hidden = frozenset()
-    if shown and draws.is_drawn(item.quiz):
+    if shown and (drawn or draws.is_drawn(item.quiz)):
         hidden = withheld(db, user_id, [r["question_id"] for r in results], now, item)
     return lines(results, shown, hidden)
 
@@ -179,7 +180,8 @@ def review(db: Session, user_id: int, attempt_id: int, now: datetime) -> Attempt
         ReviewedQuestion(public_question(by_id[line.question_id],
                                          order.get(str(line.question_id))),
                          line.correct, line.given, line.correct_answer, line.explanation)
-        for line in result_lines(db, user_id, item, attempt.results, shown, now)
+        for line in result_lines(db, user_id, item, attempt.results, shown, now,
+                                 drawn=attempt.question_ids is not None)
         if line.question_id in by_id)
     allowed = item.quiz.attempts_allowed
     left = None if allowed is None else max(0, allowed - submitted_count(db, user_id, item))
