@@ -210,8 +210,8 @@ def _replay(db: Session, attempt: Attempt | None, item: QuizItem, now: datetime
         raise KeyConflict("该幂等键已用于其他测验")
     shown = answers_shown(db, attempt.user_id, item, now)
     return SubmitResult(attempt.id, attempt.score, attempt.passed, attempt.points_awarded,
-                        result_lines(db, attempt.user_id, item, attempt.results, shown, now),
-                        shown,
+                        result_lines(db, attempt.user_id, item, attempt.results, shown, now,
+                                     drawn=attempt.question_ids is not None), shown,
                         remaining_attempts(db, attempt.user_id, item), replayed=True)
 
 
