@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..auth.session import passwords
+from ..auth.views import safe_next
 from ..domain import clock
 from ..domain.org import accounts, directory, units, useradmin
 from ..models import UNIT_KINDS
@@ -109,9 +110,9 @@ def unit_add(code: str):
 
 def _back(police_no: str):
     """Back to the list the admin came from (a local path only), else to this user."""
-    back = request.form.get("next", "")
-    local = back.startswith("/") and not back.startswith(("//", "/\\"))
-    return redirect(back if local else url_for(".users", q=police_no))
+    back = safe_next(request.form.get("next", ""))
+    # safe_next: a tab or newline in '/<TAB>/host' is dropped by browsers, making '//host'
+    return redirect(back if back and back.isprintable() else url_for(".users", q=police_no))
 
 
 @admin_bp.post("/users/<police_no>/move")

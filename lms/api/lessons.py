@@ -89,9 +89,10 @@ def submit_attempt(lesson_id: int):
 
 
 def _result_line(line, shown: bool) -> dict:
-    """One question's outcome; the key and explanation only when the policy shows them."""
+    """One question's outcome; the key and explanation only when the policy shows them
+    (and, for a bank question, no other quiz still hides them: `review.withheld`)."""
     out = {"question_id": line.question_id, "correct": line.correct}
-    if shown:
+    if shown and line.explanation is not None:
         out.update(correct_answer=line.correct_answer, explanation=line.explanation)
     return out
 

@@ -10,6 +10,10 @@ from flask import request
 from ..web import MAX_ID
 from .blueprint import api_bp
 
+# A bank question's key also stays out while another quiz that may draw it hides it.
+_WITHHELD = ("Only when answers_shown, and for a bank question only once no other quiz "
+             "that may draw it still hides its key from the caller")
+
 # Every error answer, with the codes `error.code` takes (DESIGN §5: {"error": {"code", "message"}},
 # messages in Chinese).
 ERROR_CODES = {
@@ -100,8 +104,8 @@ SCHEMAS = {
                        "then do results carry correct_answer and explanation"},
         results={"type": "array", "items": _obj(
             ["question_id", "correct"], question_id=INT, correct=BOOL,
-            correct_answer={**_ref("Answer"), "description": "Only when answers_shown"},
-            explanation={**STR, "description": "Only when answers_shown"})}),
+            correct_answer={**_ref("Answer"), "description": _WITHHELD},
+            explanation={**STR, "description": _WITHHELD})}),
     "AttemptRefusal": _obj(["error"], error=_obj(
         ["code", "message"],
         code={"type": "string", "enum": ["unanswered", "invalid_answer",

@@ -13,7 +13,7 @@ from ..domain.bank import banks, template, xlsximport
 from ..domain.coursefiles import export
 from ..domain.quiz.quizstats import bank_stats
 from ..web import db_session, unit_of_work
-from .views import studio_bp
+from .views import audit_export, studio_bp
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -82,6 +82,7 @@ def bank_export(key: str):
     db = db_session()
     bank = banks.bank_by_key(db, key) or abort(404)
     name, text = export.item_file(db, bank, current_app.config["LMS_TIMEZONE"])
+    audit_export(name)
     return Response(text.encode("utf-8"), mimetype="application/yaml",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -14,7 +14,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain import clock
+from ..domain import audit, clock
 from ..domain.learning import catalog
 from ..domain.org import policy
 from ..domain.quiz import regrade
@@ -231,11 +231,20 @@ def _courseware_or_404(slug: str):
     return authoring.courseware_by_slug(db_session(), slug) or abort(404)
 
 
+def audit_export(name: str) -> None:
+    """Record that the signed-in author downloaded a course file (with its answer key)."""
+    with unit_of_work() as db:
+        audit.record(db, "answer_key_exported", actor_id=current_user.user.id, target=name,
+                     ip=request.remote_addr)
+
+
 def _local(moment, tz: str):
     return clock.to_local(moment, tz).replace(tzinfo=None) if moment else None
 
 
 def _download(name: str, text: str) -> Response:
-    """A UTF-8 text file as an attachment (names are ASCII: slugs and issue numbers)."""
+    """A UTF-8 text file as an attachment (names are ASCII: slugs and issue numbers); the
+    file holds the answer key, so who took it is audited."""
+    audit_export(name)
     return Response(text.encode("utf-8"), mimetype="text/markdown",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

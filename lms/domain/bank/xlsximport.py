@@ -47,8 +47,18 @@ class ImportedQuestion:
     spec: QuestionSpec
 
 
+NOT_XLSX = "不是 XLSX 文件：请用导入模板填写，并保存为 Excel 工作簿（.xlsx）"
+
+
 def read_xlsx(data: bytes, name: str) -> tuple[list[ImportedQuestion], list[Problem]]:
     """(questions, []) when every row is good, else ([], every problem by row)."""
+    try:
+        return _read(data, name)
+    except Exception:  # openpyxl parses rows lazily: broken XML surfaces only here
+        return [], [Problem(name, 1, NOT_XLSX)]
+
+
+def _read(data: bytes, name: str) -> tuple[list[ImportedQuestion], list[Problem]]:
     problems: list[Problem] = []
 
     def refuse(message: str, row: int = 1) -> tuple[list, list[Problem]]:
@@ -89,7 +99,7 @@ def read_xlsx(data: bytes, name: str) -> tuple[list[ImportedQuestion], list[Prob
 
 def _open_sheet(data: bytes):
     """The first worksheet, or the reason the bytes are not an XLSX workbook we read."""
-    not_xlsx = "不是 XLSX 文件：请用导入模板填写，并保存为 Excel 工作簿（.xlsx）"
+    not_xlsx = NOT_XLSX
     if not data.startswith(b"PK\x03\x04"):
         return not_xlsx
     try:
@@ -103,12 +113,26 @@ def _open_sheet(data: bytes):
         return not_xlsx
     if unpacked > MAX_UNPACKED or len(entries) > 1000:
         return "文件解压后过大，不像是题库模板；请拆分后分批导入"
+    if _declares_doctype(data):
+        return not_xlsx
     import openpyxl  # imported here: only the import pays for loading it
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         return book.worksheets[0]
     except Exception:  # openpyxl raises many kinds for a damaged workbook
         return not_xlsx
+
+
+def _declares_doctype(data: bytes) -> bool:
+    """Whether any part declares a DTD. Excel never writes one; a DTD is how entity bombs
+    and external entities get in, and whether a parser resolves them depends on what is
+    installed (lxml would), so none is parsed at all. Sizes are capped before this."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for entry in archive.infolist():
+            head = archive.read(entry)
+            if b"<!DOCTYPE" in head.upper() or b"<\x00!\x00D\x00O\x00C" in head.upper():
+                return True
+    return False
 
 
 def _columns(header, name: str, problems: list[Problem]) -> dict[str, int] | None:

@@ -35,6 +35,16 @@ def _check_name(name: str) -> str:
     return name
 
 
+def _take_turn(db: Session, *read: Unit) -> None:
+    """Wait for any other add or move (they take turns on the root's row), then re-read
+    `read` as committed. Two crossing moves (A under B, B under A) each checked the other's
+    old path, touched different rows and both committed a cycle cut off from the root; a
+    unit added under one being moved got the old path."""
+    db.execute(select(Unit.id).where(Unit.parent_id.is_(None)).with_for_update())
+    for unit in read:
+        db.refresh(unit)
+
+
 def add_unit(db: Session, actor: User, code: str, name: str, kind: str, parent: Unit | None,
              ip: str | None) -> Unit:
     """A new unit under `parent` (the tree has one root, so a parent is required)."""
@@ -46,6 +56,7 @@ def add_unit(db: Session, actor: User, code: str, name: str, kind: str, parent: 
         raise UnitRefused("bad_kind")
     if parent is None:
         raise UnitRefused("no_parent")
+    _take_turn(db, parent)
     if parent.depth + 1 > MAX_DEPTH:
         raise UnitRefused("too_deep")
     if db.scalar(select(Unit.id).where(Unit.code == code)) is not None:
@@ -78,6 +89,7 @@ def move_unit(db: Session, actor: User, unit: Unit, parent: Unit, ip: str | None
     """Put `unit` and its subtree under `parent`; returns how many units moved (0: it is
     there already). Refused for the root and for a parent inside the unit's own subtree."""
     policy.require_admin(actor)
+    _take_turn(db, unit, parent)
     if unit.parent_id is None:
         raise UnitRefused("root")
     if parent.path.startswith(unit.path):

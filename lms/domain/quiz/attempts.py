@@ -39,7 +39,7 @@ from .quizview import (
     remaining_attempts,
     submitted_count,
 )
-from .review import ResultLine, answers_shown, lines
+from .review import ResultLine, answers_shown, result_lines
 
 GRACE = timedelta(seconds=30)  # network and rendering slack on top of a quiz's time limit
 MAX_KEY_LENGTH = 80
@@ -154,7 +154,7 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
     paid = outcome.record(db, user_id, item, attempt_id, graded, now, rules)
     shown = answers_shown(db, user_id, item, now)
     return SubmitResult(attempt_id, graded.score, graded.passed, paid,
-                        lines(stored["results"], shown), shown,
+                        result_lines(db, user_id, item, stored["results"], shown, now), shown,
                         remaining_attempts(db, user_id, item), replayed=False)
 
 
@@ -211,7 +211,8 @@ def _replay(db: Session, attempt: Attempt | None, item: QuizItem, now: datetime
         raise KeyConflict("该幂等键已用于其他测验")
     shown = answers_shown(db, attempt.user_id, item, now)
     return SubmitResult(attempt.id, attempt.score, attempt.passed, attempt.points_awarded,
-                        lines(attempt.results, shown), shown,
+                        result_lines(db, attempt.user_id, item, attempt.results, shown, now,
+                                     drawn=attempt.question_ids is not None), shown,
                         remaining_attempts(db, attempt.user_id, item), replayed=True)
 
 

@@ -133,7 +133,9 @@ def practice_batch(db: Session, user_id: int, now: datetime) -> list[MistakeEntr
     those whose quiz shows its key now (`practicable`)."""
     entries = notebook(db, user_id)
     shown = _shown_by_source(db, user_id, entries, now)
-    return [e for e in entries if practicable(e, shown)][:REVIEW_SIZE]
+    entries = [e for e in entries if practicable(e, shown)]
+    hidden = review_policy.withheld(db, user_id, [e.question.id for e in entries], now)
+    return [e for e in entries if e.question.id not in hidden][:REVIEW_SIZE]
 
 
 def practicable(entry: MistakeEntry, shown: Mapping[tuple, bool]) -> bool:
@@ -162,6 +164,9 @@ def review(db: Session, user_id: int, answers_raw: Mapping, versions: Mapping[st
     found = _entries(db, user_id, open_only=False, question_ids=asked)
     shown = _shown_by_source(db, user_id, [entry for entry, _ in found], now)
     found = [(entry, question) for entry, question in found if practicable(entry, shown)]
+    # a bank question another quiz still hides is not practised either (its key would show)
+    hidden = review_policy.withheld(db, user_id, [q.id for _, q in found], now)
+    found = [(entry, question) for entry, question in found if question.id not in hidden]
     by_id = {question.id: (entry, question) for entry, question in found}
     keys = [quizview.question_key(question) for _, question in found]
     # unknown ids raise AnswerError, and so do questions not yet practicable

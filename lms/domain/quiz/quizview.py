@@ -246,7 +246,8 @@ def start(db: Session, user_id: int, item: QuizItem, now: datetime,
         key = secrets.token_urlsafe(24)
         question_ids = None
         if drawn:  # seeded by the attempt: its draw is stable, a retake draws again
-            questions = public_questions(draws.draw(db, draws.rules_of(item.quiz), key))
+            questions = public_questions(_abandoned_draw(db, params) or draws.draw(
+                db, draws.rules_of(item.quiz), key))
             if not questions:
                 raise NothingToDraw("题库中没有可抽取的题目，请联系出题人")
             question_ids = [q.id for q in questions]
@@ -275,6 +276,14 @@ _OPEN_ATTEMPT = (
            Attempt.quiz_id == bindparam("p_quiz_id"), Attempt.status == "open")
     .order_by(Attempt.started_at.desc()).limit(1))
 _OPEN_ATTEMPT_SINCE = _OPEN_ATTEMPT.where(Attempt.started_at >= bindparam("p_since"))
+
+
+def _abandoned_draw(db: Session, params: dict) -> list[Question]:
+    """The draw of the user's last attempt left open past its time limit: a new attempt
+    keeps it, so waiting out the limit neither rerolls the questions nor reads the bank
+    (docs/SECURITY-REVIEW-2026-12-03.md); only a submitted attempt draws again."""
+    ids = db.execute(_OPEN_ATTEMPT, params).first()
+    return draws.questions_by_ids(db, ids.question_ids) if ids and ids.question_ids else []
 
 
 def start_if_allowed(db: Session, user_id: int, item: QuizItem, now: datetime,

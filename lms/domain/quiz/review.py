@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from ...models import Attempt, Courseware, MicroLesson, Question, Quiz
+from ...models import Attempt, Courseware, MicroLesson, Question, QuestionBank, Quiz
+from . import draws
 from .quizview import PublicQuestion, QuizItem, lesson_item, public_question, submitted_count
 
 POLICIES = ("after_pass", "after_due", "immediately")
@@ -56,11 +57,63 @@ def _has_passed(db: Session, user_id: int, item: QuizItem) -> bool:
         Attempt.passed.is_(True)))))
 
 
-def lines(results: list[dict], shown: bool) -> tuple[ResultLine, ...]:
-    """Stored result dicts as lines, the key and explanation blanked unless `shown`."""
+def withheld(db: Session, user_id: int, question_ids, now: datetime,
+             asked_in: QuizItem | None = None) -> frozenset[int]:
+    """The bank questions among `question_ids` whose key some other live item that may draw
+    them (a published lesson or courseware item with draw rules) still hides from the user.
+
+    A bank question is one question wherever it is asked: shown by a practice quiz, or by a
+    retake after a pass drawing new questions, its key would be known before the exam that
+    draws it too was earned (docs/SECURITY-REVIEW-2026-12-03.md)."""
+    rows = db.execute(select(Question.id, Question.tags, QuestionBank.key)
+                      .join(QuestionBank, QuestionBank.id == Question.bank_id)
+                      .where(Question.id.in_(list(question_ids)))).all() if question_ids else []
+    hidden: set[int] = set()
+    for other in _drawing_items(db) if rows else ():
+        if asked_in is not None and (other.item_type, other.item_id) == (
+                asked_in.item_type, asked_in.item_id):
+            continue
+        rules = draws.rules_of(other.quiz)
+        drawable = {qid for qid, tags, bank in rows if qid not in hidden and any(
+            rule.tag in (tags or ()) and rule.bank in (None, bank) for rule in rules)}
+        if drawable and not answers_shown(db, user_id, other, now):
+            hidden |= drawable
+    return frozenset(hidden)
+
+
+def _drawing_items(db: Session) -> list[QuizItem]:
+    """Published lessons (released or scheduled) and courseware whose quiz draws."""
+    drawn = [quiz.id for quiz in db.scalars(select(Quiz).where(Quiz.draw_rules.is_not(None)))
+             if draws.is_drawn(quiz)]
+    if not drawn:
+        return []
+    items = [lesson_item(lesson) for lesson in db.scalars(
+        select(MicroLesson).where(MicroLesson.status == "published",
+                                  MicroLesson.quiz_id.in_(drawn)))]
+    return items + [QuizItem("courseware", cw.id, cw.title, cw.quiz) for cw in db.scalars(
+        select(Courseware).where(Courseware.status == "published",
+                                 Courseware.quiz_id.in_(drawn)))]
+
+
+def lines(results: list[dict], shown: bool, hidden: frozenset[int] = frozenset()
+          ) -> tuple[ResultLine, ...]:
+    """Stored result dicts as lines, the key and explanation blanked unless `shown`, and
+    for the `hidden` questions (`withheld`) in any case."""
+    def visible(r):
+        return shown and r["question_id"] not in hidden
     return tuple(ResultLine(r["question_id"], r["correct"], r.get("given"),
-                            r["correct_answer"] if shown else None,
-                            r.get("explanation", "") if shown else None) for r in results)
+                            r["correct_answer"] if visible(r) else None,
+                            r.get("explanation", "") if visible(r) else None) for r in results)
+
+
+def result_lines(db: Session, user_id: int, item: QuizItem, results: list[dict], shown: bool,
+                 now: datetime, drawn: bool = False) -> tuple[ResultLine, ...]:
+    """`lines` of an attempt at `item`, a drawn quiz's keys `withheld` where due (`drawn`:
+    the attempt drew, whatever its quiz does now)."""
+    hidden = frozenset()
+    if shown and (drawn or draws.is_drawn(item.quiz)):
+        hidden = withheld(db, user_id, [r["question_id"] for r in results], now, item)
+    return lines(results, shown, hidden)
 
 
 def item_of(db: Session, item_type: str, item_id: int) -> QuizItem | None:
@@ -104,10 +157,10 @@ class AttemptReview:
     attempts_left: int | None = None
 
 
-def _explanation(line: ResultLine, question: Question, shown: bool) -> str | None:
+def _explanation(line: ResultLine, question: Question) -> str | None:
     """The explanation stored with the result; a result stored without one (the demo's
-    bulk-loaded history) shows the question's."""
-    if not shown:
+    bulk-loaded history) shows the question's. None while hidden (`lines`, `withheld`)."""
+    if line.explanation is None:
         return None
     return line.explanation or question.explanation or ""
 
@@ -135,8 +188,10 @@ def review(db: Session, user_id: int, attempt_id: int, now: datetime) -> Attempt
         ReviewedQuestion(public_question(by_id[line.question_id],
                                          order.get(str(line.question_id))),
                          line.correct, line.given, line.correct_answer,
-                         _explanation(line, by_id[line.question_id], shown))
-        for line in lines(attempt.results, shown) if line.question_id in by_id)
+                         _explanation(line, by_id[line.question_id]))
+        for line in result_lines(db, user_id, item, attempt.results, shown, now,
+                                 drawn=attempt.question_ids is not None)
+        if line.question_id in by_id)
     allowed = item.quiz.attempts_allowed
     left = None if allowed is None else max(0, allowed - submitted_count(db, user_id, item))
     return AttemptReview(attempt.id, attempt.item_type, attempt.item_id, slug, item.title or "",

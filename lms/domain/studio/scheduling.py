@@ -45,6 +45,11 @@ def reschedule(db: Session, actor: User, lesson: MicroLesson, publish_at: dateti
         raise Invalid(problems)
     new = (clock.to_utc(publish_at, tz), clock.to_utc(due_at, tz))
     old = (lesson.publish_at, lesson.due_at)
+    now = clock.utcnow()
+    if lesson.status == "published" and old[0] <= now < new[0]:
+        # Out is out: hiding it again would also let it be withdrawn and edited as a draft
+        # under the officers' attempts, which `lessonreview` refuses once it is out.
+        raise Invalid({"publish_at": ["本期已经发布，民警已能看到，发布时间不能改到以后"]})
     if new == old:
         return False
     lesson.publish_at, lesson.due_at = new
