@@ -27,7 +27,7 @@ from ...models import (
     Unit,
 )
 from ..problems import Problem
-from ..quiz import regrade, regrade_bank
+from ..quiz import keylock, regrade, regrade_bank
 from . import dbspecs, syncapply
 from . import yamlmarks as ym
 from .specs import BankSpec, CourseTree, CoursewareSpec, LessonSpec
@@ -265,8 +265,12 @@ def _check_answered_bank_keys(db: Session, tree: CourseTree, root: Path | str | 
     for spec in tree.banks:
         if spec.key not in plan.writes["bank"]:
             continue
-        stored = {q.key: q for q in db.scalars(select(Question).join(
-            QuestionBank, QuestionBank.id == Question.bank_id).where(QuestionBank.key == spec.key))}
+        bank_id = db.scalar(select(QuestionBank.id).where(QuestionBank.key == spec.key))
+        if bank_id is None:
+            continue
+        keylock.changing_bank(db, bank_id)  # no submission grades on these keys meanwhile
+        stored = {q.key: q for q in db.scalars(select(Question).where(
+            Question.bank_id == bank_id))}
         rekeyed = {}
         for index, question in enumerate(spec.questions):
             row = stored.get(question.key)
