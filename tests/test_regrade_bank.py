@@ -269,3 +269,15 @@ def test_a_bank_file_changing_an_answered_key_does_not_sync(db, make, runner, tm
     assert "question b1 changed and officers have answered it" in result.output
     db.expire_all()
     assert bank_questions(db, "zz")["b1"].answer == "B"
+
+
+def test_answered_bank_questions_are_found_with_or_without_the_sql_prefilter(
+        db, world, make, monkeypatch):
+    unanswered = Question(bank_id=world["bank"].id, key="b3", position=3, kind="true_false",
+                          stem="第三题。", options=[], answer=True, explanation="", tags=["y"])
+    db.add(unanswered)
+    db.commit()
+    ids = {world["b1"].id, world["b2"].id, unanswered.id}
+    found = regrade_bank.answered(db, ids)
+    monkeypatch.setattr(regrade_bank, "LIKE_MAX", 0)
+    assert regrade_bank.answered(db, ids) == found == {world["b1"].id, world["b2"].id}
