@@ -132,12 +132,15 @@ def import_questions(file: Path, bank_key: str):
     questions, problems = xlsximport.read_xlsx(file.read_bytes(), str(file))
     if problems:
         report_problems(problems)
-    with unit_of_work() as db:
-        summary = banks.apply_import(db, questions, bank_key)
-        if summary.is_empty:
-            db.rollback()
-        else:
-            banks.record_import(db, summary, file.name, None, "cli")
+    try:
+        with unit_of_work() as db:
+            summary = banks.apply_import(db, questions, bank_key, file_name=str(file))
+            if summary.is_empty:
+                db.rollback()
+            else:
+                banks.record_import(db, summary, file.name, None, "cli")
+    except banks.AnsweredKeys as error:
+        report_problems(error.problems)
     click.echo(f"Questions: {summary}")
     if summary.is_empty:
         click.echo("No changes.")

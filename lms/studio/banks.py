@@ -51,10 +51,12 @@ def banks_import():
         return _page(form, problems=problems, file_name=name), 422
     try:
         with unit_of_work() as db:
-            summary = banks.apply_import(db, questions, key, form.name.data)
+            summary = banks.apply_import(db, questions, key, form.name.data, file_name=name)
             if not summary.is_empty:
                 banks.record_import(db, summary, name, current_user.user.id, "studio",
                                     ip=request.remote_addr)
+    except banks.AnsweredKeys as error:  # a changed key officers answered: regrade first
+        return _page(form, problems=error.problems, file_name=name), 422
     except banks.BankError as error:
         return _page(form, error=error.message), 422
     if summary.is_empty:

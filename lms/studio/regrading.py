@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..domain import clock
-from ..domain.quiz import regrade
+from ..domain.quiz import regrade, regrade_bank
 from ..domain.studio import authoring, withdrawal
-from ..models import MicroLesson, Question
+from ..models import MicroLesson, Question, QuestionBank
 from ..web import db_session, unit_of_work
 from .views import studio_bp
 
@@ -18,8 +18,11 @@ def regrade_question(question_id: int):
     """Correct one question's key: choose it, preview the effect, confirm (audited)."""
     db = db_session()
     question = db.get(Question, question_id) or abort(404)
-    owner = regrade.owner_of(db, question.quiz_id)
+    bank = db.get(QuestionBank, question.bank_id) if question.bank_id else None
+    owner = ("bank", bank.key, bank.name) if bank else regrade.owner_of(db, question.quiz_id)
     back = _back(owner)
+    # A bank question's attempts are found by the question, across the quizzes that drew it.
+    scope, entry = (question.bank_id, regrade_bank) if bank else (question.quiz_id, regrade)
     raw = _raw_key(question)
     plan, problem = None, None
     if request.method == "POST":
@@ -31,8 +34,8 @@ def regrade_question(question_id: int):
             if request.form.get("action") == "confirm":
                 try:
                     with unit_of_work():
-                        result = regrade.apply(
-                            db, current_user.user, question.quiz_id, new,
+                        result = entry.apply(
+                            db, current_user.user, scope, new,
                             request.form.get("token", ""), clock.utcnow(),
                             current_app.config["LMS_POINTS"], ip=request.remote_addr)
                 except regrade.RegradeError as error:
@@ -41,8 +44,8 @@ def regrade_question(question_id: int):
                     flash(_("已更正答案并重新评分：%(n)s 份作答的成绩有变化。",
                             n=result.attempts_changed), "success")
                     return redirect(back)
-            plan = regrade.plan(db, question.quiz_id, new)
-    answered = regrade.answered_count(db, question)
+            plan = entry.plan(db, scope, new)
+    answered = entry.answered_count(db, question)
     return render_template("lms/studio/regrade.html", question=question, owner=owner,
                            back=back, plan=plan, problem=problem, answered=answered,
                            chosen=_chosen(question, raw) if plan or problem else None)
@@ -85,6 +88,8 @@ def _back(owner) -> str:
     if owner is None:
         return url_for(".index")
     kind, ident, _title = owner
+    if kind == "bank":
+        return url_for(".bank_stats_page", key=ident)
     if kind == "lesson":
         return url_for(".lesson_stats", lesson_id=ident)
     return url_for(".courseware_stats", slug=ident)

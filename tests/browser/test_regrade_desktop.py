@@ -71,8 +71,6 @@ def test_correcting_a_key_with_a_preview_on_desktop(page, server_url, sign_in, s
 
 def test_saving_a_changed_answered_key_in_the_editor_on_desktop(page, server_url, sign_in,
                                                                  shot, db, make):
-    from lms.domain.studio import authoring
-
     trainer = make.user(make.unit("市局政治部", "department"), roles=("trainer",),
                         name="王建华")
     item = make.courseware("党员发展工作规程", quiz=True, summary="发展党员的程序。",
@@ -85,13 +83,13 @@ def test_saving_a_changed_answered_key_in_the_editor_on_desktop(page, server_url
         db.commit()
     item.status = "draft"
     db.commit()
-    quiz = authoring.quiz_text(item.quiz)
 
     page.set_viewport_size(DESKTOP)
     sign_in(trainer.police_no, Factory.PASSWORD)
     page.wait_for_url(f"{server_url}/")
     page.goto(f"{server_url}/studio/courseware/{item.slug}")
-    page.fill("textarea[name=quiz_yaml]", quiz.replace("answer: true", "answer: false"))
+    # the question editor's form tab (the default), not the YAML tab
+    page.check("input[name='quiz-0-truth'][value=false]")
     page.fill("input[name=note]", "更正第1题答案")
     page.click("input[name=save]")
     assert page.locator(".rg-affected strong").inner_text() == "3 份作答受影响"

@@ -27,7 +27,7 @@ from ...models import (
     Unit,
 )
 from ..problems import Problem
-from ..quiz import regrade
+from ..quiz import keylock, regrade, regrade_bank
 from . import dbspecs, syncapply
 from . import yamlmarks as ym
 from .specs import BankSpec, CourseTree, CoursewareSpec, LessonSpec
@@ -255,6 +255,35 @@ def _check_answered_keys(db: Session, tree: CourseTree, root: Path | str | None,
                     f"the answer of question {names} changed and officers have answered it: "
                     "correct the key from the studio's answer statistics first, which "
                     "regrades their attempts, then sync again"))
+    _check_answered_bank_keys(db, tree, root, plan)
+
+
+def _check_answered_bank_keys(db: Session, tree: CourseTree, root: Path | str | None,
+                              plan: SyncPlan) -> None:
+    """The same for a bank file: a question's key that attempts of any quiz drew stays as
+    it is until the studio regrades it (the bank's answer statistics)."""
+    for spec in tree.banks:
+        if spec.key not in plan.writes["bank"]:
+            continue
+        bank_id = db.scalar(select(QuestionBank.id).where(QuestionBank.key == spec.key))
+        if bank_id is None:
+            continue
+        keylock.changing_bank(db, bank_id)  # no submission grades on these keys meanwhile
+        stored = {q.key: q for q in db.scalars(select(Question).where(
+            Question.bank_id == bank_id))}
+        rekeyed = {}
+        for index, question in enumerate(spec.questions):
+            row = stored.get(question.key)
+            new = list(question.answer) if isinstance(question.answer, tuple) else question.answer
+            if row is not None and not regrade.same_key(row.kind, row.answer, new):
+                rekeyed[row.id] = (index, question.key)
+        for qid in sorted(regrade_bank.answered(db, rekeyed)):
+            index, key = rekeyed[qid]
+            plan.problems.append(Problem(
+                _path(root, spec.source_path), _bank_question_line(root, spec.source_path, index),
+                f"the answer of question {key} changed and officers have answered it: correct "
+                "the key from the bank's answer statistics in the studio first, which regrades "
+                "their attempts, then sync again"))
 
 
 # --- where a problem is -------------------------------------------------------------------
@@ -273,6 +302,13 @@ def _front_line(root: Path | str | None, rel: str, name: str, index: int | None 
     if index is not None and isinstance(value, ym.MarkedList):
         return value.line_of(index)
     return front.line_of(name)
+
+
+def _bank_question_line(root: Path | str | None, rel: str, index: int) -> int:
+    """Line of the ``index``-th question of a bank file."""
+    bank = _marked(root, rel, front_matter=False)
+    items = bank.get("questions") if isinstance(bank, ym.MarkedMap) else None
+    return items.line_of(index) if isinstance(items, ym.MarkedList) else 1
 
 
 def _classroom_line(root: Path | str | None, slug: str, name: str) -> int:

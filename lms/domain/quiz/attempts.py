@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ...models import Attempt, Quiz, User
-from . import grading, keylock, outcome
+from . import draws, grading, keylock, outcome
 from .quizview import (
     AttemptsExhausted,
     QuizError,
@@ -113,6 +113,8 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
     if existing is not None and existing.status == "submitted":
         return _replay(db, existing, item, now)
     keylock.grading(db, item.quiz.id)  # a regrade waits for us, or we grade after it
+    if draws.is_drawn(item.quiz):  # and a regrade of a bank question it may have drawn
+        keylock.grading_banks(db, draws.bank_ids(db, item.quiz))
     # A drawn quiz grades the questions its attempt drew, never any other of the bank.
     questions = attempt_questions(db, user_id, item, key)
     if not questions and item.quiz.draw_rules:

@@ -97,3 +97,18 @@ def unknown_banks(db: Session, rules) -> list[str]:
         return []
     known = set(db.scalars(select(QuestionBank.key).where(QuestionBank.key.in_(named))))
     return [key for key in named if key not in known]
+
+
+def bank_ids(db: Session, quiz: Quiz) -> list[int]:
+    """The ids of the banks a drawn quiz's rules draw from (every bank for a rule naming
+    none), read as plain columns so no question is loaded before its key lock is held."""
+    named = {r.bank for r in rules_of(quiz)}
+    query = select(QuestionBank.id)
+    if None not in named:
+        query = query.where(QuestionBank.key.in_(sorted(named)))
+    return sorted(db.scalars(query))
+
+
+def draws_from(quiz: Quiz, bank_key: str) -> bool:
+    """Whether a quiz's rules may draw questions of the bank ``bank_key``."""
+    return any(r.bank is None or r.bank == bank_key for r in rules_of(quiz))

@@ -71,12 +71,13 @@ class KeyChange:
 class RegradePlan:
     """What changing keys of a quiz would do; `token` names exactly this preview."""
 
-    quiz_id: int
+    quiz_id: int | None  # None for bank questions (`regrade_bank`)
     keys: tuple[KeyChange, ...]
     answered: int  # submitted attempts that hold a question whose key changes
     affected: int  # of those, attempts whose result changes
     changes: tuple[OfficerChange, ...]  # officers (per item) whose record changes
     token: str
+    bank_id: int | None = None  # the bank of the questions, for a bank regrade
 
     @property
     def key_changed(self) -> bool:
@@ -103,7 +104,7 @@ class RegradePlan:
 class RegradeResult:
     """What a confirmed regrade changed, as counted in its audit row."""
 
-    quiz_id: int
+    quiz_id: int | None
     attempts_changed: int
     officers_changed: int
     pass_to_fail: int
@@ -199,7 +200,7 @@ def plan(db: Session, quiz_id: int, new_answers: Mapping[int, object]) -> Regrad
     """What changing the keys ``new_answers`` (question id → key in the stored shape, see
     `parse_key`) of a quiz's questions would change; nothing is written."""
     quiz = _quiz(db, quiz_id, new_answers)
-    return _plan(db, compute(db, quiz, new_answers))
+    return plan_of(db, compute(db, quiz, new_answers))
 
 
 def apply(db: Session, actor: User, quiz_id: int, new_answers: Mapping[int, object],
@@ -215,22 +216,28 @@ def apply(db: Session, actor: User, quiz_id: int, new_answers: Mapping[int, obje
     db.expire_all()  # read the keys and attempts as they are now that we hold the locks
     quiz = _quiz(db, quiz_id, new_answers)
     outcome = compute(db, quiz, new_answers)
-    current = _plan(db, outcome)
+    current = plan_of(db, outcome)
     if current.token != token:
         raise StalePreview("预览之后答案或作答已有变化，请重新预览后再确认。")
     if not current.key_changed:
         raise RegradeError("新答案与原答案相同，无需重新评分。")
-    for qid, answer in new_answers.items():
+    return write(db, actor, outcome, current, token, now, rules, f"quiz:{quiz_id}", ip)
+
+
+def write(db: Session, actor: User, outcome, current: RegradePlan, token: str, now: datetime,
+          rules: Mapping[str, int], target: str, ip: str | None = None) -> RegradeResult:
+    """Write a checked, current regrade (the locks held, the token matched) and audit it."""
+    for qid, answer in outcome.new_answers.items():
         db.get(Question, qid).answer = answer
     effects.write_attempts(db, outcome)
     effects.write_completions(db, outcome)
     rows, delta = effects.write_points(db, outcome, rules, now, rule=f"regrade:{token[:16]}")
     added, cleared = effects.write_mistakes(db, outcome, now)
     notified = effects.notify(db, outcome, now, dedupe_key=f"regrade:{token[:16]}")
-    result = RegradeResult(quiz_id, current.affected, len(current.changes),
+    result = RegradeResult(outcome.quiz_id, current.affected, len(current.changes),
                            current.pass_to_fail, current.fail_to_pass, rows, delta, added,
                            cleared, notified)
-    audit.record(db, "quiz_regraded", actor_id=actor.id, target=f"quiz:{quiz_id}", ip=ip,
+    audit.record(db, "quiz_regraded", actor_id=actor.id, target=target, ip=ip,
                  detail={
                      "questions": [{"id": k.question_id, "key": k.key, "old": k.old_answer,
                                     "new": k.new_answer} for k in current.keys],
@@ -254,7 +261,8 @@ def _quiz(db: Session, quiz_id: int, new_answers: Mapping[int, object]) -> Quiz:
     return quiz
 
 
-def _plan(db: Session, outcome: Outcome) -> RegradePlan:
+def plan_of(db: Session, outcome: Outcome) -> RegradePlan:
+    """The preview of a computed regrade; its token names exactly this preview."""
     questions = {q.id: q for q in db.scalars(select(Question).where(
         Question.id.in_(list(outcome.new_answers))))}
     keys = tuple(KeyChange(qid, questions[qid].key, questions[qid].stem, questions[qid].kind,
@@ -265,7 +273,7 @@ def _plan(db: Session, outcome: Outcome) -> RegradePlan:
     changes = tuple(sorted(outcome.officers, key=lambda c: (
         c.pass_change is None, c.unit_name, c.police_no, c.item_type, c.item_id)))
     return RegradePlan(outcome.quiz_id, keys, outcome.answered, outcome.affected, changes,
-                       outcome.token)
+                       outcome.token, outcome.bank_id)
 
 
 def _stored(answer: object) -> object:

@@ -81,17 +81,19 @@ def write_points(db, outcome: Outcome, rules: Mapping[str, int], now: datetime,
 def write_mistakes(db, outcome: Outcome, now: datetime) -> tuple[int, int]:
     """A question now wrong in an officer's attempt goes (back) into their notebook; one no
     longer wrong in any of their attempts leaves it; (mistakes added, cleared)."""
-    newly_wrong, now_right, still_wrong = set(), set(), set()
-    for change in outcome.attempts:
+    newly_wrong: dict[tuple[int, int], tuple[str, int]] = {}  # → where it was answered
+    now_right, still_wrong = set(), set()
+    for change in outcome.attempts:  # in attempt order: the latest attempt names the source
         user_id = change.attempt.user_id
         still_wrong |= {(user_id, q) for q in change.now_wrong}
         for qid in change.changed_questions:
             if qid in change.now_wrong and qid not in change.was_wrong:
-                newly_wrong.add((user_id, qid))
+                newly_wrong[(user_id, qid)] = (change.attempt.item_type,
+                                               change.attempt.item_id)
             elif qid in change.was_wrong and qid not in change.now_wrong:
                 now_right.add((user_id, qid))
-    for user_id, qid in sorted(newly_wrong):
-        mistakes.record_wrong(db, user_id, [qid], now)
+    for (user_id, qid), source in sorted(newly_wrong.items()):
+        mistakes.record_wrong(db, user_id, [qid], now, source=source)
     cleared = 0
     for user_id, qid in sorted(now_right - still_wrong):
         cleared += db.execute(update(Mistake).where(

@@ -91,7 +91,7 @@ class Group:
 class Outcome:
     """Everything a regrade would change; `token` digests what a preview shows."""
 
-    quiz_id: int
+    quiz_id: int | None  # the fixed quiz regraded, or None for bank questions
     old_answers: dict[int, object]  # question id → stored key
     new_answers: dict[int, object]  # question id → new key
     answered: int
@@ -103,12 +103,26 @@ class Outcome:
     titles: dict[tuple[str, int], str] = field(default_factory=dict)
     links: dict[tuple[str, int], str] = field(default_factory=dict)  # where officers see it
     token: str = ""
+    bank_id: int | None = None  # the bank of the regraded questions, when they are a bank's
 
 
 def compute(db: Session, quiz: Quiz, new_answers: Mapping[int, object]) -> Outcome:
     """Grade every submitted attempt of ``quiz`` holding a question of ``new_answers``
     (question id → key in the stored shape) again under the new keys."""
-    questions = {q.id: q for q in db.scalars(select(Question).where(Question.quiz_id == quiz.id))}
+    attempts = db.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id,
+                                                Attempt.status == "submitted")
+                          .order_by(Attempt.id))
+    return compute_over(db, quiz.id, None, {quiz.id: quiz}, attempts, new_answers)
+
+
+def compute_over(db: Session, quiz_id: int | None, bank_id: int | None,
+                 quizzes: Mapping[int, Quiz], attempts: Iterable[Attempt],
+                 new_answers: Mapping[int, object]) -> Outcome:
+    """Grade ``attempts`` (submitted, of ``quizzes``, in id order) holding a question of
+    ``new_answers`` again; each attempt under its own quiz's pass mark and partial credit.
+    A fixed quiz's regrade names its quiz, a bank question's its bank."""
+    questions = {q.id: q for q in db.scalars(select(Question).where(
+        Question.id.in_(list(new_answers))))}
     keys = {}
     for qid, answer in new_answers.items():
         old = question_key(questions[qid])
@@ -116,19 +130,25 @@ def compute(db: Session, quiz: Quiz, new_answers: Mapping[int, object]) -> Outco
                                   tuple(answer) if isinstance(answer, list) else answer,
                                   old.explanation)
         keys[qid] = (old, new)
-    kinds = {qid: q.kind for qid, q in questions.items()}
+    holding = [a for a in attempts
+               if any(line.get("question_id") in keys for line in a.results or ())]
+    kinds: dict[int, str] = {}
+    for part in chunks({line.get("question_id") for a in holding for line in a.results or ()
+                        if isinstance(line.get("question_id"), int)}):
+        kinds.update(db.execute(select(Question.id, Question.kind)
+                                .where(Question.id.in_(part))).all())
     changes = []
-    for attempt in db.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id,
-                                                    Attempt.status == "submitted")
-                              .order_by(Attempt.id)):
-        change = marking.regrade(attempt, keys, kinds, quiz)
+    for attempt in holding:
+        change = marking.regrade(attempt, keys, kinds, quizzes[attempt.quiz_id])
         if change is not None:
             changes.append(change)
-    outcome = Outcome(quiz.id, {qid: questions[qid].answer for qid in new_answers},
+    outcome = Outcome(quiz_id, {qid: questions[qid].answer for qid in new_answers},
                       dict(new_answers), len(changes), sum(c.changed for c in changes),
-                      changes, [], [])
+                      changes, [], [], bank_id=bank_id)
     _group(db, outcome)
-    outcome.token = _token(outcome, quiz.pass_score)
+    marks = sorted({(a.quiz_id, quizzes[a.quiz_id].pass_score,
+                     bool(quizzes[a.quiz_id].partial_credit)) for a in holding})
+    outcome.token = _token(outcome, marks)
     return outcome
 
 
@@ -238,10 +258,11 @@ def _describe(db: Session, outcome: Outcome, items: set[tuple[str, int]]) -> Non
             g.old.status == "completed", g.new.status == "completed"))
 
 
-def _token(outcome: Outcome, pass_score: int) -> str:
-    """A digest of the preview: the keys, the changed attempts and every officer row."""
-    body = [outcome.quiz_id, sorted(outcome.old_answers.items()),
-            sorted(outcome.new_answers.items()), pass_score,
+def _token(outcome: Outcome, marks: list) -> str:
+    """A digest of the preview: the keys, the pass marks, the changed attempts and every
+    officer row."""
+    body = [outcome.quiz_id, outcome.bank_id, sorted(outcome.old_answers.items()),
+            sorted(outcome.new_answers.items()), marks,
             [(c.attempt.id, c.attempt.score, c.new_score, c.new_passed)
              for c in outcome.attempts if c.changed],
             [(g.user_id, g.item_type, g.item_id, vars(g.old), vars(g.new), g.net_paid)
