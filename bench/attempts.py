@@ -18,9 +18,11 @@ import threading
 import time
 from pathlib import Path
 
+import calibrate
 from _client import Http, credentials
 from _common import DEFAULT_DB, answer_sets, bench_officers, connect, current_lesson, heading
 from _wrk import cpu_line, latency_line, run_wrk, socket_errors
+from calibrate import ratio_line
 from serve import DEFAULT_PORT, serving
 
 
@@ -97,13 +99,16 @@ def storm(base: str, token: str, lesson_id: int, answers: dict, copies: int = 8)
             "ok": rows == 1 and len(ids) == 1 and statuses == [201] * copies}
 
 
-def main(argv=None) -> dict:
+def main(argv=None, ceilings: dict | None = None) -> dict:
+    """`ceilings`: calibrate.main()'s figures from this run (else measured here first)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=64)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", default="20s")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     args = parser.parse_args(argv)
+    if ceilings is None:
+        ceilings = calibrate.main([])
     heading(f"attempts: gunicorn 2 sync workers, wrk {args.connections} connections, "
             f"{args.duration}")
     with connect() as conn:
@@ -111,7 +116,7 @@ def main(argv=None) -> dict:
         users = bench_officers(conn, args.users)
         answers = answer_sets(conn, quiz_id)
     print(f"  lesson {lesson_id} «{title}», {len(answers[0])} questions")
-    out: dict = {"lesson_id": lesson_id}
+    out: dict = {"lesson_id": lesson_id, "ceilings": ceilings}
     with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp, \
             serving(args.port, DEFAULT_DB, log_path=str(Path(tmp) / "gunicorn.log")) as server:
         work, base = Path(tmp), server.url
@@ -135,6 +140,7 @@ def main(argv=None) -> dict:
                            args.duration)
             f, c = run["figures"], run["check"]
             print(f"  {label}: {f['attempts_per_s']:.0f} attempts/s "
+                  f"{ratio_line(f['attempts_per_s'], ceilings, 'insert')} "
                   f"({f['rps']:.0f} req/s), {latency_line(f)}; "
                   f"non-2xx {int(f['non2xx'])}, socket errors {socket_errors(f)}")
             print(f"    {cpu_line(f)}")

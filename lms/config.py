@@ -49,12 +49,12 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": False,
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "LMS_LANGUAGES": ("zh_Hans_CN", "en"),
-    # Pre-ping: a connection that died with a database restart is replaced at checkout
-    # (one cheap round trip) instead of failing the next request of every worker.
-    # On PostgreSQL the extension adds connect_args (see extension._engine_options).
+    # No pre-ping on every checkout (one round trip per request): the extension pings only
+    # connections left idle in the pool (extension.IDLE_PING_SECONDS), so one that died with
+    # a database restart is still replaced before use. pool_pre_ping=True restores the ping.
     # hide_parameters: a logged database error never carries the statement's values (police
     # numbers, token hashes, answers).
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800, "pool_pre_ping": True,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800, "pool_pre_ping": False,
                                   "hide_parameters": True},
     "SQLALCHEMY_SESSION_OPTIONS": {"expire_on_commit": False},
     # /metrics: who may scrape without a token (loopback by default), and an optional token.

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from ..domain import clock
 from ..domain.learning import lessons, profile, yearview
 from ..domain.reports import leaderboard as ranking
+from ..domain.reports import plans
 from ..web import db_session, page_arg
 
 profile_bp = Blueprint("profile", __name__)
@@ -31,6 +32,7 @@ def index():
 def leaderboard():
     """Points rank within the officer's branch and of the branches in their county;
     `?period=quarter` counts the current quarter only (403 for non-officers)."""
+    plans.custom_plans(db_session())
     boards = ranking.boards(db_session(), current_user.user, request.args.get("period", "all"),
                             clock.utcnow(), current_app.config["LMS_TIMEZONE"])
     return render_template("lms/profile/leaderboard.html", boards=boards)
