@@ -33,9 +33,16 @@ def make_app(dbname: str):
 
     from lms import create_app
     app = create_app({"LMS_LOG_LEVEL": "WARNING"})
-    counts = {"statements": 0, "commits": 0, "rollbacks": 0, "last": []}
+    counts = {"statements": 0, "commits": 0, "rollbacks": 0, "pings": 0, "last": []}
     with app.app_context():
         engine = app.extensions["lms"].db.engine
+        ping = engine.dialect.do_ping
+
+        def counted_ping(dbapi_connection):  # a pool pre-ping: a round trip too
+            counts["pings"] += 1
+            return ping(dbapi_connection)
+
+        engine.dialect.do_ping = counted_ping
 
         @event.listens_for(engine, "before_cursor_execute")
         def _count(_conn, _cursor, statement, *_args):
@@ -101,7 +108,7 @@ def measure(send, counts, n: int, profile_top: int) -> dict:
     """ms and statements per request over `n` requests (after `n // 10` warm-up ones)."""
     for i in range(max(5, n // 10)):
         send(i)
-    counts["statements"] = counts["commits"] = counts["rollbacks"] = 0
+    counts["statements"] = counts["commits"] = counts["rollbacks"] = counts["pings"] = 0
     statuses: dict[int, int] = {}
     profiler = cProfile.Profile() if profile_top else None
     start_cpu, start = time.process_time(), time.perf_counter()
@@ -116,11 +123,12 @@ def measure(send, counts, n: int, profile_top: int) -> dict:
     wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
     out = {"ms": wall / n * 1000, "cpu_ms": cpu / n * 1000,
            "statements": counts["statements"] / n, "commits": counts["commits"] / n,
-           "rollbacks": counts["rollbacks"] / n, "statuses": statuses,
+           "rollbacks": counts["rollbacks"] / n, "pings": counts["pings"] / n,
+           "statuses": statuses,
            "last_sql": list(counts["last"])}
     if profiler:
         buffer = io.StringIO()
-        pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(profile_top)
+        pstats.Stats(profiler, stream=buffer).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(profile_top)
         out["profile"] = buffer.getvalue()
     return out
 
@@ -151,7 +159,8 @@ def main(argv=None) -> dict:
         results[path] = r
         print(f"  {path:<8} {r['ms']:6.2f} ms/request (CPU {r['cpu_ms']:.2f} ms), "
               f"{r['statements']:.2f} statements + {r['commits']:.2f} commits + "
-              f"{r['rollbacks']:.2f} rollbacks per request, statuses {r['statuses']}")
+              f"{r['rollbacks']:.2f} rollbacks + {r['pings']:.2f} pings per request, "
+              f"statuses {r['statuses']}")
         if args.sql:
             print("    " + "\n    ".join(r["last_sql"]))
         if r.get("profile"):
