@@ -128,7 +128,8 @@ def measure(send, counts, n: int, profile_top: int) -> dict:
            "last_sql": list(counts["last"])}
     if profiler:
         buffer = io.StringIO()
-        pstats.Stats(profiler, stream=buffer).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(profile_top)
+        order = os.environ.get("PROFILE_SORT", "cumulative")  # or tottime
+        pstats.Stats(profiler, stream=buffer).sort_stats(order).print_stats(profile_top)
         out["profile"] = buffer.getvalue()
     return out
 

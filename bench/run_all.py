@@ -22,10 +22,12 @@ import reports
 import setup_db
 from _common import heading, wait_for_quiet
 
+QUIET_WAIT = [120.0]  # seconds; --quiet-wait
+
 
 def quiet(results: dict, step: str) -> None:
     """Wait for a quiet box before a load step and remember how quiet it was."""
-    idle = wait_for_quiet(min_idle=0.8, max_wait=120)
+    idle = wait_for_quiet(min_idle=0.8, max_wait=QUIET_WAIT[0])
     results.setdefault("idle_before", {})[step] = round(idle, 2)
     print(f"  (CPU idle before {step}: {idle:.0%})")
 
@@ -82,7 +84,10 @@ def main(argv=None) -> dict:
     parser.add_argument("--users", type=int, default=64)
     parser.add_argument("--duration", default="20s")
     parser.add_argument("--json", help="also write every figure to this file")
+    parser.add_argument("--quiet-wait", type=float, default=120.0,
+                        help="longest wait for a quiet box before each step (seconds)")
     args = parser.parse_args(argv)
+    QUIET_WAIT[0] = args.quiet_wait
     started = time.time()
     print(f"Zhuhun LMS benchmarks — {platform.node()}, Python {platform.python_version()}, "
           f"{time.strftime('%Y-%m-%d %H:%M')}")
