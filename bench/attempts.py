@@ -47,7 +47,10 @@ def load_run(server, mode: str, work: Path, lesson_id: int, user_ids: list[int],
                           [str(work / "tokens.txt"), str(lesson_id), str(work / "answers.txt"),
                            prefix, mode, str(ids_file)],
                           connections=connections, duration=duration, server=server)
-        time.sleep(1.0)  # let requests in flight when wrk stopped finish on the server
+        # Let requests in flight when wrk stopped finish on the server: at least as long as
+        # the slowest answer took, else on a loaded box they commit after the count below and
+        # land in the next run's window (its completion counter moves more than its rows).
+        time.sleep(max(1.0, figures.get("max_ms", 0) / 1000 + 1.0))
         after = _db_state(conn, prefix, lesson_id, user_ids)
     returned = [int(line) for line in ids_file.read_text().split()]
     rows = after["rows"] - before["rows"]
