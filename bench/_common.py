@@ -17,7 +17,7 @@ PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.exe
 FLASK = [PYTHON, "-m", "flask", "--app", "wsgi"]
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
-DEFAULT_DB = "lms_bench"
+DEFAULT_DB = os.environ.get("LMS_BENCH_DB", "lms_bench")  # a helper's own copy
 # Bench accounts sign in with this; its argon2 hash is set directly in SQL by setup_db.py.
 BENCH_PASSWORD = "bench-zhuhun-2026-load"
 

@@ -18,9 +18,11 @@ import threading
 import time
 from pathlib import Path
 
+import calibrate
 from _client import Http, credentials
 from _common import DEFAULT_DB, answer_sets, bench_officers, connect, current_lesson, heading
 from _wrk import cpu_line, latency_line, run_wrk, socket_errors
+from calibrate import ratio_line
 from serve import DEFAULT_PORT, serving
 
 
@@ -45,7 +47,10 @@ def load_run(server, mode: str, work: Path, lesson_id: int, user_ids: list[int],
                           [str(work / "tokens.txt"), str(lesson_id), str(work / "answers.txt"),
                            prefix, mode, str(ids_file)],
                           connections=connections, duration=duration, server=server)
-        time.sleep(1.0)  # let requests in flight when wrk stopped finish on the server
+        # Let requests in flight when wrk stopped finish on the server: at least as long as
+        # the slowest answer took, else on a loaded box they commit after the count below and
+        # land in the next run's window (its completion counter moves more than its rows).
+        time.sleep(max(1.0, figures.get("max_ms", 0) / 1000 + 1.0))
         after = _db_state(conn, prefix, lesson_id, user_ids)
     returned = [int(line) for line in ids_file.read_text().split()]
     rows = after["rows"] - before["rows"]
@@ -97,13 +102,16 @@ def storm(base: str, token: str, lesson_id: int, answers: dict, copies: int = 8)
             "ok": rows == 1 and len(ids) == 1 and statuses == [201] * copies}
 
 
-def main(argv=None) -> dict:
+def main(argv=None, ceilings: dict | None = None) -> dict:
+    """`ceilings`: calibrate.main()'s figures from this run (else measured here first)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=64)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", default="20s")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     args = parser.parse_args(argv)
+    if ceilings is None:
+        ceilings = calibrate.main([])
     heading(f"attempts: gunicorn 2 sync workers, wrk {args.connections} connections, "
             f"{args.duration}")
     with connect() as conn:
@@ -111,7 +119,7 @@ def main(argv=None) -> dict:
         users = bench_officers(conn, args.users)
         answers = answer_sets(conn, quiz_id)
     print(f"  lesson {lesson_id} «{title}», {len(answers[0])} questions")
-    out: dict = {"lesson_id": lesson_id}
+    out: dict = {"lesson_id": lesson_id, "ceilings": ceilings}
     with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp, \
             serving(args.port, DEFAULT_DB, log_path=str(Path(tmp) / "gunicorn.log")) as server:
         work, base = Path(tmp), server.url
@@ -135,6 +143,7 @@ def main(argv=None) -> dict:
                            args.duration)
             f, c = run["figures"], run["check"]
             print(f"  {label}: {f['attempts_per_s']:.0f} attempts/s "
+                  f"{ratio_line(f['attempts_per_s'], ceilings, 'insert')} "
                   f"({f['rps']:.0f} req/s), {latency_line(f)}; "
                   f"non-2xx {int(f['non2xx'])}, socket errors {socket_errors(f)}")
             print(f"    {cpu_line(f)}")

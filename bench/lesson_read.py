@@ -12,13 +12,16 @@ import argparse
 import tempfile
 from pathlib import Path
 
+import calibrate
 from _client import Http, credentials
 from _common import DEFAULT_DB, bench_officers, connect, current_lesson, heading
 from _wrk import cpu_line, latency_line, run_wrk, socket_errors
+from calibrate import ratio_line
 from serve import DEFAULT_PORT, serving
 
 
-def main(argv=None) -> dict:
+def main(argv=None, ceilings: dict | None = None) -> dict:
+    """`ceilings`: calibrate.main()'s figures from this run (else measured here first)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=64, help="bearer tokens to rotate")
     parser.add_argument("--sessions", type=int, default=16, help="signed-in officers to rotate")
@@ -26,13 +29,15 @@ def main(argv=None) -> dict:
     parser.add_argument("--duration", default="20s")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     args = parser.parse_args(argv)
+    if ceilings is None:
+        ceilings = calibrate.main(["--no-insert"])
     heading(f"lesson reads: gunicorn 2 sync workers, wrk {args.connections} connections, "
             f"{args.duration}")
     with connect() as conn:
         lesson_id, _quiz_id, title = current_lesson(conn)
         users = bench_officers(conn, args.users)
     numbers = [no for _, no in users]
-    out: dict = {"lesson_id": lesson_id}
+    out: dict = {"lesson_id": lesson_id, "ceilings": ceilings}
     with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp, \
             serving(args.port, DEFAULT_DB, log_path=str(Path(tmp) / "gunicorn.log")) as server:
         work, base = Path(tmp), server.url
@@ -62,7 +67,8 @@ def main(argv=None) -> dict:
             figures = run_wrk(base, "read.lua", [path, header, str(work / values)],
                               connections=args.connections, duration=args.duration,
                               server=server)
-            print(f"  {label}: {figures['rps']:.0f} req/s, {latency_line(figures)}; "
+            print(f"  {label}: {figures['rps']:.0f} req/s"
+                  f"{ratio_line(figures['rps'], ceilings, 'hello')}, {latency_line(figures)}; "
                   f"{figures['bytes_per_req']:.0f} B/response; non-2xx "
                   f"{int(figures['non2xx'])}, socket errors {socket_errors(figures)}")
             print(f"    {cpu_line(figures)}")

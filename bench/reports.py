@@ -66,7 +66,8 @@ def make_app():
     """The app on the bench database, as production configures it (CSRF off for the form)."""
     os.environ.update({"DATABASE_URL": database_url(DEFAULT_DB), "LMS_ENV": "production",
                        "SECRET_KEY": secrets.token_hex(32),
-                       "RATELIMIT_STORAGE_URI": "memory://"})
+                       "RATELIMIT_STORAGE_URI": "memory://",
+                       "LMS_SINGLE_PROCESS": "1"})  # one process here: memory:// counters
     sys.path.insert(0, str(ROOT))
     from lms import create_app
     return create_app({"WTF_CSRF_ENABLED": False})

@@ -301,6 +301,8 @@ def send_reminders(now_text: str | None):
     repeat: a second run sends nothing new. Exits 1 when delivery keeps failing."""
     from .domain import clock
     from .domain.reminders import escalation, outbox
+    from .domain.reports import plans
+    plans.custom_plans(db_session(), whole_session=True)  # report queries, many times over
     tz = current_app.config["LMS_TIMEZONE"]
     now = _moment(now_text)
     notifier = current_app.extensions["lms"].notifier

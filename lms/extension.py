@@ -1,5 +1,6 @@
 """The `LMS` Flask extension: mounts every blueprint, command and service on an app."""
 import logging
+import time
 
 from flask import Blueprint, Flask, current_app
 from flask_login import LoginManager
@@ -7,6 +8,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 
 from . import config as lms_config
 from .models import Base
@@ -46,13 +48,14 @@ def _init_database(app: Flask) -> SQLAlchemy:
     """Use the host's Flask-SQLAlchemy when it has one, else our own; tune only our own."""
     db = app.extensions.get("sqlalchemy")
     if db is None:
-        _engine_options(app.config)
         db = SQLAlchemy(
             model_class=Base, session_options=app.config["SQLALCHEMY_SESSION_OPTIONS"])
         db.init_app(app)
         with app.app_context():
             if db.engine.dialect.name == "sqlite":
                 _tune_sqlite(db.engine)
+            elif not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+                _ping_when_idle(db.engine)
     else:
         with app.app_context():
             if db.engine.dialect.name == "sqlite":
@@ -64,21 +67,31 @@ def _init_database(app: Flask) -> SQLAlchemy:
     return db
 
 
-# psycopg prepares a statement after 5 runs and keeps it across committed transactions;
-# PostgreSQL then switched big report aggregates to a ~10x slower generic plan after 5 more
-# (docs/PERFORMANCE.md). Custom plans every time avoid that.
-PG_CONNECT_OPTIONS = "-c plan_cache_mode=force_custom_plan"
+# A pooled connection idle for longer than this is pinged at checkout (one round trip) and
+# replaced if the database went away meanwhile (a restart). Under load connections are
+# never idle that long, so the hot paths pay no ping; after a restart under load, the
+# first failing statement makes SQLAlchemy invalidate the worker's whole pool.
+IDLE_PING_SECONDS = 1.0
 
 
-def _engine_options(config) -> None:
-    """On PostgreSQL, ask for custom plans unless the host set its own connect_args."""
-    url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
-    if not url.startswith(("postgresql", "postgres:")):
-        return
-    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})  # never mutate DEFAULTS
-    if "connect_args" not in options:
-        options["connect_args"] = {"options": PG_CONNECT_OPTIONS}
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+def _ping_when_idle(engine) -> None:
+    """Pre-ping, but only connections that sat idle in the pool (see IDLE_PING_SECONDS).
+    Report transactions ask for custom plans themselves (`domain.reports.plans`), so the
+    app's PostgreSQL connections keep the default plan cache for the hot statements."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["lms_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        since = record.info.pop("lms_idle_since", None)
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool retries with a fresh connection
+            raise DisconnectionError(str(error)) from error
 
 
 def _tune_sqlite(engine) -> None:

@@ -217,6 +217,28 @@ def test_connections_killed_between_requests_are_replaced_by_the_next_request(
     assert fresh(client, "get", "/api/v1/me/lessons", headers=headers).status_code == 200
 
 
+def test_idle_connections_killed_are_replaced_without_pre_ping_on_every_request(
+        app, client, make, monkeypatch):
+    """The production default (pool_pre_ping off, idle connections pinged at checkout): a
+    connection killed while idle in the pool is replaced before the request uses it."""
+    _require_postgres(app)
+    from lms import extension
+    options = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
+    own = create_app({**app.config, "SQLALCHEMY_ENGINE_OPTIONS": options})
+    monkeypatch.setattr(extension, "IDLE_PING_SECONDS", 0.0)  # every returned one is idle
+    officer = make.user(name="王强")
+    settle()
+    own_client = own.test_client()
+    headers = api_token(own_client, officer)
+    assert fresh(own_client, "get", "/api/v1/me/lessons", headers=headers).status_code == 200
+    killed = terminate_app_connections(app)
+    assert killed and all(killed)
+    answer = fresh(own_client, "get", "/api/v1/me/lessons", headers=headers)
+    assert answer.status_code == 200
+    with own.app_context():
+        own.extensions["lms"].db.engine.dispose()
+
+
 def _counts(app, user_id: int, key: str) -> tuple[int, int, int]:
     with engine(app).connect() as conn:
         attempts = conn.scalar(select(func.count()).select_from(Attempt).where(
@@ -274,7 +296,7 @@ def test_the_app_checks_a_pooled_connection_before_using_it_by_default(tmp_path,
                                                                        url):
     """Pre-ping is what replaces the killed connections above; the tests' database config
     sets it too, so the default that production runs with is checked here (no connection
-    is made)."""
+    is made). Turned off, only idle connections are pinged (the test above)."""
     monkeypatch.delenv("LMS_ENV", raising=False)
     configured = create_app({"TESTING": True, "SECRET_KEY": "k" * 48,
                              "SQLALCHEMY_DATABASE_URI": url.format(tmp=tmp_path)})

@@ -4,7 +4,7 @@ from datetime import datetime
 from flask import current_app, g, request
 
 from ..domain import clock
-from ..domain.learning import hours, lessons, points, profile
+from ..domain.learning import hours, lessons, lessonview, points, profile
 from ..domain.quiz import attempts, quizview
 from ..web import db_session, hours_rule, unit_of_work
 from .blueprint import api_bp
@@ -18,14 +18,10 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
 
 
-def _lesson(lesson_id: int):
-    return _lesson_and_version(lesson_id)[0]
-
-
-def _lesson_and_version(lesson_id: int):
+def _lesson(lesson_id: int) -> lessonview.LessonView:
+    """The lesson's cached view, if the caller may see it (checked on every request)."""
     try:
-        return lessons.get_with_quiz_version(db_session(), g.api_user, lesson_id,
-                                             clock.utcnow())
+        return lessonview.open_lesson(db_session(), g.api_user, lesson_id, clock.utcnow())[0]
     except lessons.LessonNotFound:
         raise ApiError(404, "not_found", "课程不存在") from None
 
@@ -51,9 +47,10 @@ def lesson_detail(lesson_id: int):
     """A lesson and its quiz, without anything that reveals an answer; fetching it opens
     the caller's attempt (as the lesson page does), whose own start times a limited quiz."""
     with unit_of_work() as db:
-        lesson, version = _lesson_and_version(lesson_id)
-        item = quizview.lesson_item(lesson)
-        opened = quizview.open_quiz(db, g.api_user.id, item, clock.utcnow(), version)
+        lesson = _lesson(lesson_id)
+        item = lesson.item()
+        opened = quizview.open_quiz(db, g.api_user.id, item, clock.utcnow(),
+                                    questions=lesson.questions)
     return {
         "id": lesson.id, "title": lesson.title, "body_html": lesson.body_html,
         "quiz": {"pass_score": item.quiz.pass_score, "questions": [
@@ -68,7 +65,7 @@ def lesson_detail(lesson_id: int):
 def submit_attempt(lesson_id: int):
     """Grade an attempt once per idempotency key; the same key returns the first answer."""
     data = json_body()
-    item = quizview.lesson_item(_lesson(lesson_id))
+    item = _lesson(lesson_id).item()
     try:
         with unit_of_work() as db:
             result = attempts.submit(db, g.api_user.id, item, data.get("answers"),

@@ -3,7 +3,7 @@ from flask import current_app, g, request
 
 from ..domain import clock
 from ..domain.org import policy
-from ..domain.reports import assignments, periods, rollup
+from ..domain.reports import assignments, periods, plans, rollup
 from ..web import db_session
 from .blueprint import api_bp
 from .common import ApiError, token_required
@@ -14,6 +14,7 @@ from .common import ApiError, token_required
 def completion():
     """Assigned and completed (officer, lesson) pairs per child unit; 403 outside the scope."""
     db = db_session()
+    plans.custom_plans(db)
     # Scope first: a unit outside the scope is refused whatever else is wrong with the request.
     unit = policy.report_unit(db, g.api_user, request.args.get("unit", "").strip() or None)
     try:

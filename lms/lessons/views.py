@@ -1,10 +1,11 @@
 """Weekly micro-lessons in the browser: list, read + quiz (submitted through `quiz.views`);
 no JavaScript."""
 from flask import Blueprint, abort, current_app, render_template, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from ..domain import clock
-from ..domain.learning import lessons, plan
+from ..domain.learning import lessons, lessonview, plan
 from ..domain.quiz import quizview
 from ..models import MicroLesson
 from ..quiz.views import submit_form
@@ -39,14 +40,11 @@ def index():
                            plan=plan.arrange(rows, current_app.config["LMS_TIMEZONE"]))
 
 
-def _lesson_or_404(lesson_id: int):
-    return _lesson_and_version_or_404(lesson_id)[0]
-
-
-def _lesson_and_version_or_404(lesson_id: int):
+def _lesson_or_404(lesson_id: int) -> tuple[lessonview.LessonView, lessons.LessonStatus]:
+    """The lesson's cached view and the officer's standing, if theirs to see."""
     try:
-        return lessons.get_with_quiz_version(db_session(), current_user.user, lesson_id,
-                                             clock.utcnow())
+        return lessonview.open_lesson(db_session(), current_user.user, lesson_id,
+                                      clock.utcnow(), str(get_locale() or ""))
     except lessons.LessonNotFound:
         abort(404)
 
@@ -57,10 +55,9 @@ def show(lesson_id: int):
     """Read the lesson and take its quiz; showing the page opens (or reuses) an attempt."""
     user, now = current_user.user, clock.utcnow()
     with unit_of_work() as db:  # a reused attempt writes nothing: the commit is empty
-        lesson, version = _lesson_and_version_or_404(lesson_id)
-        item = quizview.lesson_item(lesson)
-        status = lessons.status_for(db, user, lesson_id, now)
-        opened = quizview.open_quiz(db, user.id, item, now, version)
+        lesson, status = _lesson_or_404(lesson_id)
+        item = lesson.item()
+        opened = quizview.open_quiz(db, user.id, item, now, questions=lesson.questions)
     return render_template("lms/lessons/show.html", lesson=lesson, status=status,
                            quiz=item.quiz, attempt=opened.attempt,
                            action=url_for(".submit", lesson_id=lesson.id),
@@ -71,5 +68,5 @@ def show(lesson_id: int):
 @login_required
 def submit(lesson_id: int):
     """Grade the form and show the result (POST, then redirect to the result page)."""
-    lesson = _lesson_or_404(lesson_id)
-    return submit_form(quizview.lesson_item(lesson), url_for(".show", lesson_id=lesson_id))
+    lesson, _status = _lesson_or_404(lesson_id)
+    return submit_form(lesson.item(), url_for(".show", lesson_id=lesson_id))

@@ -7,6 +7,7 @@ from ..domain import clock
 from ..domain.claims import rules as claim_rules
 from ..domain.learning import hours, lessons, profile, yearview
 from ..domain.reports import leaderboard as ranking
+from ..domain.reports import plans
 from ..web import db_session, hours_rule, page_arg
 
 profile_bp = Blueprint("profile", __name__)
@@ -35,6 +36,7 @@ def index():
 def leaderboard():
     """Points rank within the officer's branch and of the branches in their county;
     `?period=quarter` counts the current quarter only (403 for non-officers)."""
+    plans.custom_plans(db_session())
     boards = ranking.boards(db_session(), current_user.user, request.args.get("period", "all"),
                             clock.utcnow(), current_app.config["LMS_TIMEZONE"])
     return render_template("lms/profile/leaderboard.html", boards=boards)

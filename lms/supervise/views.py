@@ -20,11 +20,26 @@ from flask_login import current_user, login_required
 from ..domain import clock
 from ..domain.org import directory, policy
 from ..domain.reminders import nudge, outbox
-from ..domain.reports import downloads, inspection, owing, periods, rollup, sorting, unitactivity
+from ..domain.reports import (
+    downloads,
+    inspection,
+    owing,
+    periods,
+    plans,
+    rollup,
+    sorting,
+    unitactivity,
+)
 from ..models import Unit
 from ..web import db_session, hours_rule, page_arg, unit_of_work
 
 supervise_bp = Blueprint("supervise", __name__, url_prefix="/supervise")
+
+
+@supervise_bp.before_request
+def _custom_plans():
+    """Every supervision page is a report: plan its statements per execution."""
+    plans.custom_plans(db_session())
 
 PAGE_SIZE = 100
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -109,12 +109,14 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
     user_id = user if isinstance(user, int) else user.id
     key = _valid_key(idempotency_key)
     _check_shape(answers_raw)  # a malformed body is refused even as a retry, never replayed
-    existing = _by_key(db, user_id, key)
+    existing, open_one = _by_key_or_open(db, user_id, item, key)
     if existing is not None and existing.status == "submitted":
         return _replay(db, existing, item, now)
     keylock.grading(db, item.quiz.id)  # a regrade waits for us, or we grade after it
     if draws.is_drawn(item.quiz):  # and a regrade of a bank question it may have drawn
         keylock.grading_banks(db, draws.bank_ids(db, item.quiz))
+    # Keys are read after the lock, never taken from the cached lesson view: a view read
+    # while a regrade held the lock would grade with the key the regrade just replaced.
     # A drawn quiz grades the questions its attempt drew, never any other of the bank.
     questions = attempt_questions(db, user_id, item, key)
     if not questions and item.quiz.draw_rules:
@@ -127,12 +129,12 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
     if existing is not None and not _same_item(existing, item):
         raise KeyConflict("该幂等键已用于其他测验")
     if item.quiz.attempts_allowed is not None:
-        existing = _serialized_recheck(db, user_id, key)
+        existing, open_one = _serialized_recheck(db, user_id, item, key)
         if existing is not None and existing.status == "submitted":
             return _replay(db, existing, item, now)
         if submitted_count(db, user_id, item) >= item.quiz.attempts_allowed:
             raise AttemptsExhausted("作答次数已用完")
-    opened = existing if existing is not None else _opened(db, user_id, item, now)
+    opened = existing if existing is not None else _opened(open_one, item, now)
     if opened is not None:
         _check_time(item.quiz, opened.started_at, now)
     missing = [k.id for k in keys if _blank(answers.get(k.id))]
@@ -141,7 +143,7 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
     graded = grading.grade(keys, answers, pass_score=item.quiz.pass_score,
                            partial_credit=item.quiz.partial_credit)
     stored = _stored(graded, now)
-    stored["question_ids"] = ([q.id for q in questions] if item.quiz.draw_rules else None)
+    stored["question_ids"] = ([k.id for k in keys] if item.quiz.draw_rules else None)
     if opened is None:
         attempt_id = _insert(db, user_id, item, key, now, stored)
     else:
@@ -154,7 +156,7 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
     if attempt_id is None:  # the same key won elsewhere a moment ago
         return _replay(db, _by_key(db, user_id, key, fresh=True), item, now)
     paid = outcome.record(db, user_id, item, attempt_id, graded, now, rules)
-    shown = answers_shown(db, user_id, item, now)
+    shown = answers_shown(db, user_id, item, now, passed_now=graded.passed)
     return SubmitResult(attempt_id, graded.score, graded.passed, paid,
                         result_lines(db, user_id, item, stored["results"], shown, now), shown,
                         remaining_attempts(db, user_id, item), replayed=False)
@@ -203,6 +205,25 @@ def _by_key(db: Session, user_id: int, key: str, fresh: bool = False) -> Attempt
     return db.scalar(query)
 
 
+def _by_key_or_open(db: Session, user_id: int, item: QuizItem, key: str, fresh: bool = False
+                    ) -> tuple[Attempt | None, Attempt | None]:
+    """In one read: the user's attempt with this key, else their latest open attempt at the
+    item (what `_opened` completes when no attempt has the key)."""
+    query = (select(Attempt).where(
+        Attempt.user_id == user_id,
+        or_(Attempt.idempotency_key == key,
+            and_(Attempt.item_type == item.item_type, Attempt.item_id == item.item_id,
+                 Attempt.quiz_id == item.quiz.id, Attempt.status == "open")))
+        .order_by((Attempt.idempotency_key == key).desc(), Attempt.started_at.desc())
+        .limit(1))
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    row = db.scalar(query)
+    if row is not None and row.idempotency_key == key:
+        return row, None
+    return None, row
+
+
 def _same_item(attempt: Attempt, item: QuizItem) -> bool:
     return (attempt.item_type, attempt.item_id) == (item.item_type, item.item_id)
 
@@ -218,22 +239,20 @@ def _replay(db: Session, attempt: Attempt | None, item: QuizItem, now: datetime
                         remaining_attempts(db, attempt.user_id, item), replayed=True)
 
 
-def _serialized_recheck(db: Session, user_id: int, key: str) -> Attempt | None:
+def _serialized_recheck(db: Session, user_id: int, item: QuizItem, key: str
+                        ) -> tuple[Attempt | None, Attempt | None]:
     """With a limited number of attempts, counting must not race: take the user's row lock
-    (PostgreSQL; SQLite transactions are serial already), then look at the key again."""
+    (PostgreSQL; SQLite transactions are serial already), then look at the key (and the
+    open attempt) again."""
     db.execute(select(User.id).where(User.id == user_id).with_for_update())
-    return _by_key(db, user_id, key, fresh=True)
+    return _by_key_or_open(db, user_id, item, key, fresh=True)
 
 
-def _opened(db: Session, user_id: int, item: QuizItem, now: datetime) -> Attempt | None:
-    """The attempt an API submission completes: the user's open one, which `quizview.open_quiz`
-    started when the quiz was fetched (its own start time and option order). A time-limited
-    quiz needs one that can still be submitted; fetching the quiz again opens a fresh one."""
-    query = (select(Attempt).where(
-        Attempt.user_id == user_id, Attempt.item_type == item.item_type,
-        Attempt.item_id == item.item_id, Attempt.quiz_id == item.quiz.id,
-        Attempt.status == "open").order_by(Attempt.started_at.desc()).limit(1))
-    attempt = db.scalar(query)
+def _opened(attempt: Attempt | None, item: QuizItem, now: datetime) -> Attempt | None:
+    """The attempt an API submission completes: the user's open one (`attempt`, read by
+    `_by_key_or_open`), which `quizview.open_quiz` started when the quiz was fetched (its own
+    start time and option order). A time-limited quiz needs one that can still be
+    submitted; fetching the quiz again opens a fresh one."""
     limit = item.quiz.time_limit_seconds
     if limit is None:
         return attempt

@@ -47,8 +47,9 @@ class QuizItem:
     item_type: str
     item_id: int
     title: str
-    quiz: Quiz
+    quiz: Quiz  # or a snapshot with the same attributes (`lessonview.QuizSettings`)
     due_at: datetime | None = None
+    keys: tuple | None = None  # the fixed questions' grading keys, when cached (lessonview)
 
 
 @dataclass(frozen=True)
@@ -307,13 +308,17 @@ class OpenedQuiz:
 
 
 def open_quiz(db: Session, user_id: int, item: QuizItem, now: datetime,
-              version: str | None = None) -> OpenedQuiz:
+              version: str | None = None,
+              questions: Sequence[PublicQuestion] | None = None) -> OpenedQuiz:
     """The one way to open a quiz, for the HTML page and the API alike: the user's open
     attempt (its own server start time is the time limit's start) or a new one. `version`:
-    the questions' digest read with the lesson, for the cache. The caller commits when
-    `created`."""
+    the questions' digest read with the lesson, for the cache; `questions`: the fixed
+    quiz's public questions when the caller has them (`lessonview`). The caller commits
+    when `created`."""
     if draws.is_drawn(item.quiz):
         questions = None  # each attempt draws its own (`start`)
+    elif questions is not None:
+        questions = tuple(questions)
     elif version is not None:
         questions = public_questions_cached(db, item.quiz.id, version)
     else:

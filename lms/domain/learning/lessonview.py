@@ -1,0 +1,178 @@
+"""A lesson as every officer sees it (body, quiz settings, answer-free questions, grading
+keys), cached per worker under its content version; plus, per request, the one officer's
+standing on it. No Flask.
+
+The request reads one small row: the lesson's visibility for this officer (the same
+`lessons._open_to` rule as every list: released, addressed to them or owed), their
+completion, and the content version. On PostgreSQL the version is made of the `xmin`
+system column of the lesson, its quiz and each current question: any UPDATE of those rows
+(a studio edit, a course sync, a regrade, a retired question) writes a new row version and
+so a new key, whatever code wrote it. SQLite has no such column: there the version is
+None and the view is read from the database every time (nothing is cached).
+
+Cached: only what is the same for every officer; never a drawn quiz's questions (those are
+per attempt, `draws`). The grading keys are cached beside the public view for
+`attempts.submit`, never sent to a client.
+"""
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy import String, Text, and_, bindparam, cast, func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session, defer
+
+from ...models import Completion, MicroLesson, Question, Quiz
+from ..org import policy
+from ..quiz import draws, grading
+from ..quiz.quizview import PublicQuestion, QuizItem, public_questions, question_key
+from .lessons import LessonNotFound, LessonStatus, _open_to, status_of
+
+CACHE_SIZE = 128  # lessons × locales per worker; a year is 52 lessons
+
+
+@dataclass(frozen=True)
+class QuizSettings:
+    """A quiz's settings as `Quiz` names them (what the quiz code reads of `item.quiz`)."""
+
+    id: int
+    pass_score: int
+    attempts_allowed: int | None
+    shuffle: bool
+    partial_credit: bool
+    time_limit_seconds: int | None
+    review: str
+    draw_rules: tuple | None
+
+
+@dataclass(frozen=True)
+class LessonView:
+    """What every officer sees of a lesson at one content version."""
+
+    id: int
+    issue_no: int
+    title: str
+    summary: str
+    body_html: str
+    estimated_minutes: int
+    min_read_seconds: int
+    publish_at: datetime
+    due_at: datetime
+    quiz: QuizSettings
+    questions: tuple[PublicQuestion, ...] | None  # None: drawn per attempt
+    keys: tuple[grading.QuestionKey, ...] | None  # server side only
+
+    def item(self) -> QuizItem:
+        """The lesson's quiz as the quiz code takes it."""
+        return QuizItem("lesson", self.id, self.title, self.quiz, self.due_at, keys=self.keys)
+
+
+_cache: "OrderedDict[tuple, LessonView]" = OrderedDict()
+_lock = threading.Lock()
+
+
+def open_lesson(db: Session, user, lesson_id: int, now: datetime, locale: str = ""
+                ) -> tuple[LessonView, LessonStatus]:
+    """The lesson's view and the officer's standing on it; LessonNotFound when it is not
+    theirs to see (the same for every reason)."""
+    row = db.execute(_standing_statement(db.get_bind().dialect.name),
+                     {"p_user_id": user.id, "p_lesson_id": lesson_id, "p_now": now,
+                      "p_unit_path": user.unit.path}).first()
+    if row is None:
+        raise LessonNotFound(lesson_id)
+    view = _cached(db, lesson_id, row.version, locale)
+    done = row.completion_status == "completed"
+    status = LessonStatus(view.id, view.issue_no, view.title, view.summary,
+                          view.estimated_minutes, view.publish_at, view.due_at,
+                          status_of(done, bool(row.owed), row.due_at, now), row.best_score,
+                          row.first_completed_at if done else None, row.first_score)
+    return view, status
+
+
+def _cached(db: Session, lesson_id: int, version: str | None, locale: str) -> LessonView:
+    key = (lesson_id, version, locale)
+    if version is not None:
+        with _lock:
+            view = _cache.get(key)
+            if view is not None:
+                _cache.move_to_end(key)
+                return view
+    view, read_version = _load(db, lesson_id)
+    if version is not None and read_version == version:  # what was read is what is keyed
+        with _lock:
+            _cache[key] = view
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return view
+
+
+def clear_cache() -> None:
+    """Forget every cached view (tests; never needed for correctness)."""
+    with _lock:
+        _cache.clear()
+
+
+def _load(db: Session, lesson_id: int) -> tuple[LessonView, str | None]:
+    """The view from the database, and the version its lesson row was read at."""
+    dialect = db.get_bind().dialect.name
+    lesson, quiz, version = db.execute(
+        select(MicroLesson, Quiz, _version(dialect))
+        .join(Quiz, Quiz.id == MicroLesson.quiz_id)
+        .options(defer(MicroLesson.body_md))  # the studio's source; officers get body_html
+        .where(MicroLesson.id == lesson_id)).one()
+    settings = QuizSettings(quiz.id, quiz.pass_score, quiz.attempts_allowed, bool(quiz.shuffle),
+                            bool(quiz.partial_credit), quiz.time_limit_seconds,
+                            quiz.review or "after_pass",
+                            tuple(quiz.draw_rules) if quiz.draw_rules else None)
+    questions = keys = None
+    if not draws.is_drawn(quiz):
+        version_now = (select(_version(dialect)).where(MicroLesson.id == lesson_id)
+                       .scalar_subquery())
+        rows = db.execute(select(Question, version_now)
+                          .where(Question.quiz_id == quiz.id, Question.retired.is_(False))
+                          .order_by(Question.position, Question.id)).all()
+        if rows and rows[0][1] != version:
+            version = None  # changed between the two reads: use it, do not cache it
+        questions = public_questions([q for q, _ in rows])
+        keys = tuple(question_key(q) for q, _ in rows)
+    view = LessonView(lesson.id, lesson.issue_no, lesson.title, lesson.summary,
+                      lesson.body_html, lesson.estimated_minutes, lesson.min_read_seconds,
+                      lesson.publish_at, lesson.due_at, settings, questions, keys)
+    return view, version
+
+
+def _version(dialect: str):
+    """SQL scalar: the content version of the lesson of the enclosing query (`MicroLesson`);
+    None on SQLite (no row versions there)."""
+    if dialect != "postgresql":
+        return cast(None, String).label("version")
+    q = Question.__table__.alias("version_question")  # never correlated to a query's own
+    quiz = Quiz.__table__.alias("version_quiz")
+    questions = (select(func.string_agg(
+        cast(q.c.id, Text) + ":" + cast(literal_column("version_question.xmin"), Text),
+        aggregate_order_by(literal_column("','"), q.c.id)))
+        .where(q.c.quiz_id == MicroLesson.quiz_id, q.c.retired.is_(False))
+        .scalar_subquery())
+    quiz_version = (select(cast(literal_column("version_quiz.xmin"), Text))
+                    .where(quiz.c.id == MicroLesson.quiz_id).scalar_subquery())
+    return (cast(literal_column("lms_micro_lesson.xmin"), Text) + "/"
+            + func.coalesce(quiz_version, "") + "/" + func.coalesce(questions, "")
+            ).label("version")
+
+
+@lru_cache(maxsize=4)
+def _standing_statement(dialect: str):
+    """The request's one read, built once: visibility, completion and version."""
+    user_id = bindparam("p_user_id")
+    owed = policy.owed_by(user_id)
+    return (
+        select(MicroLesson.due_at, Completion.status.label("completion_status"),
+               Completion.best_score, Completion.first_completed_at, Completion.first_score,
+               owed.label("owed"), _version(dialect))
+        .outerjoin(Completion, and_(Completion.user_id == user_id,
+                                    Completion.item_type == "lesson",
+                                    Completion.item_id == MicroLesson.id))
+        .where(MicroLesson.id == bindparam("p_lesson_id"),
+               _open_to(bindparam("p_unit_path", type_=String), bindparam("p_now"), owed)))

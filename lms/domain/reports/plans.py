@@ -1,0 +1,19 @@
+"""Custom plans for the reports' statements on PostgreSQL; no Flask.
+
+psycopg prepares a statement on the server after 5 runs and keeps it across committed
+transactions; PostgreSQL may then switch to a generic plan, which for the big report
+aggregates was ~10x slower (docs/PERFORMANCE.md, the 11th export). The officer's hot paths
+gain from kept plans, so the app's connections use PostgreSQL's default (`auto`) and the
+report transactions ask for a custom plan per execution instead."""
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+_LOCAL = text("SET LOCAL plan_cache_mode = force_custom_plan")
+_SESSION = text("SET plan_cache_mode = force_custom_plan")
+
+
+def custom_plans(db: Session, whole_session: bool = False) -> None:
+    """Plan every statement of the current transaction (or, `whole_session`, of the
+    connection: a CLI run) for its own parameters; nothing on other databases."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(_SESSION if whole_session else _LOCAL)
