@@ -12,7 +12,7 @@ import pytest
 from factories import Factory
 from sqlalchemy import select
 
-from lms.models import Attempt, MicroLesson, Question
+from lms.models import Attempt, MicroLesson, Question, QuestionBank
 
 DESKTOP = {"width": 1366, "height": 900}
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
@@ -177,3 +177,38 @@ def test_a_lesson_drawing_from_the_bank_from_form_to_officer(
     banked = set(db.scalars(select(Question.id).where(Question.bank_id.is_not(None))))
     assert set(attempt.question_ids) <= banked
     db.rollback()
+
+
+def test_draw_rules_are_edited_without_javascript(browser, server_url, people, db):
+    author = people[0]
+    bank = QuestionBank(key="fengqiao", name="枫桥经验题库", description="")
+    db.add(bank)
+    db.flush()
+    db.add(Question(bank_id=bank.id, key="fq-1", position=1, kind="true_false",
+                    stem="“枫桥经验”的核心是“矛盾不上交”。", options=[], answer=True,
+                    explanation="", tags=["枫桥经验"]))
+    db.commit()
+    context = browser.new_context(java_script_enabled=False, viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/login")
+        page.fill("input[name=police_no]", author.police_no)
+        page.fill("input[name=password]", Factory.PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server_url}/")
+        page.goto(f"{server_url}/studio/lessons/new")
+        page.fill("textarea[name=quiz-0-stem]", "留在固定题目里的题干")
+        page.click("button[value='source:draw']")
+        page.select_option("select[name=quiz-d0-bank]", "fengqiao")
+        page.click("#d-0 button[value=refresh]")  # 列出标签: no script to press it
+        assert "枫桥经验（1）" in page.inner_text(".st-draw-tags")
+        page.click("button[value=add_draw]")
+        assert page.locator("li.st-draw").count() == 2
+        assert page.input_value("select[name=quiz-d1-bank]") == "fengqiao"
+        page.click("button[value='remove_draw:1']")
+        assert page.locator("li.st-draw").count() == 1
+        page.click("button[value='source:fixed']")
+        assert page.input_value("textarea[name=quiz-0-stem]") == "留在固定题目里的题干"
+        assert not page.locator("#draws").is_visible()
+    finally:
+        context.close()
