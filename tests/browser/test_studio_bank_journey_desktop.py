@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 from factories import Factory
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lms.models import Attempt, MicroLesson, Question, QuestionBank
@@ -98,8 +99,9 @@ def test_a_lesson_drawing_from_the_bank_from_form_to_officer(
     page.fill("input[name=title]", "第15期 坚持和发展新时代“枫桥经验”")
     page.fill("textarea[name=body_md]", "## 学习要点\n\n“枫桥经验”的核心是“矛盾不上交”。\n")
     page.click("button[value='source:draw']")
-    assert page.locator("#draws").is_visible()
-    assert not page.locator(".st-qe-fixed").is_visible()
+    # A submit button re-shows the page: wait for the new page, not the old one's elements.
+    expect(page.locator("#draws")).to_be_visible()
+    expect(page.locator(".st-qe-fixed")).to_be_hidden()
     with page.expect_navigation():  # choosing the bank lists its tags (studio.js presses 列出标签)
         page.select_option("select[name=quiz-d0-bank]", "fengqiao")
     assert "枫桥经验（5）" in page.inner_text(".st-draw-tags")
@@ -133,7 +135,7 @@ def test_a_lesson_drawing_from_the_bank_from_form_to_officer(
     shot("bank-journey-officer-preview-desktop")
     page.goto(lesson_url)
     page.click("button[value=submit]")
-    assert "待审核" in page.inner_text(".st-head h1")
+    expect(page.locator(".st-head h1")).to_contain_text("待审核")
     sign_out(page)
 
     # 4. The second trainer reviews, schedules it for now and approves.
@@ -144,9 +146,9 @@ def test_a_lesson_drawing_from_the_bank_from_form_to_officer(
     page.fill("input[name=publish_at]", now.strftime("%Y-%m-%dT%H:%M"))
     page.fill("input[name=due_at]", (now + timedelta(days=6)).strftime("%Y-%m-%dT%H:%M"))
     page.click("text=保存时间")
-    assert "已调整发布时间" in page.inner_text(".flash")
+    expect(page.locator(".flash")).to_contain_text("已调整发布时间")
     page.click("button[value=approve]")
-    assert "已发布" in page.inner_text(".st-head h1")
+    expect(page.locator(".st-head h1")).to_contain_text("已发布")
     page.evaluate("window.scrollTo(0, 0)")
     shot("bank-journey-approved-desktop")
     sign_out(page)
@@ -157,7 +159,7 @@ def test_a_lesson_drawing_from_the_bank_from_form_to_officer(
     page.goto(f"{server_url}/lessons")
     page.click("text=坚持和发展新时代“枫桥经验”")
     questions = page.locator("fieldset.question")
-    assert questions.count() == 3
+    expect(questions).to_have_count(3)
     drawn = [questions.nth(i).locator("legend").inner_text() for i in range(3)]
     page.reload()
     assert [questions.nth(i).locator("legend").inner_text() for i in range(3)] == drawn
@@ -165,8 +167,7 @@ def test_a_lesson_drawing_from_the_bank_from_form_to_officer(
         questions.nth(i).locator("label.option").first.click()
     shot("bank-journey-officer-quiz-desktop")
     page.click("form.quiz button[type=submit]")
-    page.wait_for_load_state()
-    assert "分" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("逐题解析")
     shot("bank-journey-officer-result-desktop")
 
     db.expire_all()
@@ -199,16 +200,17 @@ def test_draw_rules_are_edited_without_javascript(browser, server_url, people, d
         page.goto(f"{server_url}/studio/lessons/new")
         page.fill("textarea[name=quiz-0-stem]", "留在固定题目里的题干")
         page.click("button[value='source:draw']")
+        expect(page.locator("#draws")).to_be_visible()
         page.select_option("select[name=quiz-d0-bank]", "fengqiao")
         page.click("#d-0 button[value=refresh]")  # 列出标签: no script to press it
         assert "枫桥经验（1）" in page.inner_text(".st-draw-tags")
         page.click("button[value=add_draw]")
-        assert page.locator("li.st-draw").count() == 2
+        expect(page.locator("li.st-draw")).to_have_count(2)
         assert page.input_value("select[name=quiz-d1-bank]") == "fengqiao"
         page.click("button[value='remove_draw:1']")
-        assert page.locator("li.st-draw").count() == 1
+        expect(page.locator("li.st-draw")).to_have_count(1)
         page.click("button[value='source:fixed']")
-        assert page.input_value("textarea[name=quiz-0-stem]") == "留在固定题目里的题干"
-        assert not page.locator("#draws").is_visible()
+        expect(page.locator("#draws")).to_be_hidden()
+        expect(page.locator("textarea[name=quiz-0-stem]")).to_have_value("留在固定题目里的题干")
     finally:
         context.close()
