@@ -197,3 +197,10 @@ def test_a_lesson_is_refused_when_its_rule_asks_too_much(db, zhengzhi, people, a
                                           ).get_data(as_text=True)
     assert "标签「三会」只有 3 道题，不够抽 9 道" in page
     assert db.scalar(select(func.count()).select_from(MicroLesson)) == 0
+
+
+def test_the_studio_list_counts_a_drawing_quiz_by_its_rules(db, practice, zhengzhi, people,
+                                                            as_user):
+    client = as_user(people["author"])
+    courseware(client, ("zhengzhi", "三会", 2), ("zhengzhi", "党章", 3))
+    assert "抽 5 题" in client.get("/studio/").get_data(as_text=True)
