@@ -76,9 +76,9 @@ def test_choosing_draw_shows_a_rule_row_and_the_banks_tags_without_javascript(
     (("zhengzhi", "三会", 0), "d0-count", "抽题数量请填写 1 到 100 之间的整数"),
     (("zhengzhi", "三会", 101), "d0-count", "抽题数量请填写 1 到 100 之间的整数"),
     (("zhengzhi", "", 2), "d0-tag", "请填写或选择标签"),
-    (("", "三会", 2), "d0-bank", "请选择题库"),
+    (("", "纪律", 2), "d0-tag", "各题库中没有标签为「纪律」的题目"),
 ], ids=["unknown bank", "tag without questions", "more than the tag holds", "zero", "101",
-        "no tag", "no bank"])
+        "no tag", "every bank"])
 def test_a_rule_the_banks_cannot_serve_is_refused_beside_its_field(
         db, practice, zhengzhi, people, as_user, row, field, message):
     response = courseware(as_user(people["author"]), row)
@@ -115,6 +115,14 @@ def test_a_good_rule_saves_a_drawing_quiz_the_yaml_tab_shows(db, practice, zheng
         **BASE, "quiz-n": "0", "quiz_action": "mode:yaml",
         **rules(("zhengzhi", "三会", 2))}).get_data(as_text=True)
     assert "draw:" in yaml and "tag: 三会" in yaml
+
+
+def test_no_bank_chosen_draws_from_every_bank(db, practice, zhengzhi, people, as_user):
+    bank(db, key="jilv", tags=(("三会", 2),))
+    response = courseware(as_user(people["author"]), ("", "三会", 5))
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    rules_saved = db.scalar(select(Courseware)).quiz.draw_rules
+    assert rules_saved == [{"tag": "三会", "count": 5, "bank": None}]
 
 
 def test_the_yaml_tab_is_held_to_the_same_bank_checks(db, practice, zhengzhi, people, as_user):

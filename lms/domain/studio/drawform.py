@@ -22,7 +22,8 @@ MAX_RULES = 20
 
 @dataclass
 class DrawDraft:
-    """One rule as the form holds it: bank key, tag, count (None when not a number)."""
+    """One rule as the form holds it: bank key ("" for every bank, as a file's rule without
+    ``bank``), tag, count (None when not a number)."""
 
     bank: str = ""
     tag: str = ""
@@ -47,8 +48,6 @@ def syntax_problems(rules: list[DrawDraft]) -> dict[str, list[str]]:
     if len(rules) > MAX_RULES:
         problems["draws"] = [f"抽题规则最多 {MAX_RULES} 条"]
     for i, rule in enumerate(rules):
-        if not rule.bank.strip():
-            problems.setdefault(f"d{i}-bank", []).append("请选择题库")
         if not rule.tag.strip():
             problems.setdefault(f"d{i}-tag", []).append("请填写或选择标签")
         if rule.count is None or not 1 <= rule.count <= MAX_DRAW:
