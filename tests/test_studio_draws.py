@@ -159,6 +159,8 @@ def test_a_lesson_made_with_draw_rules_is_drawn_answered_and_counted(
     assert "每位民警开始作答时各自随机抽题" in preview
     assert len(re.findall(r"(三会|党章)第\d题。", preview)) == 5
     assert 'class="st-keytoggle" checked' in preview
+    assert "测验：从题库抽题：题库 zhengzhi，标签“三会”，抽 2 题；" in author.get(
+        f"/studio/lessons/{lesson.id}").get_data(as_text=True)
     author.post(f"/studio/lessons/{lesson.id}/status", data={"action": "submit"})
     reviewer.post(f"/studio/lessons/{lesson.id}/status", data={"action": "approve"})
     assert the_lesson(db).status == "published"
