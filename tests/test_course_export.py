@@ -264,9 +264,10 @@ def test_the_studio_refuses_a_draw_from_an_unknown_bank(db, make):
         quiz_yaml="quiz:\n  draw:\n    - {tag: 忠诚, count: 2, bank: nowhere}\n")
     with pytest.raises(authoring.Invalid) as refused:
         authoring.save_courseware(db, author, data, "drawn", create=True)
-    assert refused.value.problems["quiz_yaml"] == ["抽题规则中的题库「nowhere」不存在"]
+    assert refused.value.problems["quiz_yaml"] == ["抽题规则 1：题库「nowhere」不存在"]
     db.rollback()
-    banks.apply_import(db, [ImportedQuestion(2, QuestionSpec(
-        "a", "true_false", "是。", (), True, "", ("忠诚",), 1))], "nowhere")
+    banks.apply_import(db, [ImportedQuestion(n + 2, QuestionSpec(
+        key, "true_false", f"是{key}。", (), True, "", ("忠诚",), n + 1))
+        for n, key in enumerate("ab")], "nowhere")
     saved = authoring.save_courseware(db, author, data, "drawn", create=True)
     assert saved.quiz.draw_rules == [{"tag": "忠诚", "count": 2, "bank": "nowhere"}]

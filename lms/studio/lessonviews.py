@@ -86,7 +86,7 @@ def _lesson_editor(form: LessonForm, lesson, editor: quizform.QuizEditor):
         data = form.to_input(editor)
         if form.preview.data:
             preview_html = authoring.preview(data.body_md)
-            preview_quiz = quizform.preview_draft(editor)
+            preview_quiz = quizform.preview_draft(editor, db)
         else:
             try:
                 with unit_of_work():
@@ -102,6 +102,7 @@ def _lesson_editor(form: LessonForm, lesson, editor: quizform.QuizEditor):
                 return redirect(url_for(".lesson", lesson_id=saved.id))
     self_url = (url_for(".lesson_edit", lesson_id=lesson.id) if lesson is not None
                 else url_for(".lesson_new"))
+    quizform.attach_banks(editor, db)
     return render_template("lms/studio/lesson_edit.html", form=form, lesson=lesson,
                            editor=editor, units=units, self_url=self_url,
                            preview_html=preview_html, preview_quiz=preview_quiz)

@@ -5,11 +5,15 @@ from flask import abort, render_template, request, url_for
 from ..domain.studio import authoring, questions
 from ..models import MicroLesson
 from ..web import db_session
+from . import quizform
 from .views import studio_bp
 
 
 def _draft(quiz) -> questions.QuizDraft | None:
-    return questions.from_spec(authoring.quiz_spec(quiz)) if quiz is not None else None
+    """The saved quiz; a drawing one with one sample draw (each officer draws their own)."""
+    if quiz is None:
+        return None
+    return quizform.with_sample(questions.from_spec(authoring.quiz_spec(quiz)), db_session())
 
 
 @studio_bp.get("/courseware/<slug>/preview")

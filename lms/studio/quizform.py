@@ -5,11 +5,11 @@ button whose name is ``quiz_action`` and whose value says what to do."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from werkzeug.datastructures import MultiDict
 
-from ..domain.studio import authoring, questions
+from ..domain.studio import authoring, drawform, questions
 
 MODES = ("form", "yaml")
 _TAG_SPLIT = re.compile(r"[,，、;；\s]+")
@@ -24,6 +24,7 @@ class QuizEditor:
     mode: str = "form"
     problems: dict[str, list[str]] = field(default_factory=dict)
     action: str | None = None  # the edit button pressed, if any
+    banks: list[drawform.BankChoice] = field(default_factory=list)  # for the draw rules
 
     @property
     def is_edit(self) -> bool:
@@ -84,7 +85,17 @@ def _draft(form: MultiDict) -> questions.QuizDraft:
         shuffle=form.get("quiz-shuffle") == "1",
         partial_credit=form.get("quiz-partial_credit") == "1",
         time_limit_seconds=_int(form.get("quiz-time_limit_seconds")),
-        review=form.get("quiz-review") or "after_pass"))
+        review=form.get("quiz-review") or "after_pass",
+        source="draw" if form.get("quiz-source") == "draw" else "fixed",
+        draws=_draws(form)))
+
+
+def _draws(form: MultiDict) -> list[drawform.DrawDraft]:
+    count = min(_int(form.get("quiz-dn")) or 0, drawform.MAX_RULES)
+    return [drawform.DrawDraft(bank=(form.get(f"quiz-d{i}-bank") or "").strip()[:64],
+                               tag=(form.get(f"quiz-d{i}-tag") or "").strip()[:200],
+                               count=_int(form.get(f"quiz-d{i}-count")))
+            for i in range(count)]
 
 
 def _question(form: MultiDict, i: int) -> questions.QuestionDraft:
@@ -115,12 +126,30 @@ def with_keys(draft: questions.QuizDraft) -> questions.QuizDraft:
     return draft
 
 
-def preview_draft(editor: QuizEditor) -> questions.QuizDraft:
+def preview_draft(editor: QuizEditor, db=None) -> questions.QuizDraft:
     """The quiz a preview shows: the form's draft as it is, or the YAML tab's quiz once it
-    reads (its problems shown on the tab meanwhile)."""
+    reads (its problems shown on the tab meanwhile); a drawing quiz with one sample draw."""
     if editor.mode == "form":
-        return editor.draft
-    spec, found = authoring.parse_quiz(editor.yaml_text)
-    if found:
-        editor.problems["quiz_yaml"] = found
-    return questions.from_spec(spec)
+        draft = editor.draft
+    else:
+        spec, found = authoring.parse_quiz(editor.yaml_text)
+        if found:
+            editor.problems["quiz_yaml"] = found
+        draft = questions.from_spec(spec)
+    return with_sample(draft, db) if db is not None else draft
+
+
+def with_sample(draft: questions.QuizDraft, db) -> questions.QuizDraft:
+    """A drawing quiz with the questions of one sample draw (complete rules only)."""
+    if not draft.is_drawn:
+        return draft
+    rules = [r for r in draft.draws if r.tag.strip() and r.count and 1 <= r.count <= 100]
+    found = drawform.sample(db, [drawform.DrawDraft(r.bank.strip() or None, r.tag.strip(),
+                                                    r.count) for r in rules])
+    return replace(draft, questions=[questions.question_draft(q) for q in found])
+
+
+def attach_banks(editor: QuizEditor, db) -> QuizEditor:
+    """The banks and their tags, for the draw rules' selects."""
+    editor.banks = drawform.bank_choices(db)
+    return editor

@@ -183,7 +183,7 @@ def _editor(form: CoursewareForm, item):
                      else data.quiz_yaml)
         if form.preview.data:
             preview_html = authoring.preview(data.body_md)
-            preview_quiz = quizform.preview_draft(editor)
+            preview_quiz = quizform.preview_draft(editor, db)
         else:
             slug = item.slug if item is not None else (form.slug.data or "").strip()
             # A changed key that officers answered is saved only with a confirmed regrade.
@@ -211,6 +211,7 @@ def _editor(form: CoursewareForm, item):
                 flash(_("已保存，并记录为一个修订版本。"), "success")
                 return redirect(url_for(".edit", slug=saved.slug))
     user = current_user.user
+    quizform.attach_banks(editor, db)
     return render_template(
         "lms/studio/edit.html", form=form, item=item, preview_html=preview_html,
         preview_quiz=preview_quiz, editor=editor, regrade_plan=regrade_plan,

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from factories import Factory
+from playwright.sync_api import expect
 
 from lms.domain.coursefiles import quizfile, yamldump
 from lms.domain.coursefiles.reader import load_course_tree
@@ -47,13 +48,14 @@ def test_editing_courseware_on_desktop(page, server_url, sign_in, shot, sanhui):
     page.check("input[name=featured]")
     page.fill("textarea[name=body_md]", spec.body_md)
     page.click("button[value='mode:yaml']")  # the advanced tab keeps what was typed
+    expect(page.locator("textarea[name=quiz_yaml]")).to_be_visible()
     assert page.input_value("input[name=title]") == spec.title
     page.fill("textarea[name=quiz_yaml]", quiz.replace("answer: D", "answer: E", 1))
     page.fill("input[name=note]", "根据市局最新规范修订")
     page.click("button[name=save], input[name=save]")
 
     problems = page.locator(".st-problems li")
-    assert problems.count() == 1
+    expect(problems).to_have_count(1)  # the re-shown page, not the one the click left
     assert re.fullmatch(r"第 \d+ 行：答案 'E' 不在选项 A, B, C, D 之中",
                         problems.first.inner_text())
     assert page.locator("textarea[name=quiz_yaml]").get_attribute("aria-invalid") == "true"
@@ -79,6 +81,6 @@ def test_editing_courseware_on_desktop(page, server_url, sign_in, shot, sanhui):
     shot("studio-edit-desktop")
 
     page.click("button[value=submit]")
-    assert "待审核" in page.inner_text(".st-head h1")
+    expect(page.locator(".st-head h1")).to_contain_text("待审核")
     assert page.locator("button[value=approve]").count() == 0
     assert page.locator("fieldset.st-fields[disabled]").count() == 1

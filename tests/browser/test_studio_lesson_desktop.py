@@ -6,6 +6,7 @@ import re
 
 import pytest
 from factories import Factory
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lms.models import MicroLesson
@@ -52,7 +53,8 @@ def test_a_trainer_composes_a_weekly_lesson_and_another_approves_it(
         page.fill(f"input[name=quiz-0-opt{j}]", text)
     page.check("input[name=quiz-0-correct][value='1']")
     page.click("button[value='move_option:0:1:up']")  # 浙江 to A, its mark with it
-    assert page.input_value("input[name=quiz-0-opt0]") == "浙江"
+    # The button re-shows the page: wait for the new one, not the old one's fields.
+    expect(page.locator("input[name=quiz-0-opt0]")).to_have_value("浙江")
     assert page.is_checked("input[name=quiz-0-correct][value='0']")
     page.fill("textarea[name=quiz-0-explanation]", "1963 年浙江诸暨枫桥镇创造了这一经验。")
     page.fill("input[name=quiz-0-tags]", "枫桥经验、基层治理")
@@ -90,7 +92,7 @@ def test_a_trainer_composes_a_weekly_lesson_and_another_approves_it(
     shot("studio-lesson-officer-preview-desktop")
     page.goto(lesson_url)
     page.click("button[value=submit]")
-    assert "待审核" in page.inner_text(".st-head h1")
+    expect(page.locator(".st-head h1")).to_contain_text("待审核")
     assert page.locator("button[value=approve]").count() == 0  # not the author's to approve
 
     sign_out(page, server_url)
@@ -103,7 +105,7 @@ def test_a_trainer_composes_a_weekly_lesson_and_another_approves_it(
     page.click("text=保存时间")
     assert "已调整发布时间" in page.inner_text(".flash")
     page.click("button[value=approve]")
-    assert "将于 2030-01-07 09:30 准时发布" in page.inner_text(".flash")
+    expect(page.locator(".flash")).to_contain_text("将于 2030-01-07 09:30 准时发布")
     assert "已发布" in page.inner_text(".st-head h1")
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     page.evaluate("window.scrollTo(0, 0)")
@@ -138,7 +140,7 @@ def test_the_question_editor_works_without_javascript(browser, server_url, train
         assert page.locator("input[name^=quiz-0-opt]").count() == 5
         page.fill("input[name=quiz-0-opt4]", "党小组会")
         page.click("button[value='move_option:0:4:up']")
-        assert page.input_value("input[name=quiz-0-opt3]") == "党小组会"
+        expect(page.locator("input[name=quiz-0-opt3]")).to_have_value("党小组会")
         page.click("button[value='add_question:fill_blank']")
         assert page.locator("textarea[name=quiz-1-answers]").count() == 1
         page.click("button[value='remove_question:1']")

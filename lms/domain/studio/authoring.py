@@ -23,8 +23,7 @@ from ..coursefiles import yamlmarks as ym
 from ..coursefiles.markup import render_markdown
 from ..coursefiles.specs import CoursewareSpec, QuizSpec
 from ..org import policy
-from ..quiz import draws
-from . import questions, yamlzh
+from . import drawform, questions, yamlzh
 
 # The field rules of a course file (docs/CONTENT.md, reader._common), for the form.
 TEXT_MAX = ym.TEXT_MAX
@@ -184,10 +183,24 @@ def read_quiz_input(quiz_yaml: str, draft: questions.QuizDraft | None, required:
             found = ["请填写测验题目"]
         return quiz, {"quiz_yaml": found} if found else {}
     problems = questions.validate(draft, required=required)
-    if problems or not draft.questions:
+    if problems or not (draft.questions or draft.is_drawn):
         return None, problems
     quiz, found = parse_quiz(questions.to_yaml(draft))
     return quiz, {"questions": found} if found else {}
+
+
+def draw_problems(db: Session, quiz: QuizSpec | None, from_form: bool) -> dict[str, list[str]]:
+    """What the banks say about a quiz's draw rules, beside the form's rows (``d0-tag``)
+    or, for the YAML tab, under it naming the rule."""
+    problems: dict[str, list[str]] = {}
+    for index, name, message in drawform.bank_problems(db, quiz.draw if quiz else ()):
+        if not from_form:
+            name = "quiz_yaml"
+            message = f"抽题规则 {index + 1}：{message}" if index >= 0 else message
+        elif index >= 0:
+            name = f"d{index}-{name}"
+        problems.setdefault(name, []).append(message)
+    return problems
 
 
 # --- courseware: writing ------------------------------------------------------------------
@@ -207,8 +220,9 @@ def save_courseware(db: Session, author: User, data: CoursewareInput, slug: str,
     for name, messages in quiz_problems.items():
         for message in messages:
             problems.add(name, message)
-    for key in draws.unknown_banks(db, quiz.draw if quiz is not None else ()):
-        problems.add("quiz_yaml", f"抽题规则中的题库「{key}」不存在")
+    for name, messages in draw_problems(db, quiz, data.quiz_draft is not None).items():
+        for message in messages:
+            problems.add(name, message)
     if problems.by_field:
         raise Invalid(problems.by_field)
     category = db.scalar(select(Category).where(Category.key == data.category))

@@ -30,6 +30,7 @@ from .authoring import (
     TEXT_MAX,
     AuthoringError,
     Invalid,
+    draw_problems,
     lead_of,
     read_quiz_input,
 )
@@ -95,6 +96,8 @@ def save_lesson(db: Session, author: User, data: LessonInput, tz: str,
     problems = _check(db, data, lesson)
     quiz, quiz_problems = read_quiz_input(data.quiz_yaml, data.quiz_draft, required=True)
     for name, messages in quiz_problems.items():
+        problems.setdefault(name, []).extend(messages)
+    for name, messages in draw_problems(db, quiz, data.quiz_draft is not None).items():
         problems.setdefault(name, []).extend(messages)
     if problems:
         raise Invalid(problems)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from ..coursefiles import quizfile, yamldump
 from ..coursefiles.specs import QuestionSpec, QuizSpec
+from .drawform import DrawDraft, syntax_problems
 
 KINDS = quizfile.KINDS
 CHOICE_KINDS = quizfile.CHOICE_KINDS
@@ -48,6 +49,13 @@ class QuizDraft:
     partial_credit: bool = False
     time_limit_seconds: int | None = None
     review: str = "after_pass"
+    source: str = "fixed"  # "fixed": the questions; "draw": the draw rules (from the banks)
+    draws: list[DrawDraft] = field(default_factory=list)
+
+    @property
+    def is_drawn(self) -> bool:
+        """True when the quiz draws its questions from the banks."""
+        return self.source == "draw"
 
 
 def new_question(kind: str, taken: set[str]) -> QuestionDraft:
@@ -69,6 +77,8 @@ def apply(draft: QuizDraft, action: str) -> QuizDraft:
     questions = list(draft.questions)
     try:
         numbers = [int(a) for a in args if a.isdigit()]
+        if name in ("source", "add_draw", "remove_draw"):
+            return _draw_action(draft, name, args, numbers)
         if name == "add_question" and len(questions) < MAX_QUESTIONS:
             questions.append(new_question(args[0] if args else "single",
                                           {q.key for q in questions}))
@@ -82,6 +92,21 @@ def apply(draft: QuizDraft, action: str) -> QuizDraft:
     except (IndexError, ValueError):
         pass  # a stale or forged button: nothing to do
     return replace(draft, questions=questions)
+
+
+def _draw_action(draft: QuizDraft, name: str, args: list[str], numbers: list[int]
+                 ) -> QuizDraft:
+    rules = list(draft.draws)
+    if name == "source" and args and args[0] in ("fixed", "draw"):
+        if args[0] == "draw" and not rules:
+            rules.append(DrawDraft())
+        return replace(draft, source=args[0], draws=rules)
+    if name == "add_draw" and len(rules) < 20:
+        last = rules[-1] if rules else DrawDraft()
+        rules.append(DrawDraft(bank=last.bank))  # the next rule most likely draws there too
+    elif name == "remove_draw":
+        del rules[numbers[0]]
+    return replace(draft, draws=rules)
 
 
 def _option_action(q: QuestionDraft, name: str, numbers: list[int], way: str
@@ -119,6 +144,15 @@ def validate(draft: QuizDraft, required: bool = False) -> dict[str, list[str]]:
     def add(name: str, message: str) -> None:
         problems.setdefault(name, []).append(message)
 
+    if draft.is_drawn:
+        problems = syntax_problems(draft.draws)
+        if draft.pass_score is None or not 0 <= draft.pass_score <= 100:
+            add("pass_score", "及格分请填写 0 到 100 之间的整数")
+        if draft.attempts_allowed is not None and not (
+                1 <= draft.attempts_allowed <= quizfile.MAX_ATTEMPTS):
+            add("attempts_allowed",
+                f"作答次数请填写 1 到 {quizfile.MAX_ATTEMPTS} 之间的整数，或留空表示不限")
+        return problems
     if required and not draft.questions:
         add("questions", "请至少添加一道题")
     if len(draft.questions) > MAX_QUESTIONS:
@@ -212,15 +246,20 @@ def to_mapping(draft: QuizDraft) -> dict:
         if tags:
             data["tags"] = list(dict.fromkeys(tags))
         questions.append(data)
+    content: dict = {"questions": questions}
+    if draft.is_drawn:
+        content = {"draw": [{"tag": r.tag.strip(), "count": r.count,
+                             **({"bank": r.bank.strip()} if r.bank.strip() else {})}
+                            for r in draft.draws]}
     return {"pass_score": draft.pass_score, "attempts_allowed": draft.attempts_allowed,
             "shuffle": draft.shuffle, "partial_credit": draft.partial_credit,
             "time_limit_seconds": draft.time_limit_seconds, "review": draft.review,
-            "questions": questions}
+            **content}
 
 
 def to_yaml(draft: QuizDraft) -> str:
     """A draft as the YAML of the advanced tab ("" for a quiz without questions)."""
-    if not draft.questions:
+    if not draft.questions and not draft.is_drawn:
         return ""
     return yamldump.dump_yaml({"quiz": to_mapping(draft)})
 
@@ -229,12 +268,14 @@ def from_spec(spec: QuizSpec | None) -> QuizDraft:
     """A stored or parsed quiz as the form shows it."""
     if spec is None:
         return QuizDraft()
-    return QuizDraft([_question_draft(q) for q in spec.questions], spec.pass_score,
+    return QuizDraft([question_draft(q) for q in spec.questions], spec.pass_score,
                      spec.attempts_allowed, spec.shuffle, spec.partial_credit,
-                     spec.time_limit_seconds, spec.review)
+                     spec.time_limit_seconds, spec.review,
+                     "draw" if spec.draw else "fixed",
+                     [DrawDraft(r.bank or "", r.tag, r.count) for r in spec.draw])
 
 
-def _question_draft(q: QuestionSpec) -> QuestionDraft:
+def question_draft(q: QuestionSpec) -> QuestionDraft:
     keys = [k for k, _ in q.options]
     answer = q.answer
     draft = QuestionDraft(key=str(q.key), kind=q.kind, stem=q.stem,
