@@ -1,11 +1,8 @@
 """Bulk writes for the demo: COPY on PostgreSQL, the driver's executemany on SQLite; no Flask."""
-import itertools
-from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy.orm import Session
-from sqlalchemy.schema import AddConstraint, DropConstraint
 
 
 def insert(db: Session, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -31,16 +28,6 @@ def insert(db: Session, model, columns: tuple[str, ...], rows: list[tuple]) -> N
                     (tuple(_sqlite_value(v) for v in row) for row in rows))
 
 
-def copy_lines(db: Session, model, columns: tuple[str, ...], lines: Iterable[str]) -> None:
-    """COPY rows already formatted as COPY text lines (PostgreSQL only), 100,000 at a time."""
-    raw = db.connection().connection.driver_connection
-    lines = iter(lines)
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
-            while chunk := "".join(itertools.islice(lines, 100_000)):
-                copy.write(chunk)
-
-
 def _copy_line(row: tuple) -> str:
     """A row in COPY's text format (values already escaped where they need it)."""
     if None in row:
@@ -62,24 +49,16 @@ def _sqlite_value(value):
 
 
 @contextmanager
-def loading(db: Session, model):
-    """On PostgreSQL, check the table's foreign keys and build its plain (non-unique) indexes
-    once after a bulk load instead of row by row during it (a row's foreign-key trigger costs
-    about as much as writing the row): dropped and recreated from the model inside the demo's
-    transaction, so a failed load or a row that breaks a key leaves them as they were.
-    Unique constraints stay: the load comes in their order and they guard it."""
+def indexes_after(db: Session, model):
+    """On PostgreSQL, build the table's plain (non-unique) indexes once after a bulk load
+    instead of row by row during it: dropped and recreated from the model inside the
+    demo's transaction, so a failed build leaves them as they were."""
     pg = db.get_bind().dialect.name == "postgresql"
-    table = model.__table__
-    indexes = sorted((i for i in table.indexes if not i.unique),
+    indexes = sorted((i for i in model.__table__.indexes if not i.unique),
                      key=lambda i: i.name) if pg else []
-    keys = sorted(table.foreign_key_constraints, key=lambda c: c.name) if pg else []
     connection = db.connection()
-    for key in keys:
-        connection.execute(DropConstraint(key))
     for index in indexes:
         index.drop(connection)
     yield
     for index in indexes:
         index.create(connection)
-    for key in keys:  # one set-based check of every row per key
-        connection.execute(AddConstraint(key))

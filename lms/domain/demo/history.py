@@ -9,7 +9,7 @@ notebooks and the reports' summary agree as if the year had been lived through t
 """
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -206,34 +206,23 @@ class _Book:
     def write(self, db: Session) -> None:
         """Insert everything, in bulk."""
         self.end_of_officer()
-        with bulk.loading(db, Completion):
-            bulk.insert(db, Completion, COMPLETION_COLUMNS, self.completions)
-        with bulk.loading(db, PointsEntry):
-            bulk.insert(db, PointsEntry, POINTS_COLUMNS, self.ledger)
-        with bulk.loading(db, Mistake):
+        bulk.insert(db, Completion, COMPLETION_COLUMNS, self.completions)
+        bulk.insert(db, PointsEntry, POINTS_COLUMNS, self.ledger)
+        with bulk.indexes_after(db, Mistake):
             bulk.insert(db, Mistake, MISTAKE_COLUMNS,
-                        [(user, qid, count, 0, at) for user, qid, count, at in self.mistakes])
-        with bulk.loading(db, Attempt):
-            if db.get_bind().dialect.name == "postgresql":
-                bulk.copy_lines(db, Attempt, ATTEMPT_COLUMNS, self._attempt_lines())
-            else:
-                bulk.insert(db, Attempt, ATTEMPT_COLUMNS, [
-                    (user, quiz, "lesson", item, key, "submitted", started, at, sheet.answers,
-                     sheet.results, sheet.score, sheet.passed, paid)
-                    for user, quiz, item, key, started, at, sheet, paid in self.attempts])
-
-    def _attempt_lines(self) -> Iterator[str]:
-        """The attempts as COPY text lines. Each answer sheet is shared by thousands of
-        attempts: its columns are escaped and joined once, so a line is one f-string."""
-        tail: dict[int, str] = {}
-        for user, quiz, item, key, started, at, sheet, paid in self.attempts:
-            text = tail.get(id(sheet))
-            if text is None:
-                text = tail[id(sheet)] = (f"{bulk.copy_text(sheet.answers)}\t"
-                                          f"{bulk.copy_text(sheet.results)}\t{sheet.score}\t"
-                                          f"{'t' if sheet.passed else 'f'}")
-            yield (f"{user}\t{quiz}\tlesson\t{item}\t{key}\tsubmitted\t{started}\t{at}"
-                   f"\t{text}\t{paid}\n")
+                  [(user, qid, count, 0, at) for user, qid, count, at in self.mistakes])
+        pg = db.get_bind().dialect.name == "postgresql"
+        # Each answer sheet's JSON is shared by thousands of attempts: escaped once for COPY.
+        text = {}
+        for *_, sheet, _paid in self.attempts:
+            if id(sheet) not in text:
+                text[id(sheet)] = ((bulk.copy_text(sheet.answers), bulk.copy_text(sheet.results))
+                                   if pg else (sheet.answers, sheet.results))
+        with bulk.indexes_after(db, Attempt):
+            bulk.insert(db, Attempt, ATTEMPT_COLUMNS, [
+                (user, quiz, "lesson", item, key, "submitted", started, at, *text[id(sheet)],
+                 sheet.score, ("t" if sheet.passed else "f") if pg else sheet.passed, paid)
+                for user, quiz, item, key, started, at, sheet, paid in self.attempts])
 
 
 def _outcome(rng: random.Random, diligence: float, lesson: _Lesson, now: datetime):
