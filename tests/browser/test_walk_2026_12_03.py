@@ -1,0 +1,52 @@
+"""Defects found walking every role through the 2026-12-03 demo in Chromium, each pinned by
+the user's view of it (docs/WALKTHROUGH-2026-12-03.md)."""
+import re
+from datetime import datetime, timedelta
+
+from factories import Factory
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
+NOW = datetime(2026, 12, 3, 1, 0)  # Thursday of week 49, 09:00 in Shanghai
+LONG_TITLE = "第15期 党支部标准化规范化建设与“两汇报、两跟进、三到位”支部工作制度的落实情况回头看"
+
+
+def _in_english(page):
+    page.locator("footer button", has_text="English").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_secretary_dashboard_on_a_phone_in_english(page, server_url, make, sign_in, shot,
+                                                     frozen_clock):
+    branch = make.unit("观前派出所党支部")
+    secretary = make.user(branch, roles=("officer", "supervisor"), name="陈静")
+    make.user(branch)
+    make.lesson_due(datetime(2026, 11, 29, 23, 59), title=LONG_TITLE)
+    make.lesson_due(datetime(2026, 11, 29, 23, 59) - timedelta(weeks=1))
+    page.set_viewport_size(PHONE)
+    sign_in(secretary.police_no, Factory.PASSWORD)
+    page.wait_for_url(f"{server_url}/")
+    page.goto(f"{server_url}/supervise/")
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)  # the lesson picker's long title stays inside
+    assert "2026年第" in page.locator("select[name=period]").inner_text()
+    _in_english(page)
+    shot("walk-secretary-dashboard-en-phone")
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    periods = page.locator("select[name=period] option").all_inner_texts()
+    assert periods and all(re.fullmatch(r"(Week \d+, |Q[1-4] )?\d{4}", p) for p in periods), periods
+    assert "年第" not in page.locator("main").inner_text()
+
+
+def test_quarter_leaderboard_names_the_quarter_in_english(page, server_url, make, sign_in,
+                                                          frozen_clock):
+    officer = make.user(make.unit("平江派出所党支部"), name="李娜")
+    page.set_viewport_size(PHONE)
+    sign_in(officer.police_no, Factory.PASSWORD)
+    page.wait_for_url(f"{server_url}/")
+    page.goto(f"{server_url}/profile/leaderboard?period=quarter")
+    assert re.search(r"本季度 · \d{4}年第[1-4]季度", page.locator("main").inner_text())
+    _in_english(page)
+    tab = page.locator("nav.cw-tabs a[aria-current=page]").inner_text()
+    assert re.fullmatch(r"This quarter · Q[1-4] \d{4}", tab), tab
