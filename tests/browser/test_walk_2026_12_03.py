@@ -50,3 +50,26 @@ def test_quarter_leaderboard_names_the_quarter_in_english(page, server_url, make
     _in_english(page)
     tab = page.locator("nav.cw-tabs a[aria-current=page]").inner_text()
     assert re.fullmatch(r"This quarter · Q[1-4] \d{4}", tab), tab
+
+
+def test_the_claim_page_names_only_the_activities_this_officer_may_claim(db, page, server_url,
+                                                                        make, sign_in):
+    from lms.domain.claims import rules
+    rules.seed_defaults(db)
+    db.commit()
+    branch = make.unit("平江派出所党支部")
+    officer, lecturer = make.user(branch), make.user(branch, roles=("officer", "trainer"))
+    db.close()  # SQLite: no read transaction left open while the server writes
+    page.set_viewport_size(PHONE)
+    sign_in(officer.police_no, Factory.PASSWORD)
+    page.wait_for_url(f"{server_url}/")
+    page.goto(f"{server_url}/points/")
+    intro = page.locator(".claim-form > p.muted").first.inner_text()
+    assert "（支部活动、走学参观）" in intro and "主讲课堂" not in intro
+    assert page.locator("select[name=rule] option").all_inner_texts() == ["支部活动", "走学参观"]
+    page.goto(f"{server_url}/logout")
+    page.context.clear_cookies()
+    sign_in(lecturer.police_no, Factory.PASSWORD)
+    page.wait_for_url(f"{server_url}/")
+    page.goto(f"{server_url}/points/")
+    assert "（主讲课堂、支部活动、走学参观）" in page.locator(".claim-form > p.muted").first.inner_text()
