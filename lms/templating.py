@@ -35,7 +35,9 @@ def issue_name(issue_no: int) -> str:
 def lesson_label(issue_no: int, title: str) -> str:
     """"第N期 title", unless the title already begins with its issue (most real ones do)."""
     issue = issue_name(issue_no)
-    return title if title.startswith(issue) else f"{issue} {title}"
+    # The title's own prefix is Chinese: in English "Issue 16 第16期 …" would name it twice.
+    named = title.startswith((issue, issues.issue_name(issue_no)))
+    return title if named else f"{issue} {title}"
 
 
 def period_name(period) -> str:

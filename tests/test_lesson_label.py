@@ -14,3 +14,12 @@ def test_the_studio_stats_page_names_the_lesson_once(make, client, login):
     login(trainer.police_no)
     page = client.get(f"/studio/lessons/{lesson.id}/stats").text
     assert "第16期 守好警营意识形态阵地" in page and "第16期 第16期" not in page
+
+
+def test_in_english_a_title_that_names_its_issue_is_not_prefixed_again(app):
+    with app.test_request_context():
+        from flask import session
+        session["lms_lang"] = "en"
+        assert lesson_label(16, "第16期 守好警营意识形态阵地") == "第16期 守好警营意识形态阵地"
+        assert lesson_label(202552, "2025年度第52期 主题党日") == "2025年度第52期 主题党日"
+        assert lesson_label(16, "守好警营意识形态阵地") == "Issue 16 守好警营意识形态阵地"
