@@ -73,3 +73,23 @@ def test_the_claim_page_names_only_the_activities_this_officer_may_claim(db, pag
     page.wait_for_url(f"{server_url}/")
     page.goto(f"{server_url}/points/")
     assert "（主讲课堂、支部活动、走学参观）" in page.locator(".claim-form > p.muted").first.inner_text()
+
+
+def test_every_desktop_nav_entry_is_in_sight_in_english(page, server_url, make, sign_in, shot):
+    everyone = make.user(make.unit("政治部", "department"),
+                         roles=("officer", "trainer", "supervisor", "admin"))
+    page.set_viewport_size(DESKTOP)
+    sign_in(everyone.police_no, Factory.PASSWORD)
+    page.wait_for_url(f"{server_url}/")
+    for language in ("zh", "en"):
+        if language == "en":
+            _in_english(page)
+        nav = page.locator("header nav.nav")
+        labels = nav.locator("a").all_inner_texts()
+        assert len(labels) >= 12, labels
+        assert nav.evaluate("n => n.scrollWidth <= n.clientWidth"), "entries scrolled out of sight"
+        for link in nav.locator("a").all():
+            box = link.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= DESKTOP["width"], link
+    assert "Audit log" in labels
+    shot("walk-admin-nav-en-desktop")
