@@ -72,7 +72,8 @@ def test_the_claim_page_names_only_the_activities_this_officer_may_claim(db, pag
     sign_in(lecturer.police_no, Factory.PASSWORD)
     page.wait_for_url(f"{server_url}/")
     page.goto(f"{server_url}/points/")
-    assert "（主讲课堂、支部活动、走学参观）" in page.locator(".claim-form > p.muted").first.inner_text()
+    intro = page.locator(".claim-form > p.muted").first.inner_text()
+    assert "（主讲课堂、支部活动、走学参观）" in intro
 
 
 def test_every_desktop_nav_entry_is_in_sight_in_english(page, server_url, make, sign_in, shot):
