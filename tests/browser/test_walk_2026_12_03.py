@@ -37,6 +37,7 @@ def test_secretary_dashboard_on_a_phone_in_english(page, server_url, make, sign_
     periods = page.locator("select[name=period] option").all_inner_texts()
     assert periods and all(re.fullmatch(r"(Week \d+, |Q[1-4] )?\d{4}", p) for p in periods), periods
     assert "年第" not in page.locator("main").inner_text()
+    assert "Export: Excel" in page.locator("main").inner_text()  # not "Export:Excel"
 
 
 def test_quarter_leaderboard_names_the_quarter_in_english(page, server_url, make, sign_in,
