@@ -35,7 +35,19 @@ def issue_name(issue_no: int) -> str:
 def lesson_label(issue_no: int, title: str) -> str:
     """"第N期 title", unless the title already begins with its issue (most real ones do)."""
     issue = issue_name(issue_no)
-    return title if title.startswith(issue) else f"{issue} {title}"
+    # The title's own prefix is Chinese: in English "Issue 16 第16期 …" would name it twice.
+    named = title.startswith((issue, issues.issue_name(issue_no)))
+    return title if named else f"{issue} {title}"
+
+
+def period_name(period) -> str:
+    """A report period (`domain.reports.periods.Period`) in the page's language: 2026年第48周."""
+    year, _sep, rest = period.key.partition("Q" if period.kind == "quarter" else "-W")
+    if period.kind == "year":
+        return _("%(y)s年", y=period.key)
+    if period.kind == "quarter":
+        return _("%(y)s年第%(q)s季度", y=year, q=rest)
+    return _("%(y)s年第%(w)s周", y=year, w=int(rest))
 
 
 def shown_output(value):
@@ -54,5 +66,6 @@ def init_app(app) -> None:
     app.add_template_global(ui_language)
     app.add_template_global(lesson_label)
     app.add_template_global(issue_name)
+    app.add_template_global(period_name)
     if app.jinja_env.finalize is None:  # a host's own finalize is left alone
         app.jinja_env.finalize = shown_output
