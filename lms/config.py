@@ -61,10 +61,11 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": False,
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "LMS_LANGUAGES": ("zh_Hans_CN", "en"),
-    # Pre-ping: a connection that died with a database restart is replaced at checkout (one
-    # cheap round trip, ~0.1 ms on loopback) instead of failing a request after a restart
-    # under load. A deployment may set pool_pre_ping=False: the extension then pings only
-    # connections left idle in the pool (extension.IDLE_PING_SECONDS; docs/PERFORMANCE.md).
+    # Pre-ping: a connection that died with a database restart is replaced at checkout
+    # instead of failing a request after a restart under load. On the LMS's own PostgreSQL
+    # engine the check is a zero-timeout poll of the socket, with a `SELECT 1` only when it
+    # shows the backend going or the connection sat idle (extension._check_at_checkout). A
+    # deployment may set pool_pre_ping=False: then only idle connections are pinged.
     # hide_parameters: a logged database error never carries the statement's values (police
     # numbers, token hashes, answers).
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800, "pool_pre_ping": True,

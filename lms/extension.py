@@ -1,5 +1,6 @@
 """The `LMS` Flask extension: mounts every blueprint, command and service on an app."""
 import logging
+import select
 import time
 
 from flask import Blueprint, Flask, current_app
@@ -7,7 +8,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.exc import DisconnectionError
 
 from . import config as lms_config
@@ -48,14 +49,12 @@ def _init_database(app: Flask) -> SQLAlchemy:
     """Use the host's Flask-SQLAlchemy when it has one, else our own; tune only our own."""
     db = app.extensions.get("sqlalchemy")
     if db is None:
-        db = SQLAlchemy(
+        db = _OwnDatabase(
             model_class=Base, session_options=app.config["SQLALCHEMY_SESSION_OPTIONS"])
         db.init_app(app)
         with app.app_context():
             if db.engine.dialect.name == "sqlite":
                 _tune_sqlite(db.engine)
-            elif not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
-                _ping_when_idle(db.engine)
     else:
         with app.app_context():
             if db.engine.dialect.name == "sqlite":
@@ -67,17 +66,34 @@ def _init_database(app: Flask) -> SQLAlchemy:
     return db
 
 
+class _OwnDatabase(SQLAlchemy):
+    """Flask-SQLAlchemy for the LMS's own engine, whose PostgreSQL connections are checked at
+    checkout by `_check_at_checkout` instead of SQLAlchemy's pre-ping."""
+
+    def _make_engine(self, bind_key, options, app):
+        if make_url(options["url"]).get_backend_name() != "postgresql":
+            return super()._make_engine(bind_key, options, app)
+        every_checkout = bool(options.get("pool_pre_ping"))
+        engine = super()._make_engine(bind_key, {**options, "pool_pre_ping": False}, app)
+        _check_at_checkout(engine, every_checkout)
+        return engine
+
+
 # A pooled connection idle for longer than this is pinged at checkout (one round trip) and
-# replaced if the database went away meanwhile (a restart). Under load connections are
-# never idle that long, so the hot paths pay no ping; after a restart under load, the
-# first failing statement makes SQLAlchemy invalidate the worker's whole pool.
+# replaced if the database went away meanwhile.
 IDLE_PING_SECONDS = 1.0
 
 
-def _ping_when_idle(engine) -> None:
-    """Pre-ping, but only connections that sat idle in the pool (see IDLE_PING_SECONDS).
-    Report transactions ask for custom plans themselves (`domain.reports.plans`), so the
-    app's PostgreSQL connections keep the default plan cache for the hot statements."""
+def _check_at_checkout(engine, every_checkout: bool) -> None:
+    """Replace a dead pooled connection before a request uses it, without a round trip for
+    a live one. `pool_pre_ping` (on by default, issue 10) asks for every checkout to be
+    checked: a backend that was terminated (`pg_terminate_backend`, a restart, a crash)
+    leaves its socket readable (the FATAL message, or end of file), which a zero-timeout
+    poll sees; only then, or after the connection sat idle for IDLE_PING_SECONDS, is it
+    pinged (`SELECT 1`) and replaced if that fails. A live connection under load costs a
+    poll instead of a `SELECT 1` per request (docs/PERFORMANCE.md). With pre-ping off, only
+    idle connections are pinged. Report transactions ask for custom plans themselves
+    (`domain.reports.plans`), so the hot statements keep their prepared plans."""
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection, record):
@@ -86,12 +102,26 @@ def _ping_when_idle(engine) -> None:
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection, record, _proxy):
         since = record.info.pop("lms_idle_since", None)
-        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+        if since is None:  # a new connection: just made, nothing to check
+            return
+        idle = time.monotonic() - since >= IDLE_PING_SECONDS
+        if not idle and not (every_checkout and _has_news(dbapi_connection)):
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as error:  # the pool retries with a fresh connection
             raise DisconnectionError(str(error)) from error
+
+
+def _has_news(dbapi_connection) -> bool:
+    """Whether an idle connection's socket has something to read (nothing is expected
+    between statements: a readable socket is a dying backend) or is gone."""
+    try:
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+    except Exception:  # a closed connection has no socket (psycopg raises its own error)
+        return True
 
 
 def _tune_sqlite(engine) -> None:

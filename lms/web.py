@@ -72,6 +72,20 @@ def unit_of_work() -> Iterator:
     db.commit()
 
 
+@contextmanager
+def read_connection() -> Iterator:
+    """A connection for one statement read outside the request's transaction. On
+    PostgreSQL it is in autocommit: a single statement sees one snapshot, so BEGIN and
+    COMMIT would only add two round trips. Elsewhere (SQLite: development and tests) it is
+    the request's own session's connection, under that database's transaction rules."""
+    db = current_app.extensions["lms"].db
+    if db.engine.dialect.name != "postgresql":
+        yield db.session.connection()
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        yield conn
+
+
 def hours_rule():
     """LMS_HOURS and LMS_HOURS_TARGET as the study-hours rule (docs/POINTS-AND-HOURS.md)."""
     config = current_app.config

@@ -217,6 +217,30 @@ def test_connections_killed_between_requests_are_replaced_by_the_next_request(
     assert fresh(client, "get", "/api/v1/me/lessons", headers=headers).status_code == 200
 
 
+def test_a_killed_connection_is_replaced_at_once_without_waiting_to_be_idle(
+        app, client, make, monkeypatch):
+    """Pre-ping on (the default) checks every checkout: not with a round trip, but by seeing
+    the terminated backend's socket readable. With the idle ping pushed out of reach, only
+    that check can replace the connections, and no request fails, the lesson read included
+    (it runs outside the request's transaction, `web.read_connection`)."""
+    _require_postgres(app)
+    from lms import extension
+    monkeypatch.setattr(extension, "IDLE_PING_SECONDS", 3600.0)
+    officer = make.user(name="王强")
+    lesson = make.lesson()
+    settle()
+    sign_in(client, officer)
+    headers = api_token(client, officer)
+    url = f"/api/v1/lessons/{lesson.id}"
+    assert fresh(client, "get", url, headers=headers).status_code == 200
+    for _ in range(2):
+        killed = terminate_app_connections(app)
+        assert killed and all(killed)
+        read = fresh(client, "get", url, headers=headers)
+        assert read.status_code == 200 and read.json["id"] == lesson.id
+        assert fresh(client, "get", "/").status_code == 200
+
+
 def test_idle_connections_killed_are_replaced_without_pre_ping_on_every_request(
         app, client, make, monkeypatch):
     """The production default (pool_pre_ping off, idle connections pinged at checkout): a

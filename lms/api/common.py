@@ -19,13 +19,22 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def token_user() -> User | None:
-    """The user of the request's bearer token; tokens are never read from the URL."""
+def bearer_token() -> str | None:
+    """The request's bearer token, if it sent one; tokens are never read from the URL."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return user_for_token(db_session(), token.strip())
+    return token.strip()
+
+
+def token_user() -> User | None:
+    """The user of the request's bearer token."""
+    token = bearer_token()
+    return None if token is None else user_for_token(db_session(), token)
+
+
+UNAUTHORIZED = "缺少或无效的访问令牌"
 
 
 def token_required(view):
@@ -34,7 +43,7 @@ def token_required(view):
     def wrapper(*args, **kwargs):
         user = token_user()
         if user is None:
-            raise ApiError(401, "unauthorized", "缺少或无效的访问令牌")
+            raise ApiError(401, "unauthorized", UNAUTHORIZED)
         g.api_user = user
         return view(*args, **kwargs)
     return wrapper

@@ -17,15 +17,16 @@ per attempt, `draws`). The grading keys are cached beside the public view for
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import String, Text, and_, bindparam, cast, func, literal_column, select
+from sqlalchemy import String, Text, and_, bindparam, cast, func, literal_column, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, aliased, defer
 
-from ...models import Completion, MicroLesson, Question, Quiz
+from ...models import ApiToken, Attempt, Completion, MicroLesson, Question, Quiz, Unit, User
 from ..org import policy
+from ..org.accounts import live_token
 from ..quiz import draws, grading
 from ..quiz.quizview import PublicQuestion, QuizItem, public_questions, question_key
 from .lessons import LessonNotFound, LessonStatus, _open_to, status_of
@@ -89,6 +90,116 @@ def open_lesson(db: Session, user, lesson_id: int, now: datetime, locale: str = 
                           status_of(done, bool(row.owed), row.due_at, now), row.best_score,
                           row.first_completed_at if done else None, row.first_score)
     return view, status
+
+
+@dataclass(frozen=True)
+class OpenRow:
+    """The officer's newest open attempt at the lesson's quiz, as the read found it."""
+
+    id: int
+    idempotency_key: str
+    started_at: datetime
+    option_order: dict | None
+    question_ids: list | None
+
+
+@dataclass(frozen=True)
+class TokenRead:
+    """One API request's read of a lesson: whose token it is, the lesson (None: not theirs
+    to see), their standing on it and their open attempt."""
+
+    user_id: int
+    view: LessonView | None
+    status: LessonStatus | None
+    attempt: OpenRow | None
+
+    def reusable_questions(self, now: datetime) -> tuple[PublicQuestion, ...] | None:
+        """The questions as the open attempt shows them when that attempt is the one
+        `quizview.start` would reuse and nothing needs writing: a fixed quiz without an
+        attempt limit, and the attempt still inside its time limit. None otherwise: the
+        caller opens the quiz the ordinary way (`quizview.open_quiz`), which may write."""
+        view, attempt = self.view, self.attempt
+        if view is None or attempt is None or view.questions is None:
+            return None
+        quiz = view.quiz
+        if quiz.attempts_allowed is not None or quiz.draw_rules:
+            return None
+        if (quiz.time_limit_seconds is not None
+                and attempt.started_at < now - timedelta(seconds=quiz.time_limit_seconds)):
+            return None
+        return public_questions(view.questions, attempt.option_order)
+
+
+def read_for_token(db: Session, conn, digest: str, lesson_id: int, now: datetime,
+                   locale: str = "") -> TokenRead | None:
+    """The hot read of `GET /api/v1/lessons/<id>` in ONE statement on `conn`: the token
+    (`accounts.live_token`), the lesson's visibility for its officer (`lessons._open_to`, as
+    everywhere), their completion, the content version and their open attempt. None when
+    the token is not live. `db` loads the view on a cache miss."""
+    row = conn.execute(_token_read_statement(conn.dialect.name),
+                       {"p_digest": digest, "p_lesson_id": lesson_id, "p_now": now}).first()
+    if row is None:
+        return None
+    if row.lesson_id is None or not (row.reaches or row.owed):  # `lessons._open_to`
+        return TokenRead(row.user_id, None, None, None)
+    view = _cached(db, lesson_id, row.version, locale)
+    done = row.completion_status == "completed"
+    status = LessonStatus(view.id, view.issue_no, view.title, view.summary,
+                          view.estimated_minutes, view.publish_at, view.due_at,
+                          status_of(done, bool(row.owed), row.due_at, now), row.best_score,
+                          row.first_completed_at if done else None, row.first_score)
+    attempt = None if row.attempt_id is None else OpenRow(
+        row.attempt_id, row.attempt_key, row.attempt_started_at, row.attempt_option_order,
+        row.attempt_question_ids)
+    return TokenRead(row.user_id, view, status, attempt)
+
+
+_Officer = aliased(User, name="officer")
+_OfficerUnit = aliased(Unit, name="officer_unit")
+
+
+@lru_cache(maxsize=4)
+def _token_read_statement(dialect: str):
+    """`read_for_token`'s statement, built once per dialect. The officer comes from the
+    token; the lesson, completion and open attempt are outer joins, so a live token always
+    gives a row. The lesson joins when released (`policy.lesson_released`); the rest of
+    `lessons._open_to` — addressed to the officer's unit, or owed by them — comes back as
+    two columns, so "owed" is evaluated once (it is also the lesson's status), which keeps
+    the statement under psycopg's 4 KB limit for caching its conversion of a query."""
+    now = bindparam("p_now")
+    owed = policy.owed_by(_Officer.id)
+    attempt_columns = (Attempt.id, Attempt.idempotency_key, Attempt.started_at,
+                       Attempt.option_order, Attempt.question_ids)
+    newest_open = (select(*attempt_columns)
+                   .where(Attempt.user_id == _Officer.id, Attempt.item_type == "lesson",
+                          Attempt.item_id == MicroLesson.id,
+                          Attempt.quiz_id == MicroLesson.quiz_id, Attempt.status == "open")
+                   .order_by(Attempt.started_at.desc()).limit(1))
+    names = ("attempt_id", "attempt_key", "attempt_started_at", "attempt_option_order",
+             "attempt_question_ids")
+    statement = (
+        select(_Officer.id.label("user_id"), MicroLesson.id.label("lesson_id"),
+               MicroLesson.due_at, Completion.status.label("completion_status"),
+               Completion.best_score, Completion.first_completed_at, Completion.first_score,
+               _version(dialect))
+        .select_from(ApiToken)
+        .join(_Officer, _Officer.id == ApiToken.user_id)
+        .join(_OfficerUnit, _OfficerUnit.id == _Officer.unit_id)
+        .outerjoin(MicroLesson, and_(MicroLesson.id == bindparam("p_lesson_id"),
+                                     policy.lesson_released(now)))
+        .outerjoin(Completion, and_(Completion.user_id == _Officer.id,
+                                    Completion.item_type == "lesson",
+                                    Completion.item_id == MicroLesson.id))
+        .where(*live_token(_Officer, bindparam("p_digest", type_=String), now)))
+    statement = statement.add_columns(
+        owed.label("owed"), policy.lesson_reaches(_OfficerUnit.path).label("reaches"))
+    if dialect != "postgresql":  # SQLite has no LATERAL: correlated scalar subqueries
+        return statement.add_columns(*(
+            newest_open.with_only_columns(column).scalar_subquery().label(name)
+            for column, name in zip(attempt_columns, names, strict=True)))
+    attempt = newest_open.lateral("open_attempt")
+    return statement.outerjoin(attempt, true()).add_columns(
+        *(column.label(name) for column, name in zip(attempt.c, names, strict=True)))
 
 
 def _cached(db: Session, lesson_id: int, version: str | None, locale: str) -> LessonView:

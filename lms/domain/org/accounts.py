@@ -132,24 +132,31 @@ def issue_token(db: Session, user: User, ttl: timedelta) -> tuple[str, datetime]
 
 
 def user_for_token(db: Session, token: str) -> User | None:
-    """The active user owning an unexpired, unrevoked token (user, its unit and the token's
-    state in one query; only the user is built as an ORM object)."""
+    """The active user owning an unexpired, unrevoked token (`live_token`; user, its unit and
+    the token in one query; only the user is built as an ORM object)."""
     digest = hash_token(token)
-    row = db.execute(_TOKEN_USER, {"token_hash": digest}).first()
+    row = db.execute(_TOKEN_USER, {"token_hash": digest, "now": utcnow()}).first()
     if row is None:
         return None
-    user, token_hash, expires_at, revoked_at = row
-    if revoked_at is not None or expires_at <= utcnow():
-        return None
-    if not hmac.compare_digest(token_hash, digest) or not user.active:
+    user, token_hash = row
+    if not hmac.compare_digest(token_hash, digest):  # the index found it; compare anyway
         return None
     return user
 
 
+def live_token(user, digest, now) -> tuple:
+    """SQL conditions: `digest` (a value or bind) is the SHA-256 of an unrevoked token of
+    `user` (the `User` entity or an alias) unexpired at `now`, and the user is active. THE
+    token rule: `user_for_token` and the hot reads that check a token inside their one
+    statement (`lessonview.read_for_token`) share it."""
+    return (ApiToken.user_id == user.id, ApiToken.token_hash == digest,
+            ApiToken.revoked_at.is_(None), ApiToken.expires_at > now, user.active.is_(True))
+
+
 # built once (User.unit is a joined eager load, so the unit comes along)
-_TOKEN_USER = (select(User, ApiToken.token_hash, ApiToken.expires_at, ApiToken.revoked_at)
+_TOKEN_USER = (select(User, ApiToken.token_hash)
                .join(ApiToken, ApiToken.user_id == User.id)
-               .where(ApiToken.token_hash == bindparam("token_hash")))
+               .where(*live_token(User, bindparam("token_hash"), bindparam("now"))))
 
 
 def revoke_tokens(db: Session, user_id: int) -> None:
