@@ -129,7 +129,7 @@ def measure(send, counts, n: int, profile_top: int) -> dict:
     if profiler:
         buffer = io.StringIO()
         order = os.environ.get("PROFILE_SORT", "cumulative")  # or tottime
-        pstats.Stats(profiler, stream=buffer).sort_stats(os.environ.get("PROFILE_SORT", order)).print_stats(profile_top)
+        pstats.Stats(profiler, stream=buffer).sort_stats(order).print_stats(profile_top)
         out["profile"] = buffer.getvalue()
     return out
 
