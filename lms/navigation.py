@@ -64,10 +64,18 @@ def lms_nav() -> list[dict]:
         cached = request.environ["lms.nav"] = [
             {"endpoint": item.endpoint, "url": url_for(item.endpoint), "label": item.label,
              "hint": item.hint, "active": request.endpoint == item.endpoint,
-             "badge": (inbox.unread_count(db_session(), user.id)
-                       if item.endpoint == INBOX else 0)}
+             "badge": (_unread(user.id) if item.endpoint == INBOX else 0)}
             for item in NAV if item.endpoint in views and item.visible(user)]
     return cached
+
+
+UNREAD_KEY = "lms.unread"  # request.environ: a view that read the count already puts it here
+
+
+def _unread(user_id: int) -> int:
+    """The unread count, unless the view read it with its own statement."""
+    known = request.environ.get(UNREAD_KEY)
+    return inbox.unread_count(db_session(), user_id) if known is None else known
 
 
 def lms_tabs() -> dict:

@@ -64,12 +64,13 @@ def lesson_detail(lesson_id: int):
         raise ApiError(401, "unauthorized", UNAUTHORIZED)
     if read.view is None:
         raise ApiError(404, "not_found", "课程不存在")
-    questions = read.reusable_questions(now)
-    if questions is None:
-        with unit_of_work() as db:
-            questions = quizview.open_quiz(db, read.user_id, read.view.item(), now,
-                                           questions=read.view.questions).questions
-    return _lesson_json(read.view, questions)
+    reused = read.reusable_attempt(now)
+    if reused is not None:
+        return _lesson_json(read.view, reused.questions)
+    with unit_of_work() as db:
+        opened = quizview.open_quiz(db, read.user_id, read.view.item(), now,
+                                    questions=read.view.questions)
+    return _lesson_json(read.view, opened.questions)
 
 
 _SLOT = secrets.token_hex(16)  # where the per-officer questions go in an encoded view

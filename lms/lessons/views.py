@@ -1,6 +1,6 @@
 """Weekly micro-lessons in the browser: list, read + quiz (submitted through `quiz.views`);
 no JavaScript."""
-from flask import Blueprint, abort, current_app, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
@@ -9,7 +9,8 @@ from ..domain.learning import lessons, lessonview, plan
 from ..domain.quiz import quizview
 from ..models import MicroLesson
 from ..quiz.views import submit_form
-from ..web import db_session, unit_of_work
+from .. import navigation
+from ..web import db_session, read_connection, unit_of_work
 
 lessons_bp = Blueprint("lessons", __name__)
 
@@ -52,16 +53,26 @@ def _lesson_or_404(lesson_id: int) -> tuple[lessonview.LessonView, lessons.Lesso
 @lessons_bp.get("/lessons/<lms_id:lesson_id>")
 @login_required
 def show(lesson_id: int):
-    """Read the lesson and take its quiz; showing the page opens (or reuses) an attempt."""
+    """Read the lesson and take its quiz; showing the page opens (or reuses) an attempt.
+    The officer's standing, open attempt and unread count are one statement
+    (`lessonview.read_for_user`); only a page that has to open an attempt writes."""
     user, now = current_user.user, clock.utcnow()
-    with unit_of_work() as db:  # a reused attempt writes nothing: the commit is empty
-        lesson, status = _lesson_or_404(lesson_id)
-        item = lesson.item()
-        opened = quizview.open_quiz(db, user.id, item, now, questions=lesson.questions)
-    return render_template("lms/lessons/show.html", lesson=lesson, status=status,
-                           quiz=item.quiz, attempt=opened.attempt,
+    with read_connection() as conn:
+        read = lessonview.read_for_user(db_session(), conn, user.id, lesson_id, now,
+                                        str(get_locale() or ""))
+    request.environ[navigation.UNREAD_KEY] = read.unread
+    if read.view is None:
+        abort(404)
+    lesson, attempt, remaining = read.view, read.reusable_attempt(now), None
+    if attempt is None:
+        with unit_of_work() as db:
+            opened = quizview.open_quiz(db, user.id, lesson.item(), now,
+                                        questions=lesson.questions)
+        attempt, remaining = opened.attempt, opened.remaining
+    return render_template("lms/lessons/show.html", lesson=lesson, status=read.status,
+                           quiz=lesson.quiz, attempt=attempt,
                            action=url_for(".submit", lesson_id=lesson.id),
-                           remaining=opened.remaining)
+                           remaining=remaining)
 
 
 @lessons_bp.post("/lessons/<lms_id:lesson_id>/attempts")

@@ -28,7 +28,14 @@ from ...models import ApiToken, Attempt, Completion, MicroLesson, Question, Quiz
 from ..org import policy
 from ..org.accounts import live_token
 from ..quiz import draws, grading
-from ..quiz.quizview import PublicQuestion, QuizItem, public_questions, question_key
+from ..quiz.quizview import (
+    OpenAttempt,
+    PublicQuestion,
+    QuizItem,
+    public_questions,
+    question_key,
+)
+from ..reminders import inbox
 from .lessons import LessonNotFound, LessonStatus, _open_to, status_of
 
 CACHE_SIZE = 128  # lessons × locales per worker; a year is 52 lessons
@@ -104,44 +111,61 @@ class OpenRow:
 
 
 @dataclass(frozen=True)
-class TokenRead:
-    """One API request's read of a lesson: whose token it is, the lesson (None: not theirs
-    to see), their standing on it and their open attempt."""
+class LessonRead:
+    """One request's read of a lesson: whose it is, the lesson (None: not theirs to see),
+    their standing on it, their open attempt, and (page reads) their unread messages."""
 
     user_id: int
     view: LessonView | None
     status: LessonStatus | None
     attempt: OpenRow | None
+    unread: int | None = None
 
-    def reusable_questions(self, now: datetime) -> tuple[PublicQuestion, ...] | None:
-        """The questions as the open attempt shows them when that attempt is the one
-        `quizview.start` would reuse and nothing needs writing: a fixed quiz without an
-        attempt limit, and the attempt still inside its time limit. None otherwise: the
-        caller opens the quiz the ordinary way (`quizview.open_quiz`), which may write."""
+    def reusable_attempt(self, now: datetime) -> OpenAttempt | None:
+        """The open attempt as the quiz shows it, when it is the one `quizview.start` would
+        reuse and nothing needs writing: a fixed quiz without an attempt limit, the attempt
+        still inside its time limit. None otherwise: the caller opens the quiz the ordinary
+        way (`quizview.open_quiz`), which may write."""
         view, attempt = self.view, self.attempt
         if view is None or attempt is None or view.questions is None:
             return None
         quiz = view.quiz
         if quiz.attempts_allowed is not None or quiz.draw_rules:
             return None
-        if (quiz.time_limit_seconds is not None
-                and attempt.started_at < now - timedelta(seconds=quiz.time_limit_seconds)):
-            return None
-        return public_questions(view.questions, attempt.option_order)
+        deadline = None
+        if quiz.time_limit_seconds is not None:
+            if attempt.started_at < now - timedelta(seconds=quiz.time_limit_seconds):
+                return None
+            deadline = attempt.started_at + timedelta(seconds=quiz.time_limit_seconds)
+        return OpenAttempt(attempt.id, attempt.idempotency_key, attempt.started_at, deadline,
+                           public_questions(view.questions, attempt.option_order))
 
 
 def read_for_token(db: Session, conn, digest: str, lesson_id: int, now: datetime,
-                   locale: str = "") -> TokenRead | None:
+                   locale: str = "") -> LessonRead | None:
     """The hot read of `GET /api/v1/lessons/<id>` in ONE statement on `conn`: the token
     (`accounts.live_token`), the lesson's visibility for its officer (`lessons._open_to`, as
     everywhere), their completion, the content version and their open attempt. None when
     the token is not live. `db` loads the view on a cache miss."""
-    row = conn.execute(_token_read_statement(conn.dialect.name),
+    row = conn.execute(_read_statement(conn.dialect.name, "token"),
                        {"p_digest": digest, "p_lesson_id": lesson_id, "p_now": now}).first()
-    if row is None:
-        return None
+    return None if row is None else _lesson_read(db, row, lesson_id, now, locale)
+
+
+def read_for_user(db: Session, conn, user_id: int, lesson_id: int, now: datetime,
+                  locale: str = "") -> LessonRead:
+    """The lesson page's read, in ONE statement on `conn`: as `read_for_token` for a user
+    the session has already loaded and checked, plus their unread messages (the page's
+    navigation shows the count)."""
+    row = conn.execute(_read_statement(conn.dialect.name, "user"),
+                       {"p_user_id": user_id, "p_lesson_id": lesson_id, "p_now": now}).one()
+    return _lesson_read(db, row, lesson_id, now, locale, unread=row.unread)
+
+
+def _lesson_read(db: Session, row, lesson_id: int, now: datetime, locale: str,
+                 unread: int | None = None) -> LessonRead:
     if row.lesson_id is None or not (row.reaches or row.owed):  # `lessons._open_to`
-        return TokenRead(row.user_id, None, None, None)
+        return LessonRead(row.user_id, None, None, None, unread)
     view = _cached(db, lesson_id, row.version, locale)
     done = row.completion_status == "completed"
     status = LessonStatus(view.id, view.issue_no, view.title, view.summary,
@@ -151,17 +175,17 @@ def read_for_token(db: Session, conn, digest: str, lesson_id: int, now: datetime
     attempt = None if row.attempt_id is None else OpenRow(
         row.attempt_id, row.attempt_key, row.attempt_started_at, row.attempt_option_order,
         row.attempt_question_ids)
-    return TokenRead(row.user_id, view, status, attempt)
+    return LessonRead(row.user_id, view, status, attempt, unread)
 
 
 _Officer = aliased(User, name="officer")
 _OfficerUnit = aliased(Unit, name="officer_unit")
 
 
-@lru_cache(maxsize=4)
-def _token_read_statement(dialect: str):
-    """`read_for_token`'s statement, built once per dialect. The officer comes from the
-    token; the lesson, completion and open attempt are outer joins, so a live token always
+@lru_cache(maxsize=8)
+def _read_statement(dialect: str, by: str):
+    """`read_for_token`'s (`by` "token") and `read_for_user`'s ("user") statement, built
+    once per dialect. The officer comes from the token or the id; the lesson, completion and open attempt are outer joins, so a live token always
     gives a row. The lesson joins when released (`policy.lesson_released`); the rest of
     `lessons._open_to` — addressed to the officer's unit, or owed by them — comes back as
     two columns, so "owed" is evaluated once (it is also the lesson's status), which keeps
@@ -177,20 +201,25 @@ def _token_read_statement(dialect: str):
                    .order_by(Attempt.started_at.desc()).limit(1))
     names = ("attempt_id", "attempt_key", "attempt_started_at", "attempt_option_order",
              "attempt_question_ids")
-    statement = (
-        select(_Officer.id.label("user_id"), MicroLesson.id.label("lesson_id"),
+    columns = (_Officer.id.label("user_id"), MicroLesson.id.label("lesson_id"),
                MicroLesson.due_at, Completion.status.label("completion_status"),
                Completion.best_score, Completion.first_completed_at, Completion.first_score,
                _version(dialect))
-        .select_from(ApiToken)
-        .join(_Officer, _Officer.id == ApiToken.user_id)
-        .join(_OfficerUnit, _OfficerUnit.id == _Officer.unit_id)
+    if by == "token":
+        statement = (select(*columns).select_from(ApiToken)
+                     .join(_Officer, _Officer.id == ApiToken.user_id)
+                     .where(*live_token(_Officer, bindparam("p_digest", type_=String), now)))
+    else:
+        statement = (select(*columns, inbox.unread_of(_Officer.id).scalar_subquery()
+                            .label("unread"))
+                     .select_from(_Officer).where(_Officer.id == bindparam("p_user_id")))
+    statement = (
+        statement.join(_OfficerUnit, _OfficerUnit.id == _Officer.unit_id)
         .outerjoin(MicroLesson, and_(MicroLesson.id == bindparam("p_lesson_id"),
                                      policy.lesson_released(now)))
         .outerjoin(Completion, and_(Completion.user_id == _Officer.id,
                                     Completion.item_type == "lesson",
-                                    Completion.item_id == MicroLesson.id))
-        .where(*live_token(_Officer, bindparam("p_digest", type_=String), now)))
+                                    Completion.item_id == MicroLesson.id)))
     statement = statement.add_columns(
         owed.label("owed"), policy.lesson_reaches(_OfficerUnit.path).label("reaches"))
     if dialect != "postgresql":  # SQLite has no LATERAL: correlated scalar subqueries

@@ -75,8 +75,14 @@ def notify(db: Session, user_ids: Iterable[int], kind: str, title: str, body: st
 
 def unread_count(db: Session, user_id: int) -> int:
     """How many of the user's notifications are unread."""
-    return db.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None)))
+    return db.scalar(unread_of(user_id))
+
+
+def unread_of(user_id):
+    """SQL: the count of the user's unread notifications (`user_id`: a value or a column,
+    for a statement that reads it beside other things, `lessonview.read_for_user`)."""
+    return select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))
 
 
 def inbox(db: Session, user_id: int, page: int = 1, per_page: int = PAGE_SIZE) -> Inbox:
