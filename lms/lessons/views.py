@@ -4,12 +4,12 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from .. import navigation
 from ..domain import clock
 from ..domain.learning import lessons, lessonview, plan
 from ..domain.quiz import quizview
 from ..models import MicroLesson
 from ..quiz.views import submit_form
-from .. import navigation
 from ..web import db_session, read_connection, unit_of_work
 
 lessons_bp = Blueprint("lessons", __name__)

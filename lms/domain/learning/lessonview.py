@@ -28,13 +28,7 @@ from ...models import ApiToken, Attempt, Completion, MicroLesson, Question, Quiz
 from ..org import policy
 from ..org.accounts import live_token
 from ..quiz import draws, grading
-from ..quiz.quizview import (
-    OpenAttempt,
-    PublicQuestion,
-    QuizItem,
-    public_questions,
-    question_key,
-)
+from ..quiz.quizview import OpenAttempt, PublicQuestion, QuizItem, public_questions, question_key
 from ..reminders import inbox
 from .lessons import LessonNotFound, LessonStatus, _open_to, status_of
 
