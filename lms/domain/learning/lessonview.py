@@ -180,10 +180,11 @@ _OfficerUnit = aliased(Unit, name="officer_unit")
 def _read_statement(dialect: str, by: str):
     """`read_for_token`'s (`by` "token") and `read_for_user`'s ("user") statement, built
     once per dialect. The officer comes from the token or the id; the lesson, completion
-    and open attempt are outer joins, so a live token always gives a row. The lesson joins when released (`policy.lesson_released`); the rest of
-    `lessons._open_to` — addressed to the officer's unit, or owed by them — comes back as
-    two columns, so "owed" is evaluated once (it is also the lesson's status), which keeps
-    the statement under psycopg's 4 KB limit for caching its conversion of a query."""
+    and open attempt are outer joins, so a live token always gives a row. The lesson joins
+    when released (`policy.lesson_released`); the rest of `lessons._open_to` (addressed to
+    the officer's unit, or owed by them) comes back as two columns, so "owed" is evaluated
+    once (it is also the lesson's status), which keeps the statement under psycopg's 4 KB
+    limit for caching its conversion of a query."""
     now = bindparam("p_now")
     owed = policy.owed_by(_Officer.id)
     attempt_columns = (Attempt.id, Attempt.idempotency_key, Attempt.started_at,
