@@ -24,7 +24,7 @@ from sqlalchemy import String, Text, and_, bindparam, cast, func, literal_column
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased, defer
 
-from ...models import ApiToken, Attempt, Completion, MicroLesson, Question, Quiz, Unit, User
+from ...models import ApiToken, Attempt, Completion, MicroLesson, Question, Quiz, Unit, User, utcnow
 from ..org import policy
 from ..org.accounts import live_token
 from ..quiz import draws, grading
@@ -142,7 +142,8 @@ def read_for_token(db: Session, conn, digest: str, lesson_id: int, now: datetime
     everywhere), their completion, the content version and their open attempt. None when
     the token is not live. `db` loads the view on a cache miss."""
     row = conn.execute(_read_statement(conn.dialect.name, "token"),
-                       {"p_digest": digest, "p_lesson_id": lesson_id, "p_now": now}).first()
+                       {"p_digest": digest, "p_lesson_id": lesson_id, "p_now": now,
+                        "p_token_now": utcnow()}).first()
     return None if row is None else _lesson_read(db, row, lesson_id, now, locale)
 
 
@@ -203,7 +204,8 @@ def _read_statement(dialect: str, by: str):
     if by == "token":
         statement = (select(*columns).select_from(ApiToken)
                      .join(_Officer, _Officer.id == ApiToken.user_id)
-                     .where(*live_token(_Officer, bindparam("p_digest", type_=String), now)))
+                     .where(*live_token(_Officer, bindparam("p_digest", type_=String),
+                                        bindparam("p_token_now"))))
     else:
         statement = (select(*columns, inbox.unread_of(_Officer.id).scalar_subquery()
                             .label("unread"))

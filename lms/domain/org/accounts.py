@@ -148,7 +148,8 @@ def live_token(user, digest, now) -> tuple:
     """SQL conditions: `digest` (a value or bind) is the SHA-256 of an unrevoked token of
     `user` (the `User` entity or an alias) unexpired at `now`, and the user is active. THE
     token rule: `user_for_token` and the hot reads that check a token inside their one
-    statement (`lessonview.read_for_token`) share it."""
+    statement (`lessonview.read_for_token`) share it. `now` is the wall clock that issued
+    the token (`models.utcnow`), not the lessons' clock."""
     return (ApiToken.user_id == user.id, ApiToken.token_hash == digest,
             ApiToken.revoked_at.is_(None), ApiToken.expires_at > now, user.active.is_(True))
 
