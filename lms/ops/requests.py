@@ -1,7 +1,7 @@
 """Per-request operations hooks for the LMS's own requests: request ids and timing."""
 import logging
+import os
 import re
-import uuid
 
 from flask import current_app, has_request_context, request
 
@@ -14,10 +14,13 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 def request_id() -> str:
     """The request's id: the caller's `X-Request-ID` when it is sane, else a new one."""
     environ = request.environ  # per request, unlike `g` when an app context is reused
-    if "lms.request_id" not in environ:
-        given = request.headers.get("X-Request-ID", "")
-        environ["lms.request_id"] = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-    return environ["lms.request_id"]
+    found = environ.get("lms.request_id")
+    if found is None:
+        given = environ.get("HTTP_X_REQUEST_ID", "")  # the `X-Request-ID` header
+        # 32 random hex digits, as uuid4().hex gave, at a third of its cost.
+        found = environ["lms.request_id"] = (
+            given if given and REQUEST_ID.fullmatch(given) else os.urandom(16).hex())
+    return found
 
 
 def _start():
