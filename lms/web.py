@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.routing import IntegerConverter
 
@@ -26,6 +27,21 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=MAX_ID)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, their serializer built once per set of keys rather
+    than on every request (Flask builds a new one to open and again to save each session)."""
+
+    _serializer: tuple = (None, None)  # (keys, serializer)
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        built_for, serializer = self._serializer
+        if built_for != keys:
+            serializer = super().get_signing_serializer(app)
+            self._serializer = (keys, serializer)
+        return serializer
 
 
 def page_arg(name: str = "page") -> int:
