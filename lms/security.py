@@ -55,8 +55,11 @@ def _may_be_signed_in() -> bool:
     cookie came (the LMS sets none; a host's might). Asking `current_user` instead would
     make Flask-Login hash the client's address and agent (session protection) only to
     answer "anonymous" — on every probe, static file and signed-out page."""
-    login_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE)
-    return session.get("_user_id") is not None or login_cookie in request.cookies
+    if session.get("_user_id") is not None:
+        return True
+    if not request.environ.get("HTTP_COOKIE"):
+        return False  # no cookies at all: not even parsed
+    return current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE) in request.cookies
 
 
 def refuse_invalid_text():

@@ -30,8 +30,10 @@ class IdConverter(IntegerConverter):
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, their serializer built once per set of keys rather
-    than on every request (Flask builds a new one to open and again to save each session)."""
+    """Flask's signed-cookie sessions, minus work that changes nothing: the serializer is
+    built once per set of keys (Flask builds one to open and again to save each session),
+    a request without cookies is not parsed for one, and an empty session that nothing
+    changed is not looked at for a cookie to set."""
 
     _serializer: tuple = (None, None)  # (keys, serializer)
 
@@ -42,6 +44,18 @@ class SessionInterface(SecureCookieSessionInterface):
             serializer = super().get_signing_serializer(app)
             self._serializer = (keys, serializer)
         return serializer
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.environ.get("HTTP_COOKIE"):
+            return self.session_class()  # what Flask opens when the cookie is missing
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if not session and not session.modified:  # no cookie to set nor to delete
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
 
 
 def page_arg(name: str = "page") -> int:
