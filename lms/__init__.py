@@ -8,6 +8,7 @@ from . import config as lms_config
 from . import errors
 from .extension import LMS
 from .ops import logs
+from .web import SessionInterface
 
 __all__ = ["LMS", "create_app"]
 
@@ -15,6 +16,7 @@ __all__ = ["LMS", "create_app"]
 def create_app(config: dict | None = None) -> Flask:
     """The standalone app: a bare Flask app with the LMS mounted at the root."""
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.session_interface = SessionInterface()  # a host app keeps its own
     configure(app, config)
     if not app.testing:  # pytest's log capture stays in charge under test
         log_format = app.config["LMS_LOG_FORMAT"] or (

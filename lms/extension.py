@@ -3,7 +3,7 @@ import logging
 import select
 import time
 
-from flask import Blueprint, Flask, current_app
+from flask import Blueprint, Flask, current_app, request
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -202,7 +202,10 @@ def _register_blueprints(app: Flask, url_prefix: str) -> None:
 def _protect_forms() -> None:
     """CSRF for the LMS's own forms, whether or not the host checks its routes by default
     (the API blueprint is exempt: token-authenticated, it accepts no cookies)."""
-    if current_app.config.get("WTF_CSRF_ENABLED", True):
+    config = current_app.config
+    # `protect()` itself returns for a method it does not check (GET, HEAD, OPTIONS), but
+    # only after resolving the view's and the blueprint's exemptions.
+    if request.method in config["WTF_CSRF_METHODS"] and config.get("WTF_CSRF_ENABLED", True):
         current_app.extensions["csrf"].protect(apply_exemptions=True)
 
 

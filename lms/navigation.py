@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from .domain.org import policy
 from .domain.reminders import inbox
-from .web import db_session
+from .web import db_session, state
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ NAV = (
 )
 
 
+NAV_ENDPOINTS = frozenset(item.endpoint for item in NAV)
 INBOX = "lms.notifications.index"
 # The phone's bottom tab bar: 首页, the first two of these the user has, 消息, then 更多.
 TAB_PREFERENCE = ("lms.lessons.index", "lms.supervise.dashboard", "lms.profile.index",
@@ -61,8 +62,9 @@ def lms_nav() -> list[dict]:
     if cached is None:
         user = current_user.user
         views = current_app.view_functions
+        urls = _nav_urls()
         cached = request.environ["lms.nav"] = [
-            {"endpoint": item.endpoint, "url": url_for(item.endpoint), "label": item.label,
+            {"endpoint": item.endpoint, "url": urls[item.endpoint], "label": item.label,
              "hint": item.hint, "active": request.endpoint == item.endpoint,
              "badge": (_unread(user.id) if item.endpoint == INBOX else 0)}
             for item in NAV if item.endpoint in views and item.visible(user)]
@@ -76,6 +78,20 @@ def _unread(user_id: int) -> int:
     """The unread count, unless the view read it with its own statement."""
     known = request.environ.get(UNREAD_KEY)
     return inbox.unread_count(db_session(), user_id) if known is None else known
+
+
+def _nav_urls() -> dict[str, str]:
+    """The entries' URLs: the same for every request under one script root, so built once
+    (url_for costs several microseconds each, and a page shows up to fourteen entries).
+    Built per request instead when the app has URL defaults, which may vary them."""
+    if current_app.url_default_functions:
+        return {e: url_for(e) for e in current_app.view_functions if e in NAV_ENDPOINTS}
+    built = state().extras.setdefault("nav_urls", {})
+    urls = built.get(request.script_root)
+    if urls is None:
+        urls = built[request.script_root] = {
+            e: url_for(e) for e in current_app.view_functions if e in NAV_ENDPOINTS}
+    return urls
 
 
 def lms_tabs() -> dict:

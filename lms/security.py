@@ -13,16 +13,28 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "form-action 'self'; frame-ancestors 'self'")
 
 
+# Every response of the LMS carries these unless the view set its own (see set_headers).
+SECURITY_HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
+                    ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "SAMEORIGIN"))
+_SECURITY_NAMES = tuple(name.lower() for name, _value in SECURITY_HEADERS)
+NO_STORE = ("Cache-Control", "no-store")
+REMEMBER_COOKIE = "remember_token"  # Flask-Login's default name; the LMS never sets one
+
+
 def is_lms_request() -> bool:
-    """Whether the current request is routed to one of our blueprints."""
-    return (request.blueprint or "").split(".")[0] == "lms"
+    """Whether the current request is routed to one of our blueprints (an endpoint
+    "lms.<...>": the same as its blueprint's first name being "lms", without the splits)."""
+    endpoint = request.endpoint
+    return endpoint is not None and endpoint.startswith("lms.")
 
 
 def enforce_session_limits():
-    """End a session idle for longer than LMS_IDLE_TIMEOUT or older than its absolute limit."""
-    if not is_lms_request() or (request.blueprint or "").startswith("lms.api"):
+    """End a session idle for longer than LMS_IDLE_TIMEOUT or older than its absolute limit.
+
+    A hook of the LMS's parent blueprint, so it runs for the LMS's own routes only."""
+    if request.endpoint.startswith("lms.api."):
         return None  # the API authenticates bearer tokens only and never reads the session
-    if not current_user.is_authenticated:
+    if not _may_be_signed_in() or not current_user.is_authenticated:
         return None
     now = clock.epoch_seconds()
     config = current_app.config
@@ -38,6 +50,18 @@ def enforce_session_limits():
     return None
 
 
+def _may_be_signed_in() -> bool:
+    """False when no one can be signed in: the session names no user and no remember
+    cookie came (the LMS sets none; a host's might). Asking `current_user` instead would
+    make Flask-Login hash the client's address and agent (session protection) only to
+    answer "anonymous" — on every probe, static file and signed-out page."""
+    if session.get("_user_id") is not None:
+        return True
+    if not request.environ.get("HTTP_COOKIE"):
+        return False  # no cookies at all: not even parsed
+    return current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE) in request.cookies
+
+
 def refuse_invalid_text():
     """400 when the path, query string or url-encoded form holds text that is not valid:
     bytes that are not UTF-8, NUL or a lone surrogate (see `domain.text`).
@@ -48,6 +72,10 @@ def refuse_invalid_text():
     multipart text fields are decoded by Werkzeug with U+FFFD replacement, so only NUL is
     left to refuse there.
     """
+    environ = request.environ
+    if (_plain(environ.get("REQUEST_URI") or environ.get("RAW_URI") or _wsgi_path(environ))
+            and _plain(environ.get("QUERY_STRING", "")) and not environ.get("CONTENT_TYPE")):
+        return None  # nearly every request: nothing escaped, nothing outside ASCII, no body
     if not is_lms_request() and not errors.is_api_request():
         return None
     valid = (text.utf8_text(_raw_path()) is not None
@@ -68,6 +96,12 @@ def refuse_invalid_text():
 INVALID_TEXT_API = "请求含有无效文本：不是合法的 UTF-8/Unicode，或含有 NUL 字符"
 
 
+def _plain(wsgi_text: str) -> bool:
+    """Whether a path or query string (a WSGI string: bytes as latin-1 code points) is
+    valid text as it stands: ASCII without NUL and without %-escapes to decode."""
+    return wsgi_text.isascii() and "%" not in wsgi_text and "\x00" not in wsgi_text
+
+
 def _raw_path() -> bytes:
     """The request path as the client sent it, %-escapes decoded, before any replacement."""
     environ = request.environ
@@ -76,9 +110,13 @@ def _raw_path() -> bytes:
         if uri:
             return unquote_to_bytes(uri.encode("latin-1").split(b"?", 1)[0])
         # PEP 3333: PATH_INFO carries the undecoded bytes as latin-1 code points.
-        return (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
+        return _wsgi_path(environ).encode("latin-1")
     except UnicodeEncodeError:
         return b"\xff"  # not a WSGI string at all: refuse
+
+
+def _wsgi_path(environ) -> str:
+    return environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
 
 
 def _mount() -> str:
@@ -97,12 +135,16 @@ def set_headers(response):
     if not (is_lms_request() or under_mount()):
         return response
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    # One pass over the headers the view set, rather than a search per header
+    # (`Headers.setdefault` raises and catches a KeyError for each one missing).
+    present = {name.lower() for name, _value in headers}
+    headers.extend([pair for pair, name in zip(SECURITY_HEADERS, _SECURITY_NAMES)
+                    if name not in present])
     if request.endpoint != "lms.static":
-        headers["Cache-Control"] = "no-store"
+        if "cache-control" in present:
+            headers["Cache-Control"] = "no-store"
+        else:
+            headers.add(*NO_STORE)
     return response
 
 
@@ -111,5 +153,8 @@ def init_app(app) -> None:
     # First of all hooks: CSRF protection (registered earlier) parses the form, after which
     # the raw body is gone and an invalid %-escape is indistinguishable from typed "%FF".
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_invalid_text)
-    app.before_request(enforce_session_limits)
+    # A hook of the parent blueprint "lms" (registered before this), so it runs for the
+    # LMS's own routes only: after the app-wide hooks, before the LMS's CSRF check, as when
+    # it was the last app-wide hook and asked `is_lms_request()` itself.
+    app.before_request_funcs.setdefault("lms", []).insert(0, enforce_session_limits)
     app.after_request(set_headers)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.routing import IntegerConverter
 
@@ -26,6 +27,35 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=MAX_ID)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, minus work that changes nothing: the serializer is
+    built once per set of keys (Flask builds one to open and again to save each session),
+    a request without cookies is not parsed for one, and an empty session that nothing
+    changed is not looked at for a cookie to set."""
+
+    _serializer: tuple = (None, None)  # (keys, serializer)
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        built_for, serializer = self._serializer
+        if built_for != keys:
+            serializer = super().get_signing_serializer(app)
+            self._serializer = (keys, serializer)
+        return serializer
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.environ.get("HTTP_COOKIE"):
+            return self.session_class()  # what Flask opens when the cookie is missing
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if not session and not session.modified:  # no cookie to set nor to delete
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
 
 
 def page_arg(name: str = "page") -> int:

@@ -31,10 +31,18 @@ class Metrics:
         self.scraped = Gauge(
             "lms_state", "Figures read from the database when scraped.", ["name"],
             registry=self.registry, multiprocess_mode="max")
+        # The histogram's child per (endpoint, method): `labels()` validates the values and
+        # takes the registry's lock on every call; the children themselves never change.
+        self._latency_of: dict[tuple, Histogram] = {}
 
     def observe(self, endpoint: str | None, method: str, status: int, seconds: float) -> None:
         """Record one answered request."""
-        self.latency.labels(endpoint or "unmatched", method).observe(seconds)
+        key = (endpoint, method)
+        latency = self._latency_of.get(key)
+        if latency is None:
+            latency = self._latency_of[key] = self.latency.labels(endpoint or "unmatched",
+                                                                  method)
+        latency.observe(seconds)
         if endpoint in ATTEMPT_ENDPOINTS and status < 400:
             self.attempts.inc()
 
