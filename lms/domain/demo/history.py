@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ...models import Attempt, Completion, MicroLesson, Mistake, PointsEntry, Question, Quiz, utcnow
@@ -37,6 +37,7 @@ COMPLETION_COLUMNS = ("user_id", "item_type", "item_id", "status", "first_comple
                       "best_score", "attempts", "time_spent_seconds", "last_activity_at",
                       "first_score")
 POINTS_COLUMNS = ("user_id", "rule", "points", "source_type", "source_id", "at")
+LOADED = (Attempt, Completion, Mistake, PointsEntry)  # the tables `_Book.write` bulk-loads
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,6 @@ def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, week
             elif (lesson.due_at < now and rng.random() < FAILED_AND_GAVE_UP
                   and book.sheets.can_fail(lesson.quiz_id)):
                 book.failed(rng, user_id, lesson)
-        book.end_of_officer()
         if n % max(1, len(officers) // 10) == 0:
             progress(4)
     book.write(db)
@@ -139,17 +139,15 @@ def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, week
 
 
 class _Book:
-    """The rows of the history as they are decided: attempts, completions, points, mistakes."""
+    """The history as it is decided: attempts (by answer sheet) and completions. Points and
+    mistake notebooks follow from them in SQL when written."""
 
     def __init__(self, sheets: answers.Sheets, points: dict[str, int]):
         self.sheets, self.points = sheets, points
+        # user, lesson, attempt no., started, submitted, sheet no., points paid
         self.attempts: list[tuple] = []
         self.completions: list[tuple] = []
-        self.ledger: list[tuple] = []
-        self.mistakes: list[tuple] = []
         self.completed = 0
-        self._wrong: dict[int, list] = {}  # this officer's mistakes: question → [count, last]
-        self._user = None
 
     def passed(self, rng: random.Random, user_id: int, lesson: _Lesson,
                completed_at: datetime, on_time: bool) -> None:
@@ -159,13 +157,10 @@ class _Book:
             before = completed_at - timedelta(minutes=rng.uniform(5, 60 * 30))
             tries.append((max(before, lesson.publish_at), self.sheets.failing(lesson.quiz_id)))
         tries.append((completed_at, self.sheets.passing(lesson.quiz_id)))
-        rule = "lesson_on_time" if on_time else "lesson_late"
-        self.ledger.append((user_id, rule, self.points[rule], "lesson", lesson.id, completed_at))
-        paid = self.points[rule]
+        # What the passing attempt paid; the ledger rows themselves are derived (`_ledger`).
+        paid = self.points["lesson_on_time" if on_time else "lesson_late"]
         if tries[0][1].score == 100:  # only a perfect first attempt earns the bonus
             paid += self.points["lesson_perfect"]
-            self.ledger.append((user_id, "lesson_perfect", self.points["lesson_perfect"],
-                                "lesson", lesson.id, completed_at))
         self._attempts(rng, user_id, lesson, tries, paid)
         scores = [sheet.score for _, sheet in tries]
         self.completions.append((user_id, "lesson", lesson.id, "completed", completed_at,
@@ -185,44 +180,93 @@ class _Book:
 
     def _attempts(self, rng: random.Random, user_id: int, lesson: _Lesson,
                   tries: list[tuple[datetime, answers.Sheet]], paid: int) -> None:
-        if user_id != self._user:
-            self.end_of_officer()
-            self._user = user_id
         for n, (at, sheet) in enumerate(tries):
             last = n == len(tries) - 1
             started = at - timedelta(seconds=60 + int(rng.random() * 300))
-            self.attempts.append((user_id, lesson.quiz_id, lesson.id, f"demo-{lesson.id}-{n + 1}",
-                                  started, at, sheet, paid if last and sheet.passed else 0))
-            for question_id in sheet.wrong:
-                entry = self._wrong.setdefault(question_id, [0, at])
-                entry[0] += 1
-                entry[1] = max(entry[1], at)
-
-    def end_of_officer(self) -> None:
-        """Close the current officer's mistake notebook."""
-        self.mistakes += [(self._user, qid, count, at) for qid, (count, at) in self._wrong.items()]
-        self._wrong = {}
+            self.attempts.append((len(self.attempts), user_id, lesson.id, n + 1, started, at,
+                                  sheet.no, paid if last and sheet.passed else 0))
 
     def write(self, db: Session) -> None:
-        """Insert everything, in bulk."""
-        self.end_of_officer()
-        bulk.insert(db, Completion, COMPLETION_COLUMNS, self.completions)
-        bulk.insert(db, PointsEntry, POINTS_COLUMNS, self.ledger)
-        with bulk.indexes_after(db, Mistake):
-            bulk.insert(db, Mistake, MISTAKE_COLUMNS,
-                  [(user, qid, count, 0, at) for user, qid, count, at in self.mistakes])
+        """Insert everything in bulk (`bulk.loading`: indexes and keys checked once after).
+
+        Attempts are staged narrow (who, which lesson, when, which answer sheet) and joined
+        with the graded sheets in SQL, so each sheet's JSON travels once, not per attempt;
+        the mistake notebooks (every question answered wrongly: how often, when last) and
+        the points ledger (a completion's on-time or late points, and the bonus for a
+        perfect first attempt) are derived from the attempts and completions set-based,
+        as the app would have written them one attempt at a time."""
         pg = db.get_bind().dialect.name == "postgresql"
-        # Each answer sheet's JSON is shared by thousands of attempts: escaped once for COPY.
-        text = {}
-        for *_, sheet, _paid in self.attempts:
-            if id(sheet) not in text:
-                text[id(sheet)] = ((bulk.copy_text(sheet.answers), bulk.copy_text(sheet.results))
-                                   if pg else (sheet.answers, sheet.results))
-        with bulk.indexes_after(db, Attempt):
-            bulk.insert(db, Attempt, ATTEMPT_COLUMNS, [
-                (user, quiz, "lesson", item, key, "submitted", started, at, *text[id(sheet)],
-                 sheet.score, ("t" if sheet.passed else "f") if pg else sheet.passed, paid)
-                for user, quiz, item, key, started, at, sheet, paid in self.attempts])
+        staged = _staging(db)
+        graded = self.sheets.graded
+        bulk.insert(db, STAGED_SHEET, ("no", "answers", "results", "score", "passed"), [
+            (s.no, *((bulk.copy_text(s.answers), bulk.copy_text(s.results)) if pg
+                     else (s.answers, s.results)),
+             s.score, ("t" if s.passed else "f") if pg else s.passed) for s in graded])
+        bulk.insert(db, STAGED_WRONG, ("no", "question_id"),
+                    [(s.no, question) for s in graded for question in s.wrong])
+        bulk.insert(db, STAGED_ATTEMPT, STAGED_ATTEMPT_COLUMNS, self.attempts)
+        self.attempts = []
+        bulk.lock_for_loading(db, LOADED)
+        with bulk.loading(db, Attempt):
+            db.execute(text(
+                f"INSERT INTO lms_attempt ({', '.join(ATTEMPT_COLUMNS)}) "
+                "SELECT a.user_id, l.quiz_id, 'lesson', a.lesson_id, "
+                "'demo-' || a.lesson_id || '-' || a.n, 'submitted', a.started_at, "
+                "a.submitted_at, s.answers, s.results, s.score, s.passed, a.paid "
+                f"FROM {STAGED_ATTEMPT} a JOIN {STAGED_SHEET} s ON s.no = a.sheet "
+                "JOIN lms_micro_lesson l ON l.id = a.lesson_id ORDER BY a.seq"))
+        with bulk.loading(db, Mistake):
+            db.execute(text(
+                f"INSERT INTO lms_mistake ({', '.join(MISTAKE_COLUMNS)}) "
+                "SELECT a.user_id, w.question_id, count(*), 0, max(a.submitted_at) "
+                f"FROM {STAGED_ATTEMPT} a JOIN {STAGED_WRONG} w ON w.no = a.sheet "
+                "GROUP BY a.user_id, w.question_id ORDER BY a.user_id, w.question_id"))
+        for table in staged:
+            db.execute(text(f"DROP TABLE {table}"))
+        with bulk.loading(db, Completion):
+            bulk.insert(db, Completion, COMPLETION_COLUMNS, self.completions)
+        with bulk.loading(db, PointsEntry):
+            db.execute(_ledger(), {"on_time": self.points["lesson_on_time"],
+                                   "late": self.points["lesson_late"],
+                                   "perfect": self.points["lesson_perfect"]})
+
+
+STAGED_ATTEMPT, STAGED_SHEET, STAGED_WRONG = "demo_attempt", "demo_sheet", "demo_sheet_wrong"
+STAGED_ATTEMPT_COLUMNS = ("seq", "user_id", "lesson_id", "n", "started_at", "submitted_at",
+                          "sheet", "paid")
+
+
+def _staging(db: Session) -> tuple[str, ...]:
+    """The temporary tables `_Book.write` stages attempts and sheets in (this session only,
+    never logged); returns their names."""
+    json, stamp = ("json", "timestamp") if db.get_bind().dialect.name == "postgresql" \
+        else ("text", "datetime")
+    for ddl in (f"{STAGED_SHEET} (no integer, answers {json}, results {json}, score integer, "
+                "passed boolean)",
+                f"{STAGED_WRONG} (no integer, question_id integer)",
+                f"{STAGED_ATTEMPT} (seq integer, user_id integer, lesson_id integer, "
+                f"n integer, started_at {stamp}, submitted_at {stamp}, sheet integer, "
+                "paid integer)"):
+        db.execute(text(f"CREATE TEMPORARY TABLE {ddl}"))
+    return STAGED_ATTEMPT, STAGED_SHEET, STAGED_WRONG
+
+
+def _ledger():
+    """The points ledger of the demo's lesson completions, from them: on time (completed by
+    the due time) or late, and the bonus when the first attempt was perfect."""
+    return text(
+        f"INSERT INTO lms_points_ledger ({', '.join(POINTS_COLUMNS)}) "
+        "SELECT user_id, rule, points, 'lesson', item_id, at FROM ("
+        "SELECT c.id, c.user_id, c.item_id, c.first_completed_at AS at, "
+        "CASE WHEN c.first_completed_at <= l.due_at THEN 'lesson_on_time' "
+        "ELSE 'lesson_late' END AS rule, "
+        "CASE WHEN c.first_completed_at <= l.due_at THEN :on_time ELSE :late END AS points "
+        "FROM lms_completion c JOIN lms_micro_lesson l ON l.id = c.item_id "
+        "WHERE c.item_type = 'lesson' AND c.status = 'completed' "
+        "UNION ALL SELECT c.id, c.user_id, c.item_id, c.first_completed_at, 'lesson_perfect', "
+        ":perfect FROM lms_completion c "
+        "WHERE c.item_type = 'lesson' AND c.status = 'completed' AND c.first_score = 100"
+        ") AS earned ORDER BY id, rule")
 
 
 def _outcome(rng: random.Random, diligence: float, lesson: _Lesson, now: datetime):
