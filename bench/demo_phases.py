@@ -1,10 +1,12 @@
-"""Where `flask lms demo` spends its time: wall and this process's CPU per phase.
+"""Where `flask lms demo` spends its time: wall, this process's CPU and its PostgreSQL
+backend's CPU (from /proc: run it on the database's machine) per phase.
 
     .venv/bin/python bench/demo_phases.py --db lms_demo_phases [--officers 30000] [--keep]
 
 Recreates the database (schema, shipped courses), then runs `lms demo` in this process with
 timers around its phases. Wall minus CPU is time spent waiting, mostly on PostgreSQL. The
-timers are wrappers set here; the demo code itself is not changed. Prints figures only.
+timers are wrappers set here; the demo code itself is not changed. CPU figures hold on a
+busy box, wall figures do not (read the load average printed). Prints figures only.
 """
 import argparse
 import functools
@@ -16,8 +18,21 @@ from collections import defaultdict
 from _common import FLASK, ROOT, app_env, heading, run, timed
 from setup_db import describe, recreate
 
-TOTALS: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+TOTALS: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0])
 DEPTH = [0]
+BACKEND = [0]  # the demo session's PostgreSQL backend process
+
+
+def _backend_cpu() -> float:
+    """CPU seconds of the demo's PostgreSQL backend so far (same machine: /proc)."""
+    if not BACKEND[0]:
+        return 0.0
+    try:
+        with open(f"/proc/{BACKEND[0]}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _timer(label):
@@ -25,7 +40,7 @@ def _timer(label):
         @functools.wraps(fn)
         def inner(*args, **kwargs):
             name = label(*args, **kwargs) if callable(label) else label
-            wall, cpu = time.perf_counter(), time.process_time()
+            wall, cpu, server = time.perf_counter(), time.process_time(), _backend_cpu()
             DEPTH[0] += 1
             try:
                 return fn(*args, **kwargs)
@@ -34,7 +49,8 @@ def _timer(label):
                 entry = TOTALS["  " * DEPTH[0] + name]
                 entry[0] += time.perf_counter() - wall
                 entry[1] += time.process_time() - cpu
-                entry[2] += 1
+                entry[2] += _backend_cpu() - server
+                entry[3] += 1
         return inner
     return wrap
 
@@ -52,6 +68,12 @@ def instrument() -> None:
     from lms.domain.reminders import escalation, inbox
     from lms.domain.reports import unitstats
     _patch(bureau, "build")
+    check_empty = bureau.check_empty
+
+    def find_backend(db, officers):
+        BACKEND[0] = db.connection().connection.driver_connection.info.backend_pid
+        return check_empty(db, officers)
+    bureau.check_empty = find_backend
     _patch(orgtree, "insert_units")
     _patch(membership, "start")
     _patch(bureau, "_leave")
@@ -59,6 +81,7 @@ def instrument() -> None:
     _patch(history, "ensure_weekly_lessons")
     _patch(answers, "Sheets")
     _patch(history._Book, "write")
+    _patch(history, "_derive", lambda db, model, *a: f"INSERT … SELECT {model.__tablename__}")
     _patch(bulk, "insert",
            lambda db, model, *a, **k: f"bulk.insert {getattr(model, '__tablename__', model)}")
     original = bulk.loading
@@ -90,7 +113,8 @@ def main(argv=None) -> None:
     parser.add_argument("--officers", type=int, default=30000)
     parser.add_argument("--weeks", type=int, default=52)
     args = parser.parse_args(argv)
-    heading(f"demo phases: {args.db}, {args.officers} officers")
+    heading(f"demo phases: {args.db}, {args.officers} officers, "
+            f"load average {os.getloadavg()[0]:.1f}")
     env = app_env(args.db)
     with timed("DROP/CREATE DATABASE"):
         recreate(args.db)
@@ -110,12 +134,13 @@ def main(argv=None) -> None:
     if result.exit_code:
         print(result.output)
         raise SystemExit(result.exception)
-    print(f"  {'phase':<44} {'wall s':>8} {'cpu s':>8} {'calls':>6}")
-    for name, (w, c, n) in TOTALS.items():
-        print(f"  {name:<44} {w:8.2f} {c:8.2f} {n:6d}")
+    print(f"  {'phase':<48} {'wall s':>7} {'cpu s':>7} {'pg cpu':>7} {'calls':>5}")
+    for name, (w, c, p, n) in TOTALS.items():
+        print(f"  {name:<48} {w:7.2f} {c:7.2f} {p:7.2f} {n:5d}")
     build = TOTALS["bureau.build"][0]
-    print(f"  {'commit + ANALYZE + hash (outside build)':<44} {wall - build:8.2f}")
-    print(f"  {'lms demo in all':<44} {wall:8.2f} {cpu:8.2f}")
+    print(f"  {'commit + ANALYZE + hash (outside build)':<48} {wall - build:7.2f}")
+    print(f"  {'lms demo in all':<48} {wall:7.2f} {cpu:7.2f} {_backend_cpu():7.2f}")
+    print(f"  load average at the end {os.getloadavg()[0]:.1f}")
     print("  rows: " + ", ".join(f"{t.removeprefix('lms_')} {n:,}"
                                  for t, n in describe(args.db).items()))
     _ = bureau

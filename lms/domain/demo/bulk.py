@@ -34,6 +34,20 @@ def insert(db: Session, model, columns: tuple[str, ...], rows: list[tuple]) -> N
                     (tuple(_sqlite_value(v) for v in row) for row in rows))
 
 
+@contextmanager
+def stream(db: Session, table: str, columns: tuple[str, ...]):
+    """A function that inserts rows into `table`, chunk by chunk, as `insert` does. On
+    PostgreSQL it writes to one COPY kept open until the block ends (the server works on
+    the rows while the caller makes the next; the session must not be used meanwhile)."""
+    if db.get_bind().dialect.name != "postgresql":
+        yield lambda rows: insert(db, table, columns, rows)
+        return
+    raw = db.connection().connection.driver_connection
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            yield lambda rows: copy.write("".join(map(_copy_line, rows)))
+
+
 def _copy_line(row: tuple) -> str:
     """A row in COPY's text format (values already escaped where they need it)."""
     if None in row:
@@ -123,14 +137,16 @@ def loading(db: Session, model):
 
 
 def _check_foreign_key(db: Session, table: str, key: ForeignKeyConstraint) -> None:
-    """What the foreign key's triggers do per row, once per distinct key: lock each
-    referenced row FOR KEY SHARE; a key that references nothing fails the build."""
+    """What the foreign key's triggers do per row, once per distinct key and in one scan of
+    the table: lock the referenced row FOR KEY SHARE; a key that references nothing fails
+    the build."""
     (column,), (target,) = key.column_keys, key.elements
     referred, referred_column = target.column.table.name, target.column.name
-    keys, locked = db.execute(text(
-        f"SELECT (SELECT count(DISTINCT {column}) FROM {table}), "
-        f"(SELECT count(*) FROM (SELECT 1 FROM {referred} WHERE {referred_column} IN "
-        f"(SELECT {column} FROM {table}) FOR KEY SHARE) AS held)")).one()
-    if keys != locked:
-        raise IntegrityError(f"{table}.{column}: {keys - locked} key(s) not in {referred}",
-                             None, Exception(key.name))
+    missing = db.scalar(text(
+        f"SELECT count(*) FROM (SELECT DISTINCT {column} AS key FROM {table} "
+        f"WHERE {column} IS NOT NULL) AS used LEFT JOIN LATERAL (SELECT 1 AS found "
+        f"FROM {referred} WHERE {referred_column} = used.key FOR KEY SHARE) AS held ON true "
+        "WHERE held.found IS NULL"))
+    if missing:
+        raise IntegrityError(f"{table}.{column}: {missing} key(s) reference nothing in "
+                             f"{referred}", None, Exception(key.name))
