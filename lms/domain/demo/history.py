@@ -183,16 +183,18 @@ class _Book:
                   tries: list[tuple[datetime, answers.Sheet]], paid: int,
                   least: int, spread: int) -> None:
         """The tries' rows; the last carries the completion's time spent on the lesson
-        (`least` s plus up to `spread`)."""
-        rows = []
+        (`least` s plus up to `spread`), the others 0."""
+        seq, last = self._seq, len(tries) - 1
         for n, (at, sheet) in enumerate(tries):
-            last = n == len(tries) - 1
             started = at - timedelta(seconds=60 + int(rng.random() * 300))
-            rows.append((self._seq + n, user_id, lesson.id, n + 1, started, at, sheet.no,
-                         paid if last and sheet.passed else 0, None))
-        rows[-1] = (*rows[-1][:-1], least + int(rng.random() * spread))
-        self._seq += len(rows)
-        self.attempts += rows
+            if n < last:
+                self.attempts.append((seq + n, user_id, lesson.id, n + 1, started, at,
+                                      sheet.no, 0, 0))
+            else:
+                self.attempts.append((seq + n, user_id, lesson.id, n + 1, started, at,
+                                      sheet.no, paid if sheet.passed else 0,
+                                      least + int(rng.random() * spread)))
+        self._seq = seq + last + 1
 
     def write(self, db: Session) -> None:
         """Everything from the staged attempts, set-based, in bulk (`bulk.loading`: indexes
