@@ -73,11 +73,13 @@ def lock_for_loading(db: Session, models) -> None:
     of them is written (ACCESS EXCLUSIVE: dropping an index needs it). A table another
     session is reading is not waited for while holding the others: the whole set is tried
     with NOWAIT and, if one is busy, released and tried again, so the demo never holds one
-    of these locks while waiting for another and cannot be half of a deadlock over them."""
+    of these locks while waiting for another and cannot be half of a deadlock over them.
+    After LOCK_PATIENCE seconds of that it waits in line like any other statement."""
     if db.get_bind().dialect.name != "postgresql":
         return
     names = ", ".join(model.__tablename__ for model in models)
-    while True:
+    give_up = time.monotonic() + LOCK_PATIENCE
+    while time.monotonic() < give_up:
         try:
             with db.begin_nested():
                 db.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE NOWAIT"))
@@ -86,6 +88,11 @@ def lock_for_loading(db: Session, models) -> None:
             if getattr(busy.orig, "sqlstate", None) != "55P03":  # lock_not_available
                 raise
             time.sleep(0.05)
+    # A reader that never lets go: wait in line (PostgreSQL's deadlock check still applies).
+    db.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
+
+
+LOCK_PATIENCE = 60  # seconds of NOWAIT tries before `lock_for_loading` waits in line
 
 
 @contextmanager
