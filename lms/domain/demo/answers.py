@@ -8,6 +8,7 @@ statistics, the review page and the mistake notebook. Questions differ in diffic
 trainers' per-question statistics show easy and hard questions.
 """
 import bisect
+import dataclasses
 import itertools
 import json
 import math
@@ -36,6 +37,7 @@ class Sheet:
     answers: str
     results: str
     wrong: tuple[int, ...]  # question ids answered wrongly
+    no: int = -1  # its place in `Sheets.graded`
 
 
 class Sheets:
@@ -59,6 +61,7 @@ class Sheets:
             # A few questions are hard (often wrong), most are easy.
             self._difficulty.setdefault(question.quiz_id, []).append(rng.choice((1, 1, 2, 4)))
         self._tables: dict[tuple[int, bool], tuple[list[float], list[Sheet]]] = {}
+        self.graded: list[Sheet] = []  # every sheet drawn from so far, numbered in order
 
     def passing(self, quiz_id: int) -> Sheet:
         """A passing sheet: most get every answer right or miss one."""
@@ -101,7 +104,8 @@ class Sheets:
                         continue
                     total += share * weight / sum(weights) / variants
                     cumulative.append(total)
-                    sheets.append(sheet)
+                    sheets.append(dataclasses.replace(sheet, no=len(self.graded)))
+                    self.graded.append(sheets[-1])
         return cumulative, sheets
 
 

@@ -1,21 +1,27 @@
 """Bulk writes for the demo: COPY on PostgreSQL, the driver's executemany on SQLite; no Flask."""
+import time
 from contextlib import contextmanager
 from datetime import datetime
 
+from sqlalchemy import ForeignKeyConstraint, UniqueConstraint, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 
 def insert(db: Session, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert many rows: COPY on PostgreSQL, executemany elsewhere. Text must be given
-    escaped for COPY (`copy_text`) where it may hold backslashes, tabs or line breaks."""
+    """Insert many rows into `model`'s table (or the table so named): COPY on PostgreSQL,
+    executemany elsewhere. Text must be given escaped for COPY (`copy_text`) where it may
+    hold backslashes, tabs or line breaks."""
     if not rows:
         return
+    table = model if isinstance(model, str) else model.__tablename__
     if db.get_bind().dialect.name == "postgresql":
         # COPY in text form, formatted here in large chunks: psycopg's write_row per row
         # costs more than the server's work. Values are ints, plain words and datetimes.
         raw = db.connection().connection.driver_connection
         with raw.cursor() as cursor:
-            with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN"
                              ) as copy:
                 for start in range(0, len(rows), 100_000):
                     copy.write("".join(map(_copy_line, rows[start:start + 100_000])))
@@ -24,8 +30,22 @@ def insert(db: Session, model, columns: tuple[str, ...], rows: list[tuple]) -> N
     # written in SQLAlchemy's own SQLite format so string comparisons in SQL stay right.
     raw = db.connection().connection.driver_connection
     marks = ", ".join("?" * len(columns))
-    raw.executemany(f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) VALUES ({marks})",
+    raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
                     (tuple(_sqlite_value(v) for v in row) for row in rows))
+
+
+@contextmanager
+def stream(db: Session, table: str, columns: tuple[str, ...]):
+    """A function that inserts rows into `table`, chunk by chunk, as `insert` does. On
+    PostgreSQL it writes to one COPY kept open until the block ends (the server works on
+    the rows while the caller makes the next; the session must not be used meanwhile)."""
+    if db.get_bind().dialect.name != "postgresql":
+        yield lambda rows: insert(db, table, columns, rows)
+        return
+    raw = db.connection().connection.driver_connection
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            yield lambda rows: copy.write("".join(map(_copy_line, rows)))
 
 
 def _copy_line(row: tuple) -> str:
@@ -48,17 +68,92 @@ def _sqlite_value(value):
     return value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
 
 
+def lock_for_loading(db: Session, models) -> None:
+    """On PostgreSQL, take the tables `loading` will bulk-load, all at once and before any
+    of them is written (ACCESS EXCLUSIVE: dropping an index needs it). A table another
+    session is reading is not waited for while holding the others: the whole set is tried
+    with NOWAIT and, if one is busy, released and tried again, so the demo never holds one
+    of these locks while waiting for another and cannot be half of a deadlock over them.
+    After LOCK_PATIENCE seconds of that it waits in line like any other statement."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    names = ", ".join(model.__tablename__ for model in models)
+    give_up = time.monotonic() + LOCK_PATIENCE
+    while time.monotonic() < give_up:
+        try:
+            with db.begin_nested():
+                db.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE NOWAIT"))
+            return
+        except OperationalError as busy:
+            if getattr(busy.orig, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
+            time.sleep(0.05)
+    # A reader that never lets go: wait in line (PostgreSQL's deadlock check still applies).
+    db.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
+
+
+LOCK_PATIENCE = 60  # seconds of NOWAIT tries before `lock_for_loading` waits in line
+
+
 @contextmanager
-def indexes_after(db: Session, model):
-    """On PostgreSQL, build the table's plain (non-unique) indexes once after a bulk load
-    instead of row by row during it: dropped and recreated from the model inside the
-    demo's transaction, so a failed build leaves them as they were."""
-    pg = db.get_bind().dialect.name == "postgresql"
-    indexes = sorted((i for i in model.__table__.indexes if not i.unique),
-                     key=lambda i: i.name) if pg else []
-    connection = db.connection()
+def loading(db: Session, model):
+    """Bulk-load `model`'s table on PostgreSQL without per-row upkeep; elsewhere nothing.
+
+    Kept per row, a million-row COPY spends most of its time on the indexes (random
+    inserts through a small buffer cache, each page logged) and on a foreign-key trigger
+    per row (a lookup and a row lock on the referenced key). Here, inside the demo's
+    transaction (a failed build leaves everything as it was):
+
+    - every index and unique constraint but the primary key is dropped for the load and
+      built once afterwards from the sorted table (the constraint decides as before: a
+      duplicate fails the build when it is added back);
+    - when the session may (a superuser: `session_replication_role`), the foreign-key
+      triggers do not fire during the load; afterwards each foreign key is checked once,
+      set-based, by locking every distinct referenced key FOR KEY SHARE exactly as the
+      triggers would have, and a missing one fails the build. No constraint is dropped or
+      added: ALTER TABLE … ADD FOREIGN KEY locks the referenced tables, which deadlocked
+      against readers (docs/PERFORMANCE.md).
+
+    Call `lock_for_loading` for the tables first.
+    """
+    if db.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    table = model.__table__
+    indexes = sorted(table.indexes, key=lambda index: index.name)
+    uniques = sorted((c for c in table.constraints if isinstance(c, UniqueConstraint)),
+                     key=lambda c: c.name)
+    unchecked = db.scalar(text("SELECT current_setting('is_superuser')")) == "on"
+    for constraint in uniques:
+        db.execute(DropConstraint(constraint))
     for index in indexes:
-        index.drop(connection)
+        db.execute(DropIndex(index))
+    if unchecked:
+        db.execute(text("SET LOCAL session_replication_role = replica"))
     yield
+    if unchecked:
+        db.execute(text("SET LOCAL session_replication_role = origin"))
+        for key in table.foreign_key_constraints:
+            _check_foreign_key(db, table.name, key)
+    db.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    for constraint in uniques:
+        db.execute(AddConstraint(constraint))
     for index in indexes:
-        index.create(connection)
+        db.execute(CreateIndex(index))
+    db.execute(text("RESET maintenance_work_mem"))
+
+
+def _check_foreign_key(db: Session, table: str, key: ForeignKeyConstraint) -> None:
+    """What the foreign key's triggers do per row, once per distinct key and in one scan of
+    the table: lock the referenced row FOR KEY SHARE; a key that references nothing fails
+    the build."""
+    (column,), (target,) = key.column_keys, key.elements
+    referred, referred_column = target.column.table.name, target.column.name
+    missing = db.scalar(text(
+        f"SELECT count(*) FROM (SELECT DISTINCT {column} AS key FROM {table} "
+        f"WHERE {column} IS NOT NULL) AS used LEFT JOIN LATERAL (SELECT 1 AS found "
+        f"FROM {referred} WHERE {referred_column} = used.key FOR KEY SHARE) AS held ON true "
+        "WHERE held.found IS NULL"))
+    if missing:
+        raise IntegrityError(f"{table}.{column}: {missing} key(s) reference nothing in "
+                             f"{referred}", None, Exception(key.name))

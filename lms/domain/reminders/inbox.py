@@ -51,18 +51,32 @@ def store(db: Session, drafts: Iterable[Draft], at: datetime | None = None
           ) -> list[Notification]:
     """Store the drafts in bulk; a (user, dedupe key) already stored is skipped, so only the
     newly created notifications come back — the ones a notifier should deliver."""
-    at = at or utcnow()
-    rows = {(d.user_id, d.dedupe_key): {
-        "user_id": d.user_id, "kind": d.kind, "title": d.title, "body": d.body,
-        "link": d.link, "dedupe_key": d.dedupe_key, "created_at": at, "read_at": None,
-    } for d in drafts}
+    rows = _rows(drafts, at or utcnow())
     if not rows:
         return []
+    return list(db.scalars(_store_statement(db).returning(Notification), rows))
+
+
+def store_quietly(db: Session, drafts: Iterable[Draft], at: datetime | None = None) -> None:
+    """`store` without reading the new notifications back, for a bulk writer that delivers
+    none of them (the demo's history: 40,000 ORM objects cost ~5 s)."""
+    rows = _rows(drafts, at or utcnow())
+    if rows:
+        db.execute(_store_statement(db), rows)
+
+
+def _rows(drafts: Iterable[Draft], at: datetime) -> list[dict]:
+    """One row per (user, dedupe key)."""
+    return list({(d.user_id, d.dedupe_key): {
+        "user_id": d.user_id, "kind": d.kind, "title": d.title, "body": d.body,
+        "link": d.link, "dedupe_key": d.dedupe_key, "created_at": at, "read_at": None,
+    } for d in drafts}.values())
+
+
+def _store_statement(db: Session):
     # The unique constraint, not a read-then-write, decides: two runs at once still store
     # (and so deliver) each step once. SQLAlchemy batches the rows into multi-row INSERTs.
-    stmt = (_insert(db).on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
-            .returning(Notification))
-    return list(db.scalars(stmt, list(rows.values())))
+    return _insert(db).on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
 
 
 def notify(db: Session, user_ids: Iterable[int], kind: str, title: str, body: str,
