@@ -125,9 +125,10 @@ def record_attempt(db: Session, user_id: int, item_type: str, item_id: int, now:
     `close_visit`: also add the open visit's reading time (as `add_reading_time` does), in
     the same statement. `returning`: SQL scalars to read back (binds p_user_id,
     p_item_type, p_item_id available); their row is returned, else None."""
-    result = db.execute(_record_attempt(db.get_bind().dialect.name, close_visit, returning),
-                        {"p_user_id": user_id, "p_item_type": item_type, "p_item_id": item_id,
-                         "p_now": now, "p_score": score})
+    result = db.connection().execute(
+        _record_attempt(db.get_bind().dialect.name, close_visit, returning),
+        {"p_user_id": user_id, "p_item_type": item_type, "p_item_id": item_id, "p_now": now,
+         "p_score": score})
     return result.one() if returning else None
 
 
@@ -158,7 +159,7 @@ def claim_row(db: Session, user_id: int, item_type: str, item_id: int, now: date
 
     For callers that must see the row before an upsert changes it (the summary upkeep):
     the lock is held until the transaction ends."""
-    return db.execute(_claim_row(db.get_bind().dialect.name, returning), {
+    return db.connection().execute(_claim_row(db.get_bind().dialect.name, returning), {
         "p_user_id": user_id, "p_item_type": item_type, "p_item_id": item_id,
         "p_now": now}).one()
 

@@ -57,8 +57,8 @@ def grading_for(db: Session, quiz_id: int, user_id: int, exclusive: bool) -> Non
     row lock is asked for: the same order as a regrade (advisory lock, then rows), and
     every statement after this one reads a snapshot taken after both locks."""
     if db.get_bind().dialect.name == "postgresql":
-        db.execute(_GRADING_FOR[exclusive], {"p_ns": NAMESPACE, "p_quiz": quiz_id,
-                                             "p_user_id": user_id}).all()
+        db.connection().execute(_GRADING_FOR[exclusive], {
+            "p_ns": NAMESPACE, "p_quiz": quiz_id, "p_user_id": user_id}).all()
 
 
 def _grading_for(exclusive: bool):

@@ -89,7 +89,7 @@ def _write_pass(db: Session, user_id: int, item: QuizItem, attempt_id: int,
     if wrong:
         params.update(mistakes.wrong_params(user_id, wrong, now, source=(kind, item_id)))
     statement = _passing_statement(bool(counted.increment), bool(wrong), bool(bonus))
-    return int(db.execute(statement, params).scalar())
+    return int(db.connection().execute(statement, params).scalar())
 
 
 @lru_cache(maxsize=8)
