@@ -6,7 +6,18 @@ update, so every write is a single INSERT ... ON CONFLICT DO UPDATE.
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Integer, bindparam, case, cast, extract, func, select, update
+from sqlalchemy import (
+    Integer,
+    bindparam,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -150,7 +161,7 @@ def _record_attempt(dialect: str, close_visit: bool, returning: tuple):
 
 
 def claim_row(db: Session, user_id: int, item_type: str, item_id: int, now: datetime,
-              returning=()):
+              returning=(), first=None):
     """Create the (user, item) row as in progress if it is missing, else lock it and close
     the open visit (its reading time added, capped, as `add_reading_time` does); one
     statement. Returns the row's status, first_completed_at, best_score and first_score —
@@ -158,18 +169,39 @@ def claim_row(db: Session, user_id: int, item_type: str, item_id: int, now: date
     version — and the SQL scalars of `returning` (binds p_user_id, p_item_id).
 
     For callers that must see the row before an upsert changes it (the summary upkeep):
-    the lock is held until the transaction ends."""
-    return db.connection().execute(_claim_row(db.get_bind().dialect.name, returning), {
-        "p_user_id": user_id, "p_item_type": item_type, "p_item_id": item_id,
-        "p_now": now}).one()
+    the lock is held until the transaction ends.
+
+    `first` (PostgreSQL): an INSERT … RETURNING id (with `.statement` and `.params`, e.g.
+    the attempt that completes the item) written first in the same statement; the row is
+    claimed only when that returned an id (`inserted_id` in the result), else nothing is
+    claimed and None is returned."""
+    params = {"p_user_id": user_id, "p_item_type": item_type, "p_item_id": item_id,
+              "p_now": now}
+    statement = _claim_row(db.get_bind().dialect.name, returning,
+                           None if first is None else first.statement)
+    if first is None:
+        return db.connection().execute(statement, params).one()
+    return db.connection().execute(statement, {**first.params, **params}).first()
 
 
 @lru_cache(maxsize=8)
-def _claim_row(dialect: str, returning: tuple):
+def _claim_row(dialect: str, returning: tuple, first=None):
     """`claim_row`'s upsert, built once per dialect and shape (binds: p_*)."""
     table = Completion.__table__
-    stmt = _key_insert(dialect).values(status="in_progress", attempts=0, time_spent_seconds=0,
-                                       last_activity_at=_NOW)
+    if first is None:
+        stmt = _key_insert(dialect).values(status="in_progress", attempts=0,
+                                           time_spent_seconds=0, last_activity_at=_NOW)
+    else:
+        written = first.cte("written")
+        row = select(bindparam("p_user_id", type_=table.c.user_id.type),
+                     bindparam("p_item_type", type_=table.c.item_type.type),
+                     bindparam("p_item_id", type_=table.c.item_id.type),
+                     literal("in_progress", table.c.status.type), literal(0), literal(0),
+                     _NOW).where(exists(select(written.c.id)))
+        stmt = (postgresql.insert(table).from_select(
+            ("user_id", "item_type", "item_id", "status", "attempts", "time_spent_seconds",
+             "last_activity_at"), row).add_cte(written))
+        returning = (*returning, select(written.c.id).scalar_subquery().label("inserted_id"))
     return (stmt.on_conflict_do_update(index_elements=KEY, set_=_closing_visit(dialect))
             .returning(table.c.status, table.c.first_completed_at, table.c.best_score,
                        table.c.first_score, *returning))

@@ -158,17 +158,21 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
                            partial_credit=item.quiz.partial_credit)
     stored = _stored(graded, now)
     stored["question_ids"] = ([k.id for k in keys] if item.quiz.draw_rules else None)
-    if opened is None:
-        attempt_id = _insert(db, user_id, item, key, now, stored)
+    if opened is None:  # inserted by `outcome.record`, with its first write on PostgreSQL
+        attempt_id = outcome.Insert(_insert_attempt(db.get_bind().dialect.name),
+                                    _insert_params(user_id, item, key, now, stored))
     else:
         stored["idempotency_key"] = key  # an API client names the attempt it completes
         attempt_id = _close(db, opened.id, stored)
         if attempt_id is None and opened is not existing:  # another key took that attempt
             stored.pop("idempotency_key")
             attempt_id = _insert(db, user_id, item, key, opened.started_at, stored)
-    if attempt_id is None:  # the same key won elsewhere a moment ago
+    recorded = None
+    if attempt_id is not None:
+        recorded = outcome.record(db, user_id, item, attempt_id, graded, now, rules)
+    if recorded is None or recorded.attempt_id is None:  # the key won elsewhere just now
         return _replay(db, _by_key(db, user_id, key), item, now)
-    recorded = outcome.record(db, user_id, item, attempt_id, graded, now, rules)
+    attempt_id = recorded.attempt_id
     shown = answers_shown(db, user_id, item, now, passed_now=graded.passed,
                           passed_before=recorded.passed_before)
     # with limited attempts, `used` was counted under the officer's row lock: this one more
@@ -312,11 +316,18 @@ def _insert(db: Session, user_id: int, item: QuizItem, key: str, started_at: dat
             stored: dict) -> int | None:
     """Insert the submitted attempt; None when the key is already taken. Only the
     (user, key) constraint is absorbed: any other violation still raises."""
-    return db.connection().execute(_insert_attempt(db.get_bind().dialect.name), {
-        "p_user_id": user_id, "p_quiz_id": item.quiz.id, "p_item_type": item.item_type,
-        "p_item_id": item.item_id, "p_idempotency_key": key, "p_status": "submitted",
-        "p_started_at": started_at, "p_points_awarded": 0,
-        **{f"p_{name}": value for name, value in stored.items()}}).scalar()
+    return db.connection().execute(_insert_attempt(db.get_bind().dialect.name),
+                                   _insert_params(user_id, item, key, started_at,
+                                                  stored)).scalar()
+
+
+def _insert_params(user_id: int, item: QuizItem, key: str, started_at: datetime,
+                   stored: dict) -> dict:
+    """The binds of `_insert_attempt`."""
+    return {"p_user_id": user_id, "p_quiz_id": item.quiz.id, "p_item_type": item.item_type,
+            "p_item_id": item.item_id, "p_idempotency_key": key, "p_status": "submitted",
+            "p_started_at": started_at, "p_points_awarded": 0,
+            **{f"p_{name}": value for name, value in stored.items()}}
 
 
 _INSERTED = ("user_id", "quiz_id", "item_type", "item_id", "idempotency_key", "status",
@@ -326,7 +337,8 @@ _INSERTED = ("user_id", "quiz_id", "item_type", "item_id", "idempotency_key", "s
 
 @lru_cache(maxsize=4)
 def _insert_attempt(dialect: str):
-    """`_insert`'s statement, built once per dialect (binds: p_<column>)."""
+    """`_insert`'s statement, built once per dialect (binds: p_<column>); RETURNING id, no
+    row when the (user, key) constraint refused it."""
     table = Attempt.__table__
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
     return (insert.values({name: bindparam(f"p_{name}", type_=table.c[name].type)

@@ -7,8 +7,9 @@ version of the keys it grades with: on PostgreSQL the `xmin` of each current que
 changes the version; a version this worker has seen before names exactly the rows it read
 then, so their keys are taken from a per-worker cache instead of being read again. The
 cached keys were read at that very row version (in some earlier transaction, after that
-transaction's lock), never from a view read before the lock (docs/PERFORMANCE.md, "Lead
-decisions"). SQLite has no row versions: there the keys are read every time.
+transaction's lock), never from a view read before the lock (the lead's decision,
+docs/PERFORMANCE.md, "Attempt, per request"). SQLite has no row versions: there the keys
+are read every time.
 """
 import threading
 from collections import OrderedDict

@@ -30,36 +30,56 @@ from .quizview import QuizItem
 
 
 @dataclass(frozen=True)
-class Recorded:
-    """Points paid for the attempt; `passed_before`: whether the officer had passed the
-    item's quiz before, read with a failed attempt's completion (None after a pass)."""
+class Insert:
+    """An attempt to insert, not yet written: an INSERT … ON CONFLICT (user, key) DO NOTHING
+    RETURNING id and its binds. `record` writes it first, on PostgreSQL together with the
+    completion row's claim (one round trip); no id back means the key was taken."""
 
-    paid: int
+    statement: object
+    params: dict
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The attempt's id (None: an `Insert` the key constraint refused; nothing else was
+    written), points paid, and `passed_before`: whether the officer had passed the item's
+    quiz before, read with a failed attempt's completion (None after a pass)."""
+
+    attempt_id: int | None
+    paid: int = 0
     passed_before: bool | None = None
 
 
-def record(db: Session, user_id: int, item: QuizItem, attempt_id: int,
+def record(db: Session, user_id: int, item: QuizItem, attempt: "int | Insert",
            graded: grading.GradeResult, now: datetime, rules: Mapping[str, int]) -> Recorded:
-    """Completion, points and mistakes of a newly recorded attempt."""
+    """Completion, points and mistakes of a newly recorded attempt (its id), or of one still
+    to insert (`Insert`), which is written first."""
     kind, item_id = item.item_type, item.item_id
     lesson = kind == "lesson"  # a lesson is read on its quiz page; courseware on its own page
     wrong = [r.question_id for r in graded.results if not r.correct]
+    postgres = db.get_bind().dialect.name == "postgresql"
+    if isinstance(attempt, Insert) and not (postgres and lesson and graded.passed):
+        attempt = db.connection().execute(attempt.statement, attempt.params).scalar()
+        if attempt is None:
+            return Recorded(None)
     if not graded.passed:
         passed_before = completion.record_attempt(db, user_id, kind, item_id, now,
                                                   graded.score, close_visit=lesson,
                                                   returning=_PASSED_BEFORE).passed_before
         mistakes.record_wrong(db, user_id, wrong, now, source=(kind, item_id))
-        return Recorded(0, passed_before)
-    postgres = db.get_bind().dialect.name == "postgresql"
+        return Recorded(attempt, 0, passed_before)
     counted = unitstats.Counted(None)
     if lesson:  # the reports' per-(lesson, unit) summary, same transaction
         counted = unitstats.record_completion(db, user_id, item_id, now, graded.score,
-                                              deferred=postgres)
+                                              deferred=postgres, inserting=attempt)
+        if counted.before is None:  # the key was taken: nothing written
+            return Recorded(None)
+        attempt = counted.attempt_id or attempt
     first_before = counted.before.first_completed_at if lesson else None
     rule, amount, bonus = _rules(item, graded, now, rules, first_before)
     if postgres:  # the rest in one round trip (`_passing_statement`)
-        return Recorded(_write_pass(db, user_id, item, attempt_id, graded, now, counted,
-                                    wrong, rule, amount, bonus))
+        return Recorded(attempt, _write_pass(db, user_id, item, attempt, graded, now, counted,
+                                             wrong, rule, amount, bonus))
     completion.mark_completed(db, user_id, kind, item_id, now, score=graded.score,
                               attempted=True)
     paid = 0
@@ -68,8 +88,8 @@ def record(db: Session, user_id: int, item: QuizItem, attempt_id: int,
                               _pay_params(user_id, item, now, rule, amount, bonus)).scalars())
     mistakes.record_wrong(db, user_id, wrong, now, source=(kind, item_id))
     if paid:
-        db.execute(_POINTS_AWARDED, {"p_id": attempt_id, "p_paid": paid})
-    return Recorded(paid)
+        db.execute(_POINTS_AWARDED, {"p_id": attempt, "p_paid": paid})
+    return Recorded(attempt, paid)
 
 
 def _write_pass(db: Session, user_id: int, item: QuizItem, attempt_id: int,

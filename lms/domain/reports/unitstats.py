@@ -46,16 +46,20 @@ class Counted:
 
     before: object
     increment: dict | None = None
+    attempt_id: int | None = None
 
 
 def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
-                      score: int | None, deferred: bool = False) -> Counted:
+                      score: int | None, deferred: bool = False, inserting=None) -> Counted:
     """Count a passed lesson attempt. Call it right before `completion.mark_completed(...,
     "lesson", lesson_id, now, score=score)` in the same transaction, with the officer's
     row already locked FOR SHARE or FOR UPDATE by an earlier statement of it
     (`keylock.grading_for`). It also closes the open reading visit. `deferred`: the
     increment is returned instead of written, for the caller to write with
     `add_statement` in the same transaction (after this, while the row lock is held).
+    `inserting` (PostgreSQL): the passed attempt still to insert (`outcome.Insert`), written
+    in the same statement as the claim; when its key was taken nothing is written and
+    `before` is None, else its id is `attempt_id`.
 
     The transition is found without a read-then-write race: one upsert creates the
     completion row if missing (so two first attempts cannot both see "no row") or else
@@ -74,16 +78,23 @@ def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
     """
     dialect = db.get_bind().dialect.name
     owed = _recording_statements(dialect)["owed"]
+    first = inserting if hasattr(inserting, "statement") else None
     if dialect == "postgresql":
-        before = completion.claim_row(db, user_id, "lesson", lesson_id, now, returning=owed)
+        before = completion.claim_row(db, user_id, "lesson", lesson_id, now, returning=owed,
+                                      first=first)
+        if before is None:
+            return Counted(None)
         unit_id, due_at = before.owed_unit, before.due_at
+        attempt_id = before.inserted_id if first is not None else None
     else:  # SQLAlchemy renders SQLite's RETURNING unqualified, which these subqueries
         # cannot be; SQLite's writers are serial, so a second read sees the same
+        assert first is None, "SQLite: insert the attempt first"
+        attempt_id = None
         before = completion.claim_row(db, user_id, "lesson", lesson_id, now)
         unit_id, due_at = db.execute(select(*owed), {"p_user_id": user_id,
                                                      "p_item_id": lesson_id}).one()
     if unit_id is None:
-        return Counted(before)
+        return Counted(before, None, attempt_id)
     if before.status != "completed":  # first completion: what mark_completed will store
         first = before.first_completed_at or now
         best = _best(before.best_score, score)
@@ -94,13 +105,13 @@ def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
     elif score is not None and (before.best_score is None or score > before.best_score):
         delta = (0, 0, score - (before.best_score or 0), int(before.best_score is None), 0, 0)
     else:
-        return Counted(before)
+        return Counted(before, None, attempt_id)
     increment = {f"p_{name}": value
                  for name, value in zip(COLUMNS, (lesson_id, unit_id, *delta))}
     if deferred:
-        return Counted(before, increment)
+        return Counted(before, increment, attempt_id)
     db.execute(add_statement(dialect), increment)
-    return Counted(before)
+    return Counted(before, None, attempt_id)
 
 
 def rebuild(db: Session, unit_ids: Iterable[int] | None = None,
