@@ -97,9 +97,10 @@ def _write_pass(db: Session, user_id: int, item: QuizItem, attempt_id: int,
                 rule: str, amount: int, bonus: int) -> int:
     """PostgreSQL: the completion upsert, the summary increment (if any), the mistakes (if
     any), the points and the attempt's `points_awarded`, as one statement; returns points
-    paid. Each part is the very statement its module writes on its own; the completion row
-    is locked already (`record_completion`), so their order inside the statement does not
-    matter: they touch different rows, and the summary increment is commutative."""
+    paid. Each part is the very statement its module writes on its own; a lesson's
+    completion row is locked already (`record_completion`), so their order inside the
+    statement does not matter: they touch different rows, and the summary increment is
+    commutative."""
     kind, item_id = item.item_type, item.item_id
     params = {**completion.mark_completed_params(user_id, kind, item_id, now,
                                                  score=graded.score, attempted=True),
