@@ -83,10 +83,11 @@ def test_the_unique_constraint_alone_stops_a_twin(db, make, monkeypatch):
     (user, key) unique index is what stops it, and the twin gets the stored result."""
     officer, lesson = make.user(), lesson_due_in(make, 24)
     first = submit(db, officer, lesson, make.answers(lesson.quiz))
-    look_up = attempts._by_key
-    monkeypatch.setattr(attempts, "_by_key",
-                        lambda db, user_id, key, fresh=False:
-                        look_up(db, user_id, key, fresh) if fresh else None)
+    look_up = attempts._by_key_or_open
+
+    def blind(*args):  # the early look-up misses the stored attempt, as a twin's would
+        return None, None, look_up(*args)[2]
+    monkeypatch.setattr(attempts, "_by_key_or_open", blind)
     twin = submit(db, officer, lesson, make.answers(lesson.quiz, wrong=("q1",)))
     assert twin.replayed and (twin.attempt_id, twin.score) == (first.attempt_id, 100)
     assert count(db, Attempt) == 1 and points.total(db, officer.id) == 7
@@ -187,7 +188,9 @@ def test_attempt_outcome_is_one_transaction(db, make, monkeypatch):
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
-    monkeypatch.setattr("lms.domain.quiz.mistakes.record_wrong", broken)
+    # the last step, after every write (on PostgreSQL the writes after the attempt are one
+    # statement, so breaking any one of them would test less)
+    monkeypatch.setattr("lms.domain.quiz.attempts.result_lines", broken)
     with pytest.raises(RuntimeError):
         attempts.submit(db, officer.id, quizview.lesson_item(lesson),
                         make.answers(lesson.quiz, wrong=("q1",)), "k", NOW, RULES)
@@ -354,6 +357,36 @@ def test_reading_time_runs_from_opening_the_lesson_to_submitting(make, client, l
     client.post(f"/lessons/{lesson.id}/attempts", data=data)
     row = completion.get(db, officer.id, "lesson", lesson.id)
     assert row.time_spent_seconds == 7 * 60
+
+
+@pytest.mark.parametrize("wrong", [(), ("q1", "q2", "q3")], ids=["pass", "fail"])
+def test_one_visit_counts_at_most_an_hour_of_reading(db, make, wrong):
+    officer, lesson = make.user(), lesson_due_in(make, 24)
+    completion.record_open(db, officer.id, "lesson", lesson.id, NOW)
+    db.commit()
+    submit(db, officer, lesson, make.answers(lesson.quiz, wrong=wrong),
+           at=NOW + timedelta(hours=2, seconds=30))
+    row = completion.get(db, officer.id, "lesson", lesson.id)
+    assert (row.time_spent_seconds, row.opened_at, row.attempts) == (3600, None, 1)
+    completion.record_open(db, officer.id, "lesson", lesson.id, NOW + timedelta(hours=3))
+    db.commit()
+    submit(db, officer, lesson, make.answers(lesson.quiz, wrong=wrong), key="k2",
+           at=NOW + timedelta(hours=3, seconds=59, microseconds=999000))
+    db.expire_all()
+    row = completion.get(db, officer.id, "lesson", lesson.id)
+    assert (row.time_spent_seconds, row.opened_at, row.attempts) == (3659, None, 2)
+
+
+def test_a_key_changed_between_two_attempts_grades_the_second_by_the_new_key(db, make):
+    """The grading keys may be cached per worker, but only under the version of the
+    question rows read after the key lock: an edited key is never graded by the old one."""
+    lesson = lesson_due_in(make, 24)
+    answers = make.answers(lesson.quiz)
+    assert submit(db, make.user(), lesson, answers, key="before").score == 100
+    question = next(q for q in lesson.quiz.questions if q.key == "q1")
+    question.answer = next(k for k, _ in question.options if k != question.answer)
+    db.commit()
+    assert submit(db, make.user(), lesson, answers, key="after").score == 80
 
 
 def test_a_courseware_quiz_leaves_the_reading_timer_alone(make, client, login, db, frozen_clock):

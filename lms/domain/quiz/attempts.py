@@ -16,7 +16,10 @@ An attempt is never lost nor counted twice, and that rests on one unique constra
 An attempt leaving a question unanswered is refused before anything is written.
 
 Attempt, completion, points and mistakes are written in the caller's transaction, which the
-caller commits once. Every refusal is a `QuizError` (defined in `quizview`, with
+caller commits once, in as few round trips as these rules allow (docs/PERFORMANCE.md,
+"Attempts in fewer round trips"): the hot statements are Core statements built once and
+run on the session's connection (nothing ORM is pending on this path), returning rows.
+Every refusal is a `QuizError` (defined in `quizview`, with
 `AttemptsExhausted`, and importable from here too).
 """
 from collections.abc import Mapping
@@ -24,12 +27,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ...models import Attempt, Quiz, User
-from . import draws, grading, keylock, outcome
+from . import draws, grading, gradingkeys, keylock, outcome
 from .quizview import (
     AttemptsExhausted,
     QuizError,
@@ -109,31 +112,42 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
     user_id = user if isinstance(user, int) else user.id
     key = _valid_key(idempotency_key)
     _check_shape(answers_raw)  # a malformed body is refused even as a retry, never replayed
-    existing, open_one = _by_key_or_open(db, user_id, item, key)
+    drawn = draws.is_drawn(item.quiz)
+    limited = item.quiz.attempts_allowed is not None
+    # Locks first, then every read: a regrade waits for us, or we grade after it; with
+    # limited attempts the officer's submissions are counted one at a time; a lesson's
+    # summary upkeep needs the officer's row held against a roster move (`keylock`).
+    if drawn:  # and a regrade of a bank question it may have drawn
+        keylock.grading(db, item.quiz.id)
+        keylock.grading_banks(db, draws.bank_ids(db, item.quiz))
+        if limited or item.item_type == "lesson":
+            _lock_officer(db, user_id, exclusive=limited)
+    elif limited or item.item_type == "lesson":
+        keylock.grading_for(db, item.quiz.id, user_id, exclusive=limited)
+    else:
+        keylock.grading(db, item.quiz.id)
+    existing, open_one, version = _by_key_or_open(db, user_id, item, key, not drawn)
     if existing is not None and existing.status == "submitted":
         return _replay(db, existing, item, now)
-    keylock.grading(db, item.quiz.id)  # a regrade waits for us, or we grade after it
-    if draws.is_drawn(item.quiz):  # and a regrade of a bank question it may have drawn
-        keylock.grading_banks(db, draws.bank_ids(db, item.quiz))
-    # Keys are read after the lock, never taken from the cached lesson view: a view read
-    # while a regrade held the lock would grade with the key the regrade just replaced.
-    # A drawn quiz grades the questions its attempt drew, never any other of the bank.
-    questions = attempt_questions(db, user_id, item, key)
-    if not questions and item.quiz.draw_rules:
-        raise NotOpened("请先打开测验（获取课程内容）再作答")
-    keys = [question_key(q) for q in questions]
+    # Keys are read after the lock (or named by the version read after it), never taken
+    # from the cached lesson view: a view read while a regrade held the lock would grade
+    # with the key the regrade just replaced. A drawn quiz grades the questions its
+    # attempt drew, never any other of the bank.
+    if drawn:
+        keys = [question_key(q) for q in attempt_questions(db, user_id, item, key)]
+        if not keys:
+            raise NotOpened("请先打开测验（获取课程内容）再作答")
+    else:
+        keys = gradingkeys.keys_for(db, item.quiz.id, version)
     try:
         answers = grading.parse_answers(keys, answers_raw)
     except grading.AnswerError as error:
         raise InvalidAnswer(error.message) from None
     if existing is not None and not _same_item(existing, item):
         raise KeyConflict("该幂等键已用于其他测验")
-    if item.quiz.attempts_allowed is not None:
-        existing, open_one = _serialized_recheck(db, user_id, item, key)
-        if existing is not None and existing.status == "submitted":
-            return _replay(db, existing, item, now)
-        if submitted_count(db, user_id, item) >= item.quiz.attempts_allowed:
-            raise AttemptsExhausted("作答次数已用完")
+    used = submitted_count(db, user_id, item) if limited else 0  # under the row lock
+    if limited and used >= item.quiz.attempts_allowed:
+        raise AttemptsExhausted("作答次数已用完")
     opened = existing if existing is not None else _opened(open_one, item, now)
     if opened is not None:
         _check_time(item.quiz, opened.started_at, now)
@@ -144,22 +158,28 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
                            partial_credit=item.quiz.partial_credit)
     stored = _stored(graded, now)
     stored["question_ids"] = ([k.id for k in keys] if item.quiz.draw_rules else None)
-    if opened is None:
-        attempt_id = _insert(db, user_id, item, key, now, stored)
+    if opened is None:  # inserted by `outcome.record`, with its first write on PostgreSQL
+        attempt_id = outcome.Insert(_insert_attempt(db.get_bind().dialect.name),
+                                    _insert_params(user_id, item, key, now, stored))
     else:
-        if opened.idempotency_key != key:  # an API client names the attempt it completes
-            stored["idempotency_key"] = key
-        attempt_id = opened.id if _close(db, opened.id, stored) else None
+        stored["idempotency_key"] = key  # an API client names the attempt it completes
+        attempt_id = _close(db, opened.id, stored)
         if attempt_id is None and opened is not existing:  # another key took that attempt
-            stored.pop("idempotency_key", None)
+            stored.pop("idempotency_key")
             attempt_id = _insert(db, user_id, item, key, opened.started_at, stored)
-    if attempt_id is None:  # the same key won elsewhere a moment ago
-        return _replay(db, _by_key(db, user_id, key, fresh=True), item, now)
-    paid = outcome.record(db, user_id, item, attempt_id, graded, now, rules)
-    shown = answers_shown(db, user_id, item, now, passed_now=graded.passed)
-    return SubmitResult(attempt_id, graded.score, graded.passed, paid,
+    recorded = None
+    if attempt_id is not None:
+        recorded = outcome.record(db, user_id, item, attempt_id, graded, now, rules)
+    if recorded is None or recorded.attempt_id is None:  # the key won elsewhere just now
+        return _replay(db, _by_key(db, user_id, key), item, now)
+    attempt_id = recorded.attempt_id
+    shown = answers_shown(db, user_id, item, now, passed_now=graded.passed,
+                          passed_before=recorded.passed_before)
+    # with limited attempts, `used` was counted under the officer's row lock: this one more
+    left = max(0, item.quiz.attempts_allowed - used - 1) if limited else None
+    return SubmitResult(attempt_id, graded.score, graded.passed, recorded.paid,
                         result_lines(db, user_id, item, stored["results"], shown, now), shown,
-                        remaining_attempts(db, user_id, item), replayed=False)
+                        left, replayed=False)
 
 
 def _blank(answer: object) -> bool:
@@ -198,30 +218,61 @@ def _valid_key(raw: object) -> str:
     return raw
 
 
-def _by_key(db: Session, user_id: int, key: str, fresh: bool = False) -> Attempt | None:
-    query = select(Attempt).where(Attempt.user_id == user_id, Attempt.idempotency_key == key)
-    if fresh:
-        query = query.execution_options(populate_existing=True)
-    return db.scalar(query)
+def _by_key(db: Session, user_id: int, key: str):
+    """The user's attempt with this key (the columns `_replay` needs), or None."""
+    return db.execute(_ATTEMPT.where(_ATTEMPT_TABLE.c.user_id == bindparam("p_user_id"),
+                                     _ATTEMPT_TABLE.c.idempotency_key == bindparam("p_key")),
+                      {"p_user_id": user_id, "p_key": key}).first()
 
 
-def _by_key_or_open(db: Session, user_id: int, item: QuizItem, key: str, fresh: bool = False
-                    ) -> tuple[Attempt | None, Attempt | None]:
+def _by_key_or_open(db: Session, user_id: int, item: QuizItem, key: str, with_version: bool):
     """In one read: the user's attempt with this key, else their latest open attempt at the
-    item (what `_opened` completes when no attempt has the key)."""
-    query = (select(Attempt).where(
-        Attempt.user_id == user_id,
-        or_(Attempt.idempotency_key == key,
-            and_(Attempt.item_type == item.item_type, Attempt.item_id == item.item_id,
-                 Attempt.quiz_id == item.quiz.id, Attempt.status == "open")))
-        .order_by((Attempt.idempotency_key == key).desc(), Attempt.started_at.desc())
-        .limit(1))
-    if fresh:
-        query = query.execution_options(populate_existing=True)
-    row = db.scalar(query)
-    if row is not None and row.idempotency_key == key:
-        return row, None
-    return None, row
+    item (what `_opened` completes when no attempt has the key), and with `with_version`
+    the version of the quiz's keys (`gradingkeys`, None on SQLite): (existing, open, version)."""
+    dialect = db.get_bind().dialect.name
+    versioned = with_version and dialect == "postgresql"
+    row = db.connection().execute(_lookup(versioned), {
+        "p_user_id": user_id, "p_key": key, "p_item_type": item.item_type,
+        "p_item_id": item.item_id, "p_quiz_id": item.quiz.id}).first()
+    version = row.version if versioned and row is not None else None
+    if row is None or row.id is None:
+        return None, None, version
+    if row.idempotency_key == key:
+        return row, None, version
+    return None, row, version
+
+
+_ATTEMPT_TABLE = Attempt.__table__
+_ATTEMPT_COLUMNS = tuple(_ATTEMPT_TABLE.c[name] for name in (
+    "id", "user_id", "item_type", "item_id", "idempotency_key", "status", "started_at",
+    "score", "passed", "points_awarded", "results", "question_ids"))
+_ATTEMPT = select(*_ATTEMPT_COLUMNS)
+
+
+@lru_cache(maxsize=2)
+def _lookup(versioned: bool):
+    """`_by_key_or_open`'s statement, built once; with the keys' version on PostgreSQL
+    (one row even when the user has no such attempt)."""
+    t = _ATTEMPT_TABLE
+    key = bindparam("p_key", type_=t.c.idempotency_key.type)
+    found = (_ATTEMPT.where(
+        t.c.user_id == bindparam("p_user_id"),
+        or_(t.c.idempotency_key == key,
+            and_(t.c.item_type == bindparam("p_item_type"),
+                 t.c.item_id == bindparam("p_item_id"),
+                 t.c.quiz_id == bindparam("p_quiz_id"), t.c.status == "open")))
+        .order_by((t.c.idempotency_key == key).desc(), t.c.started_at.desc()).limit(1))
+    if not versioned:
+        return found
+    base = select(gradingkeys.version_sql(bindparam("p_quiz_id")).label("version")).subquery()
+    found = found.lateral("found")
+    return select(base.c.version, *found.c).select_from(base.outerjoin(found, true()))
+
+
+def _lock_officer(db: Session, user_id: int, exclusive: bool) -> None:
+    """The officer's row, FOR UPDATE or FOR SHARE (a drawn quiz, after its bank locks)."""
+    db.execute(select(User.id).where(User.id == user_id)
+               .with_for_update(read=not exclusive)).all()
 
 
 def _same_item(attempt: Attempt, item: QuizItem) -> bool:
@@ -237,15 +288,6 @@ def _replay(db: Session, attempt: Attempt | None, item: QuizItem, now: datetime
                         result_lines(db, attempt.user_id, item, attempt.results, shown, now,
                                      drawn=attempt.question_ids is not None), shown,
                         remaining_attempts(db, attempt.user_id, item), replayed=True)
-
-
-def _serialized_recheck(db: Session, user_id: int, item: QuizItem, key: str
-                        ) -> tuple[Attempt | None, Attempt | None]:
-    """With a limited number of attempts, counting must not race: take the user's row lock
-    (PostgreSQL; SQLite transactions are serial already), then look at the key (and the
-    open attempt) again."""
-    db.execute(select(User.id).where(User.id == user_id).with_for_update())
-    return _by_key_or_open(db, user_id, item, key, fresh=True)
 
 
 def _opened(attempt: Attempt | None, item: QuizItem, now: datetime) -> Attempt | None:
@@ -274,11 +316,18 @@ def _insert(db: Session, user_id: int, item: QuizItem, key: str, started_at: dat
             stored: dict) -> int | None:
     """Insert the submitted attempt; None when the key is already taken. Only the
     (user, key) constraint is absorbed: any other violation still raises."""
-    return db.execute(_insert_attempt(db.get_bind().dialect.name), {
-        "p_user_id": user_id, "p_quiz_id": item.quiz.id, "p_item_type": item.item_type,
-        "p_item_id": item.item_id, "p_idempotency_key": key, "p_status": "submitted",
-        "p_started_at": started_at, "p_points_awarded": 0,
-        **{f"p_{name}": value for name, value in stored.items()}}).scalar()
+    return db.connection().execute(_insert_attempt(db.get_bind().dialect.name),
+                                   _insert_params(user_id, item, key, started_at,
+                                                  stored)).scalar()
+
+
+def _insert_params(user_id: int, item: QuizItem, key: str, started_at: datetime,
+                   stored: dict) -> dict:
+    """The binds of `_insert_attempt`."""
+    return {"p_user_id": user_id, "p_quiz_id": item.quiz.id, "p_item_type": item.item_type,
+            "p_item_id": item.item_id, "p_idempotency_key": key, "p_status": "submitted",
+            "p_started_at": started_at, "p_points_awarded": 0,
+            **{f"p_{name}": value for name, value in stored.items()}}
 
 
 _INSERTED = ("user_id", "quiz_id", "item_type", "item_id", "idempotency_key", "status",
@@ -288,7 +337,8 @@ _INSERTED = ("user_id", "quiz_id", "item_type", "item_id", "idempotency_key", "s
 
 @lru_cache(maxsize=4)
 def _insert_attempt(dialect: str):
-    """`_insert`'s statement, built once per dialect (binds: p_<column>)."""
+    """`_insert`'s statement, built once per dialect (binds: p_<column>); RETURNING id, no
+    row when the (user, key) constraint refused it."""
     table = Attempt.__table__
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
     return (insert.values({name: bindparam(f"p_{name}", type_=table.c[name].type)
@@ -297,13 +347,22 @@ def _insert_attempt(dialect: str):
             .returning(table.c.id))
 
 
-def _close(db: Session, attempt_id: int, stored: dict) -> bool:
-    """Complete an open attempt; True only for the request whose update changed the row."""
-    result = db.execute(update(Attempt)
-                        .where(Attempt.id == attempt_id, Attempt.status == "open")
-                        .values(status="submitted", **stored)
-                        .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+def _close(db: Session, attempt_id: int, stored: dict) -> int | None:
+    """Complete an open attempt; its id only for the request whose update changed the row."""
+    return db.connection().execute(_close_statement(), {"p_id": attempt_id, **{
+        f"p_{name}": value for name, value in stored.items()}}).scalar()
+
+
+@lru_cache(maxsize=1)
+def _close_statement():
+    """`_close`'s UPDATE … RETURNING id, built once (binds: p_id, p_<column>)."""
+    t = _ATTEMPT_TABLE
+    names = ("submitted_at", "score", "passed", "answers", "results", "question_ids",
+             "idempotency_key")
+    return (update(t).where(t.c.id == bindparam("p_id"), t.c.status == "open")
+            .values(status="submitted",
+                    **{name: bindparam(f"p_{name}", type_=t.c[name].type) for name in names})
+            .returning(t.c.id))
 
 
 def _json(value: object) -> object:

@@ -6,8 +6,10 @@ advisory locks live in memory, so thousands of officers submitting the same week
 not contend on (or write to) the quiz row, as a row lock FOR KEY SHARE would. On SQLite
 each write transaction begins IMMEDIATE and the two are serial already.
 """
-from sqlalchemy import text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
+
+from ...models import User
 
 NAMESPACE = 0x51A7  # the first key of the two-key advisory lock: "quiz key"
 BANK_NAMESPACE = 0x51A8  # "bank key": the keys of a bank's questions, whichever quiz drew them
@@ -43,3 +45,28 @@ def changing_bank(db: Session, bank_id: int) -> None:
     if db.get_bind().dialect.name == "postgresql":
         db.execute(text("SELECT pg_advisory_xact_lock(:ns, :bank)"),
                    {"ns": BANK_NAMESPACE, "bank": bank_id})
+
+
+def grading_for(db: Session, quiz_id: int, user_id: int, exclusive: bool) -> None:
+    """`grading`, then the officer's row locked, in one round trip: FOR SHARE (a roster
+    move of the officer waits for this submission, which counts the reports' summary
+    under the unit it reads afterwards), or FOR UPDATE when `exclusive` (a quiz with
+    limited attempts: the officer's submissions are counted one at a time).
+
+    The advisory lock is a one-time filter of the row's scan, so it is granted before the
+    row lock is asked for: the same order as a regrade (advisory lock, then rows), and
+    every statement after this one reads a snapshot taken after both locks."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.connection().execute(_GRADING_FOR[exclusive], {
+            "p_ns": NAMESPACE, "p_quiz": quiz_id, "p_user_id": user_id}).all()
+
+
+def _grading_for(exclusive: bool):
+    users = User.__table__
+    lock = select(func.pg_advisory_xact_lock_shared(bindparam("p_ns"), bindparam("p_quiz")))
+    return (select(users.c.id)
+            .where(users.c.id == bindparam("p_user_id"), lock.scalar_subquery().is_not(None))
+            .with_for_update(read=not exclusive))
+
+
+_GRADING_FOR = {exclusive: _grading_for(exclusive) for exclusive in (False, True)}

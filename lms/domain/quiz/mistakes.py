@@ -8,8 +8,22 @@ so a form submitted twice (a double tap, a resend) counts once.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -68,6 +82,9 @@ def record_wrong(db: Session, user_id: int, question_ids: Iterable[int], now: da
         return
     dialect = db.get_bind().dialect.name
     item_type, item_id = source or (None, None)
+    if dialect == "postgresql":
+        db.execute(wrong_statement(), wrong_params(user_id, ids, now, source))
+        return
     stmt = (postgresql if dialect == "postgresql" else sqlite).insert(Mistake).values([
         {"user_id": user_id, "question_id": qid, "wrong_count": 1, "correct_streak": 0,
          "last_wrong_at": now, "resolved_at": None, "item_type": item_type,
@@ -78,6 +95,35 @@ def record_wrong(db: Session, user_id: int, question_ids: Iterable[int], now: da
     if source is not None:
         again.update(item_type=item_type, item_id=item_id)
     db.execute(stmt.on_conflict_do_update(index_elements=("user_id", "question_id"), set_=again))
+
+
+def wrong_params(user_id: int, question_ids: Iterable[int], now: datetime,
+                 source: tuple[str, int] | None = None) -> dict:
+    """The binds of `wrong_statement`."""
+    item_type, item_id = source or (None, None)
+    return {"p_user_id": user_id, "p_question_ids": sorted(set(question_ids)), "p_now": now,
+            "p_item_type": item_type, "p_item_id": item_id}
+
+
+@lru_cache(maxsize=1)
+def wrong_statement():
+    """`record_wrong` on PostgreSQL as one statement of fixed shape, built once: the ids
+    come as an array (sorted: concurrent writers lock rows alike); a source of None keeps
+    the row's own."""
+    table = Mistake.__table__
+    qid = func.unnest(bindparam("p_question_ids", type_=ARRAY(Integer))).column_valued("qid")
+    rows = select(bindparam("p_user_id", type_=Integer), qid, literal(1), literal(0),
+                  bindparam("p_now", type_=DateTime), null(),
+                  bindparam("p_item_type", type_=String(16)),
+                  bindparam("p_item_id", type_=Integer)).order_by(qid)
+    stmt = postgresql.insert(table).from_select(
+        ("user_id", "question_id", "wrong_count", "correct_streak", "last_wrong_at",
+         "resolved_at", "item_type", "item_id"), rows)
+    return stmt.on_conflict_do_update(index_elements=("user_id", "question_id"), set_={
+        "wrong_count": table.c.wrong_count + 1, "correct_streak": 0,
+        "last_wrong_at": stmt.excluded.last_wrong_at, "resolved_at": None,
+        "item_type": func.coalesce(stmt.excluded.item_type, table.c.item_type),
+        "item_id": func.coalesce(stmt.excluded.item_id, table.c.item_id)})
 
 
 def _entries(db: Session, user_id: int, open_only: bool = True, question_ids=None,

@@ -1,64 +1,194 @@
 """What a newly recorded attempt changes besides itself: the completion row (best and first
-score), the reports' summary, points and the mistake notebook; no Flask. Called by
-`attempts.submit` in its transaction, once per attempt (the request that recorded it)."""
+score, reading time), the reports' summary, points and the mistake notebook; no Flask.
+Called by `attempts.submit` in its transaction, once per attempt (the request that
+recorded it), after `keylock.grading_for` locked the officer's row for a lesson."""
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ...models import Attempt, Completion
+from ...models import Attempt, PointsEntry
 from ..learning import completion, points
 from ..reports import unitstats
 from . import grading, mistakes
-from .quizview import QuizItem, submitted_count
+from .quizview import QuizItem
 
 
-def record(db: Session, user_id: int, item: QuizItem, attempt_id: int,
-            graded: grading.GradeResult, now: datetime, rules: Mapping[str, int]) -> int:
-    """Completion, points and mistakes of a newly recorded attempt; returns points paid."""
+@dataclass(frozen=True)
+class Insert:
+    """An attempt to insert, not yet written: an INSERT … ON CONFLICT (user, key) DO NOTHING
+    RETURNING id and its binds. `record` writes it first, on PostgreSQL together with the
+    completion row's claim (one round trip); no id back means the key was taken."""
+
+    statement: object
+    params: dict
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The attempt's id (None: an `Insert` the key constraint refused; nothing else was
+    written), points paid, and `passed_before`: whether the officer had passed the item's
+    quiz before, read with a failed attempt's completion (None after a pass)."""
+
+    attempt_id: int | None
+    paid: int = 0
+    passed_before: bool | None = None
+
+
+def record(db: Session, user_id: int, item: QuizItem, attempt: "int | Insert",
+           graded: grading.GradeResult, now: datetime, rules: Mapping[str, int]) -> Recorded:
+    """Completion, points and mistakes of a newly recorded attempt (its id), or of one still
+    to insert (`Insert`), which is written first."""
     kind, item_id = item.item_type, item.item_id
-    if kind == "lesson":  # a lesson is read on its quiz page; courseware on its own page
-        completion.add_reading_time(db, user_id, kind, item_id, now)
-    if graded.passed:
-        if kind == "lesson":  # the reports' per-(lesson, unit) summary, same transaction
-            unitstats.record_completion(db, user_id, item_id, now, graded.score)
-        completion.mark_completed(db, user_id, kind, item_id, now, score=graded.score,
-                                  attempted=True)
-    else:
-        completion.record_attempt(db, user_id, kind, item_id, now, graded.score)
-    paid = _pay(db, user_id, item, graded, now, rules) if graded.passed else 0
-    mistakes.record_wrong(db, user_id, [r.question_id for r in graded.results if not r.correct],
-                          now, source=(kind, item_id))
+    lesson = kind == "lesson"  # a lesson is read on its quiz page; courseware on its own page
+    wrong = [r.question_id for r in graded.results if not r.correct]
+    postgres = db.get_bind().dialect.name == "postgresql"
+    if isinstance(attempt, Insert) and not (postgres and lesson and graded.passed):
+        attempt = db.connection().execute(attempt.statement, attempt.params).scalar()
+        if attempt is None:
+            return Recorded(None)
+    if not graded.passed:
+        passed_before = completion.record_attempt(db, user_id, kind, item_id, now,
+                                                  graded.score, close_visit=lesson,
+                                                  returning=_PASSED_BEFORE).passed_before
+        mistakes.record_wrong(db, user_id, wrong, now, source=(kind, item_id))
+        return Recorded(attempt, 0, passed_before)
+    counted = unitstats.Counted(None)
+    if lesson:  # the reports' per-(lesson, unit) summary, same transaction
+        counted = unitstats.record_completion(db, user_id, item_id, now, graded.score,
+                                              deferred=postgres, inserting=attempt)
+        if counted.before is None:  # the key was taken: nothing written
+            return Recorded(None)
+        attempt = counted.attempt_id or attempt
+    first_before = counted.before.first_completed_at if lesson else None
+    rule, amount, bonus = _rules(item, graded, now, rules, first_before)
+    if postgres:  # the rest in one round trip (`_passing_statement`)
+        return Recorded(attempt, _write_pass(db, user_id, item, attempt, graded, now, counted,
+                                             wrong, rule, amount, bonus))
+    completion.mark_completed(db, user_id, kind, item_id, now, score=graded.score,
+                              attempted=True)
+    paid = 0
+    if amount or bonus:
+        paid = sum(db.execute(_pay_statement(db.get_bind().dialect.name, bool(bonus)),
+                              _pay_params(user_id, item, now, rule, amount, bonus)).scalars())
+    mistakes.record_wrong(db, user_id, wrong, now, source=(kind, item_id))
     if paid:
-        db.execute(update(Attempt).where(Attempt.id == attempt_id)
-                   .values(points_awarded=paid).execution_options(synchronize_session=False))
-    return paid
+        db.execute(_POINTS_AWARDED, {"p_id": attempt, "p_paid": paid})
+    return Recorded(attempt, paid)
 
 
-def _pay(db: Session, user_id: int, item: QuizItem, graded: grading.GradeResult,
-         now: datetime, rules: Mapping[str, int]) -> int:
-    """Points for a pass. On time or late follows the *first* completion, which never
-    changes, so every later pass names the same rule and the ledger's key refuses it."""
-    def pay(rule: str) -> int:
-        amount = int(rules.get(rule) or 0)
-        paid = amount and points.award(db, user_id, rule, item.item_type, item.item_id,
-                                       amount, at=now)
-        return amount if paid else 0
+def _write_pass(db: Session, user_id: int, item: QuizItem, attempt_id: int,
+                graded: grading.GradeResult, now: datetime, counted, wrong: list[int],
+                rule: str, amount: int, bonus: int) -> int:
+    """PostgreSQL: the completion upsert, the summary increment (if any), the mistakes (if
+    any), the points and the attempt's `points_awarded`, as one statement; returns points
+    paid. Each part is the very statement its module writes on its own; a lesson's
+    completion row is locked already (`record_completion`), so their order inside the
+    statement does not matter: they touch different rows, and the summary increment is
+    commutative."""
+    kind, item_id = item.item_type, item.item_id
+    params = {**completion.mark_completed_params(user_id, kind, item_id, now,
+                                                 score=graded.score, attempted=True),
+              **_pay_params(user_id, item, now, rule, amount, bonus), "p_id": attempt_id}
+    if counted.increment:
+        params.update(counted.increment)
+    if wrong:
+        params.update(mistakes.wrong_params(user_id, wrong, now, source=(kind, item_id)))
+    statement = _passing_statement(bool(counted.increment), bool(wrong), bool(bonus))
+    return int(db.connection().execute(statement, params).scalar())
 
+
+@lru_cache(maxsize=8)
+def _passing_statement(with_increment: bool, with_wrong: bool, with_bonus: bool):
+    """`_write_pass`'s statement, built once per shape: data-modifying CTEs, the points
+    paid summed by the outer SELECT."""
+    attempts = Attempt.__table__
+    parts = [completion.mark_completed_statement("postgresql").cte("completed")]
+    if with_increment:
+        parts.append(unitstats.add_statement("postgresql").cte("counted"))
+    if with_wrong:
+        parts.append(mistakes.wrong_statement().cte("wrong"))
+    paid = _pay_statement("postgresql", with_bonus).cte("paid")
+    total = select(func.sum(paid.c.points)).scalar_subquery()
+    parts.append(update(attempts)
+                 .where(attempts.c.id == bindparam("p_id"), exists(select(paid.c.points)))
+                 .values(points_awarded=total).cte("awarded"))
+    return select(func.coalesce(total, 0)).add_cte(*parts)
+
+
+def _rules(item: QuizItem, graded: grading.GradeResult, now: datetime,
+           rules: Mapping[str, int], first_before: datetime | None) -> tuple[str, int, int]:
+    """The points rule a pass is paid under, its amount, and the perfect-score bonus to
+    offer (0: none). On time or late follows the *first* completion, which never changes
+    (`first_before`, else this one), so every later pass names the same rule and the
+    ledger's key refuses it."""
     if item.item_type != "lesson":
-        return pay(f"{item.item_type}_quiz")
-    # The first completion is never later than now: before the due time it is on time
-    # whatever it was, so the row is only read after the due time.
-    on_time = item.due_at is None or now <= item.due_at
-    if not on_time:
-        first = db.scalar(select(Completion.first_completed_at).where(
-            Completion.user_id == user_id, Completion.item_type == "lesson",
-            Completion.item_id == item.item_id))
-        on_time = (first or now) <= item.due_at
-    paid = pay("lesson_on_time" if on_time else "lesson_late")
-    # The perfect-score bonus is for knowing the answers, not for a retake after the result
-    # page showed them: only a perfect first attempt earns it.
-    if graded.score == 100 and submitted_count(db, user_id, item) == 1:
-        paid += pay("lesson_perfect")
-    return paid
+        rule, bonus = f"{item.item_type}_quiz", 0
+    else:
+        on_time = item.due_at is None or (first_before or now) <= item.due_at
+        rule = "lesson_on_time" if on_time else "lesson_late"
+        # The perfect-score bonus is for knowing the answers, not for a retake after the
+        # result page showed them: only a perfect first attempt earns it (counted by the
+        # ledger statement, after this attempt was stored).
+        bonus = int(rules.get("lesson_perfect") or 0) if graded.score == 100 else 0
+    return rule, int(rules.get(rule) or 0), bonus
+
+
+def _pay_params(user_id: int, item: QuizItem, now: datetime, rule: str, amount: int,
+                bonus: int) -> dict:
+    return {"p_user_id": user_id, "p_source_type": item.item_type,
+            "p_source_id": item.item_id, "p_at": now, "p_rule": rule, "p_points": amount,
+            "p_bonus": bonus}
+
+
+@lru_cache(maxsize=4)
+def _pay_statement(dialect: str, with_bonus: bool):
+    """The ledger insert of a pass, built once per dialect and shape: the rule's line when its
+    amount is positive, and with `with_bonus` the perfect-score line when this is the
+    officer's only submitted attempt at the item."""
+    ledger, attempts = PointsEntry.__table__, Attempt.__table__
+    user = bindparam("p_user_id", type_=Integer)
+    source_type, source_id = (bindparam("p_source_type", type_=String(16)),
+                              bindparam("p_source_id", type_=Integer))
+    at = bindparam("p_at", type_=DateTime)
+    amount, bonus = bindparam("p_points", type_=Integer), bindparam("p_bonus", type_=Integer)
+    lines = select(user, bindparam("p_rule", type_=String(32)), amount, source_type,
+                   source_id, at).where(amount > 0)
+    if with_bonus:
+        submitted = (select(func.count()).select_from(attempts)
+                     .where(attempts.c.user_id == user, attempts.c.item_type == source_type,
+                            attempts.c.item_id == source_id, attempts.c.status == "submitted")
+                     .scalar_subquery())
+        lines = union_all(lines, select(user, literal("lesson_perfect", String(32)), bonus,
+                                        source_type, source_id, at)
+                          .where(bonus > 0, submitted == 1))
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(ledger)
+    return (insert.from_select(("user_id", "rule", "points", "source_type", "source_id", "at"),
+                               lines)
+            .on_conflict_do_nothing(index_elements=points.KEY)
+            .returning(ledger.c.points))
+
+
+_PASSED_BEFORE = (exists().where(
+    Attempt.user_id == bindparam("p_user_id"), Attempt.item_type == bindparam("p_item_type"),
+    Attempt.item_id == bindparam("p_item_id"), Attempt.status == "submitted",
+    Attempt.passed.is_(True)).label("passed_before"),)
+
+_POINTS_AWARDED = (update(Attempt.__table__)
+                   .where(Attempt.__table__.c.id == bindparam("p_id"))
+                   .values(points_awarded=bindparam("p_paid", type_=Integer)))

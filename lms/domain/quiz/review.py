@@ -37,16 +37,18 @@ class ResultLine:
 
 
 def answers_shown(db: Session, user_id: int, item: QuizItem, now: datetime,
-                  passed_now: bool = False) -> bool:
+                  passed_now: bool = False, passed_before: bool | None = None) -> bool:
     """Whether the user may now see the key and explanations of the item's quiz;
-    `passed_now`: the caller just recorded a passed attempt (no need to look it up)."""
+    `passed_now`: the caller just recorded a passed attempt, `passed_before`: the caller
+    read whether one was passed before (neither needs looking up then)."""
     policy = item.quiz.review or "after_pass"
     if policy == "immediately":
         return True
     due_passed = item.due_at is not None and now > item.due_at
     if policy == "after_due" and item.due_at is not None:
         return due_passed
-    if due_passed or passed_now or _has_passed(db, user_id, item):
+    if due_passed or passed_now or (
+            passed_before if passed_before is not None else _has_passed(db, user_id, item)):
         return True
     allowed = item.quiz.attempts_allowed
     return allowed is not None and submitted_count(db, user_id, item) >= allowed

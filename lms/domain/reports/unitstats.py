@@ -21,6 +21,7 @@ caller's back — the plugin must not change its host's session class.
 `drift()` compares the table with a fresh recompute (tests, and a health check).
 """
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
@@ -37,33 +38,64 @@ COLUMNS = ("lesson_id", "unit_id", "completed", "on_time", "score_sum", "scored"
            "first_score_sum", "first_scored")
 
 
+@dataclass(frozen=True)
+class Counted:
+    """What `record_completion` found: the completion row as it was before (status,
+    first_completed_at, best_score, first_score) and, when deferred, the summary increment
+    still to write (binds of `add_statement`; None: nothing to count)."""
+
+    before: object
+    increment: dict | None = None
+    attempt_id: int | None = None
+
+
 def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
-                      score: int | None) -> None:
+                      score: int | None, deferred: bool = False, inserting=None) -> Counted:
     """Count a passed lesson attempt. Call it right before `completion.mark_completed(...,
-    "lesson", lesson_id, now, score=score)` in the same transaction.
+    "lesson", lesson_id, now, score=score)` in the same transaction, with the officer's
+    row already locked FOR SHARE or FOR UPDATE by an earlier statement of it
+    (`keylock.grading_for`). It also closes the open reading visit. `deferred`: the
+    increment is returned instead of written, for the caller to write with
+    `add_statement` in the same transaction (after this, while the row lock is held).
+    `inserting` (PostgreSQL): the passed attempt still to insert (`outcome.Insert`), written
+    in the same statement as the claim; when its key was taken nothing is written and
+    `before` is None, else its id is `attempt_id`.
 
-    The transition is found without a read-then-write race: the completion row is first
-    created if missing (INSERT … ON CONFLICT DO NOTHING, so two first attempts cannot both
-    see "no row") and then locked FOR UPDATE; whoever holds that lock sees the state the
-    following `mark_completed` upsert will change, so exactly one transaction counts the
-    first completion and each score rise is counted once, from the value it replaces. On
-    SQLite, whose writers are serial, the INSERT takes the database's write lock first.
+    The transition is found without a read-then-write race: one upsert creates the
+    completion row if missing (so two first attempts cannot both see "no row") or else
+    locks it (`completion.claim_row`), and returns it as it stands under that lock: whoever
+    holds the lock sees the state the following `mark_completed` upsert will change, so
+    exactly one transaction counts the first completion and each score rise is counted
+    once, from the value it replaces. On SQLite, whose writers are serial, the INSERT takes
+    the database's write lock first.
 
-    The officer row is read FOR SHARE: a roster move or deactivation (an UPDATE of that row
-    followed by `rebuild` of its units) waits for this transaction, or this one waits and
-    then sees the new history, so the increment never lands on a unit the officer has left.
-    Only a lesson the officer owes counts, for the unit it is owed for (`policy.owes`).
+    The officer's row lock makes a roster move or deactivation (an UPDATE of that row
+    followed by `rebuild` of its units) wait for this transaction, or this one wait and
+    then read the new history: the lock was granted before this upsert's snapshot, which
+    reads the unit the lesson is owed for (`policy.owes`) and its due time in the same
+    round trip, so the increment never lands on a unit the officer has left. Only a lesson
+    the officer owes counts, for the unit it is owed for.
     """
-    statements = _recording_statements(db.get_bind().dialect.name)
-    params = {"p_user_id": user_id, "p_lesson_id": lesson_id}
-    completion.ensure_row(db, user_id, "lesson", lesson_id, now)
-    before = db.execute(statements["before"], params).one()
-    db.execute(statements["officer"], params).one()
-    unit_id = db.scalar(statements["owed_unit"], params)
+    dialect = db.get_bind().dialect.name
+    owed = _recording_statements(dialect)["owed"]
+    first = inserting if hasattr(inserting, "statement") else None
+    if dialect == "postgresql":
+        before = completion.claim_row(db, user_id, "lesson", lesson_id, now, returning=owed,
+                                      first=first)
+        if before is None:
+            return Counted(None)
+        unit_id, due_at = before.owed_unit, before.due_at
+        attempt_id = before.inserted_id if first is not None else None
+    else:  # SQLAlchemy renders SQLite's RETURNING unqualified, which these subqueries
+        # cannot be; SQLite's writers are serial, so a second read sees the same
+        assert first is None, "SQLite: insert the attempt first"
+        attempt_id = None
+        before = completion.claim_row(db, user_id, "lesson", lesson_id, now)
+        unit_id, due_at = db.execute(select(*owed), {"p_user_id": user_id,
+                                                     "p_item_id": lesson_id}).one()
     if unit_id is None:
-        return
+        return Counted(before, None, attempt_id)
     if before.status != "completed":  # first completion: what mark_completed will store
-        due_at = db.scalar(statements["due_at"], params)
         first = before.first_completed_at or now
         best = _best(before.best_score, score)
         # the first attempt's score: an earlier failed attempt's, else this one's
@@ -73,8 +105,13 @@ def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
     elif score is not None and (before.best_score is None or score > before.best_score):
         delta = (0, 0, score - (before.best_score or 0), int(before.best_score is None), 0, 0)
     else:
-        return
-    _add(db, lesson_id, unit_id, delta)
+        return Counted(before, None, attempt_id)
+    increment = {f"p_{name}": value
+                 for name, value in zip(COLUMNS, (lesson_id, unit_id, *delta))}
+    if deferred:
+        return Counted(before, increment, attempt_id)
+    db.execute(add_statement(dialect), increment)
+    return Counted(before, None, attempt_id)
 
 
 def rebuild(db: Session, unit_ids: Iterable[int] | None = None,
@@ -144,12 +181,12 @@ def drift(db: Session) -> dict[tuple[int, int], tuple[tuple, tuple]]:
 def _add(db: Session, lesson_id: int, unit_id: int, delta: tuple[int, ...]) -> None:
     """Add `delta` (COLUMNS after the key: completed, on_time, scores) to a row, creating it
     if needed; commutative, so concurrent increments of one row all count."""
-    db.execute(_add_statement(db.get_bind().dialect.name),
+    db.execute(add_statement(db.get_bind().dialect.name),
                {f"p_{name}": value for name, value in zip(COLUMNS, (lesson_id, unit_id, *delta))})
 
 
 @lru_cache(maxsize=4)
-def _add_statement(dialect: str):
+def add_statement(dialect: str):
     """`_add`'s upsert, built once per dialect (binds: p_<column>)."""
     stmt = (postgresql if dialect == "postgresql" else sqlite).insert(STATS).values(
         {name: bindparam(f"p_{name}", type_=STATS.c[name].type) for name in COLUMNS})
@@ -160,23 +197,17 @@ def _add_statement(dialect: str):
 
 @lru_cache(maxsize=4)
 def _recording_statements(dialect: str) -> dict:
-    """`record_completion`'s reads, built once per dialect (binds: p_user_id, p_lesson_id)."""
-    table = Completion.__table__
-    user_id, lesson_id = bindparam("p_user_id"), bindparam("p_lesson_id")
-    key = (table.c.user_id == user_id, table.c.item_type == "lesson",
-           table.c.item_id == lesson_id)
-    return {
-        "before": select(table.c.status, table.c.first_completed_at, table.c.best_score,
-                         table.c.first_score)
-                  .where(*key).with_for_update(),
-        "officer": select(User.id).where(User.id == user_id).with_for_update(read=True),
-        "owed_unit": select(Membership.unit_id)
-                     .join(User, User.id == Membership.user_id)
-                     .join(policy.MemberUnit, policy.MemberUnit.id == Membership.unit_id)
-                     .join(MicroLesson, MicroLesson.id == lesson_id)
-                     .where(Membership.user_id == user_id, *policy.owes()).limit(1),
-        "due_at": select(MicroLesson.due_at).where(MicroLesson.id == lesson_id),
-    }
+    """`record_completion`'s reads, built once per dialect (binds: p_user_id, p_item_id):
+    scalars read back by its completion upsert."""
+    user_id, lesson_id = bindparam("p_user_id"), bindparam("p_item_id")
+    owed_unit = (select(Membership.unit_id)
+                 .join(User, User.id == Membership.user_id)
+                 .join(policy.MemberUnit, policy.MemberUnit.id == Membership.unit_id)
+                 .join(MicroLesson, MicroLesson.id == lesson_id)
+                 .where(Membership.user_id == user_id, *policy.owes()).limit(1))
+    due_at = select(MicroLesson.due_at).where(MicroLesson.id == lesson_id)
+    return {"owed": (owed_unit.scalar_subquery().label("owed_unit"),
+                     due_at.scalar_subquery().label("due_at"))}
 
 
 def _best(current: int | None, new: int | None) -> int | None:
