@@ -21,12 +21,23 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
 
 
-def _lesson(lesson_id: int) -> lessonview.LessonView:
-    """The lesson's cached view, if the caller may see it (checked on every request)."""
-    try:
-        return lessonview.open_lesson(db_session(), g.api_user, lesson_id, clock.utcnow())[0]
-    except lessons.LessonNotFound:
-        raise ApiError(404, "not_found", "课程不存在") from None
+def _token_read(conn, lesson_id: int, now: datetime) -> lessonview.LessonRead:
+    """The caller's token and the lesson, in one statement on `conn`
+    (`lessonview.read_for_token`: the same token rule as `token_required`); 401 when the
+    token is missing or dead."""
+    token = bearer_token()
+    read = None if token is None else lessonview.read_for_token(
+        db_session(), conn, hash_token(token), lesson_id, now)
+    if read is None:
+        raise ApiError(401, "unauthorized", UNAUTHORIZED)
+    return read
+
+
+def _visible(read: lessonview.LessonRead) -> lessonview.LessonView:
+    """The lesson's view, if the caller may see it; the same 404 for every reason."""
+    if read.view is None:
+        raise ApiError(404, "not_found", "课程不存在")
+    return read.view
 
 
 @api_bp.get("/me/lessons")
@@ -54,16 +65,10 @@ def lesson_detail(lesson_id: int):
     (`lessonview.read_for_token`), and the answer is spliced from the worker's encoded
     view. Only a fetch that has to open an attempt (the first one, a drawn or limited quiz)
     takes a transaction."""
-    token = bearer_token()
-    if token is None:
-        raise ApiError(401, "unauthorized", UNAUTHORIZED)
     now = clock.utcnow()
     with read_connection() as conn:
-        read = lessonview.read_for_token(db_session(), conn, hash_token(token), lesson_id, now)
-    if read is None:
-        raise ApiError(401, "unauthorized", UNAUTHORIZED)
-    if read.view is None:
-        raise ApiError(404, "not_found", "课程不存在")
+        read = _token_read(conn, lesson_id, now)
+    _visible(read)
     reused = read.reusable_attempt(now)
     if reused is not None:
         return _lesson_json(read.view, reused.questions)
@@ -100,15 +105,17 @@ def _lesson_json(view: lessonview.LessonView, questions) -> Response:
 
 
 @api_bp.post("/lessons/<lms_id:lesson_id>/attempts")
-@token_required
 def submit_attempt(lesson_id: int):
-    """Grade an attempt once per idempotency key; the same key returns the first answer."""
+    """Grade an attempt once per idempotency key; the same key returns the first answer.
+    The token and the lesson are one statement, inside the attempt's own transaction."""
+    now, db = clock.utcnow(), db_session()
+    read = _token_read(db.connection(), lesson_id, now)
     data = json_body()
-    item = _lesson(lesson_id).item()
+    item = _visible(read).item()
     try:
         with unit_of_work() as db:
-            result = attempts.submit(db, g.api_user.id, item, data.get("answers"),
-                                     data.get("idempotency_key"), clock.utcnow(),
+            result = attempts.submit(db, read.user_id, item, data.get("answers"),
+                                     data.get("idempotency_key"), now,
                                      current_app.config["LMS_POINTS"])
     except attempts.Unanswered as refused:
         return {"error": {"code": refused.code, "message": refused.message,
