@@ -85,11 +85,7 @@ def open_lesson(db: Session, user, lesson_id: int, now: datetime, locale: str = 
     if row is None:
         raise LessonNotFound(lesson_id)
     view = _cached(db, lesson_id, row.version, locale)
-    done = row.completion_status == "completed"
-    status = LessonStatus(view.id, view.issue_no, view.title, view.summary,
-                          view.estimated_minutes, view.publish_at, view.due_at,
-                          status_of(done, bool(row.owed), row.due_at, now), row.best_score,
-                          row.first_completed_at if done else None, row.first_score)
+    status = _standing(view, row, now)
     return view, status
 
 
@@ -157,16 +153,21 @@ def read_for_user(db: Session, conn, user_id: int, lesson_id: int, now: datetime
     return _lesson_read(db, row, lesson_id, now, locale, unread=row.unread)
 
 
+def _standing(view: LessonView, row, now: datetime) -> LessonStatus:
+    """The officer's standing on the lesson, from a read's completion and "owed" columns."""
+    done = row.completion_status == "completed"
+    return LessonStatus(view.id, view.issue_no, view.title, view.summary,
+                        view.estimated_minutes, view.publish_at, view.due_at,
+                        status_of(done, bool(row.owed), row.due_at, now), row.best_score,
+                        row.first_completed_at if done else None, row.first_score)
+
+
 def _lesson_read(db: Session, row, lesson_id: int, now: datetime, locale: str,
                  unread: int | None = None) -> LessonRead:
     if row.lesson_id is None or not (row.reaches or row.owed):  # `lessons._open_to`
         return LessonRead(row.user_id, None, None, None, unread)
     view = _cached(db, lesson_id, row.version, locale)
-    done = row.completion_status == "completed"
-    status = LessonStatus(view.id, view.issue_no, view.title, view.summary,
-                          view.estimated_minutes, view.publish_at, view.due_at,
-                          status_of(done, bool(row.owed), row.due_at, now), row.best_score,
-                          row.first_completed_at if done else None, row.first_score)
+    status = _standing(view, row, now)
     attempt = None if row.attempt_id is None else OpenRow(
         row.attempt_id, row.attempt_key, row.attempt_started_at, row.attempt_option_order,
         row.attempt_question_ids)
