@@ -65,12 +65,16 @@ DEFAULTS = {
     # instead of failing a request after a restart under load. On the LMS's own PostgreSQL
     # engine the check is a zero-timeout poll of the socket, with a `SELECT 1` only when it
     # shows the backend going or the connection sat idle (extension._check_at_checkout). A
-    # deployment may set pool_pre_ping=False: then only idle connections are pinged.
+    # deployment may set pool_pre_ping=False: then only idle connections are pinged. The
+    # poll cannot see a connection that died silently (a network partition, a failover
+    # without a reset, a pooler dropping its server side): LMS_PING_EVERY_CHECKOUT=True
+    # brings back SQLAlchemy's own `SELECT 1` at every checkout for such a network.
     # hide_parameters: a logged database error never carries the statement's values (police
     # numbers, token hashes, answers).
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800, "pool_pre_ping": True,
                                   "hide_parameters": True},
     "SQLALCHEMY_SESSION_OPTIONS": {"expire_on_commit": False},
+    "LMS_PING_EVERY_CHECKOUT": False,
     # /metrics: who may scrape without a token (loopback by default), and an optional token.
     "LMS_METRICS_ALLOW": ("127.0.0.0/8", "::1/128"),
     "LMS_METRICS_TOKEN": "",
@@ -101,10 +105,11 @@ ENVIRONMENT = {
     "LMS_TRUSTED_PROXIES": "LMS_TRUSTED_PROXIES",
     "LMS_SINGLE_PROCESS": "LMS_SINGLE_PROCESS",
     "LMS_ROSTER_FOLDER": "LMS_ROSTER_FOLDER",
+    "LMS_PING_EVERY_CHECKOUT": "LMS_PING_EVERY_CHECKOUT",
 }
 
 # Environment values that are yes/no.
-FLAGS = {"LMS_SINGLE_PROCESS"}
+FLAGS = {"LMS_SINGLE_PROCESS", "LMS_PING_EVERY_CHECKOUT"}
 
 # Environment values that are whole numbers.
 INTEGERS = {"LMS_TRUSTED_PROXIES"}

@@ -71,7 +71,8 @@ class _OwnDatabase(SQLAlchemy):
     checkout by `_check_at_checkout` instead of SQLAlchemy's pre-ping."""
 
     def _make_engine(self, bind_key, options, app):
-        if make_url(options["url"]).get_backend_name() != "postgresql":
+        if (make_url(options["url"]).get_backend_name() != "postgresql"
+                or app.config.get("LMS_PING_EVERY_CHECKOUT")):
             return super()._make_engine(bind_key, options, app)
         every_checkout = bool(options.get("pool_pre_ping"))
         engine = super()._make_engine(bind_key, {**options, "pool_pre_ping": False}, app)

@@ -80,17 +80,21 @@ def _unread(user_id: int) -> int:
     return inbox.unread_count(db_session(), user_id) if known is None else known
 
 
+NAV_URL_ROOTS = 4  # script roots whose URLs are kept; a deployment has one or two
+
+
 def _nav_urls() -> dict[str, str]:
     """The entries' URLs: the same for every request under one script root, so built once
     (url_for costs several microseconds each, and a page shows up to fourteen entries).
-    Built per request instead when the app has URL defaults, which may vary them."""
-    if current_app.url_default_functions:
-        return {e: url_for(e) for e in current_app.view_functions if e in NAV_ENDPOINTS}
+    Built per request instead when the app has URL defaults, which may vary them, and past
+    NAV_URL_ROOTS script roots: behind a proxy that passes the client's X-Forwarded-Prefix
+    on, the script root is the client's to choose, and the cache must not grow with it."""
     built = state().extras.setdefault("nav_urls", {})
-    urls = built.get(request.script_root)
+    urls = None if current_app.url_default_functions else built.get(request.script_root)
     if urls is None:
-        urls = built[request.script_root] = {
-            e: url_for(e) for e in current_app.view_functions if e in NAV_ENDPOINTS}
+        urls = {e: url_for(e) for e in current_app.view_functions if e in NAV_ENDPOINTS}
+        if not current_app.url_default_functions and len(built) < NAV_URL_ROOTS:
+            built[request.script_root] = urls
     return urls
 
 

@@ -116,6 +116,23 @@ def read_connection() -> Iterator:
         yield conn
 
 
+@contextmanager
+def session_connection() -> Iterator:
+    """The request's session's connection, inside its transaction: a `connect` for the
+    lesson reads (`lessonview.read_for_*`) that must see what the request writes."""
+    yield db_session().connection()
+
+
+def end_reads() -> None:
+    """End the request's transaction when it has only read so far (the session's user,
+    loaded by Flask-Login): COMMIT gives its connection back to the pool for the next
+    `read_connection`, so the request holds one at a time, and unlike the ROLLBACK at the
+    request's end it leaves psycopg's prepared statements on that connection alone."""
+    session = db_session()()  # the request's Session behind the scoped proxy
+    if session.in_transaction():
+        session.commit()
+
+
 def hours_rule():
     """LMS_HOURS and LMS_HOURS_TARGET as the study-hours rule (docs/POINTS-AND-HOURS.md)."""
     config = current_app.config

@@ -330,3 +330,15 @@ def test_the_app_checks_a_pooled_connection_before_using_it_by_default(tmp_path,
     assert configured.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
     # and a logged database error never carries the statement's values
     assert configured.config["SQLALCHEMY_ENGINE_OPTIONS"]["hide_parameters"] is True
+
+
+def test_every_checkout_can_be_pinged_again_for_a_network_that_drops_silently(app):
+    """LMS_PING_EVERY_CHECKOUT hands the check back to SQLAlchemy's own pre-ping (a
+    `SELECT 1` each checkout); by default the LMS's engine polls the socket instead."""
+    _require_postgres(app)
+    for every, expected in ((True, True), (False, False)):
+        own = create_app({**app.config, "LMS_PING_EVERY_CHECKOUT": every})
+        with own.app_context():
+            engine = own.extensions["lms"].db.engine
+            assert engine.pool._pre_ping is expected
+            engine.dispose()

@@ -31,3 +31,16 @@ def test_the_tab_bar_keeps_to_five_whatever_the_roles(make, login, client):
     boss = make.user(roles=("supervisor", "admin"))
     login(boss.police_no)
     assert _tabs(client.get("/").text) == ["首页", "完成情况", "课件编写", "消息", "更多"]
+
+
+def test_the_navigation_urls_follow_the_script_root_and_the_cache_stays_small(
+        app, make, login, client):
+    """Behind a proxy the script root can come from the client (X-Forwarded-Prefix): each
+    prefix gets its own links, and the per-app cache of them does not grow with them."""
+    from lms import navigation
+    officer = make.user()
+    login(officer.police_no)
+    for n in range(navigation.NAV_URL_ROOTS + 6):
+        page = client.get("/lessons", environ_overrides={"SCRIPT_NAME": f"/p{n}"}).text
+        assert f'href="/p{n}/lessons"' in page
+    assert len(app.extensions["lms"].extras["nav_urls"]) <= navigation.NAV_URL_ROOTS

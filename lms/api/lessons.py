@@ -9,7 +9,7 @@ from ..domain import clock
 from ..domain.learning import hours, lessons, lessonview, points, profile
 from ..domain.org.accounts import hash_token
 from ..domain.quiz import attempts, quizview
-from ..web import db_session, hours_rule, read_connection, unit_of_work
+from ..web import db_session, hours_rule, read_connection, session_connection, unit_of_work
 from .blueprint import api_bp
 from .common import UNAUTHORIZED, ApiError, bearer_token, json_body, token_required
 
@@ -21,13 +21,13 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
 
 
-def _token_read(conn, lesson_id: int, now: datetime) -> lessonview.LessonRead:
-    """The caller's token and the lesson, in one statement on `conn`
+def _token_read(connect, lesson_id: int, now: datetime) -> lessonview.LessonRead:
+    """The caller's token and the lesson, in one statement on `connect()`'s connection
     (`lessonview.read_for_token`: the same token rule as `token_required`); 401 when the
     token is missing or dead."""
     token = bearer_token()
     read = None if token is None else lessonview.read_for_token(
-        db_session(), conn, hash_token(token), lesson_id, now)
+        db_session(), connect, hash_token(token), lesson_id, now)
     if read is None:
         raise ApiError(401, "unauthorized", UNAUTHORIZED)
     return read
@@ -66,8 +66,7 @@ def lesson_detail(lesson_id: int):
     view. Only a fetch that has to open an attempt (the first one, a drawn or limited quiz)
     takes a transaction."""
     now = clock.utcnow()
-    with read_connection() as conn:
-        read = _token_read(conn, lesson_id, now)
+    read = _token_read(read_connection, lesson_id, now)
     _visible(read)
     reused = read.reusable_attempt(now)
     if reused is not None:
@@ -108,8 +107,8 @@ def _lesson_json(view: lessonview.LessonView, questions) -> Response:
 def submit_attempt(lesson_id: int):
     """Grade an attempt once per idempotency key; the same key returns the first answer.
     The token and the lesson are one statement, inside the attempt's own transaction."""
-    now, db = clock.utcnow(), db_session()
-    read = _token_read(db.connection(), lesson_id, now)
+    now = clock.utcnow()
+    read = _token_read(session_connection, lesson_id, now)
     data = json_body()
     item = _visible(read).item()
     try:

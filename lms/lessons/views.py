@@ -10,7 +10,7 @@ from ..domain.learning import lessons, lessonview, plan
 from ..domain.quiz import quizview
 from ..models import MicroLesson
 from ..quiz.views import submit_form
-from ..web import db_session, read_connection, unit_of_work
+from ..web import db_session, end_reads, read_connection, unit_of_work
 
 lessons_bp = Blueprint("lessons", __name__)
 
@@ -57,9 +57,9 @@ def show(lesson_id: int):
     The officer's standing, open attempt and unread count are one statement
     (`lessonview.read_for_user`); only a page that has to open an attempt writes."""
     user, now = current_user.user, clock.utcnow()
-    with read_connection() as conn:
-        read = lessonview.read_for_user(db_session(), conn, user.id, lesson_id, now,
-                                        str(get_locale() or ""))
+    end_reads()  # the session's user is loaded: one pooled connection at a time
+    read = lessonview.read_for_user(db_session(), read_connection, user.id, lesson_id, now,
+                                    str(get_locale() or ""))
     request.environ[navigation.UNREAD_KEY] = read.unread
     if read.view is None:
         abort(404)

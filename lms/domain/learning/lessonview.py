@@ -131,25 +131,30 @@ class LessonRead:
                            public_questions(view.questions, attempt.option_order))
 
 
-def read_for_token(db: Session, conn, digest: str, lesson_id: int, now: datetime,
+def read_for_token(db: Session, connect, digest: str, lesson_id: int, now: datetime,
                    locale: str = "") -> LessonRead | None:
-    """The hot read of `GET /api/v1/lessons/<id>` in ONE statement on `conn`: the token
+    """The hot read of `GET /api/v1/lessons/<id>` in ONE statement: the token
     (`accounts.live_token`), the lesson's visibility for its officer (`lessons._open_to`, as
     everywhere), their completion, the content version and their open attempt. None when
-    the token is not live. `db` loads the view on a cache miss."""
-    row = conn.execute(_read_statement(conn.dialect.name, "token"),
-                       {"p_digest": digest, "p_lesson_id": lesson_id, "p_now": now,
-                        "p_token_now": utcnow()}).first()
+    the token is not live. `connect()` gives the connection for the statement (a context
+    manager), released before `db` loads the view on a cache miss, so a request never
+    holds two pooled connections at once."""
+    with connect() as conn:
+        row = conn.execute(_read_statement(conn.dialect.name, "token"),
+                           {"p_digest": digest, "p_lesson_id": lesson_id, "p_now": now,
+                            "p_token_now": utcnow()}).first()
     return None if row is None else _lesson_read(db, row, lesson_id, now, locale)
 
 
-def read_for_user(db: Session, conn, user_id: int, lesson_id: int, now: datetime,
+def read_for_user(db: Session, connect, user_id: int, lesson_id: int, now: datetime,
                   locale: str = "") -> LessonRead:
-    """The lesson page's read, in ONE statement on `conn`: as `read_for_token` for a user
-    the session has already loaded and checked, plus their unread messages (the page's
-    navigation shows the count)."""
-    row = conn.execute(_read_statement(conn.dialect.name, "user"),
-                       {"p_user_id": user_id, "p_lesson_id": lesson_id, "p_now": now}).one()
+    """The lesson page's read, in ONE statement: as `read_for_token` for a user the session
+    has already loaded and checked, plus their unread messages (the page's navigation
+    shows the count)."""
+    with connect() as conn:
+        row = conn.execute(_read_statement(conn.dialect.name, "user"),
+                           {"p_user_id": user_id, "p_lesson_id": lesson_id,
+                            "p_now": now}).one()
     return _lesson_read(db, row, lesson_id, now, locale, unread=row.unread)
 
 
@@ -195,7 +200,7 @@ def _read_statement(dialect: str, by: str):
                    .where(Attempt.user_id == _Officer.id, Attempt.item_type == "lesson",
                           Attempt.item_id == MicroLesson.id,
                           Attempt.quiz_id == MicroLesson.quiz_id, Attempt.status == "open")
-                   .order_by(Attempt.started_at.desc()).limit(1))
+                   .order_by(Attempt.started_at.desc(), Attempt.id.desc()).limit(1))
     names = ("attempt_id", "attempt_key", "attempt_started_at", "attempt_option_order",
              "attempt_question_ids")
     columns = (_Officer.id.label("user_id"), MicroLesson.id.label("lesson_id"),
