@@ -108,11 +108,12 @@ def read_connection() -> Iterator:
     PostgreSQL it is in autocommit: a single statement sees one snapshot, so BEGIN and
     COMMIT would only add two round trips. Elsewhere (SQLite: development and tests) it is
     the request's own session's connection, under that database's transaction rules."""
-    db = current_app.extensions["lms"].db
-    if db.engine.dialect.name != "postgresql":
-        yield db.session.connection()
+    engine = current_app.extensions["lms"].db.engine
+    if engine.dialect.name != "postgresql":
+        with session_connection() as conn:
+            yield conn
         return
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         yield conn
 
 

@@ -10,7 +10,7 @@ from ..domain.learning import lessons, lessonview, plan
 from ..domain.quiz import quizview
 from ..models import MicroLesson
 from ..quiz.views import submit_form
-from ..web import db_session, end_reads, read_connection, unit_of_work
+from ..web import db_session, end_reads, read_connection, session_connection, unit_of_work
 
 lessons_bp = Blueprint("lessons", __name__)
 
@@ -41,13 +41,14 @@ def index():
                            plan=plan.arrange(rows, current_app.config["LMS_TIMEZONE"]))
 
 
-def _lesson_or_404(lesson_id: int) -> tuple[lessonview.LessonView, lessons.LessonStatus]:
-    """The lesson's cached view and the officer's standing, if theirs to see."""
-    try:
-        return lessonview.open_lesson(db_session(), current_user.user, lesson_id,
-                                      clock.utcnow(), str(get_locale() or ""))
-    except lessons.LessonNotFound:
+def _lesson_or_404(lesson_id: int) -> lessonview.LessonView:
+    """The lesson's cached view, if the officer may see it (the page's one read, here in
+    the request's transaction)."""
+    view = lessonview.read_for_user(db_session(), session_connection, current_user.user.id,
+                                    lesson_id, clock.utcnow(), str(get_locale() or "")).view
+    if view is None:
         abort(404)
+    return view
 
 
 @lessons_bp.get("/lessons/<lms_id:lesson_id>")
@@ -79,5 +80,5 @@ def show(lesson_id: int):
 @login_required
 def submit(lesson_id: int):
     """Grade the form and show the result (POST, then redirect to the result page)."""
-    lesson, _status = _lesson_or_404(lesson_id)
+    lesson = _lesson_or_404(lesson_id)
     return submit_form(lesson.item(), url_for(".show", lesson_id=lesson_id))

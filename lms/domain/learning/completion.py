@@ -40,29 +40,6 @@ def record_open(db: Session, user_id: int, item_type: str, item_id: int, now: da
         index_elements=KEY, set_={"opened_at": now, "last_activity_at": now}))
 
 
-def ensure_row(db: Session, user_id: int, item_type: str, item_id: int,
-               now: datetime) -> None:
-    """Create the (user, item) row as in progress if it does not exist yet; never changes one.
-
-    For callers that must lock the row before an upsert changes it (the summary upkeep).
-    """
-    db.execute(_ensure_row(db.get_bind().dialect.name), {
-        "p_user_id": user_id, "p_item_type": item_type, "p_item_id": item_id, "p_now": now})
-
-
-@lru_cache(maxsize=4)
-def _ensure_row(dialect: str):
-    """`ensure_row`'s insert, built once per dialect (binds: p_*)."""
-    table = Completion.__table__
-    return (postgresql if dialect == "postgresql" else sqlite).insert(table).values(
-        user_id=bindparam("p_user_id", type_=table.c.user_id.type),
-        item_type=bindparam("p_item_type", type_=table.c.item_type.type),
-        item_id=bindparam("p_item_id", type_=table.c.item_id.type), status="in_progress",
-        attempts=0, time_spent_seconds=0,
-        last_activity_at=bindparam("p_now", type_=table.c.last_activity_at.type),
-    ).on_conflict_do_nothing(index_elements=KEY)
-
-
 def add_reading_time(db: Session, user_id: int, item_type: str, item_id: int, now: datetime,
                      cap_seconds: int = READING_CAP_SECONDS) -> int:
     """Add the time since the item was opened (capped) and return the row's total seconds."""

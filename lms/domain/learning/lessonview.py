@@ -1,6 +1,6 @@
-"""A lesson as every officer sees it (body, quiz settings, answer-free questions, grading
-keys), cached per worker under its content version; plus, per request, the one officer's
-standing on it. No Flask.
+"""A lesson as every officer sees it (body, quiz settings, answer-free questions), cached
+per worker under its content version; plus, per request, the one officer's standing on
+it. No Flask.
 
 The request reads one small row: the lesson's visibility for this officer (the same
 `lessons._open_to` rule as every list: released, addressed to them or owed), their
@@ -11,8 +11,8 @@ so a new key, whatever code wrote it. SQLite has no such column: there the versi
 None and the view is read from the database every time (nothing is cached).
 
 Cached: only what is the same for every officer; never a drawn quiz's questions (those are
-per attempt, `draws`). The grading keys are cached beside the public view for
-`attempts.submit`, never sent to a client.
+per attempt, `draws`), never a key: `attempts.submit` reads the keys after its lock
+(`quiz.gradingkeys`).
 """
 import threading
 from collections import OrderedDict
@@ -21,16 +21,15 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import String, Text, and_, bindparam, cast, func, literal_column, select, true
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased, defer
 
 from ...models import ApiToken, Attempt, Completion, MicroLesson, Question, Quiz, Unit, User, utcnow
 from ..org import policy
 from ..org.accounts import live_token
-from ..quiz import draws, grading
-from ..quiz.quizview import OpenAttempt, PublicQuestion, QuizItem, public_questions, question_key
+from ..quiz import draws, gradingkeys
+from ..quiz.quizview import OpenAttempt, PublicQuestion, QuizItem, public_questions
 from ..reminders import inbox
-from .lessons import LessonNotFound, LessonStatus, _open_to, status_of
+from .lessons import LessonStatus, status_of
 
 CACHE_SIZE = 128  # lessons × locales per worker; a year is 52 lessons
 
@@ -64,29 +63,14 @@ class LessonView:
     due_at: datetime
     quiz: QuizSettings
     questions: tuple[PublicQuestion, ...] | None  # None: drawn per attempt
-    keys: tuple[grading.QuestionKey, ...] | None  # server side only
 
     def item(self) -> QuizItem:
         """The lesson's quiz as the quiz code takes it."""
-        return QuizItem("lesson", self.id, self.title, self.quiz, self.due_at, keys=self.keys)
+        return QuizItem("lesson", self.id, self.title, self.quiz, self.due_at)
 
 
 _cache: "OrderedDict[tuple, LessonView]" = OrderedDict()
 _lock = threading.Lock()
-
-
-def open_lesson(db: Session, user, lesson_id: int, now: datetime, locale: str = ""
-                ) -> tuple[LessonView, LessonStatus]:
-    """The lesson's view and the officer's standing on it; LessonNotFound when it is not
-    theirs to see (the same for every reason)."""
-    row = db.execute(_standing_statement(db.get_bind().dialect.name),
-                     {"p_user_id": user.id, "p_lesson_id": lesson_id, "p_now": now,
-                      "p_unit_path": user.unit.path}).first()
-    if row is None:
-        raise LessonNotFound(lesson_id)
-    view = _cached(db, lesson_id, row.version, locale)
-    status = _standing(view, row, now)
-    return view, status
 
 
 @dataclass(frozen=True)
@@ -269,7 +253,7 @@ def _load(db: Session, lesson_id: int) -> tuple[LessonView, str | None]:
                             bool(quiz.partial_credit), quiz.time_limit_seconds,
                             quiz.review or "after_pass",
                             tuple(quiz.draw_rules) if quiz.draw_rules else None)
-    questions = keys = None
+    questions = None
     if not draws.is_drawn(quiz):
         version_now = (select(_version(dialect)).where(MicroLesson.id == lesson_id)
                        .scalar_subquery())
@@ -279,10 +263,9 @@ def _load(db: Session, lesson_id: int) -> tuple[LessonView, str | None]:
         if rows and rows[0][1] != version:
             version = None  # changed between the two reads: use it, do not cache it
         questions = public_questions([q for q, _ in rows])
-        keys = tuple(question_key(q) for q, _ in rows)
     view = LessonView(lesson.id, lesson.issue_no, lesson.title, lesson.summary,
                       lesson.body_html, lesson.estimated_minutes, lesson.min_read_seconds,
-                      lesson.publish_at, lesson.due_at, settings, questions, keys)
+                      lesson.publish_at, lesson.due_at, settings, questions)
     return view, version
 
 
@@ -291,31 +274,10 @@ def _version(dialect: str):
     None on SQLite (no row versions there)."""
     if dialect != "postgresql":
         return cast(None, String).label("version")
-    q = Question.__table__.alias("version_question")  # never correlated to a query's own
+    questions = gradingkeys.version_sql(MicroLesson.quiz_id)  # the keys' own version
     quiz = Quiz.__table__.alias("version_quiz")
-    questions = (select(func.string_agg(
-        cast(q.c.id, Text) + ":" + cast(literal_column("version_question.xmin"), Text),
-        aggregate_order_by(literal_column("','"), q.c.id)))
-        .where(q.c.quiz_id == MicroLesson.quiz_id, q.c.retired.is_(False))
-        .scalar_subquery())
     quiz_version = (select(cast(literal_column("version_quiz.xmin"), Text))
                     .where(quiz.c.id == MicroLesson.quiz_id).scalar_subquery())
     return (cast(literal_column("lms_micro_lesson.xmin"), Text) + "/"
             + func.coalesce(quiz_version, "") + "/" + func.coalesce(questions, "")
             ).label("version")
-
-
-@lru_cache(maxsize=4)
-def _standing_statement(dialect: str):
-    """The request's one read, built once: visibility, completion and version."""
-    user_id = bindparam("p_user_id")
-    owed = policy.owed_by(user_id)
-    return (
-        select(MicroLesson.due_at, Completion.status.label("completion_status"),
-               Completion.best_score, Completion.first_completed_at, Completion.first_score,
-               owed.label("owed"), _version(dialect))
-        .outerjoin(Completion, and_(Completion.user_id == user_id,
-                                    Completion.item_type == "lesson",
-                                    Completion.item_id == MicroLesson.id))
-        .where(MicroLesson.id == bindparam("p_lesson_id"),
-               _open_to(bindparam("p_unit_path", type_=String), bindparam("p_now"), owed)))

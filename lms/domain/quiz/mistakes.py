@@ -80,12 +80,11 @@ def record_wrong(db: Session, user_id: int, question_ids: Iterable[int], now: da
     ids = sorted(set(question_ids))  # a fixed order: concurrent writers lock rows alike
     if not ids:
         return
-    dialect = db.get_bind().dialect.name
-    item_type, item_id = source or (None, None)
-    if dialect == "postgresql":
+    if db.get_bind().dialect.name == "postgresql":
         db.execute(wrong_statement(), wrong_params(user_id, ids, now, source))
         return
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(Mistake).values([
+    item_type, item_id = source or (None, None)
+    stmt = sqlite.insert(Mistake).values([
         {"user_id": user_id, "question_id": qid, "wrong_count": 1, "correct_streak": 0,
          "last_wrong_at": now, "resolved_at": None, "item_type": item_type,
          "item_id": item_id} for qid in ids])

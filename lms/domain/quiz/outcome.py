@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from ...models import Attempt, PointsEntry
 from ..learning import completion, points
 from ..reports import unitstats
-from . import grading, mistakes
+from . import grading, mistakes, review
 from .quizview import QuizItem
 
 
@@ -184,10 +184,9 @@ def _pay_statement(dialect: str, with_bonus: bool):
             .returning(ledger.c.points))
 
 
-_PASSED_BEFORE = (exists().where(
-    Attempt.user_id == bindparam("p_user_id"), Attempt.item_type == bindparam("p_item_type"),
-    Attempt.item_id == bindparam("p_item_id"), Attempt.status == "submitted",
-    Attempt.passed.is_(True)).label("passed_before"),)
+_PASSED_BEFORE = (exists().where(*review.passed_where(
+    bindparam("p_user_id"), bindparam("p_item_type"), bindparam("p_item_id")))
+    .label("passed_before"),)
 
 _POINTS_AWARDED = (update(Attempt.__table__)
                    .where(Attempt.__table__.c.id == bindparam("p_id"))

@@ -49,7 +49,6 @@ class QuizItem:
     title: str
     quiz: Quiz  # or a snapshot with the same attributes (`lessonview.QuizSettings`)
     due_at: datetime | None = None
-    keys: tuple | None = None  # the fixed questions' grading keys, when cached (lessonview)
 
 
 @dataclass(frozen=True)

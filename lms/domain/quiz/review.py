@@ -56,9 +56,15 @@ def answers_shown(db: Session, user_id: int, item: QuizItem, now: datetime,
 
 def _has_passed(db: Session, user_id: int, item: QuizItem) -> bool:
     return bool(db.scalar(select(exists().where(
-        Attempt.user_id == user_id, Attempt.item_type == item.item_type,
-        Attempt.item_id == item.item_id, Attempt.status == "submitted",
-        Attempt.passed.is_(True)))))
+        *passed_where(user_id, item.item_type, item.item_id)))))
+
+
+def passed_where(user_id, item_type, item_id) -> tuple:
+    """SQL conditions: a submitted, passed attempt of the user at the item (values or
+    binds); what "has passed" means for the review policy, wherever it is read."""
+    return (Attempt.user_id == user_id, Attempt.item_type == item_type,
+            Attempt.item_id == item_id, Attempt.status == "submitted",
+            Attempt.passed.is_(True))
 
 
 def withheld(db: Session, user_id: int, question_ids, now: datetime,

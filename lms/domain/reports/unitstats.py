@@ -77,7 +77,7 @@ def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
     the officer owes counts, for the unit it is owed for.
     """
     dialect = db.get_bind().dialect.name
-    owed = _recording_statements(dialect)["owed"]
+    owed = _owed_columns(dialect)
     first = inserting if hasattr(inserting, "statement") else None
     if dialect == "postgresql":
         before = completion.claim_row(db, user_id, "lesson", lesson_id, now, returning=owed,
@@ -106,8 +106,7 @@ def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
         delta = (0, 0, score - (before.best_score or 0), int(before.best_score is None), 0, 0)
     else:
         return Counted(before, None, attempt_id)
-    increment = {f"p_{name}": value
-                 for name, value in zip(COLUMNS, (lesson_id, unit_id, *delta))}
+    increment = _increment(lesson_id, unit_id, delta)
     if deferred:
         return Counted(before, increment, attempt_id)
     db.execute(add_statement(dialect), increment)
@@ -178,16 +177,16 @@ def drift(db: Session) -> dict[tuple[int, int], tuple[tuple, tuple]]:
             if stored.get(key, zero) != fresh.get(key, zero)}
 
 
-def _add(db: Session, lesson_id: int, unit_id: int, delta: tuple[int, ...]) -> None:
-    """Add `delta` (COLUMNS after the key: completed, on_time, scores) to a row, creating it
-    if needed; commutative, so concurrent increments of one row all count."""
-    db.execute(add_statement(db.get_bind().dialect.name),
-               {f"p_{name}": value for name, value in zip(COLUMNS, (lesson_id, unit_id, *delta))})
+def _increment(lesson_id: int, unit_id: int, delta: tuple[int, ...]) -> dict:
+    """The binds of `add_statement`: `delta` (COLUMNS after the key: completed, on_time,
+    scores) for the (lesson, unit) row."""
+    return {f"p_{name}": value for name, value in zip(COLUMNS, (lesson_id, unit_id, *delta))}
 
 
 @lru_cache(maxsize=4)
 def add_statement(dialect: str):
-    """`_add`'s upsert, built once per dialect (binds: p_<column>)."""
+    """Add an increment (`_increment`) to a row, creating it if needed; commutative, so
+    concurrent increments of one row all count. Built once per dialect."""
     stmt = (postgresql if dialect == "postgresql" else sqlite).insert(STATS).values(
         {name: bindparam(f"p_{name}", type_=STATS.c[name].type) for name in COLUMNS})
     return stmt.on_conflict_do_update(
@@ -196,9 +195,10 @@ def add_statement(dialect: str):
 
 
 @lru_cache(maxsize=4)
-def _recording_statements(dialect: str) -> dict:
+def _owed_columns(dialect: str) -> tuple:
     """`record_completion`'s reads, built once per dialect (binds: p_user_id, p_item_id):
-    scalars read back by its completion upsert."""
+    the unit the lesson is owed for and its due time, as scalars its completion upsert
+    reads back."""
     user_id, lesson_id = bindparam("p_user_id"), bindparam("p_item_id")
     owed_unit = (select(Membership.unit_id)
                  .join(User, User.id == Membership.user_id)
@@ -206,8 +206,8 @@ def _recording_statements(dialect: str) -> dict:
                  .join(MicroLesson, MicroLesson.id == lesson_id)
                  .where(Membership.user_id == user_id, *policy.owes()).limit(1))
     due_at = select(MicroLesson.due_at).where(MicroLesson.id == lesson_id)
-    return {"owed": (owed_unit.scalar_subquery().label("owed_unit"),
-                     due_at.scalar_subquery().label("due_at"))}
+    return (owed_unit.scalar_subquery().label("owed_unit"),
+            due_at.scalar_subquery().label("due_at"))
 
 
 def _best(current: int | None, new: int | None) -> int | None:
