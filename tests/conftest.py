@@ -13,6 +13,8 @@ from sqlalchemy import text
 
 from lms import create_app
 from lms.domain import clock
+from lms.domain.learning import lessonview
+from lms.domain.quiz import gradingkeys
 from lms.models import Base
 from lms.web import db_session
 
@@ -49,7 +51,8 @@ TABLES_IN_DELETE_ORDER = [t.name for t in reversed(Base.metadata.sorted_tables)]
 
 @pytest.fixture(autouse=True)
 def _clean_state(request):
-    """Every test starts with empty tables, fresh limits and default config."""
+    """Every test starts with empty tables, fresh limits, empty per-worker caches and default
+    config (ids repeat from one test's tables to the next)."""
     if "app" not in request.fixturenames:
         yield
         return
@@ -71,6 +74,8 @@ def _clean_state(request):
                 for table in TABLES_IN_DELETE_ORDER:
                     conn.execute(text(f"DELETE FROM {table}"))
         application.extensions["lms"].limiter.reset()
+    lessonview.clear_cache()
+    gradingkeys.clear_cache()
 
 
 @pytest.fixture

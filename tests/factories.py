@@ -12,6 +12,13 @@ _hasher = Passwords(time_cost=1, memory_cost=8, parallelism=1)
 RULES = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2}  # points per rule
 
 
+def bearer(client, user) -> dict:
+    """The Authorization header of a new API token for `user` (Factory.PASSWORD)."""
+    response = client.post("/api/v1/auth/token", json={
+        "police_no": user.police_no, "password": Factory.PASSWORD})
+    return {"Authorization": f"Bearer {response.json['token']}"}
+
+
 class Factory:
     """Builds and commits rows; every object gets unique codes by default."""
 

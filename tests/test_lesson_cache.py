@@ -5,29 +5,15 @@ same behaviour must hold."""
 from datetime import datetime, timedelta
 
 import pytest
-from factories import Factory
+from factories import Factory, bearer
 from sqlalchemy import event, select, update
 
-from lms.domain.learning import lessonview
 from lms.models import MicroLesson, Question
 from lms.web import db_session
 
 NOW = datetime(2026, 11, 18, 2, 0)
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    lessonview.clear_cache()  # ids repeat across tests' databases
-    yield
-    lessonview.clear_cache()
-
-
-def token(client, user) -> dict:
-    response = client.post("/api/v1/auth/token", json={
-        "police_no": user.police_no, "password": Factory.PASSWORD})
-    return {"Authorization": f"Bearer {response.json['token']}"}
 
 
 def lesson(make, **kwargs):
@@ -45,7 +31,7 @@ def change(model, row_id: int, **values) -> None:
 def test_an_edited_body_and_question_are_served_at_once(client, make):
     officer = make.user()
     item = lesson(make, body_md="旧的正文。")
-    headers = token(client, officer)
+    headers = bearer(client, officer)
     first = client.get(f"/api/v1/lessons/{item.id}", headers=headers)
     assert first.status_code == 200 and "旧的正文" in first.json["body_html"]
     question_id = first.json["quiz"]["questions"][0]["id"]
@@ -59,7 +45,7 @@ def test_an_edited_body_and_question_are_served_at_once(client, make):
 def test_a_regraded_key_grades_the_next_attempt(client, make):
     officer = make.user()
     item = lesson(make)
-    headers = token(client, officer)
+    headers = bearer(client, officer)
     assert client.get(f"/api/v1/lessons/{item.id}", headers=headers).status_code == 200
     answers = make.answers(item.quiz)
     single = db_session().scalar(select(Question).where(Question.quiz_id == item.quiz.id,
@@ -81,12 +67,12 @@ def test_visibility_is_checked_on_every_request(client, make):
     inside, outside = make.user(unit=tree["branch_a"]), make.user(unit=tree["branch_b"])
     item = lesson(make, audience=[tree["county_a"]])
     assert client.get(f"/api/v1/lessons/{item.id}",
-                      headers=token(client, inside)).status_code == 200  # cached now
+                      headers=bearer(client, inside)).status_code == 200  # cached now
     assert client.get(f"/api/v1/lessons/{item.id}",
-                      headers=token(client, outside)).status_code == 404
+                      headers=bearer(client, outside)).status_code == 404
     change(MicroLesson, item.id, publish_at=NOW + timedelta(days=2))  # rescheduled
     assert client.get(f"/api/v1/lessons/{item.id}",
-                      headers=token(client, inside)).status_code == 404
+                      headers=bearer(client, inside)).status_code == 404
 
 
 def test_the_page_shows_each_officer_their_own_standing(client, make, login):
@@ -121,7 +107,7 @@ def test_drawn_questions_are_never_shared_between_officers(client, make):
     seen = set()
     for n in range(6):
         user = make.user(name=f"抽{n}")
-        answer = client.get(f"/api/v1/lessons/{item.id}", headers=token(client, user))
+        answer = client.get(f"/api/v1/lessons/{item.id}", headers=bearer(client, user))
         assert answer.status_code == 200
         ids = tuple(q["id"] for q in answer.json["quiz"]["questions"])
         assert len(ids) == 2
@@ -136,7 +122,7 @@ def test_grading_reads_the_key_after_the_key_lock_and_never_the_body(app, client
         pytest.skip("SQLite has no row versions: the view is read every time there")
     officer = make.user()
     item = lesson(make)
-    headers = token(client, officer)
+    headers = bearer(client, officer)
     assert client.get(f"/api/v1/lessons/{item.id}", headers=headers).status_code == 200
     answers = make.answers(item.quiz)
     statements = []

@@ -5,26 +5,12 @@ else, and a fetch that only reuses its attempt writes nothing."""
 from datetime import timedelta
 
 import pytest
-from factories import Factory
+from factories import bearer
 from sqlalchemy import event, func, select, update
 
-from lms.domain.learning import lessonview
 from lms.domain.reminders import inbox
 from lms.models import ApiToken, Attempt, User, utcnow
 from lms.web import db_session
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    lessonview.clear_cache()  # ids repeat across tests' databases
-    yield
-    lessonview.clear_cache()
-
-
-def token(client, user) -> dict:
-    response = client.post("/api/v1/auth/token", json={
-        "police_no": user.police_no, "password": Factory.PASSWORD})
-    return {"Authorization": f"Bearer {response.json['token']}"}
 
 
 class Statements:
@@ -74,7 +60,7 @@ def test_a_second_fetch_reuses_its_attempt_in_one_statement_and_writes_nothing(
         app, client, make):
     officer = make.user()
     lesson = make.lesson(quiz=make.quiz(shuffle=True))
-    headers = token(client, officer)
+    headers = bearer(client, officer)
     first = client.get(f"/api/v1/lessons/{lesson.id}", headers=headers)
     assert first.status_code == 200 and open_attempts(officer.id) == 1
     db_session().remove()
@@ -90,7 +76,7 @@ def test_a_second_fetch_reuses_its_attempt_in_one_statement_and_writes_nothing(
 def test_a_dead_token_reads_no_lesson(client, make, how):
     officer = make.user()
     lesson = make.lesson()
-    headers = token(client, officer)
+    headers = bearer(client, officer)
     assert client.get(f"/api/v1/lessons/{lesson.id}", headers=headers).status_code == 200
     db = db_session()
     if how == "revoked":
@@ -114,7 +100,7 @@ def test_a_lesson_not_theirs_is_404_like_a_missing_one(client, make):
     theirs = make.lesson(audience=[tree["station_a"]])
     later = make.lesson(publish_at=utcnow() + timedelta(days=1))
     draft = make.lesson(status="draft")
-    headers = token(client, officer)
+    headers = bearer(client, officer)
     assert client.get(f"/api/v1/lessons/{theirs.id}", headers=headers).status_code == 200
     missing = client.get("/api/v1/lessons/999999", headers=headers)
     assert missing.status_code == 404
@@ -126,7 +112,7 @@ def test_a_lesson_not_theirs_is_404_like_a_missing_one(client, make):
 def test_a_timed_out_attempt_is_not_reused(client, make):
     officer = make.user()
     lesson = make.lesson(quiz=make.quiz(time_limit_seconds=600, shuffle=True))
-    headers = token(client, officer)
+    headers = bearer(client, officer)
     assert client.get(f"/api/v1/lessons/{lesson.id}", headers=headers).status_code == 200
     first = db_session().scalar(select(Attempt).where(Attempt.user_id == officer.id))
     change(Attempt, first.id, started_at=utcnow() - timedelta(minutes=11))
