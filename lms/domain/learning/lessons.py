@@ -7,14 +7,12 @@ lesson the user does not owe is `optional`: open, counted in their profile, neve
 """
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
-from sqlalchemy import String, and_, bindparam, literal, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import String, and_, literal, or_, select
+from sqlalchemy.orm import Session
 
 from ...models import Completion, MicroLesson, User
 from ..org import policy
-from ..quiz.quizview import questions_version
 
 STATUS_FILTERS = ("due", "done", "all")
 
@@ -107,48 +105,3 @@ def overdue_count(db: Session, user: User, now: datetime) -> int:
     return sum(1 for lesson in list_for_user(db, user, now, "due") if lesson.status == "overdue")
 
 
-def status_for(db: Session, user: User, lesson_id: int, now: datetime) -> LessonStatus:
-    """One lesson as it stands for the user; LessonNotFound when not theirs to see."""
-    row = db.execute(_status_for_statement(),
-                     {"p_user_id": user.id, "p_lesson_id": lesson_id, "p_now": now,
-                      "p_unit_path": user.unit.path}).first()
-    if row is None:
-        raise LessonNotFound(lesson_id)
-    return _row(row, now)
-
-
-@lru_cache(maxsize=1)
-def _status_for_statement():
-    """`status_for`'s statement, built once: `_listing` with binds."""
-    user_id = bindparam("p_user_id")
-    owed = policy.owed_by(user_id)
-    return (
-        select(*_columns(owed))
-        .outerjoin(Completion, and_(Completion.user_id == user_id,
-                                    Completion.item_type == "lesson",
-                                    Completion.item_id == MicroLesson.id))
-        .where(MicroLesson.id == bindparam("p_lesson_id"),
-               _open_to(bindparam("p_unit_path", type_=String), bindparam("p_now"), owed)))
-
-
-def get_with_quiz_version(db: Session, user: User, lesson_id: int, now: datetime
-                          ) -> tuple[MicroLesson, str | None]:
-    """The lesson (its quiz loaded), if the user may see it, else LessonNotFound (the same for
-    every reason); plus the digest of its quiz's questions (`quizview.questions_version`) for
-    `quizview.public_questions_cached`: lesson, quiz and digest in one query."""
-    row = db.execute(_lesson_with_version(db.get_bind().dialect.name),
-                     {"lesson_id": lesson_id, "now": now, "user_id": user.id,
-                      "unit_path": user.unit.path}).first()
-    if row is None:
-        raise LessonNotFound(lesson_id)
-    return row[0], row[1]
-
-
-@lru_cache(maxsize=4)
-def _lesson_with_version(dialect: str):
-    """The statement of `get_with_quiz_version`, built once: `_open_to` with binds."""
-    return (select(MicroLesson, questions_version(MicroLesson.quiz_id, dialect))
-            .options(joinedload(MicroLesson.quiz, innerjoin=True))
-            .where(MicroLesson.id == bindparam("lesson_id"),
-                   _open_to(bindparam("unit_path", type_=String), bindparam("now"),
-                            policy.owed_by(bindparam("user_id")))))

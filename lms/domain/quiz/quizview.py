@@ -9,8 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, bindparam, cast, func, literal, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ...models import Attempt, Courseware, MicroLesson, Question, Quiz
@@ -105,55 +104,6 @@ def attempt_questions(db: Session, user_id: int, item: QuizItem, idempotency_key
                               idempotency_key)
 
 
-def questions_version(quiz_id, dialect: str):
-    """SQL scalar: a digest of the quiz's current questions, for `public_questions_cached`.
-
-    Every field of the public view (id, position, kind, stem, options) goes in, with lengths,
-    so equal digests mean equal public questions. PostgreSQL gets an md5 of the ordered text;
-    SQLite (no md5, no ordered group_concat) the text itself, which still names the set.
-    """
-    q = Question.__table__
-    options = func.coalesce(cast(q.c.options, Text), "")
-    line = (cast(q.c.id, Text) + ":" + cast(q.c.position, Text) + ":" + q.c.kind + ":"
-            + cast(func.length(q.c.stem), Text) + ":" + q.c.stem + ":"
-            + cast(func.length(options), Text) + ":" + options)
-    if dialect == "postgresql":
-        digest = func.md5(func.string_agg(line, aggregate_order_by(literal("|"), q.c.position,
-                                                                     q.c.id)))
-    else:
-        digest = func.group_concat(line, "|")
-    return (select(digest).where(q.c.quiz_id == quiz_id, q.c.retired.is_(False))
-            .scalar_subquery())
-
-
-# Per-process cache of the answer-free public questions, keyed by (quiz id, digest of the
-# questions). Only `PublicQuestion`s (immutable, no answer, no explanation) go in; nothing
-# user-specific. A changed question changes the digest, so stale entries are never served.
-_PUBLIC_CACHE: dict[tuple[int, str], tuple[PublicQuestion, ...]] = {}
-_PUBLIC_CACHE_LIMIT = 256
-
-
-def public_questions_cached(db: Session, quiz_id: int, version: str | None
-                            ) -> tuple[PublicQuestion, ...]:
-    """The quiz's public questions in order, from the cache when `version` (the digest that
-    `questions_version` gave, read with the lesson) is known there."""
-    if version is not None:
-        hit = _PUBLIC_CACHE.get((quiz_id, version))
-        if hit is not None:
-            return hit
-    # Questions and digest in one statement, so what is cached matches its key exactly.
-    dialect = db.get_bind().dialect.name
-    rows = db.execute(select(Question, questions_version(quiz_id, dialect))
-                      .where(Question.quiz_id == quiz_id, Question.retired.is_(False))
-                      .order_by(Question.position, Question.id)).all()
-    public = public_questions([question for question, _ in rows])
-    if rows and rows[0][1] is not None:
-        if len(_PUBLIC_CACHE) >= _PUBLIC_CACHE_LIMIT:
-            _PUBLIC_CACHE.clear()
-        _PUBLIC_CACHE[(quiz_id, rows[0][1])] = public
-    return public
-
-
 def question_key(question: Question) -> grading.QuestionKey:
     """The grading engine's view of a stored question (server side only: it holds the answer)."""
     answer = question.answer
@@ -223,7 +173,7 @@ def start(db: Session, user_id: int, item: QuizItem, now: datetime,
           questions: Sequence[PublicQuestion] | None = None) -> OpenAttempt:
     """The user's open attempt at the item's quiz (reused while it can still be submitted),
     or a new one; raises AttemptsExhausted. `questions`: the quiz's public questions when the
-    caller has them already (`public_questions_cached`). `created` tells whether anything
+    caller has them already (`lessonview`). `created` tells whether anything
     was written."""
     remaining = remaining_attempts(db, user_id, item)
     if remaining == 0:
@@ -307,19 +257,15 @@ class OpenedQuiz:
 
 
 def open_quiz(db: Session, user_id: int, item: QuizItem, now: datetime,
-              version: str | None = None,
               questions: Sequence[PublicQuestion] | None = None) -> OpenedQuiz:
     """The one way to open a quiz, for the HTML page and the API alike: the user's open
-    attempt (its own server start time is the time limit's start) or a new one. `version`:
-    the questions' digest read with the lesson, for the cache; `questions`: the fixed
-    quiz's public questions when the caller has them (`lessonview`). The caller commits
-    when `created`."""
+    attempt (its own server start time is the time limit's start) or a new one.
+    `questions`: the fixed quiz's public questions when the caller has them (`lessonview`).
+    The caller commits when `created`."""
     if draws.is_drawn(item.quiz):
         questions = None  # each attempt draws its own (`start`)
     elif questions is not None:
         questions = tuple(questions)
-    elif version is not None:
-        questions = public_questions_cached(db, item.quiz.id, version)
     else:
         questions = public_questions(questions_of(db, item.quiz.id))
     attempt = start_if_allowed(db, user_id, item, now, questions)
