@@ -200,6 +200,17 @@ def test_reading_to_the_end_pays_its_points_once(app, db, make, client, officer,
         ("courseware_read", "courseware", item.id)]
 
 
+def test_a_visit_counts_once_and_at_most_an_hour(db, make, client, officer, frozen_clock):
+    item = make.courseware(min_read_seconds=7200)
+    client.get(f"/courseware/{item.slug}")
+    frozen_clock.set(NOW + timedelta(hours=5))  # left open all afternoon
+    client.post(f"/courseware/{item.slug}/done")
+    frozen_clock.set(NOW + timedelta(hours=5, seconds=30))
+    client.post(f"/courseware/{item.slug}/done")  # the same visit, confirmed again
+    record = row(db, officer, item)
+    assert (record.time_spent_seconds, record.opened_at) == (3600, None)
+
+
 def test_done_without_opening_does_not_complete(db, make, client, officer, frozen_clock):
     item = make.courseware(min_read_seconds=60)
     client.post(f"/courseware/{item.slug}/done")

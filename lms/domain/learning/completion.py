@@ -40,28 +40,30 @@ def record_open(db: Session, user_id: int, item_type: str, item_id: int, now: da
         index_elements=KEY, set_={"opened_at": now, "last_activity_at": now}))
 
 
-def add_reading_time(db: Session, user_id: int, item_type: str, item_id: int, now: datetime,
-                     cap_seconds: int = READING_CAP_SECONDS) -> int:
+def add_reading_time(db: Session, user_id: int, item_type: str, item_id: int,
+                     now: datetime) -> int:
     """Add the time since the item was opened (capped) and return the row's total seconds."""
-    table = Completion.__table__
-    row = db.execute(_LOCK_READING, {"p_user_id": user_id, "p_item_type": item_type,
-                                     "p_item_id": item_id}).first()
-    if row is None or row.opened_at is None:
+    params = {"p_user_id": user_id, "p_item_type": item_type, "p_item_id": item_id,
+              "p_now": now}
+    total = db.scalar(_add_reading(db.get_bind().dialect.name), params)
+    if total is None:  # no row, or no open visit (a concurrent close took it): add nothing
+        row = get(db, user_id, item_type, item_id)
         return row.time_spent_seconds if row else 0
-    elapsed = max(0, min(int((now - row.opened_at).total_seconds()), cap_seconds))
-    total = row.time_spent_seconds + elapsed
-    # the same visit is never counted twice
-    db.execute(update(table).where(table.c.id == row.id)
-               .values(time_spent_seconds=total, opened_at=None, last_activity_at=now))
     return total
 
 
-_LOCK_READING = (select(Completion.__table__.c.id, Completion.__table__.c.opened_at,
-                        Completion.__table__.c.time_spent_seconds)
-                 .where(Completion.__table__.c.user_id == bindparam("p_user_id"),
-                        Completion.__table__.c.item_type == bindparam("p_item_type"),
-                        Completion.__table__.c.item_id == bindparam("p_item_id"))
-                 .with_for_update())
+@lru_cache(maxsize=4)
+def _add_reading(dialect: str):
+    """`add_reading_time`'s one UPDATE: the open visit closed as an attempt closes it, so a
+    visit is never counted twice (the row lock makes a concurrent close find none open)."""
+    table = Completion.__table__
+    return (update(table)
+            .where(table.c.user_id == bindparam("p_user_id"),
+                   table.c.item_type == bindparam("p_item_type"),
+                   table.c.item_id == bindparam("p_item_id"),
+                   table.c.opened_at.is_not(None))
+            .values(_closing_visit(dialect))
+            .returning(table.c.time_spent_seconds))
 
 
 def mark_completed(db: Session, user_id: int, item_type: str, item_id: int, now: datetime,
@@ -197,7 +199,7 @@ def _key_insert(dialect: str):
 
 
 def _closing_visit(dialect: str) -> dict:
-    """ON CONFLICT DO UPDATE values closing the open visit: `add_reading_time` in SQL."""
+    """The values that close the open visit: its reading time (capped) banked, once."""
     table = Completion.__table__
     opened = table.c.opened_at
     if dialect == "postgresql":
