@@ -216,12 +216,19 @@ def apply(db: Session, actor: User, quiz_id: int, new_answers: Mapping[int, obje
     db.expire_all()  # read the keys and attempts as they are now that we hold the locks
     quiz = _quiz(db, quiz_id, new_answers)
     outcome = compute(db, quiz, new_answers)
+    current = confirmed(db, outcome, token)
+    return write(db, actor, outcome, current, token, now, rules, f"quiz:{quiz_id}", ip)
+
+
+def confirmed(db: Session, outcome, token: str) -> RegradePlan:
+    """The plan of `outcome` if it is still the previewed one (``token``) and changes a key;
+    StalePreview or RegradeError otherwise. Call it holding the locks."""
     current = plan_of(db, outcome)
     if current.token != token:
         raise StalePreview("预览之后答案或作答已有变化，请重新预览后再确认。")
     if not current.key_changed:
         raise RegradeError("新答案与原答案相同，无需重新评分。")
-    return write(db, actor, outcome, current, token, now, rules, f"quiz:{quiz_id}", ip)
+    return current
 
 
 def write(db: Session, actor: User, outcome, current: RegradePlan, token: str, now: datetime,

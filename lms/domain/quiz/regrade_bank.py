@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ...models import Attempt, Question, QuestionBank, Quiz, User
 from ..org import policy
 from . import keylock
-from .regrade import RegradeError, RegradePlan, RegradeResult, StalePreview, plan_of, write
+from .regrade import RegradeError, RegradePlan, RegradeResult, confirmed, plan_of, write
 from .regrade_state import Outcome, chunks, compute_over
 
 LIKE_MAX = 50  # question ids filtered in SQL by their digits; more are filtered here only
@@ -79,11 +79,7 @@ def apply(db: Session, actor: User, bank_id: int, new_answers: Mapping[int, obje
     db.expire_all()  # read the keys and attempts as they are now that we hold the locks
     bank = _check(db, bank_id, new_answers)
     outcome = compute(db, bank_id, new_answers)
-    current = plan_of(db, outcome)
-    if current.token != token:
-        raise StalePreview("预览之后答案或作答已有变化，请重新预览后再确认。")
-    if not current.key_changed:
-        raise RegradeError("新答案与原答案相同，无需重新评分。")
+    current = confirmed(db, outcome, token)
     return write(db, actor, outcome, current, token, now, rules, f"bank:{bank.key}", ip)
 
 
