@@ -4,7 +4,7 @@ come, and an earlier quarter's report and 通报 stay the same byte for byte."""
 from datetime import datetime, timedelta
 
 import pytest
-from factories import Factory
+from factories import Factory, bearer
 from test_reports import add_lesson, complete
 
 from lms.domain import clock
@@ -18,12 +18,6 @@ NOW = datetime(2026, 11, 10, 2, 0)  # a Tuesday in Q4, 10:00 in Shanghai
 pytestmark = pytest.mark.usefixtures("frozen_clock")  # stopped at NOW
 
 
-def token(client, user):
-    response = client.post("/api/v1/auth/token",
-                           json={"police_no": user.police_no, "password": Factory.PASSWORD})
-    return {"Authorization": f"Bearer {response.json['token']}"}
-
-
 def import_roster(runner, tmp_path, lines: list[str], header: str = ""):
     path = tmp_path / "roster.csv"
     path.write_text("police_no,name,unit_code,roles,party_member" + header + "\n"
@@ -35,7 +29,7 @@ def import_roster(runner, tmp_path, lines: list[str], header: str = ""):
 
 
 def my_lessons(client, user) -> dict[int, str]:
-    response = client.get("/api/v1/me/lessons?status=all", headers=token(client, user))
+    response = client.get("/api/v1/me/lessons?status=all", headers=bearer(client, user))
     assert response.status_code == 200
     return {row["id"]: row["status"] for row in response.json["lessons"]}
 
@@ -62,10 +56,10 @@ def test_a_newcomer_owes_nothing_due_within_the_grace_days(db, make, client, run
     db.commit()
     assert my_lessons(client, newcomer) == {
         past.id: "optional", soon.id: "optional", later.id: "due"}
-    due = client.get("/api/v1/me/lessons?status=due", headers=token(client, newcomer))
+    due = client.get("/api/v1/me/lessons?status=due", headers=bearer(client, newcomer))
     assert [row["id"] for row in due.json["lessons"]] == [later.id]
     # The reports agree: the newcomer is assigned only the lesson due after the grace days.
-    headers = token(client, admin)
+    headers = bearer(client, admin)
     for lesson, assigned in ((past, 0), (soon, 0), (later, 1)):
         report = rollup.completion_by_child(
             db, t["branch_a"], rollup.Selection(lesson=rollup.find_lesson(db, lesson.id)), NOW)
@@ -117,7 +111,7 @@ def test_a_move_changes_only_lessons_still_to_come(db, make, client, runner, tmp
 
 def snapshot(client, admin, supervisor) -> dict[str, bytes]:
     """Q3's completion report (API JSON) for the bureau and a county, and the 通报 exports."""
-    api = token(client, admin)
+    api = bearer(client, admin)
     out = {}
     for unit in ("SZ", "CA", "BB"):
         response = client.get(f"/api/v1/reports/completion?unit={unit}&period=2026Q3",
@@ -156,7 +150,7 @@ def test_an_earlier_quarter_stays_the_same_byte_for_byte(db, make, client, runne
     db.commit()
     before = snapshot(client, admin, boss)
     this_quarter = client.get("/api/v1/reports/completion?unit=SZ&period=2026Q4",
-                              headers=token(client, admin)).data
+                              headers=bearer(client, admin)).data
 
     # New officers, a move, a leaver through the roster, a leaver at the admin page's
     # domain function, and a role change — all today.
@@ -175,7 +169,7 @@ def test_an_earlier_quarter_stays_the_same_byte_for_byte(db, make, client, runne
         assert after[key] == before[key], key
     # The changes did take effect for what is still to come.
     assert client.get("/api/v1/reports/completion?unit=SZ&period=2026Q4",
-                      headers=token(client, admin)).data != this_quarter
+                      headers=bearer(client, admin)).data != this_quarter
     report = rollup.completion_by_child(
         db, t["city"], rollup.Selection(lesson=rollup.find_lesson(db, current.id)), NOW)
     # A: a3 (a1 left, a2 is no officer now, sa left, 900010 is within the grace days);

@@ -4,6 +4,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from factories import bearer
 from sqlalchemy import func, select
 
 from lms.domain.learning import completion
@@ -29,12 +30,6 @@ def submit(db, make, user, lesson, wrong=(), key="k1", at=NOW):
 
 def count(db, model, *where):
     return db.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def token_headers(client, make, user):
-    token = client.post("/api/v1/auth/token", json={
-        "police_no": user.police_no, "password": make.PASSWORD}).get_json()["token"]
-    return {"Authorization": f"Bearer {token}"}
 
 
 # --- the review policy ----------------------------------------------------------------------
@@ -100,7 +95,7 @@ def test_after_due_on_courseware_behaves_like_after_pass(db, make):
 
 def test_the_api_leaves_out_the_key_until_it_is_shown(db, make, client, frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24)
-    headers = token_headers(client, make, officer)
+    headers = bearer(client, officer)
     url = f"/api/v1/lessons/{lesson.id}/attempts"
     wrong = client.post(url, headers=headers, json={
         "answers": make.answers(lesson.quiz, wrong=ALL), "idempotency_key": "w"}).get_json()
@@ -144,7 +139,7 @@ def test_the_notebook_review_hides_the_key_before_it_is_shown(db, make, client, 
 
 def test_an_incomplete_api_attempt_is_refused_and_counts_as_nothing(db, make, client, frozen_clock):
     officer, lesson = make.user(), lesson_due_in(make, 24, attempts_allowed=1)
-    headers = token_headers(client, make, officer)
+    headers = bearer(client, officer)
     answers = make.answers(lesson.quiz, wrong=ALL)
     ids = {q.key: q.id for q in lesson.quiz.questions}
     answers[str(ids["q2"])] = []  # a blank multi-select
@@ -280,7 +275,7 @@ def test_reports_average_first_attempts_beside_best_scores_and_the_tongbao_ranks
     admin = make.user(t["city"], roles=("admin", "supervisor"))
     frozen_clock.set(later)
     rows = client.get("/api/v1/reports/completion?unit=SZ&period=2026Q4",
-                      headers=token_headers(client, make, admin)).get_json()["rows"]
+                      headers=bearer(client, admin)).get_json()["rows"]
     assert {r["unit"]["code"]: r["first_score_avg"] for r in rows} == {
         "CA": 70.0, "CB": 80.0}
     login(admin.police_no)
@@ -293,7 +288,7 @@ def test_the_openapi_document_describes_the_v1_1_attempt_answer(db, make, client
     schemas = doc["components"]["schemas"]
     result = schemas["AttemptResult"]
     officer, lesson = make.user(), lesson_due_in(make, 24)
-    headers = token_headers(client, make, officer)
+    headers = bearer(client, officer)
     body = client.post(f"/api/v1/lessons/{lesson.id}/attempts", headers=headers, json={
         "answers": make.answers(lesson.quiz, wrong=ALL), "idempotency_key": "x"}).get_json()
     assert set(body) == set(result["required"]) == set(result["properties"])
@@ -312,7 +307,7 @@ def test_the_openapi_document_describes_the_v1_1_attempt_answer(db, make, client
 def test_a_retry_with_malformed_answers_is_refused_not_replayed(db, make, client, malformed):
     """The same key replays the first result only for a request the contract allows."""
     officer, lesson = make.user(), lesson_due_in(make, 24)
-    headers = token_headers(client, make, officer)
+    headers = bearer(client, officer)
     url = f"/api/v1/lessons/{lesson.id}/attempts"
     first = client.post(url, headers=headers, json={
         "answers": make.answers(lesson.quiz), "idempotency_key": "k1"})

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import openpyxl
 import pytest
-from factories import Factory
+from factories import bearer
 from sqlalchemy import select
 from werkzeug.routing.converters import AnyConverter
 
@@ -75,12 +75,6 @@ def requests_for(app, unit: str, lesson: int):
     return urls
 
 
-def token_for(client, user):
-    response = client.post("/api/v1/auth/token",
-                           json={"police_no": user.police_no, "password": Factory.PASSWORD})
-    return {"Authorization": f"Bearer {response.json['token']}"}
-
-
 def fetch(client, endpoint, url, headers):
     if endpoint == "lms.supervise.remind":  # the one form post: back to the pending page
         return client.post(url)
@@ -111,7 +105,7 @@ def test_the_route_list_is_what_this_test_expects(app):
 @pytest.mark.parametrize("target", ["CB", "SB", "BB", "SZ", "NO-SUCH-UNIT", "%", "C%"])
 def test_every_route_refuses_units_outside_the_scope(app, client, login, world, target):
     login(world["boss"].police_no)
-    headers = token_for(client, world["boss"])
+    headers = bearer(client, world["boss"])
     for endpoint, url in requests_for(app, target, world["b_only"].id):
         response = fetch(client, endpoint, url, headers)
         assert response.status_code == 403, (url, response.status_code)
@@ -121,7 +115,7 @@ def test_every_route_refuses_units_outside_the_scope(app, client, login, world, 
 def test_the_same_routes_answer_inside_the_scope(app, client, login, world):
     """The refusals above are about scope: the same requests for county A succeed."""
     login(world["boss"].police_no)
-    headers = token_for(client, world["boss"])
+    headers = bearer(client, world["boss"])
     for target in ("CA", "SA", "BA"):
         for endpoint, url in requests_for(app, target, world["everyone"].id):
             response = fetch(client, endpoint, url, headers)
@@ -141,7 +135,7 @@ def test_an_unknown_unit_is_refused_exactly_like_a_foreign_one(client, login, wo
     # The same page; only the echoed address (the language switch's `next`) differs, and the
     # CSRF token, which carries a timestamp and may change between the two requests.
     assert same_page(foreign, b"CB") == same_page(unknown, b"NO-SUCH-UNIT")
-    headers = token_for(client, world["boss"])
+    headers = bearer(client, world["boss"])
     api_foreign = client.get("/api/v1/reports/completion?unit=CB&period=2026Q4", headers=headers)
     api_unknown = client.get("/api/v1/reports/completion?unit=ZZZ&period=2026Q4", headers=headers)
     assert api_foreign.status_code == api_unknown.status_code == 403
@@ -152,7 +146,7 @@ def test_an_unknown_unit_is_refused_exactly_like_a_foreign_one(client, login, wo
 def test_without_a_unit_the_scope_root_is_used_and_nothing_foreign_leaks(app, client, login,
                                                                          world):
     login(world["boss"].police_no)
-    headers = token_for(client, world["boss"])
+    headers = bearer(client, world["boss"])
     for endpoint, path in routes(app):
         for query in ("period=2026Q4", f"lesson={world['b_only'].id}", "period=2026-W48&names=1"):
             response = fetch(client, endpoint, f"{path}?{query}", headers)
@@ -167,7 +161,7 @@ def test_without_a_unit_the_scope_root_is_used_and_nothing_foreign_leaks(app, cl
 
 def test_officers_and_signed_out_visitors_are_refused(app, client, login, world):
     login(world["a"].police_no)  # an officer, not a supervisor
-    headers = token_for(client, world["a"])
+    headers = bearer(client, world["a"])
     for endpoint, url in requests_for(app, "BA", world["everyone"].id):
         assert fetch(client, endpoint, url, headers).status_code == 403, url
     client.post("/logout")
@@ -218,6 +212,6 @@ def test_tampered_parameters_are_refused_cleanly(client, login, world, query, st
         assert client.get(f"{path}?{query}").status_code == status, (path, query)
     if query.startswith("unit="):
         api = client.get(f"/api/v1/reports/completion?period=2026Q4&{query}",
-                         headers=token_for(client, world["boss"]))
+                         headers=bearer(client, world["boss"]))
         # A NUL byte is refused before any lookup, like elsewhere; other codes are out of scope.
         assert api.status_code == (400 if "%00" in query else 403)

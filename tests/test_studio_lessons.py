@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import test_studio
-from factories import Factory
+from factories import Factory, bearer
 from sqlalchemy import select
 from test_studio import PersonClient
 from test_studio_questions import question
@@ -138,12 +138,6 @@ def publish(db, people, as_user) -> MicroLesson:
     return row
 
 
-def token(client, user) -> dict:
-    response = client.post("/api/v1/auth/token",
-                           json={"police_no": user.police_no, "password": Factory.PASSWORD})
-    return {"Authorization": f"Bearer {response.get_json()['token']}"}
-
-
 def sightings(db, app, people, lesson) -> dict[str, bool]:
     """Where the officer and a supervisor can see the lesson right now."""
     officer = PersonClient(app, app.response_class, use_cookies=True)
@@ -152,7 +146,7 @@ def sightings(db, app, people, lesson) -> dict[str, bool]:
     supervisor = PersonClient(app, app.response_class, use_cookies=True)
     supervisor.post("/login", data={"police_no": people["supervisor"].police_no,
                                     "password": Factory.PASSWORD})
-    api = token(app.test_client(), people["officer"])
+    api = bearer(app.test_client(), people["officer"])
     mine = app.test_client().get("/api/v1/me/lessons", headers=api).get_json()["lessons"]
     from lms.domain import clock
     now = clock.utcnow()
