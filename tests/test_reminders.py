@@ -140,6 +140,19 @@ def test_the_branch_digest_says_how_many_and_who(db, org, lesson):
     assert f"张二（{p['a2'].police_no}）" in digest.body and "张一" not in digest.body
 
 
+def test_a_digest_calls_a_branch_its_branch_and_any_other_unit_its_unit(db, make, org, lesson):
+    units, p = org
+    make.user(units["county_a"], name="县机关民警")  # sits in the county's own office
+    for user in (p["a1"], p["b1"]):
+        complete(db, user, lesson, DUE - HOUR)
+    run(db, DUE + HOUR)  # a2 (branch A) and the county office's officer are missing
+    titles = {n.user_id: n.title for n in db.scalars(
+        select(Notification).where(Notification.kind == "overdue_branch"))}
+    assert set(titles) == ids(p["sup_a"], p["county_a"])
+    assert titles[p["sup_a"].id].startswith("本支部逾期未学 1 人")
+    assert titles[p["county_a"].id].startswith("本单位逾期未学 1 人")
+
+
 def test_the_county_hears_after_three_more_days(db, org, lesson):
     units, p = org
     run(db, DUE + HOUR)

@@ -47,14 +47,18 @@ def branch_digests(db: Session, now: datetime, tz: str, repeat_days: int,
     for row in db.execute(query):
         groups[(row[0], row[4])].append(Missing(*row))
     supervisors = _supervisors(db, {unit_id for _, unit_id in groups})
+    kinds = dict(db.execute(select(Unit.id, Unit.kind)
+                            .where(Unit.id.in_(sorted({unit_id for _, unit_id in groups}))))
+                 .all())
     drafts = []
     for (lesson_id, unit_id), rows in groups.items():
         lesson, days = lessons[lesson_id], days_overdue(lessons[lesson_id], now)
         body = (f"《{lesson.title}》已于 {local_text(lesson.due_at, tz)} 截止（{_late(days)}），"
                 f"{rows[0].unit_name}尚有 {len(rows)} 人未完成：{_names(rows)}")
         key = dedupe_key("overdue-branch", lesson_id, unit_id, step[lesson_id])
-        drafts += [Draft(supervisor, "overdue_branch", _title("本支部逾期未学", lesson, len(rows)),
-                         body, _pending_link(lesson), key) for supervisor in supervisors[unit_id]]
+        title = _title(_own_unit(kinds[unit_id]), lesson, len(rows))
+        drafts += [Draft(supervisor, "overdue_branch", title, body, _pending_link(lesson), key)
+                   for supervisor in supervisors[unit_id]]
     return drafts
 
 
@@ -148,6 +152,12 @@ def _by_id(lessons: list[Lesson]) -> dict[int, Lesson]:
 def _names(rows: list[Missing]) -> str:
     shown = "、".join(f"{row.name}（{row.police_no}）" for row in rows[:NAMES_PER_BRANCH])
     return shown + (f" 等 {len(rows)} 人" if len(rows) > NAMES_PER_BRANCH else "")
+
+
+def _own_unit(kind: str) -> str:
+    """The digest's title for officers sitting in the supervisor's own unit: a bureau's or a
+    station's own office is not a party branch."""
+    return "本支部逾期未学" if kind == "branch" else "本单位逾期未学"
 
 
 def _late(days: int) -> str:
