@@ -96,7 +96,13 @@ def build_cases(app, db):
     tz, now = app.config["LMS_TIMEZONE"], clock.utcnow()
     quarter = periods.quarter_of(periods.local_today(now, tz), tz)
     root = db.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
-    county = db.scalar(select(Unit).where(Unit.code == "C01"))
+    # At province scale (`lms demo --officers 300000`) the root is the province: the bureau
+    # cases run on its first bureau, and the province gets its own quarter case.
+    bureau = root if root.kind != "province" else db.scalar(
+        select(Unit).where(Unit.parent_id == root.id, Unit.kind == "bureau")
+        .order_by(Unit.id).limit(1))
+    county = db.scalar(select(Unit).where(Unit.parent_id == bureau.id, Unit.kind == "county")
+                       .order_by(Unit.code).limit(1))
     branch = db.scalar(select(Unit).where(Unit.kind == "branch",
                                           Unit.path.startswith(county.path))
                        .order_by(Unit.code).limit(1))
@@ -121,22 +127,24 @@ def build_cases(app, db):
         return run
 
     def tongbao_xlsx():
-        table = inspection.inspection(db, root, quarter, now)
+        table = inspection.inspection(db, bureau, quarter, now)
         return done(exports.to_xlsx(*exports.inspection_tables(table, "通报")))
 
-    built = inspection.inspection(db, root, quarter, now)
+    built = inspection.inspection(db, bureau, quarter, now)
     db.rollback()
 
     q = quarter.key
-    info = {"quarter": q, "county": f"{county.code} {county.name}",
+    info = {"quarter": q, "bureau": f"{bureau.code} {bureau.name}",
+            "county": f"{county.code} {county.name}",
             "branch": f"{branch.code} {branch.name}",
             "lesson": f"{lesson.id} (issue {lesson.issue_no}, due {lesson.due_at:%Y-%m-%d})"}
+    at_bureau = "" if bureau is root else f"&unit={bureau.code}"
     cases = [
         Case(f"bureau completion by child unit, {q}",
-             lambda: done(rollup.completion_by_child(db, root, by_quarter, now)),
-             f"/supervise/?period={q}", 100),
+             lambda: done(rollup.completion_by_child(db, bureau, by_quarter, now)),
+             f"/supervise/?period={q}{at_bureau}", 100),
         Case("  … the whole bureau dashboard (+ trend, own officers)",
-             dashboard_domain(root), None),
+             dashboard_domain(bureau), None),
         Case(f"county drill-down ({county.code}), {q}", dashboard_domain(county),
              f"/supervise/?unit={county.code}&period={q}"),
         Case(f"party branch drill-down ({branch.code}): officers, {q}",
@@ -145,16 +153,24 @@ def build_cases(app, db):
              lambda: done(rollup.pending(db, county, by_lesson, now, tz, limit=100)),
              f"/supervise/pending?unit={county.code}&lesson={lesson.id}", 20),
         Case(f"通报 table, whole bureau, {q}",
-             lambda: done(inspection.inspection(db, root, quarter, now)),
-             f"/supervise/tongbao?period={q}", 1000),
+             lambda: done(inspection.inspection(db, bureau, quarter, now)),
+             f"/supervise/tongbao?period={q}{at_bureau}", 1000),
         Case(f"通报 XLSX export, whole bureau, {q}", tongbao_xlsx,
-             f"/supervise/export/tongbao.xlsx?period={q}", 1000),
+             f"/supervise/export/tongbao.xlsx?period={q}{at_bureau}", 1000),
         Case(f"  … of which writing the XLSX file ({len(built.rows)} rows)",
              lambda: exports.to_xlsx(*exports.inspection_tables(built, "通报")), None),
         Case(f"report API /api/v1/reports/completion, bureau, {q}",
-             lambda: done(rollup.completion_by_child(db, root, by_quarter, now)),
-             f"/api/v1/reports/completion?period={q}", 100, token=True),
+             lambda: done(rollup.completion_by_child(db, bureau, by_quarter, now)),
+             f"/api/v1/reports/completion?period={q}{at_bureau}", 100, token=True),
     ]
+    if bureau is not root:
+        cases.insert(0, Case(f"province completion by child unit (bureaus), {q}",
+                             lambda: done(rollup.completion_by_child(db, root, by_quarter, now)),
+                             f"/supervise/?period={q}", 100))
+        cases.insert(1, Case(f"report API /api/v1/reports/completion, province, {q}",
+                             lambda: done(rollup.completion_by_child(db, root, by_quarter,
+                                                                     now)),
+                             f"/api/v1/reports/completion?period={q}", 100, token=True))
     return cases, info
 
 
