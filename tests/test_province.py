@@ -239,3 +239,37 @@ def test_the_admin_org_pages_label_the_province(make, client, login, units):
     assert "省厅" in client.get("/admin/units").get_data(as_text=True)
     page = client.get("/admin/units/GA").get_data(as_text=True)
     assert "省厅" in page and 'value="province"' in page
+
+
+# --- the rest that asks for a county --------------------------------------------------------
+
+def test_a_county_claim_is_approved_by_the_county_else_the_bureau(db, units):
+    assert policy.claim_approver_unit(db, units["branch_y2"], "county") == units["county_y2"]
+    assert policy.claim_approver_unit(db, units["bureau_x"], "county") == units["bureau_x"]
+    assert policy.claim_approver_unit(db, units["branch_y2"], "branch") == units["branch_y2"]
+
+
+def test_a_lesson_audience_is_picked_down_to_the_counties(db, units):
+    from lms.domain.studio import lessonwork
+    assert [u.code for u in lessonwork.audience_choices(db)] == [
+        "GA", "X", "CX1", "CX2", "Y", "CY1", "CY2"]
+
+
+def test_the_demos_inspections_stay_inside_each_bureau(db, make, units):
+    from lms.domain.demo import classrooms
+    from lms.domain.demo.orgtree import DemoUnit
+    from lms.models import ClassroomReview
+    for key in ("x1", "x2", "y1", "y2"):
+        for _ in range(3):
+            make.user(units[f"branch_{key}"])
+        make.user(units[f"county_{key}"], roles=("officer", "supervisor"))
+    demo = [DemoUnit(u.id, u.code, u.name, u.kind, u.parent_id, u.path, u.depth)
+            for u in db.scalars(select(Unit).order_by(Unit.id))]
+    assert classrooms.build(db, demo, 7, TZ, NOW, {"session_attended": 2}) == 63
+    reviews = db.scalars(select(ClassroomReview)).all()
+    assert reviews
+    for review in reviews:
+        inspector, applicant = (db.get(Unit, review.inspector_county_id),
+                                db.get(Unit, review.applicant_county_id))
+        assert inspector.id != applicant.id and inspector.parent_id == applicant.parent_id
+        assert policy.county_of(inspector) is inspector
