@@ -4,7 +4,7 @@ reports add up to its bureaus'."""
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from lms.domain.classrooms import acceptance, rotation
 from lms.domain.learning import points
@@ -40,6 +40,27 @@ def test_a_county_under_a_province_is_the_unit_right_below_its_bureau(units):
     for top in ("province", "bureau_x", "bureau_y"):
         assert policy.county_of(units[top]) is None and policy.county_path(units[top]) is None
     assert policy.bureau_of(units["province"]) == units["province"]  # none above: the root
+
+
+def test_a_units_ancestors_are_read_in_one_statement(app, db, units):
+    branch_id = units["branch_y2"].id
+    db.expunge_all()
+    branch = db.get(Unit, branch_id)
+    statements = []
+    engine = app.extensions["lms"].db.engine
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        county = policy.county_of(branch)
+        assert county.code == "CY2" and len(statements) == 1
+        chain = policy.ancestry(branch)  # one statement again, whatever is missing
+        assert [u.code for u in chain] == ["GA", "Y", "CY2", "SY2", "BY2"]
+        assert len(statements) == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_a_bureau_root_keeps_its_counties_at_depth_one(make):
@@ -273,3 +294,19 @@ def test_the_demos_inspections_stay_inside_each_bureau(db, make, units):
                                 db.get(Unit, review.applicant_county_id))
         assert inspector.id != applicant.id and inspector.parent_id == applicant.parent_id
         assert policy.county_of(inspector) is inspector
+
+
+def test_an_imported_bureau_moves_under_a_new_province(runner, db, tmp_path):
+    first, second = tmp_path / "bureau.csv", tmp_path / "province.csv"
+    first.write_text("code,name,kind,parent_code\nSZ,市公安局,bureau,\nC1,姑苏分局,county,SZ\n"
+                     "S1,观前派出所,station,C1\n", encoding="utf-8")
+    second.write_text("code,name,kind,parent_code\nGA,省公安厅,province,\nSZ,市公安局,bureau,GA\n",
+                      encoding="utf-8")
+    for path in (first, second):
+        result = runner.invoke(args=["lms", "import-units", str(path)])
+        assert result.exit_code == 0, result.output
+    db.expire_all()
+    found = {u.code: u for u in db.scalars(select(Unit))}
+    assert found["S1"].path == (f"/{found['GA'].id}/{found['SZ'].id}/{found['C1'].id}/"
+                                f"{found['S1'].id}/")
+    assert (found["S1"].depth, policy.county_of(found["S1"])) == (3, found["C1"])

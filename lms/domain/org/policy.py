@@ -4,7 +4,8 @@ Every entry point (HTML views, exports, the JSON API, the CLI) asks these functi
 view or query filters by scope on its own.
 """
 from sqlalchemy import and_, func, or_, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, object_session
+from sqlalchemy.orm.util import identity_key
 
 from ...models import LessonAudience, Membership, MicroLesson, Unit, User
 
@@ -113,12 +114,21 @@ COUNTY_KINDS = ("county", "department")
 # --- where a unit sits: its bureau and its county, by kind (a province root holds bureaus) ---
 
 def ancestry(unit: Unit) -> list[Unit]:
-    """The unit and its ancestors, root first (parents come from the session's identity map
-    once loaded)."""
-    chain = [unit]
-    while chain[-1].parent_id is not None:
-        chain.append(chain[-1].parent)
-    return chain[::-1]
+    """The unit and its ancestors, root first: those the session does not hold yet read by
+    one statement from the materialized path."""
+    db = object_session(unit)
+    if db is None:  # detached: only what was loaded with it
+        chain = [unit]
+        while chain[-1].parent_id is not None:
+            chain.append(chain[-1].parent)
+        return chain[::-1]
+    above = [int(part) for part in unit.path.strip("/").split("/") if part][:-1]
+    held = {id_: db.identity_map.get(identity_key(Unit, id_)) for id_ in above}
+    missing = [id_ for id_, found in held.items() if found is None]
+    if missing:
+        held.update((found.id, found) for found in
+                    db.scalars(select(Unit).where(Unit.id.in_(missing))))
+    return [held[id_] for id_ in above] + [unit]
 
 
 def bureau_in(chain: list) -> int | None:
