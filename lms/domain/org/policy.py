@@ -15,7 +15,7 @@ class PermissionDenied(Exception):
 
 
 def is_bureau_wide(user: User) -> bool:
-    """Admins see the whole bureau."""
+    """Admins see the whole tree (a bureau, or a province with its bureaus)."""
     return user.is_admin
 
 
@@ -87,7 +87,7 @@ def require_user(viewer: User, target: User | None) -> User:
 
 
 def scope_root(db: Session, user: User) -> Unit | None:
-    """The top unit of the user's scope (the bureau root for admins)."""
+    """The top unit of the user's scope (the tree's root, bureau or province, for admins)."""
     if not can_supervise(user):
         return None
     if is_bureau_wide(user):
