@@ -55,6 +55,23 @@ class Factory:
                           f"branch_{label}": branch})
         return units
 
+    def province(self) -> dict[str, Unit]:
+        """A small province: 省厅 → bureaus x, y → counties 1, 2 each → a station → a branch
+        (keys `bureau_x`, `county_x1`, `station_x1`, `branch_x1`, ...)."""
+        province = self.unit("省公安厅", "province", code="GA")
+        units = {"province": province}
+        for b in ("x", "y"):
+            bureau = self.unit(f"{b.upper()}市公安局", "bureau", province, code=b.upper())
+            units[f"bureau_{b}"] = bureau
+            for c in ("1", "2"):
+                tag = f"{b.upper()}{c}"
+                county = self.unit(f"{tag}县公安局", "county", bureau, code=f"C{tag}")
+                station = self.unit(f"{tag}派出所", "station", county, code=f"S{tag}")
+                branch = self.unit(f"{tag}派出所党支部", "branch", station, code=f"B{tag}")
+                units.update({f"county_{b}{c}": county, f"station_{b}{c}": station,
+                              f"branch_{b}{c}": branch})
+        return units
+
     def user(self, unit: Unit | None = None, roles=("officer",), police_no: str | None = None,
              name: str | None = None, password: str | None = PASSWORD, active: bool = True,
              party_member: bool = True, joined_at: datetime = LONG_AGO) -> User:

@@ -50,7 +50,7 @@ class ChecklistScore(Base):
 
 class ClassroomReview(Base):
     """The decision of one round (accept or return, with comments); one per round. The two
-    counties (depth-1 units) are kept for the 推磨 rotation."""
+    counties (`policy.county_of`) are kept for the 推磨 rotation."""
 
     __tablename__ = "lms_classroom_review"
     __table_args__ = (UniqueConstraint("classroom_id", "round"),

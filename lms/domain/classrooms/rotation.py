@@ -1,10 +1,12 @@
 """推磨 rotation of classroom inspections between counties; no Flask.
 
-Counties are the depth-1 units (county bureaus and departments). No pair of counties inspects
-each other twice running: a county's classrooms are not inspected by the same county as last
-time, and a county does not inspect the one that has just inspected it (a swap). When every
-other county is held back too, a swap is allowed, and with only two counties there is no one
-to rotate to, so the rule yields. docs/CLASSROOMS.md.
+Counties are the units right below a bureau (`policy.county_of`: county bureaus and
+departments), and the rotation turns among the counties of one bureau: under a province,
+each bureau organizes its own. No pair of counties inspects each other twice running: a
+county's classrooms are not inspected by the same county as last time, and a county does
+not inspect the one that has just inspected it (a swap). When every other county is held
+back too, a swap is allowed, and with only two counties there is no one to rotate to, so
+the rule yields. docs/CLASSROOMS.md.
 """
 from dataclasses import dataclass
 
@@ -12,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models import ClassroomReview, Unit
+from ..org import policy
 
 
 @dataclass(frozen=True)
@@ -39,14 +42,17 @@ def _blocked(db: Session, inspector_id: int, applicant_id: int) -> bool:
             or last_inspector(db, inspector_id) == applicant_id)
 
 
-def _counties(db: Session) -> list[Unit]:
-    return list(db.scalars(select(Unit).where(Unit.depth == 1).order_by(Unit.code, Unit.id)))
+def _counties(db: Session, county_id: int) -> list[Unit]:
+    """The ring: the counties of this county's bureau (its siblings and itself), by code."""
+    parent_id = db.scalar(select(Unit.parent_id).where(Unit.id == county_id))
+    return list(db.scalars(select(Unit).where(Unit.parent_id == parent_id, policy.is_county())
+                           .order_by(Unit.code, Unit.id)))
 
 
 def propose(db: Session, applicant_id: int) -> Unit | None:
     """The next county in the ring (by code) after the applicant's last inspector, or after
     the applicant itself, that the rotation allows; None when there is no other county."""
-    ring = _counties(db)
+    ring = _counties(db, applicant_id)
     ids = [unit.id for unit in ring]
     last = last_inspector(db, applicant_id)
     anchor = ids.index(last) if last in ids else ids.index(applicant_id) \
@@ -62,7 +68,8 @@ def turn(db: Session, inspector_id: int, applicant_id: int) -> Turn:
     """Whether the inspector's county may inspect the applicant's county now."""
     if not _blocked(db, inspector_id, applicant_id):
         return Turn(True, None)
-    others = [unit for unit in _counties(db) if unit.id not in (inspector_id, applicant_id)]
+    others = [unit for unit in _counties(db, applicant_id)
+              if unit.id not in (inspector_id, applicant_id)]
     free = [unit for unit in others if not _blocked(db, unit.id, applicant_id)]
     if free or (others and _repeat(db, inspector_id, applicant_id)):
         return Turn(False, propose(db, applicant_id))

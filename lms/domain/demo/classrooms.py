@@ -30,6 +30,7 @@ from ...models import (
 )
 from ..classrooms import acceptance, rotation
 from ..clock import to_utc
+from ..org import policy
 from .classroomdata import (
     CHECKLISTS,
     COMMENTS_GOOD,
@@ -65,7 +66,8 @@ def build(db: Session, units: list[DemoUnit], seed: int, tz: str, now: datetime,
     rng = random.Random(seed + 13)
     types = _types(db)
     people = _People(db, units)
-    hosts = [u for u in units if u.depth >= 2] or [u for u in units if u.depth == 1]
+    hosts = ([u for u in units if people.county_of(u) not in (None, u)]
+             or [u for u in units if people.county_of(u) is u])
     start = now - timedelta(days=365)
     plans, titles = [], set()
     states = (["retired"] * RETIRED + ["returned"] * RETURNED + ["applied"] * APPLIED
@@ -110,7 +112,11 @@ class _People:
 
     def __init__(self, db: Session, units: list[DemoUnit]):
         path_of = {u.id: u.path for u in units}
-        self.counties = {u.id: u for u in units if u.depth == 1}
+        by_id = {u.id: u for u in units}
+        # The county as the application finds it (`policy.county_in`), from the demo's rows.
+        self._county = {u.id: policy.county_in(
+            [by_id[int(part)] for part in u.path.strip("/").split("/")]) for u in units}
+        self.counties = {c.id: c for c in self._county.values() if c is not None}
         rows = db.execute(select(User.id, User.unit_id, User.is_supervisor, User.party_member,
                                  User.password_hash.is_not(None))
                           .where(User.active.is_(True), User.is_officer.is_(True))
@@ -125,15 +131,15 @@ class _People:
         return [uid for uid, path, _, p in self._rows
                 if path.startswith(unit.path) and (p or not party)]
 
+    def county_of(self, unit: DemoUnit) -> DemoUnit | None:
+        """The unit's county (None at or above its bureau)."""
+        return self._county[unit.id]
+
     def inspectors(self, county_id: int) -> list[int]:
         """Secretaries (supervisors) in the county; its officers when it has none."""
         county = self.counties[county_id]
         found = [uid for uid, path, sup, _ in self._rows if sup and path.startswith(county.path)]
         return found or self.under(county)
-
-
-def _county(unit: DemoUnit) -> int:
-    return int(unit.path.strip("/").split("/")[1])
 
 
 def _plan(db: Session, rng: random.Random, kind: _Type, host: DemoUnit, state: str, n: int,
@@ -178,7 +184,7 @@ def _inspections(db: Session, rng: random.Random, plans: list[_Plan], people: _P
         items[item.type_id].append(item)
     for when, i, round_no, decision in events:
         plan = plans[i]
-        applicant = _county(plan.host)
+        applicant = people.county_of(plan.host).id
         county = rotation.propose(db, applicant)
         if county is None:
             continue

@@ -20,8 +20,9 @@ from ..problems import Problem
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
 UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 BATCH = 2000  # rows per bulk statement: bounds memory and paces the progress bar
-# Levels below the root: a bureau has about five. The materialized path (ids of every level)
-# must fit its 255 characters, which a chain of parent_code mistakes soon overflowed.
+# Levels below the root: a bureau has about five, a province one more. The materialized path
+# (ids of every level) must fit its 255 characters, which a chain of parent_code mistakes
+# soon overflowed.
 MAX_DEPTH = 20
 
 Progress = Callable[[int], object]

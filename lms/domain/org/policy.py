@@ -4,7 +4,8 @@ Every entry point (HTML views, exports, the JSON API, the CLI) asks these functi
 view or query filters by scope on its own.
 """
 from sqlalchemy import and_, func, or_, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, object_session
+from sqlalchemy.orm.util import identity_key
 
 from ...models import LessonAudience, Membership, MicroLesson, Unit, User
 
@@ -14,7 +15,7 @@ class PermissionDenied(Exception):
 
 
 def is_bureau_wide(user: User) -> bool:
-    """Admins see the whole bureau."""
+    """Admins see the whole tree (a bureau, or a province with its bureaus)."""
     return user.is_admin
 
 
@@ -86,7 +87,7 @@ def require_user(viewer: User, target: User | None) -> User:
 
 
 def scope_root(db: Session, user: User) -> Unit | None:
-    """The top unit of the user's scope (the bureau root for admins)."""
+    """The top unit of the user's scope (the tree's root, bureau or province, for admins)."""
     if not can_supervise(user):
         return None
     if is_bureau_wide(user):
@@ -110,18 +111,72 @@ def report_unit(db: Session, user: User, code: str | None) -> Unit:
 COUNTY_KINDS = ("county", "department")
 
 
+# --- where a unit sits: its bureau and its county, by kind (a province root holds bureaus) ---
+
+def ancestry(unit: Unit) -> list[Unit]:
+    """The unit and its ancestors, root first: those the session does not hold yet read by
+    one statement from the materialized path."""
+    db = object_session(unit)
+    if db is None:  # detached: only what was loaded with it
+        chain = [unit]
+        while chain[-1].parent_id is not None:
+            chain.append(chain[-1].parent)
+        return chain[::-1]
+    above = [int(part) for part in unit.path.strip("/").split("/") if part][:-1]
+    held = {id_: db.identity_map.get(identity_key(Unit, id_)) for id_ in above}
+    missing = [id_ for id_, found in held.items() if found is None]
+    if missing:
+        held.update((found.id, found) for found in
+                    db.scalars(select(Unit).where(Unit.id.in_(missing))))
+    return [held[id_] for id_ in above] + [unit]
+
+
+def bureau_in(chain: list) -> int | None:
+    """The index in a root-first chain (of anything with `.kind`) of its nearest unit of
+    kind bureau — the root when the chain holds none; None for an empty chain."""
+    if not chain:
+        return None
+    return next((i for i in range(len(chain) - 1, -1, -1) if chain[i].kind == "bureau"), 0)
+
+
+def county_in(chain: list):
+    """THE county of the chain's last unit: the ancestor-or-self right below its bureau (so
+    depth 1 under a bureau root, depth 2 under a province); None at or above the bureau."""
+    found = bureau_in(chain)
+    return chain[found + 1] if found is not None and found + 1 < len(chain) else None
+
+
+def bureau_of(unit: Unit | None) -> Unit | None:
+    """The unit's bureau (nearest ancestor-or-self of kind bureau, else the tree's root)."""
+    chain = ancestry(unit) if unit is not None else []
+    found = bureau_in(chain)
+    return None if found is None else chain[found]
+
+
+def county_of(unit: Unit | None) -> Unit | None:
+    """The unit's county (`county_in`); None at or above its bureau."""
+    return county_in(ancestry(unit)) if unit is not None else None
+
+
+_Bureau = aliased(Unit, name="bureau_unit")
+
+
+def is_county(unit=Unit):
+    """SQL over `unit` (the model or an alias): `county_in` as a condition — right below a
+    bureau-kind unit, or right below the root where no bureau is above (not itself a bureau)."""
+    bureaus = select(_Bureau.id).where(_Bureau.kind == "bureau").scalar_subquery()
+    return and_(unit.kind != "bureau", or_(unit.depth == 1, unit.parent_id.in_(bureaus)))
+
+
 def leaderboard_units(db: Session, user: User) -> tuple[Unit, Unit | None]:
     """The two units an officer's leaderboards compare: their own unit (branch) and their
-    county — the county or department at depth 1 above it, or their own unit when it is one
+    county (`county_of`) when it is a county or department, or their own unit when it is one
     (None outside any county). Nothing else: no parameter can widen it. PermissionDenied for
     anyone but an active officer."""
     if not (user.active and user.is_officer):
         raise PermissionDenied
-    ids = [int(part) for part in user.unit.path.strip("/").split("/") if part]
-    county = db.get(Unit, ids[1]) if len(ids) > 1 else None  # the path's depth-1 ancestor
-    if county is None or county.depth != 1 or county.kind not in COUNTY_KINDS:
-        county = None
-    return user.unit, county
+    county = county_of(user.unit)
+    return user.unit, county if county is not None and county.kind in COUNTY_KINDS else None
 
 
 # --- lessons: whom a lesson addresses, and from when ---
@@ -235,15 +290,15 @@ def member_at(moment):
 # --- classrooms (推磨式验收: inspectors from another county accept; docs/CLASSROOMS.md) ---
 
 def county_path(unit: Unit | None) -> str | None:
-    """The path of the unit's county (its depth-1 ancestor or itself); None at the bureau."""
-    parts = unit.path.strip("/").split("/") if unit is not None else []
-    return f"/{parts[0]}/{parts[1]}/" if len(parts) > 1 else None
+    """The path of the unit's county (`county_of`); None at or above its bureau."""
+    county = county_of(unit)
+    return county.path if county is not None else None
 
 
 def county_id(unit: Unit | None) -> int | None:
-    """The id of the unit's county (depth-1 ancestor or itself); None at the bureau."""
-    path = county_path(unit)
-    return int(path.strip("/").split("/")[1]) if path else None
+    """The id of the unit's county (`county_of`); None at or above its bureau."""
+    county = county_of(unit)
+    return county.id if county is not None else None
 
 
 def can_apply_classroom(user: User) -> bool:
@@ -257,10 +312,14 @@ def is_applicant(user: User, room) -> bool:
 
 
 def can_inspect_classroom(user: User, unit: Unit | None) -> bool:
-    """A supervisor or trainer of another county than the applicant's may inspect."""
-    mine, theirs = county_path(user.unit), county_path(unit)
-    return (user.active and (user.is_supervisor or user.is_trainer)
-            and mine is not None and theirs is not None and mine != theirs)
+    """A supervisor or trainer of another county than the applicant's, in the same bureau
+    (the bureau organizes the rotation), may inspect."""
+    if not (user.active and (user.is_supervisor or user.is_trainer)) or unit is None:
+        return False
+    mine, theirs = ancestry(user.unit), ancestry(unit)
+    county, applicant = county_in(mine), county_in(theirs)
+    return (county is not None and applicant is not None and county.id != applicant.id
+            and mine[bureau_in(mine)].id == theirs[bureau_in(theirs)].id)
 
 
 def can_accept_classroom(user: User, room, unit: Unit | None) -> bool:
@@ -321,13 +380,13 @@ def can_claim_points(user: User, rule) -> bool:
 
 def claim_approver_unit(db: Session, unit: Unit, approver: str) -> Unit:
     """The unit whose secretaries approve a claim from `unit`: its party branch (the nearest
-    branch at or above it, else the unit itself) or, for a `county` rule, its county (the
-    depth-1 county or department above it, else the tree's root)."""
-    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
-    found = {u.id: u for u in db.scalars(select(Unit).where(Unit.id.in_(ids)))}
-    chain = [found[i] for i in ids if i in found] or [unit]  # root first
+    branch at or above it, else the unit itself) or, for a `county` rule, its county (when a
+    county or department, `county_of`), else its bureau (`bureau_of`)."""
+    chain = ancestry(unit)
     if approver == "county":
-        return next((u for u in chain if u.depth == 1 and u.kind in COUNTY_KINDS), chain[0])
+        county = county_in(chain)
+        return county if county is not None and county.kind in COUNTY_KINDS \
+            else chain[bureau_in(chain)]
     return next((u for u in reversed(chain) if u.kind == "branch"), unit)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ...models import MicroLesson, Unit, User
+from ..org import policy
 from ..reports.outstanding import (
     Lesson,
     Missing,
@@ -23,12 +24,10 @@ from ..reports.outstanding import (
 )
 from .inbox import Draft
 
-COUNTY_KINDS = ("county", "department")
 NAMES_PER_BRANCH = 30  # a digest names this many, then says how many more
 
 Supervisor = aliased(User, name="supervisor")
 SupervisorUnit = aliased(Unit, name="supervisor_unit")
-HigherUnit = aliased(Unit, name="higher_unit")
 
 
 def branch_digests(db: Session, now: datetime, tz: str, repeat_days: int,
@@ -65,7 +64,8 @@ def branch_digests(db: Session, now: datetime, tz: str, repeat_days: int,
 def county_digests(db: Session, now: datetime, tz: str, county_after_days: int,
                    repeat_days: int, chase_weeks: int) -> list[Draft]:
     """A digest per (lesson, county) to the supervisors sitting in the county (or department)
-    unit — the top-most one above the officers — listing the missing by unit."""
+    unit above the officers (`policy.county_of`; one per county under a province too),
+    listing the missing by unit."""
     lessons = _by_id(overdue_lessons(db, now, county_after_days, chase_weeks))
     step = {id_: (days_overdue(lesson, now) - county_after_days) // repeat_days
             for id_, lesson in lessons.items()}
@@ -125,11 +125,9 @@ def _pending(db: Session, prefix: str, step: dict[int, int], county: bool) -> li
                not_sent(Supervisor.id, prefix, MicroLesson.id, SupervisorUnit.id,
                         case(step, value=MicroLesson.id)))
         .distinct())
-    if county:
-        higher = select(HigherUnit.id).where(
-            HigherUnit.kind.in_(COUNTY_KINDS), HigherUnit.id != SupervisorUnit.id,
-            SupervisorUnit.path.startswith(HigherUnit.path))
-        query = query.where(SupervisorUnit.kind.in_(COUNTY_KINDS), ~higher.exists())
+    if county:  # the county of `policy.county_of`, when it is a county or department
+        query = query.where(SupervisorUnit.kind.in_(policy.COUNTY_KINDS),
+                            policy.is_county(SupervisorUnit))
     return db.execute(query).all()
 
 

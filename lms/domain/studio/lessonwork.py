@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ...models import MicroLesson, Unit, User
@@ -77,8 +77,11 @@ def default_times(now: datetime, tz: str) -> tuple[datetime, datetime]:
 
 
 def audience_choices(db: Session) -> list[Unit]:
-    """Units a trainer picks an audience from: the bureau and the units right below it."""
-    return list(db.scalars(select(Unit).where(Unit.depth <= 1).order_by(Unit.path)))
+    """Units a trainer picks an audience from: the root, the units right below it, and the
+    counties (`policy.is_county`) — the same under a bureau root, bureaus and their counties
+    under a province."""
+    return list(db.scalars(select(Unit).where(or_(Unit.depth <= 1, policy.is_county()))
+                           .order_by(Unit.path)))
 
 
 def lesson_target(lesson: MicroLesson) -> str:
