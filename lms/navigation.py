@@ -1,8 +1,10 @@
 """The navigation per role; features appear once their endpoint exists."""
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import current_app, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -52,23 +54,58 @@ TAB_PREFERENCE = ("lms.lessons.index", "lms.supervise.dashboard", "lms.profile.i
                   "lms.classrooms.index")
 
 
-def lms_nav() -> list[dict]:
+class Shown(NamedTuple):
+    """A navigation entry as one page shows it: plain values, so a page's entries can key
+    their rendered markup (`fragments.once`)."""
+
+    endpoint: str
+    url: str
+    label: str
+    hint: str
+    active: bool
+    badge: int
+
+
+class Tabs(NamedTuple):
+    """The phone's tab bar: `main` (at most three entries besides 首页) and `more`."""
+
+    main: tuple[Shown, ...]
+    more: tuple[Shown, ...]
+    more_active: bool
+    more_badge: int
+
+
+def lms_nav() -> tuple[Shown, ...]:
     """The entries the current user may use; 消息 carries the unread count as `badge`
     (computed once per request: both the desktop bar and the phone tabs show it)."""
     if not current_user.is_authenticated:
-        return []
+        return ()
     # Kept on the request, not on g: an app context (so g) may outlive one request.
-    cached = request.environ.get("lms.nav")
+    environ = request.environ
+    cached = environ.get("lms.nav")
     if cached is None:
-        user = current_user.user
-        views = current_app.view_functions
-        urls = _nav_urls()
-        cached = request.environ["lms.nav"] = [
-            {"endpoint": item.endpoint, "url": urls[item.endpoint], "label": item.label,
-             "hint": item.hint, "active": request.endpoint == item.endpoint,
-             "badge": (_unread(user.id) if item.endpoint == INBOX else 0)}
-            for item in NAV if item.endpoint in views and item.visible(user)]
+        user, endpoint = current_user.user, request.endpoint
+        cached = environ["lms.nav"] = tuple(
+            Shown(e, url, label, hint, endpoint == e, _unread(user.id) if e == INBOX else 0)
+            for e, url, label, hint in _entries(tuple(item.visible(user) for item in NAV)))
     return cached
+
+
+def _entries(visible: tuple[bool, ...]) -> tuple[tuple[str, str, str, str], ...]:
+    """(endpoint, url, label, hint) of the entries a user with these `visible` flags has, in
+    the request's language: the same for every such request under one script root and
+    language, so kept beside the URLs (`_nav_urls`) when those are."""
+    urls, kept = _nav_urls()
+    key = (str(get_locale()), visible)
+    entries = kept.get(key) if kept is not None else None
+    if entries is None:
+        views = current_app.view_functions
+        entries = tuple((item.endpoint, urls[item.endpoint], str(item.label), str(item.hint))
+                        for item, shown in zip(NAV, visible, strict=True)
+                        if shown and item.endpoint in views)
+        if kept is not None:
+            kept[key] = entries
+    return entries
 
 
 UNREAD_KEY = "lms.unread"  # request.environ: a view that read the count already puts it here
@@ -83,33 +120,34 @@ def _unread(user_id: int) -> int:
 NAV_URL_ROOTS = 4  # script roots whose URLs are kept; a deployment has one or two
 
 
-def _nav_urls() -> dict[str, str]:
-    """The entries' URLs: the same for every request under one script root, so built once
-    (url_for costs several microseconds each, and a page shows up to fourteen entries).
-    Built per request instead when the app has URL defaults, which may vary them, and past
-    NAV_URL_ROOTS script roots: behind a proxy that passes the client's X-Forwarded-Prefix
-    on, the script root is the client's to choose, and the cache must not grow with it."""
+def _nav_urls() -> tuple[dict[str, str], dict | None]:
+    """The entries' URLs, and a dict to keep what is built from them (None: keep nothing):
+    the same for every request under one script root, so built once (url_for costs several
+    microseconds each, and a page shows up to fourteen entries). Built per request instead
+    when the app has URL defaults, which may vary them, and past NAV_URL_ROOTS script roots:
+    behind a proxy that passes the client's X-Forwarded-Prefix on, the script root is the
+    client's to choose, and the cache must not grow with it."""
     built = state().extras.setdefault("nav_urls", {})
-    urls = None if current_app.url_default_functions else built.get(request.script_root)
-    if urls is None:
-        urls = {e: url_for(e) for e in current_app.view_functions if e in NAV_ENDPOINTS}
-        if not current_app.url_default_functions and len(built) < NAV_URL_ROOTS:
-            built[request.script_root] = urls
-    return urls
+    hit = None if current_app.url_default_functions else built.get(request.script_root)
+    if hit is None:
+        hit = ({e: url_for(e) for e in current_app.view_functions if e in NAV_ENDPOINTS}, {})
+        if current_app.url_default_functions or len(built) >= NAV_URL_ROOTS:
+            return hit[0], None
+        built[request.script_root] = hit
+    return hit
 
 
-def lms_tabs() -> dict:
-    """The phone's tab bar: `main` (at most three entries besides 首页) and `more`."""
+def lms_tabs() -> Tabs:
+    """The phone's tab bar: 首页, the first two of TAB_PREFERENCE the user has, 消息, and
+    the rest under 更多."""
     items = lms_nav()
-    by_endpoint = {item["endpoint"]: item for item in items}
+    by_endpoint = {item.endpoint: item for item in items}
     chosen = [e for e in TAB_PREFERENCE if e in by_endpoint][:2]
     if INBOX in by_endpoint:
         chosen.append(INBOX)
-    main = [by_endpoint[e] for e in chosen]
-    more = [item for item in items if item["endpoint"] not in chosen]
-    return {"main": main, "more": more,
-            "more_active": any(item["active"] for item in more),
-            "more_badge": sum(item["badge"] for item in more)}
+    more = tuple(item for item in items if item.endpoint not in chosen)
+    return Tabs(tuple(by_endpoint[e] for e in chosen), more, any(item.active for item in more),
+                sum(item.badge for item in more))
 
 
 def init_app(app) -> None:

@@ -124,11 +124,33 @@ def session_connection() -> Iterator:
     yield db_session().connection()
 
 
+@contextmanager
+def outside_transaction() -> Iterator:
+    """The request's session for reads that need no transaction of their own (the session's
+    user, at the start of a request). On PostgreSQL, when nothing has begun yet, its
+    statements run on an autocommit connection, which the block gives back to the pool: one
+    round trip each, no BEGIN and COMMIT around them; what the request does next begins a
+    transaction of its own as ever. Elsewhere, or inside a transaction, it is the session as
+    it stands."""
+    session = db_session()()  # the request's Session behind the scoped proxy
+    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        yield session
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()  # no round trip in autocommit: it only ends the session's use of it
+
+
 def end_reads() -> None:
-    """End the request's transaction when it has only read so far (the session's user,
-    loaded by Flask-Login): COMMIT gives its connection back to the pool for the next
-    `read_connection`, so the request holds one at a time, and unlike the ROLLBACK at the
-    request's end it leaves psycopg's prepared statements on that connection alone."""
+    """End the request's transaction when it has only read so far (the session's user, where
+    `outside_transaction` could not keep it out of one): COMMIT gives its connection back to
+    the pool for the next `read_connection`, so the request holds one at a time, and unlike
+    the ROLLBACK at the request's end it leaves psycopg's prepared statements on that
+    connection alone."""
     session = db_session()()  # the request's Session behind the scoped proxy
     if session.in_transaction():
         session.commit()

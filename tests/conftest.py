@@ -11,7 +11,7 @@ from factories import Factory
 from flask import has_app_context
 from sqlalchemy import text
 
-from lms import create_app
+from lms import create_app, fragments
 from lms.domain import clock
 from lms.domain.learning import lessonview
 from lms.domain.quiz import gradingkeys
@@ -76,6 +76,8 @@ def _clean_state(request):
         application.extensions["lms"].limiter.reset()
     lessonview.clear_cache()
     gradingkeys.clear_cache()
+    with application.app_context():
+        fragments.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from flask_login import LoginManager, UserMixin
 
 from ..domain.org.passwords import Passwords
 from ..models import User
-from ..web import db_session
+from ..web import outside_transaction
 
 
 class SessionUser(UserMixin):
@@ -31,7 +31,8 @@ def load_user(session_id: str) -> SessionUser | None:
         user_id, version = (int(part) for part in session_id.split(":"))
     except ValueError:
         return None
-    user = db_session().get(User, user_id)
+    with outside_transaction() as db:
+        user = db.get(User, user_id)
     if user is None or not user.active or user.session_version != version:
         return None
     return SessionUser(user)
