@@ -52,8 +52,6 @@ def _serializer(secret) -> _Serializer:
 
 
 def init_app(app) -> None:
-    """Templates' `csrf_token()` is this one where it was Flask-WTF's (a host's own stays):
-    Flask-WTF sets it both as a global and by a context processor, so both are replaced."""
+    """Templates' `csrf_token()` is this one where it was Flask-WTF's (a host's own stays)."""
     if app.jinja_env.globals.get("csrf_token") is generate_csrf:
         app.jinja_env.globals["csrf_token"] = csrf_token
-        app.context_processor(lambda: {"csrf_token": csrf_token})  # runs after Flask-WTF's
