@@ -212,10 +212,9 @@ def _protect_forms() -> None:
 
 def _register_hooks(app: Flask) -> None:
     """Session limits and security headers for the LMS's own routes; template helpers."""
-    from . import csrf, fragments, navigation, ops, security, templating
+    from . import fragments, navigation, ops, security, templating
 
     security.init_app(app)
-    csrf.init_app(app)
     ops.init_app(app)
     navigation.init_app(app)
     templating.init_app(app)
