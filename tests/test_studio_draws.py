@@ -7,9 +7,10 @@ import re
 
 import pytest
 import test_studio
+from factories import bearer
 from sqlalchemy import func, select
 from test_question_draws import bank
-from test_studio_lessons import NOW, PUBLISH_UTC, lesson_form, people, the_lesson, token
+from test_studio_lessons import NOW, PUBLISH_UTC, lesson_form, people, the_lesson
 from test_studio_questions import BASE
 
 from lms.domain.quiz.quizstats import quiz_stats
@@ -173,7 +174,7 @@ def test_a_lesson_made_with_draw_rules_is_drawn_answered_and_counted(
     again = officer.get(f"/lessons/{lesson.id}").get_data(as_text=True)
     assert [int(n) for n in re.findall(r'name="q(\d+)"', again)] == shown
     api = app.test_client().get(f"/api/v1/lessons/{lesson.id}",
-                                headers=token(app.test_client(), people["officer"]))
+                                headers=bearer(app.test_client(), people["officer"]))
     served = [q["id"] for q in api.get_json()["quiz"]["questions"]]
     assert sorted(served) == sorted(set(shown))  # the page's open attempt: one draw
     assert all("answer" not in q for q in api.get_json()["quiz"]["questions"])
