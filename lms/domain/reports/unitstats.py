@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import bindparam, case, delete, func, insert, select, text
+from sqlalchemy import and_, bindparam, case, delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -35,7 +35,8 @@ from ..org import policy
 
 STATS = LessonUnitStats.__table__
 COLUMNS = ("lesson_id", "unit_id", "completed", "on_time", "score_sum", "scored",
-           "first_score_sum", "first_scored")
+           "first_score_sum", "first_scored", "assigned")
+COUNTED = COLUMNS[:-1]  # what a completion increments: `assigned` follows who owes
 
 
 @dataclass(frozen=True)
@@ -140,9 +141,11 @@ def rebuild(db: Session, unit_ids: Iterable[int] | None = None,
 
 
 def recount(unit_ids: list[int] | None = None, lesson_ids: list[int] | None = None):
-    """The summary rows computed afresh from lms_completion (a SELECT of COLUMNS): each
-    completion of a lesson its officer owes, under the unit it is owed for."""
-    query = (select(Completion.item_id.label("lesson_id"), Membership.unit_id.label("unit_id"),
+    """The summary rows computed afresh (a SELECT of COLUMNS): per (lesson, unit) owed
+    (`policy.owed_per_unit`, released or not), how many officers owe it and each
+    completion of it by one of them. A LEFT JOIN: both halves are `policy.owes`, so
+    every completion counted is of an owed (lesson, unit)."""
+    done = (select(Completion.item_id.label("lesson_id"), Membership.unit_id.label("unit_id"),
                     func.count().label("completed"),
                     func.count(case((Completion.first_completed_at <= MicroLesson.due_at, 1)))
                     .label("on_time"),
@@ -159,10 +162,17 @@ def recount(unit_ids: list[int] | None = None, lesson_ids: list[int] | None = No
                     *policy.owes())
              .group_by(Completion.item_id, Membership.unit_id))
     if unit_ids is not None:
-        query = query.where(Membership.unit_id.in_(unit_ids))
+        done = done.where(Membership.unit_id.in_(unit_ids))
     if lesson_ids is not None:
-        query = query.where(Completion.item_id.in_(lesson_ids))
-    return query
+        done = done.where(Completion.item_id.in_(lesson_ids))
+    done = done.subquery("done")
+    owed = policy.owed_per_unit(lesson_ids, unit_ids=unit_ids)
+    return (select(owed.c.lesson_id, owed.c.unit_id,
+                   *(func.coalesce(done.c[c], 0).label(c) for c in COUNTED[2:]),
+                   owed.c.n.label("assigned"))
+            .select_from(owed)
+            .outerjoin(done, and_(done.c.lesson_id == owed.c.lesson_id,
+                                  done.c.unit_id == owed.c.unit_id)))
 
 
 def drift(db: Session) -> dict[tuple[int, int], tuple[tuple, tuple]]:
@@ -178,9 +188,9 @@ def drift(db: Session) -> dict[tuple[int, int], tuple[tuple, tuple]]:
 
 
 def _increment(lesson_id: int, unit_id: int, delta: tuple[int, ...]) -> dict:
-    """The binds of `add_statement`: `delta` (COLUMNS after the key: completed, on_time,
+    """The binds of `add_statement`: `delta` (COUNTED after the key: completed, on_time,
     scores) for the (lesson, unit) row."""
-    return {f"p_{name}": value for name, value in zip(COLUMNS, (lesson_id, unit_id, *delta))}
+    return {f"p_{name}": value for name, value in zip(COUNTED, (lesson_id, unit_id, *delta))}
 
 
 @lru_cache(maxsize=4)
@@ -188,10 +198,10 @@ def add_statement(dialect: str):
     """Add an increment (`_increment`) to a row, creating it if needed; commutative, so
     concurrent increments of one row all count. Built once per dialect."""
     stmt = (postgresql if dialect == "postgresql" else sqlite).insert(STATS).values(
-        {name: bindparam(f"p_{name}", type_=STATS.c[name].type) for name in COLUMNS})
+        {name: bindparam(f"p_{name}", type_=STATS.c[name].type) for name in COUNTED})
     return stmt.on_conflict_do_update(
         index_elements=["lesson_id", "unit_id"],
-        set_={c: STATS.c[c] + stmt.excluded[c] for c in COLUMNS[2:]})
+        set_={c: STATS.c[c] + stmt.excluded[c] for c in COUNTED[2:]})
 
 
 @lru_cache(maxsize=4)
