@@ -1,22 +1,27 @@
-"""Completed weekly lessons per (lesson, unit), kept exact; no Flask.
+"""Assigned and completed weekly lessons per (lesson, unit), kept exact; no Flask.
 
-`lms_lesson_unit_stats` summarises `lms_completion` for the reports: per lesson and unit,
-how many of the officers who owe it *for that unit* (`policy.owes`: membership at its due
-time) completed it, how many by its due time, and the sum and count of their best scores
-and of their first attempts' scores. A bureau quarter then reads ~650 × 13 summary rows
-instead of aggregating ~225,000 completions (docs/PERFORMANCE.md).
+`lms_lesson_unit_stats` summarises `lms_membership` and `lms_completion` for the reports:
+per lesson and unit, how many officers owe it *for that unit* (`policy.owes`: membership
+at its due time; released or not, the reports filter by `now`), how many of them completed
+it, how many by its due time, and the sum and count of their best scores and of their
+first attempts' scores. A bureau quarter then reads ~650 × 13 summary rows instead of
+joining ~30,000 memberships with each lesson and aggregating ~225,000 completions
+(docs/PERFORMANCE.md).
 
 It is never stale, because everything a row depends on is maintained here:
 
 - a lesson completed for the first time, or a completed lesson's best score rising:
-  `record_completion`, in the transaction that writes the completion;
-- an officer's membership changing (roster import, role change, deactivation: the history
-  rows `org.membership.record` writes), a lesson's due time or audience changing, bulk
-  loads (the demo): `rebuild` of the units or lessons concerned, in the same transaction.
+  `record_completion`, in the transaction that writes the completion (who owes it does not
+  change);
+- an officer joining or their membership changing (roster import, role change,
+  deactivation: the history rows `org.membership.start` and `record` write), a unit moving,
+  a lesson created or its due time or audience changing (sync, studio), bulk loads (the
+  demo): `rebuild` of the units or lessons concerned, in the same transaction.
 
-Completion rows written any other way (`db.add(Completion(...))` in tests or one-off
-scripts) are not seen: call `rebuild` for their lessons. No session hook does it behind the
-caller's back — the plugin must not change its host's session class.
+Completion, user, membership or lesson rows written any other way (`db.add(...)` in tests
+or one-off scripts) are not seen: call `rebuild` for their lessons or units. No session
+hook does it behind the caller's back — the plugin must not change its host's session
+class.
 
 `drift()` compares the table with a fresh recompute (tests, and a health check).
 """
