@@ -92,8 +92,9 @@ class LessonUnitStats(Base):
     # the same for the first attempts' scores (the reports' 首次平均分)
     first_score_sum: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     first_scored: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # officers who owe the lesson for the unit (`policy.owed_per_unit`, released or not)
-    assigned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # officers who owe the lesson for the unit (`policy.owed_per_unit`, released or not);
+    # no Python default: a completion's increment (a CTE on PostgreSQL) leaves it out
+    assigned: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class PointsEntry(Base):
