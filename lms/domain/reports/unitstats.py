@@ -150,7 +150,7 @@ def recount(unit_ids: list[int] | None = None, lesson_ids: list[int] | None = No
     (`policy.owed_per_unit`, released or not), how many officers owe it and each
     completion of it by one of them. A LEFT JOIN: both halves are `policy.owes`, so
     every completion counted is of an owed (lesson, unit)."""
-    done = (select(Completion.item_id.label("lesson_id"), Membership.unit_id.label("unit_id"),
+    query = (select(Completion.item_id.label("lesson_id"), Membership.unit_id.label("unit_id"),
                     func.count().label("completed"),
                     func.count(case((Completion.first_completed_at <= MicroLesson.due_at, 1)))
                     .label("on_time"),
@@ -167,10 +167,10 @@ def recount(unit_ids: list[int] | None = None, lesson_ids: list[int] | None = No
                     *policy.owes())
              .group_by(Completion.item_id, Membership.unit_id))
     if unit_ids is not None:
-        done = done.where(Membership.unit_id.in_(unit_ids))
+        query = query.where(Membership.unit_id.in_(unit_ids))
     if lesson_ids is not None:
-        done = done.where(Completion.item_id.in_(lesson_ids))
-    done = done.subquery("done")
+        query = query.where(Completion.item_id.in_(lesson_ids))
+    done = query.subquery("done")
     owed = policy.owed_per_unit(lesson_ids, unit_ids=unit_ids)
     return (select(owed.c.lesson_id, owed.c.unit_id,
                    *(func.coalesce(done.c[c], 0).label(c) for c in COUNTED[2:]),
