@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from lms.domain.org import membership
 from lms.domain.org.passwords import Passwords
+from lms.domain.reports import unitstats
 from lms.models import Unit, User
 
 LONG_AGO = datetime(2020, 1, 1)  # the default joining time: before every test's lessons
@@ -93,6 +94,7 @@ class Factory:
         self.db.add(user)
         self.db.flush()
         membership.start(self.db, [user.id])
+        unitstats.rebuild(self.db, unit_ids=[unit.id])  # written past the roster import
         self.db.commit()
         return user
 
@@ -211,6 +213,8 @@ class Factory:
             quiz_id=(quiz or self.quiz()).id,
             audience=[LessonAudience(unit_id=unit.id) for unit in audience])
         self.db.add(lesson)
+        self.db.flush()
+        unitstats.rebuild(self.db, lesson_ids=[lesson.id])  # written past the sync
         self.db.commit()
         return lesson
 
@@ -249,13 +253,14 @@ class Factory:
             due_at=to_utc(due_local, tz), status=status,
             audience=[LessonAudience(unit_id=unit.id) for unit in audience])
         self.db.add(lesson)
+        self.db.flush()
+        unitstats.rebuild(self.db, lesson_ids=[lesson.id])  # written past the sync
         self.db.commit()
         return lesson
 
     def completion(self, user: User, lesson, at, score: int | None = 80,
                    status: str = "completed"):
         """A lesson's completion row as the attempt flow leaves it (`at` is naive UTC)."""
-        from lms.domain.reports import unitstats
         from lms.models import Completion
 
         row = Completion(user_id=user.id, item_type="lesson", item_id=lesson.id, status=status,

@@ -73,10 +73,11 @@ class Completion(Base):
 
 
 class LessonUnitStats(Base):
-    """Completed weekly lessons per (lesson, unit), counted over the active officers now in
-    the unit: a summary of lms_completion kept exact by `domain.unitstats` (incremented in
-    the transaction that completes a lesson, rebuilt for the units or lessons a change
-    touches), so the reports read ~650 rows per lesson instead of every completion.
+    """Assigned and completed weekly lessons per (lesson, unit), counted over the officers
+    who owe them for the unit: a summary of lms_membership and lms_completion kept exact by
+    `domain.unitstats` (incremented in the transaction that completes a lesson, rebuilt for
+    the units or lessons a change touches), so the reports read ~650 rows per lesson
+    instead of every membership and completion.
 
     Derived data, hence no foreign keys: `unitstats.rebuild()` recreates any part of it."""
 
@@ -91,6 +92,9 @@ class LessonUnitStats(Base):
     # the same for the first attempts' scores (the reports' 首次平均分)
     first_score_sum: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     first_scored: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # officers who owe the lesson for the unit (`policy.owed_per_unit`, released or not);
+    # no Python default: a completion's increment (a CTE on PostgreSQL) leaves it out
+    assigned: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class PointsEntry(Base):

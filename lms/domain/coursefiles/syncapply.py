@@ -110,12 +110,20 @@ def _write_lessons(db: Session, specs: list[LessonSpec], unit_ids: dict[str, int
         row.issue_no = -row.id  # unique and never a real issue number
     if moving:
         db.flush()
-    redue = [row.id for spec in specs
-             if (row := rows[spec.slug]) is not None and row.due_at != spec.due_at]
+    recount = []  # new, or a new due time or audience: who owes it, and on-time counts
     for spec in specs:
         row = rows[spec.slug] or _new(db, MicroLesson(slug=spec.slug))
+        before = owing_fields(row)
         _write_lesson(row, spec, unit_ids)
-    unitstats.rebuild(db, lesson_ids=redue)  # on-time counts follow the due time
+        if rows[spec.slug] is None or owing_fields(row) != before:
+            recount.append(row)
+    db.flush()
+    unitstats.rebuild(db, lesson_ids=[row.id for row in recount])
+
+
+def owing_fields(row: MicroLesson) -> tuple:
+    """What decides who owes a lesson, besides memberships: its due time and audience."""
+    return row.due_at, frozenset(a.unit_id for a in row.audience)
 
 
 def write_lesson(row: MicroLesson, spec: LessonSpec, unit_ids: dict[str, int]) -> None:

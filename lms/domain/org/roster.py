@@ -187,7 +187,8 @@ def apply_roster(db: Session, plan: RosterPlan, passwords: Passwords,
         membership.start(db, [uid for no, uid in db.execute(select(User.police_no, User.id))
                               if no in created])
     units = membership.record(db, history, now)
-    unitstats.rebuild(db, unit_ids=units)
+    # a newcomer owes the lessons due after their grace period: their unit's assigned counts
+    unitstats.rebuild(db, unit_ids=units | {row["unit_id"] for row in new})
     return summary, codes
 
 

@@ -1,22 +1,27 @@
-"""Completed weekly lessons per (lesson, unit), kept exact; no Flask.
+"""Assigned and completed weekly lessons per (lesson, unit), kept exact; no Flask.
 
-`lms_lesson_unit_stats` summarises `lms_completion` for the reports: per lesson and unit,
-how many of the officers who owe it *for that unit* (`policy.owes`: membership at its due
-time) completed it, how many by its due time, and the sum and count of their best scores
-and of their first attempts' scores. A bureau quarter then reads ~650 × 13 summary rows
-instead of aggregating ~225,000 completions (docs/PERFORMANCE.md).
+`lms_lesson_unit_stats` summarises `lms_membership` and `lms_completion` for the reports:
+per lesson and unit, how many officers owe it *for that unit* (`policy.owes`: membership
+at its due time; released or not, the reports filter by `now`), how many of them completed
+it, how many by its due time, and the sum and count of their best scores and of their
+first attempts' scores. A bureau quarter then reads ~650 × 13 summary rows instead of
+joining ~30,000 memberships with each lesson and aggregating ~225,000 completions
+(docs/PERFORMANCE.md).
 
 It is never stale, because everything a row depends on is maintained here:
 
 - a lesson completed for the first time, or a completed lesson's best score rising:
-  `record_completion`, in the transaction that writes the completion;
-- an officer's membership changing (roster import, role change, deactivation: the history
-  rows `org.membership.record` writes), a lesson's due time or audience changing, bulk
-  loads (the demo): `rebuild` of the units or lessons concerned, in the same transaction.
+  `record_completion`, in the transaction that writes the completion (who owes it does not
+  change);
+- an officer joining or their membership changing (roster import, role change,
+  deactivation: the history rows `org.membership.start` and `record` write), a unit moving,
+  a lesson created or its due time or audience changing (sync, studio), bulk loads (the
+  demo): `rebuild` of the units or lessons concerned, in the same transaction.
 
-Completion rows written any other way (`db.add(Completion(...))` in tests or one-off
-scripts) are not seen: call `rebuild` for their lessons. No session hook does it behind the
-caller's back — the plugin must not change its host's session class.
+Completion, user, membership or lesson rows written any other way (`db.add(...)` in tests
+or one-off scripts) are not seen: call `rebuild` for their lessons or units. No session
+hook does it behind the caller's back — the plugin must not change its host's session
+class.
 
 `drift()` compares the table with a fresh recompute (tests, and a health check).
 """
@@ -25,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import bindparam, case, delete, func, insert, select, text
+from sqlalchemy import and_, bindparam, case, delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -35,7 +40,8 @@ from ..org import policy
 
 STATS = LessonUnitStats.__table__
 COLUMNS = ("lesson_id", "unit_id", "completed", "on_time", "score_sum", "scored",
-           "first_score_sum", "first_scored")
+           "first_score_sum", "first_scored", "assigned")
+COUNTED = COLUMNS[:-1]  # what a completion increments: `assigned` follows who owes
 
 
 @dataclass(frozen=True)
@@ -140,8 +146,10 @@ def rebuild(db: Session, unit_ids: Iterable[int] | None = None,
 
 
 def recount(unit_ids: list[int] | None = None, lesson_ids: list[int] | None = None):
-    """The summary rows computed afresh from lms_completion (a SELECT of COLUMNS): each
-    completion of a lesson its officer owes, under the unit it is owed for."""
+    """The summary rows computed afresh (a SELECT of COLUMNS): per (lesson, unit) owed
+    (`policy.owed_per_unit`, released or not), how many officers owe it and each
+    completion of it by one of them. A LEFT JOIN: both halves are `policy.owes`, so
+    every completion counted is of an owed (lesson, unit)."""
     query = (select(Completion.item_id.label("lesson_id"), Membership.unit_id.label("unit_id"),
                     func.count().label("completed"),
                     func.count(case((Completion.first_completed_at <= MicroLesson.due_at, 1)))
@@ -162,7 +170,14 @@ def recount(unit_ids: list[int] | None = None, lesson_ids: list[int] | None = No
         query = query.where(Membership.unit_id.in_(unit_ids))
     if lesson_ids is not None:
         query = query.where(Completion.item_id.in_(lesson_ids))
-    return query
+    done = query.subquery("done")
+    owed = policy.owed_per_unit(lesson_ids, unit_ids=unit_ids)
+    return (select(owed.c.lesson_id, owed.c.unit_id,
+                   *(func.coalesce(done.c[c], 0).label(c) for c in COUNTED[2:]),
+                   owed.c.n.label("assigned"))
+            .select_from(owed)
+            .outerjoin(done, and_(done.c.lesson_id == owed.c.lesson_id,
+                                  done.c.unit_id == owed.c.unit_id)))
 
 
 def drift(db: Session) -> dict[tuple[int, int], tuple[tuple, tuple]]:
@@ -178,9 +193,9 @@ def drift(db: Session) -> dict[tuple[int, int], tuple[tuple, tuple]]:
 
 
 def _increment(lesson_id: int, unit_id: int, delta: tuple[int, ...]) -> dict:
-    """The binds of `add_statement`: `delta` (COLUMNS after the key: completed, on_time,
+    """The binds of `add_statement`: `delta` (COUNTED after the key: completed, on_time,
     scores) for the (lesson, unit) row."""
-    return {f"p_{name}": value for name, value in zip(COLUMNS, (lesson_id, unit_id, *delta))}
+    return {f"p_{name}": value for name, value in zip(COUNTED, (lesson_id, unit_id, *delta))}
 
 
 @lru_cache(maxsize=4)
@@ -188,10 +203,10 @@ def add_statement(dialect: str):
     """Add an increment (`_increment`) to a row, creating it if needed; commutative, so
     concurrent increments of one row all count. Built once per dialect."""
     stmt = (postgresql if dialect == "postgresql" else sqlite).insert(STATS).values(
-        {name: bindparam(f"p_{name}", type_=STATS.c[name].type) for name in COLUMNS})
+        {name: bindparam(f"p_{name}", type_=STATS.c[name].type) for name in COUNTED})
     return stmt.on_conflict_do_update(
         index_elements=["lesson_id", "unit_id"],
-        set_={c: STATS.c[c] + stmt.excluded[c] for c in COLUMNS[2:]})
+        set_={c: STATS.c[c] + stmt.excluded[c] for c in COUNTED[2:]})
 
 
 @lru_cache(maxsize=4)

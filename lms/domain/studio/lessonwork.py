@@ -116,14 +116,14 @@ def save_lesson(db: Session, author: User, data: LessonInput, tz: str,
         source_path=lesson.source_path if lesson is not None else None,
         source_hash=lesson.source_hash if lesson is not None else None)
     row = lesson or MicroLesson(slug=spec.slug)
-    old_due = lesson.due_at if lesson is not None else None
+    before = syncapply.owing_fields(row) if lesson is not None else None
     if lesson is None:
         db.add(row)
     # The sync's writer: fields, body rendered and sanitized once, quiz by question id.
     syncapply.write_lesson(row, spec, {code: id_ for id_, code in codes.items()})
     row.status = EDITABLE  # the writer marks a file's lesson live; this one is a draft
     db.flush()
-    if old_due is not None and old_due != row.due_at:
+    if syncapply.owing_fields(row) != before:  # who owes it (drafts too), on-time counts
         unitstats.rebuild(db, lesson_ids=[row.id])
     audit.record(db, "lesson_saved" if lesson is not None else "lesson_created",
                  actor_id=author.id, target=lesson_target(row), ip=ip,
