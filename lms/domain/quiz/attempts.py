@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ...models import Attempt, Quiz, User
+from .. import hotsql
 from . import draws, grading, gradingkeys, keylock, outcome
 from .quizview import (
     AttemptsExhausted,
@@ -278,7 +279,7 @@ def _by_key_or_open(db: Session, user_id: int, item: QuizItem, key: str, with_ve
     the version of the quiz's keys (`gradingkeys`, None on SQLite): (existing, open, version)."""
     dialect = db.get_bind().dialect.name
     versioned = with_version and dialect == "postgresql"
-    row = db.connection().execute(_lookup(versioned), {
+    row = hotsql.execute(db, _lookup(versioned), {
         "p_user_id": user_id, "p_key": key, "p_item_type": item.item_type,
         "p_item_id": item.item_id, "p_quiz_id": item.quiz.id}).first()
     version = row.version if versioned and row is not None else None
@@ -357,9 +358,8 @@ def _insert(db: Session, user_id: int, item: QuizItem, key: str, started_at: dat
             stored: dict) -> int | None:
     """Insert the submitted attempt; None when the key is already taken. Only the
     (user, key) constraint is absorbed: any other violation still raises."""
-    return db.connection().execute(_insert_attempt(db.get_bind().dialect.name),
-                                   _insert_params(user_id, item, key, started_at,
-                                                  stored)).scalar()
+    return hotsql.execute(db, _insert_attempt(db.get_bind().dialect.name),
+                          _insert_params(user_id, item, key, started_at, stored)).scalar()
 
 
 def _insert_params(user_id: int, item: QuizItem, key: str, started_at: datetime,
@@ -396,7 +396,7 @@ def _insert_attempt(dialect: str, guarded: bool = False):
 
 def _close(db: Session, attempt_id: int, stored: dict) -> int | None:
     """Complete an open attempt; its id only for the request whose update changed the row."""
-    return db.connection().execute(_close_statement(), {"p_id": attempt_id, **{
+    return hotsql.execute(db, _close_statement(), {"p_id": attempt_id, **{
         f"p_{name}": value for name, value in stored.items()}}).scalar()
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from ...models import User
+from .. import hotsql
 
 NAMESPACE = 0x51A7  # the first key of the two-key advisory lock: "quiz key"
 BANK_NAMESPACE = 0x51A8  # "bank key": the keys of a bank's questions, whichever quiz drew them
@@ -58,7 +59,7 @@ def grading_for(db: Session, quiz_id: int | None, user_id: int, exclusive: bool)
     row lock is asked for: the same order as a regrade (advisory lock, then rows), and
     every statement after this one reads a snapshot taken after both locks."""
     if db.get_bind().dialect.name == "postgresql":
-        db.connection().execute(_GRADING_FOR[quiz_id is not None, exclusive], {
+        hotsql.execute(db, _GRADING_FOR[quiz_id is not None, exclusive], {
             "p_ns": NAMESPACE, "p_quiz": quiz_id, "p_user_id": user_id}).all()
 
 
