@@ -6,7 +6,8 @@
 No server and no load generator: the Flask test client sends `--n` requests per path to the
 app on the bench database (production settings), after a warm-up, rotating over the bench
 officers. Statements are counted with a SQLAlchemy `before_cursor_execute` listener (each one
-is a round trip to PostgreSQL; BEGIN/COMMIT are counted apart). `--profile N` prints
+is a round trip to PostgreSQL; BEGIN/COMMIT are counted apart), and the CPU of the app's
+PostgreSQL backends is read from `/proc` (the server on this box). `--profile N` prints
 cProfile's top N functions by cumulative time for each path. The box is shared: ms vary with
 its load (printed), statement counts do not.
 """
@@ -104,10 +105,30 @@ def requests_for(path: str, app, lesson_id: int, tokens, answers, clients):
         headers={"Authorization": f"Bearer {tokens[i % len(tokens)]}"}).status_code
 
 
-def measure(send, counts, n: int, profile_top: int) -> dict:
+def backend_cpu_seconds(dbname: str) -> float:
+    """User + system CPU of every client backend on `dbname` but this one's (from `/proc`;
+    0 when the server runs elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    with connect(dbname) as conn:
+        pids = [pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'", (dbname,))]
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def measure(send, counts, n: int, profile_top: int, dbname: str) -> dict:
     """ms and statements per request over `n` requests (after `n // 10` warm-up ones)."""
     for i in range(max(5, n // 10)):
         send(i)
+    start_pg = backend_cpu_seconds(dbname)
     counts["statements"] = counts["commits"] = counts["rollbacks"] = counts["pings"] = 0
     statuses: dict[int, int] = {}
     profiler = cProfile.Profile() if profile_top else None
@@ -121,7 +142,8 @@ def measure(send, counts, n: int, profile_top: int) -> dict:
     if profiler:
         profiler.disable()
     wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
-    out = {"ms": wall / n * 1000, "cpu_ms": cpu / n * 1000,
+    pg_cpu = backend_cpu_seconds(dbname) - start_pg
+    out = {"ms": wall / n * 1000, "cpu_ms": cpu / n * 1000, "pg_cpu_ms": pg_cpu / n * 1000,
            "statements": counts["statements"] / n, "commits": counts["commits"] / n,
            "rollbacks": counts["rollbacks"] / n, "pings": counts["pings"] / n,
            "statuses": statuses,
@@ -156,9 +178,10 @@ def main(argv=None) -> dict:
     results = {}
     for path in PATHS if args.path == "all" else (args.path,):
         send = requests_for(path, app, lesson_id, tokens, answers, clients)
-        r = measure(send, counts, args.n, args.profile)
+        r = measure(send, counts, args.n, args.profile, args.db)
         results[path] = r
-        print(f"  {path:<8} {r['ms']:6.2f} ms/request (CPU {r['cpu_ms']:.2f} ms), "
+        print(f"  {path:<8} {r['ms']:6.2f} ms/request (CPU {r['cpu_ms']:.2f} ms + PostgreSQL "
+              f"{r['pg_cpu_ms']:.2f} ms), "
               f"{r['statements']:.2f} statements + {r['commits']:.2f} commits + "
               f"{r['rollbacks']:.2f} rollbacks + {r['pings']:.2f} pings per request, "
               f"statuses {r['statuses']}")

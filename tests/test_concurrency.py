@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 
 from lms.domain.learning import points
 from lms.domain.org import accounts
-from lms.models import Attempt, Completion, PointsEntry, utcnow
+from lms.models import Attempt, Completion, Mistake, PointsEntry, utcnow
 
 pytestmark = pytest.mark.slow
 COPIES = 8
@@ -90,6 +90,28 @@ def test_eight_copies_of_one_api_submission_make_one_attempt(live, db, make):
     assert count(db, Attempt) == 1
     assert count(db, PointsEntry) == 2 and points.total(db, officer.id) == 7
     row = db.scalar(select(Completion))
+    assert (row.status, row.attempts) == ("completed", 1)
+
+
+def test_eight_copies_graded_by_cached_keys_make_one_attempt(live, db, make):
+    """As above, after another officer's submission left the quiz's keys in the workers'
+    cache: every copy grades without reading and the key constraint still decides."""
+    first, officer, item = make.user(), make.user(), lesson(make)
+    path = f"/api/v1/lessons/{item.id}/attempts"
+    warm = json.dumps({"answers": make.answers(item.quiz), "idempotency_key": "warm"})
+    assert request(live, "POST", path, warm, bearer(db, first))[0] == 201
+    headers = bearer(db, officer)
+    body = json.dumps({"answers": make.answers(item.quiz, wrong=("q2",)),
+                       "idempotency_key": "cached-retry-1"})
+    answers = all_at_once(db, lambda: request(live, "POST", path, body, headers))
+    assert {status for status, _, _ in answers} == {201}, answers
+    bodies = [json.loads(text) for _, _, text in answers]
+    assert all(b == bodies[0] for b in bodies)
+    assert bodies[0]["score"] == 80 and bodies[0]["points_awarded"] == 5
+    assert count(db, Attempt, Attempt.user_id == officer.id) == 1
+    assert points.total(db, officer.id) == 5
+    assert count(db, Mistake, Mistake.user_id == officer.id) == 1
+    row = db.scalar(select(Completion).where(Completion.user_id == officer.id))
     assert (row.status, row.attempts) == ("completed", 1)
 
 

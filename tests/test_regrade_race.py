@@ -21,7 +21,8 @@ def waiting_for_advisory_lock(db) -> bool:
                                 "AND NOT granted")).scalar())
 
 
-def test_a_submission_during_a_regrade_is_graded_with_the_new_key(app, db, make):
+@pytest.mark.parametrize("none_open", [False, True])  # True: graded first by cached keys
+def test_a_submission_during_a_regrade_is_graded_with_the_new_key(app, db, make, none_open):
     if db.get_bind().dialect.name != "postgresql":
         pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE")
     trainer, early, racer = make.user(roles=("trainer",)), make.user(), make.user()
@@ -38,7 +39,8 @@ def test_a_submission_during_a_regrade_is_graded_with_the_new_key(app, db, make)
         with app.app_context():
             session = db_session()
             item = quizview.lesson_item(session.get(MicroLesson, lesson.id))
-            attempts.submit(session, racer.id, item, {str(q1.id): "A"}, "k1", utcnow(), RULES)
+            attempts.submit(session, racer.id, item, {str(q1.id): "A"}, "k1", utcnow(), RULES,
+                            none_open=none_open)
             session.commit()
             session.remove()
 

@@ -115,7 +115,8 @@ def submit_attempt(lesson_id: int):
         with unit_of_work() as db:
             result = attempts.submit(db, read.user_id, item, data.get("answers"),
                                      data.get("idempotency_key"), now,
-                                     current_app.config["LMS_POINTS"])
+                                     current_app.config["LMS_POINTS"],
+                                     none_open=read.attempt is None)
     except attempts.Unanswered as refused:
         return {"error": {"code": refused.code, "message": refused.message,
                           "question_ids": refused.question_ids}}, 422

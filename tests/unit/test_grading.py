@@ -1,4 +1,6 @@
 """The quiz engine: answer parsing, per-kind credit, scoring and option shuffling."""
+from fractions import Fraction
+
 import pytest
 
 from lms.domain.quiz.grading import (
@@ -172,6 +174,15 @@ def test_score_rounds_partial_thirds_exactly():
     answers = {1: ("A",), 2: ("A", "B"), 3: ("A", "B"), 4: ("A", "B"), 5: ("A", "B")}
     # 1/3 + 4 * 2/3 = 3 of 8 = 37.5, which a float sum would see as 37.4999...
     assert grade(questions, answers, partial_credit=True).score == 38
+
+
+@pytest.mark.parametrize("count", range(1, 41))
+def test_whole_credits_score_as_the_exact_fraction_rounded_half_up(count):
+    questions = [single(id=i) for i in range(1, count + 1)]
+    for right in range(count + 1):
+        answers = {i: "B" if i <= right else "A" for i in range(1, count + 1)}
+        exact = Fraction(100 * right, count) + Fraction(1, 2)
+        assert grade(questions, answers).score == exact.numerator // exact.denominator
 
 
 def test_partial_credit_counts_towards_score():

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ...models import Completion
+from .. import hotsql
 
 KEY = ("user_id", "item_type", "item_id")
 READING_CAP_SECONDS = 3600  # one visit counts at most an hour of reading
@@ -115,8 +116,8 @@ def record_attempt(db: Session, user_id: int, item_type: str, item_id: int, now:
     `close_visit`: also add the open visit's reading time (as `add_reading_time` does), in
     the same statement. `returning`: SQL scalars to read back (binds p_user_id,
     p_item_type, p_item_id available); their row is returned, else None."""
-    result = db.connection().execute(
-        _record_attempt(db.get_bind().dialect.name, close_visit, returning),
+    result = hotsql.execute(
+        db, _record_attempt(db.get_bind().dialect.name, close_visit, returning),
         {"p_user_id": user_id, "p_item_type": item_type, "p_item_id": item_id, "p_now": now,
          "p_score": score})
     return result.one() if returning else None
@@ -159,8 +160,8 @@ def claim_row(db: Session, user_id: int, item_type: str, item_id: int, now: date
     statement = _claim_row(db.get_bind().dialect.name, returning,
                            None if first is None else first.statement)
     if first is None:
-        return db.connection().execute(statement, params).one()
-    return db.connection().execute(statement, {**first.params, **params}).first()
+        return hotsql.execute(db, statement, params).one()
+    return hotsql.execute(db, statement, {**first.params, **params}).first()
 
 
 @lru_cache(maxsize=8)

@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, or_, select, true, update
+from sqlalchemy import Text, and_, bindparam, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ...models import Attempt, Quiz, User
+from .. import hotsql
 from . import draws, grading, gradingkeys, keylock, outcome
 from .quizview import (
     AttemptsExhausted,
@@ -104,10 +105,14 @@ class SubmitResult:
 
 
 def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
-           idempotency_key: object, now: datetime, rules: Mapping[str, int]) -> SubmitResult:
+           idempotency_key: object, now: datetime, rules: Mapping[str, int],
+           none_open: bool = False) -> SubmitResult:
     """Grade and record an attempt once per key; the same key again returns the first result.
 
-    Raises a QuizError for answers, keys, time limits or attempt counts the quiz refuses.
+    `none_open`: the caller read in this transaction that the officer has no open attempt
+    at the item (the API's lesson read); then the common case skips the read after the
+    lock (`_submit_cached`). Raises a QuizError for answers, keys, time limits or attempt
+    counts the quiz refuses.
     """
     user_id = user if isinstance(user, int) else user.id
     key = _valid_key(idempotency_key)
@@ -121,11 +126,15 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
         keylock.grading(db, item.quiz.id)
         keylock.grading_banks(db, draws.bank_ids(db, item.quiz))
         if limited or item.item_type == "lesson":
-            _lock_officer(db, user_id, exclusive=limited)
+            keylock.grading_for(db, None, user_id, exclusive=limited)
     elif limited or item.item_type == "lesson":
         keylock.grading_for(db, item.quiz.id, user_id, exclusive=limited)
     else:
         keylock.grading(db, item.quiz.id)
+    if none_open and not (drawn or limited or item.quiz.time_limit_seconds):
+        cached = _submit_cached(db, user_id, item, key, answers_raw, now, rules)
+        if cached is not None:
+            return cached
     existing, open_one, version = _by_key_or_open(db, user_id, item, key, not drawn)
     if existing is not None and existing.status == "submitted":
         return _replay(db, existing, item, now)
@@ -172,14 +181,53 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
         recorded = outcome.record(db, user_id, item, attempt_id, graded, now, rules)
     if recorded is None or recorded.attempt_id is None:  # the key won elsewhere just now
         return _replay(db, _by_key(db, user_id, key), item, now)
-    attempt_id = recorded.attempt_id
-    shown = answers_shown(db, user_id, item, now, passed_now=graded.passed,
-                          passed_before=recorded.passed_before)
     # with limited attempts, `used` was counted under the officer's row lock: this one more
     left = max(0, item.quiz.attempts_allowed - used - 1) if limited else None
-    return SubmitResult(attempt_id, graded.score, graded.passed, recorded.paid,
+    return _submitted(db, user_id, item, graded, stored, recorded, now, left)
+
+
+def _submitted(db: Session, user_id: int, item: QuizItem, graded: grading.GradeResult,
+               stored: dict, recorded: outcome.Recorded, now: datetime,
+               left: int | None) -> SubmitResult:
+    """The result of a newly recorded attempt, its key shown as the review policy says."""
+    shown = answers_shown(db, user_id, item, now, passed_now=graded.passed,
+                          passed_before=recorded.passed_before)
+    return SubmitResult(recorded.attempt_id, graded.score, graded.passed, recorded.paid,
                         result_lines(db, user_id, item, stored["results"], shown, now), shown,
                         left, replayed=False)
+
+
+def _submit_cached(db: Session, user_id: int, item: QuizItem, key: str, answers_raw: object,
+                   now: datetime, rules: Mapping[str, int]) -> SubmitResult | None:
+    """The common submission (a fixed quiz, no attempt limit or timer, no open attempt to
+    complete) without reading anything after the lock: graded with the keys this worker
+    read last (`gradingkeys.latest`) and inserted by a statement that writes only while
+    that version is still the current one in its snapshot, which starts after the lock
+    was granted, so a regrade that committed before is seen. None, with nothing written,
+    sends the caller down the full path: no cached keys, answers they refuse (refused
+    there, by keys current after the lock), a version gone stale, or the key taken (a
+    retry, a concurrent copy, another quiz's key: replayed or refused there)."""
+    cached = gradingkeys.latest(item.quiz.id)
+    if cached is None:
+        return None
+    version, keys = cached
+    try:
+        answers = grading.parse_answers(keys, answers_raw)
+    except grading.AnswerError:
+        return None
+    if any(_blank(answers.get(k.id)) for k in keys):
+        return None
+    graded = grading.grade(keys, answers, pass_score=item.quiz.pass_score,
+                           partial_credit=item.quiz.partial_credit)
+    stored = _stored(graded, now)
+    stored["question_ids"] = None  # a fixed quiz
+    insert = outcome.Insert(_insert_attempt(db.get_bind().dialect.name, guarded=True),
+                            {**_insert_params(user_id, item, key, now, stored),
+                             "p_version": version})
+    recorded = outcome.record(db, user_id, item, insert, graded, now, rules)
+    if recorded.attempt_id is None:
+        return None
+    return _submitted(db, user_id, item, graded, stored, recorded, now, None)
 
 
 def _blank(answer: object) -> bool:
@@ -231,7 +279,7 @@ def _by_key_or_open(db: Session, user_id: int, item: QuizItem, key: str, with_ve
     the version of the quiz's keys (`gradingkeys`, None on SQLite): (existing, open, version)."""
     dialect = db.get_bind().dialect.name
     versioned = with_version and dialect == "postgresql"
-    row = db.connection().execute(_lookup(versioned), {
+    row = hotsql.execute(db, _lookup(versioned), {
         "p_user_id": user_id, "p_key": key, "p_item_type": item.item_type,
         "p_item_id": item.item_id, "p_quiz_id": item.quiz.id}).first()
     version = row.version if versioned and row is not None else None
@@ -267,12 +315,6 @@ def _lookup(versioned: bool):
     base = select(gradingkeys.version_sql(bindparam("p_quiz_id")).label("version")).subquery()
     found = found.lateral("found")
     return select(base.c.version, *found.c).select_from(base.outerjoin(found, true()))
-
-
-def _lock_officer(db: Session, user_id: int, exclusive: bool) -> None:
-    """The officer's row, FOR UPDATE or FOR SHARE (a drawn quiz, after its bank locks)."""
-    db.execute(select(User.id).where(User.id == user_id)
-               .with_for_update(read=not exclusive)).all()
 
 
 def _same_item(attempt: Attempt, item: QuizItem) -> bool:
@@ -316,9 +358,8 @@ def _insert(db: Session, user_id: int, item: QuizItem, key: str, started_at: dat
             stored: dict) -> int | None:
     """Insert the submitted attempt; None when the key is already taken. Only the
     (user, key) constraint is absorbed: any other violation still raises."""
-    return db.connection().execute(_insert_attempt(db.get_bind().dialect.name),
-                                   _insert_params(user_id, item, key, started_at,
-                                                  stored)).scalar()
+    return hotsql.execute(db, _insert_attempt(db.get_bind().dialect.name),
+                          _insert_params(user_id, item, key, started_at, stored)).scalar()
 
 
 def _insert_params(user_id: int, item: QuizItem, key: str, started_at: datetime,
@@ -336,20 +377,26 @@ _INSERTED = ("user_id", "quiz_id", "item_type", "item_id", "idempotency_key", "s
 
 
 @lru_cache(maxsize=4)
-def _insert_attempt(dialect: str):
+def _insert_attempt(dialect: str, guarded: bool = False):
     """`_insert`'s statement, built once per dialect (binds: p_<column>); RETURNING id, no
-    row when the (user, key) constraint refused it."""
+    row when the (user, key) constraint refused it. `guarded` (PostgreSQL): and no row
+    unless the version of the quiz's keys is still p_version (`gradingkeys.version_sql`)."""
     table = Attempt.__table__
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    return (insert.values({name: bindparam(f"p_{name}", type_=table.c[name].type)
-                           for name in _INSERTED})
-            .on_conflict_do_nothing(index_elements=("user_id", "idempotency_key"))
+    binds = {name: bindparam(f"p_{name}", type_=table.c[name].type) for name in _INSERTED}
+    if guarded:
+        row = select(*binds.values()).where(
+            gradingkeys.version_sql(binds["quiz_id"]) == bindparam("p_version", type_=Text))
+        insert = insert.from_select(_INSERTED, row)
+    else:
+        insert = insert.values(binds)
+    return (insert.on_conflict_do_nothing(index_elements=("user_id", "idempotency_key"))
             .returning(table.c.id))
 
 
 def _close(db: Session, attempt_id: int, stored: dict) -> int | None:
     """Complete an open attempt; its id only for the request whose update changed the row."""
-    return db.connection().execute(_close_statement(), {"p_id": attempt_id, **{
+    return hotsql.execute(db, _close_statement(), {"p_id": attempt_id, **{
         f"p_{name}": value for name, value in stored.items()}}).scalar()
 
 

@@ -259,6 +259,9 @@ def grade(
 def _percent(credits: list[float]) -> int:
     if not credits:
         return 100
+    if all(c == 0 or c == 1 for c in credits):  # no partial credit: integers are exact
+        right, n = sum(1 for c in credits if c == 1), len(credits)
+        return (200 * right + n) // (2 * n)  # floor(100 * right / n + 1/2)
     # Partial credits are small ratios like 1/3; summed as floats, an exact 37.5 becomes
     # 37.4999... and rounds down, so recover the exact fractions first.
     total = sum(Fraction(c).limit_denominator(1000) for c in credits)

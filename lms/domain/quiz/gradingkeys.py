@@ -10,6 +10,11 @@ cached keys were read at that very row version (in some earlier transaction, aft
 transaction's lock), never from a view read before the lock (the lead's decision,
 docs/PERFORMANCE.md, "Attempt, per request"). SQLite has no row versions: there the keys
 are read every time.
+
+`latest` names the version this worker saw last for a quiz, with its keys: a submission may
+grade with them before it reads anything, provided its write is refused unless that
+version is still current in a snapshot taken after its lock (`attempts`, the guarded
+insert).
 """
 import threading
 from collections import OrderedDict
@@ -25,6 +30,7 @@ from . import grading
 CACHE_SIZE = 256  # quizzes per worker; a year is 52 weekly quizzes
 
 _cache: "OrderedDict[tuple[int, str], tuple[grading.QuestionKey, ...]]" = OrderedDict()
+_latest: dict[int, str] = {}  # quiz → the version whose keys this worker read last
 _lock = threading.Lock()
 
 
@@ -46,22 +52,38 @@ def keys_for(db: Session, quiz_id: int, version: str | None) -> tuple[grading.Qu
             keys = _cache.get((quiz_id, version))
             if keys is not None:
                 _cache.move_to_end((quiz_id, version))
+                _latest[quiz_id] = version
                 return keys
     dialect = db.get_bind().dialect.name
     rows = db.execute(_questions(dialect), {"p_quiz_id": quiz_id}).all()
     keys = tuple(_key(row) for row in rows)
     if dialect == "postgresql" and rows:  # cached under the version of the rows read
+        version = ",".join(f"{row.id}:{row.xmin}" for row in rows)
         with _lock:
-            _cache[(quiz_id, ",".join(f"{row.id}:{row.xmin}" for row in rows))] = keys
+            _cache[(quiz_id, version)] = keys
+            _latest[quiz_id] = version
             while len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
+            if len(_latest) > CACHE_SIZE:
+                _latest.clear()
     return keys
+
+
+def latest(quiz_id: int) -> tuple[str, tuple[grading.QuestionKey, ...]] | None:
+    """The version of the quiz's keys this worker read last (after a lock) and those keys,
+    or None. Only a guess at what is current: a caller grading with them must check the
+    version after its own lock (`version_sql`) before anything it wrote counts."""
+    with _lock:
+        version = _latest.get(quiz_id)
+        keys = None if version is None else _cache.get((quiz_id, version))
+    return None if keys is None else (version, keys)
 
 
 def clear_cache() -> None:
     """Forget every cached key (tests; never needed for correctness)."""
     with _lock:
         _cache.clear()
+        _latest.clear()
 
 
 def _key(row) -> grading.QuestionKey:

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from ...models import User
+from .. import hotsql
 
 NAMESPACE = 0x51A7  # the first key of the two-key advisory lock: "quiz key"
 BANK_NAMESPACE = 0x51A8  # "bank key": the keys of a bank's questions, whichever quiz drew them
@@ -47,26 +48,30 @@ def changing_bank(db: Session, bank_id: int) -> None:
                    {"ns": BANK_NAMESPACE, "bank": bank_id})
 
 
-def grading_for(db: Session, quiz_id: int, user_id: int, exclusive: bool) -> None:
+def grading_for(db: Session, quiz_id: int | None, user_id: int, exclusive: bool) -> None:
     """`grading`, then the officer's row locked, in one round trip: FOR SHARE (a roster
     move of the officer waits for this submission, which counts the reports' summary
     under the unit it reads afterwards), or FOR UPDATE when `exclusive` (a quiz with
-    limited attempts: the officer's submissions are counted one at a time).
+    limited attempts: the officer's submissions are counted one at a time). `quiz_id`
+    None: the officer's row alone (a drawn quiz, whose key locks are taken before it).
 
     The advisory lock is a one-time filter of the row's scan, so it is granted before the
     row lock is asked for: the same order as a regrade (advisory lock, then rows), and
     every statement after this one reads a snapshot taken after both locks."""
     if db.get_bind().dialect.name == "postgresql":
-        db.connection().execute(_GRADING_FOR[exclusive], {
+        hotsql.execute(db, _GRADING_FOR[quiz_id is not None, exclusive], {
             "p_ns": NAMESPACE, "p_quiz": quiz_id, "p_user_id": user_id}).all()
 
 
-def _grading_for(exclusive: bool):
+def _grading_for(with_quiz: bool, exclusive: bool):
     users = User.__table__
-    lock = select(func.pg_advisory_xact_lock_shared(bindparam("p_ns"), bindparam("p_quiz")))
-    return (select(users.c.id)
-            .where(users.c.id == bindparam("p_user_id"), lock.scalar_subquery().is_not(None))
-            .with_for_update(read=not exclusive))
+    officer = select(users.c.id).where(users.c.id == bindparam("p_user_id"))
+    if with_quiz:
+        lock = select(func.pg_advisory_xact_lock_shared(bindparam("p_ns"),
+                                                        bindparam("p_quiz")))
+        officer = officer.where(lock.scalar_subquery().is_not(None))
+    return officer.with_for_update(read=not exclusive)
 
 
-_GRADING_FOR = {exclusive: _grading_for(exclusive) for exclusive in (False, True)}
+_GRADING_FOR = {(with_quiz, exclusive): _grading_for(with_quiz, exclusive)
+                for with_quiz in (False, True) for exclusive in (False, True)}

@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ...models import Attempt, PointsEntry
+from .. import hotsql
 from ..learning import completion, points
 from ..reports import unitstats
 from . import grading, mistakes, review
@@ -59,7 +60,7 @@ def record(db: Session, user_id: int, item: QuizItem, attempt: "int | Insert",
     wrong = [r.question_id for r in graded.results if not r.correct]
     postgres = db.get_bind().dialect.name == "postgresql"
     if isinstance(attempt, Insert) and not (postgres and lesson and graded.passed):
-        attempt = db.connection().execute(attempt.statement, attempt.params).scalar()
+        attempt = hotsql.execute(db, attempt.statement, attempt.params).scalar()
         if attempt is None:
             return Recorded(None)
     if not graded.passed:
@@ -110,7 +111,7 @@ def _write_pass(db: Session, user_id: int, item: QuizItem, attempt_id: int,
     if wrong:
         params.update(mistakes.wrong_params(user_id, wrong, now, source=(kind, item_id)))
     statement = _passing_statement(bool(counted.increment), bool(wrong), bool(bonus))
-    return int(db.connection().execute(statement, params).scalar())
+    return int(hotsql.execute(db, statement, params).scalar())
 
 
 @lru_cache(maxsize=8)
