@@ -39,9 +39,9 @@ def raw_minutes(db, rule, start, end) -> dict:
     return {key: value for key, value in out.items() if value}
 
 
-def read_minutes(db, rule, start, end) -> dict:
+def read_minutes(db, rule, start, end, now=None) -> dict:
     """The same through `hours.earned` (summary plus edges)."""
-    part = hours.earned(rule, start, end)
+    part = hours.earned(rule, start, end, now=now)
     return {(user, kind): int(minutes) for user, kind, minutes in db.execute(select(part))
             if minutes}
 
@@ -70,8 +70,9 @@ def check(db):
     assert unitstats.drift(db) == {}
     for rule in HOURS_RULES:
         for start, end in spans():
-            assert read_minutes(db, rule, start, end) == raw_minutes(db, rule, start, end), \
-                (rule, start, end)
+            raw = raw_minutes(db, rule, start, end)
+            for now in (None, NOW, start, end):  # the hint never changes the answer
+                assert read_minutes(db, rule, start, end, now) == raw, (rule, start, end, now)
 
 
 @pytest.fixture
@@ -263,8 +264,9 @@ def test_a_rebuild_of_some_officers_leaves_the_others(db, world):
     (datetime(2025, 11, 20), datetime(2027, 2, 10)),
     (datetime(2026, 1, 1), datetime(2027, 1, 1)),
 ])
-def test_the_terms_of_a_period_count_each_instant_once(start, end):
-    raw, rows = studyminutes.terms(start, end)
+@pytest.mark.parametrize("now", [None, NOW, datetime(2025, 1, 1), datetime(2028, 1, 1)])
+def test_the_terms_of_a_period_count_each_instant_once(start, end, now):
+    raw, rows = studyminutes.terms(start, end, now)
     rng = random.Random(7)
     instants = [start, end, end - timedelta(microseconds=1), start - timedelta(microseconds=1)]
     instants += [datetime(2025, 10, 1) + timedelta(seconds=rng.randrange(60 * 86400 * 8))
@@ -274,4 +276,14 @@ def test_the_terms_of_a_period_count_each_instant_once(start, end):
         weight += sum(sign for year, month, sign in rows
                       if year == at.year and month in (studyminutes.YEAR, at.month))
         assert weight == int(start <= at < end), at
-    assert len(rows) <= 7  # a year reads at most its row and six months
+    assert len(rows) <= 7 * 3  # a year reads at most its row and six months
+
+
+def test_a_period_up_to_now_reads_the_year_row_and_no_month():
+    """The 通报's case: the year so far is its year row, the eve of 1 January and nothing
+    after now, not the month rows."""
+    start, now = datetime(2025, 12, 31, 16), datetime(2026, 12, 3, 16)
+    raw, rows = studyminutes.terms(start, now + timedelta(microseconds=1), now)
+    assert rows == [(2026, studyminutes.YEAR, 1)]
+    assert raw == [(start, datetime(2026, 1, 1), 1),
+                   (now + timedelta(microseconds=1), datetime(2027, 1, 1), -1)]

@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -57,7 +58,11 @@ class Completion(Base):
         UniqueConstraint("user_id", "item_type", "item_id"),
         Index("ix_lms_completion_item", "item_type", "item_id", "status"),
         # study hours: the few days at a period's edges that the minutes summary leaves
-        Index("ix_lms_completion_first_completed", "first_completed_at"),
+        # (`hours.earned`); completed rows only, index-only on PostgreSQL
+        Index("ix_lms_completion_first_completed", "first_completed_at",
+              postgresql_include=["user_id", "item_type", "item_id"],
+              postgresql_where=text("status = 'completed'"),
+              sqlite_where=text("status = 'completed'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

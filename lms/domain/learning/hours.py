@@ -63,27 +63,30 @@ def rule_from(hours: Mapping, target) -> HoursRule:
                      float(target))
 
 
-def earned(rule: HoursRule, start: datetime, end: datetime, user_ids=None):
+def earned(rule: HoursRule, start: datetime, end: datetime, user_ids=None,
+           now: datetime | None = None):
     """A subquery of (user_id, item_type, minutes): minutes earned per officer and item type
     by items first completed in [start, end); `user_ids` limits it (a value list or select).
 
     Whole months come from the study-minutes summary, the edges from lms_completion
-    (`studyminutes.terms`); the rule is applied here, so the answer is the one a sum over
-    every completion gives, for any period and rule."""
-    raw, rows = studyminutes.terms(start, end)
-    parts = [_raw(rule, low, high, sign, user_ids) for low, high, sign in raw]
-    parts += [_summary(rule, year, month, sign, user_ids) for year, month, sign in rows]
+    (`studyminutes.terms`, which `now` helps choose); the rule is applied here, so the
+    answer is the one a sum over every completion gives, for any period and rule."""
+    raw, rows = studyminutes.terms(start, end, now)
+    parts = [_raw(rule, low, high, sign) for low, high, sign in raw]
+    parts += [_summary(rule, year, month, sign) for year, month, sign in rows]
     if not parts:
-        parts = [_raw(rule, start, start, 1, user_ids)]  # an empty period: no rows
+        parts = [_raw(rule, start, start, 1)]  # an empty period: no rows
     signed = union_all(*parts).subquery("signed")
-    return (select(signed.c.user_id, signed.c.item_type,
+    query = select(signed.c.user_id, signed.c.item_type,
                    func.sum(signed.c.minutes).label("minutes"))
-            .group_by(signed.c.user_id, signed.c.item_type).subquery("earned"))
+    if user_ids is not None:  # once, not per part: PostgreSQL pushes a value list down
+        query = query.where(signed.c.user_id.in_(user_ids))
+    return query.group_by(signed.c.user_id, signed.c.item_type).subquery("earned")
 
 
-def _raw(rule: HoursRule, start: datetime, end: datetime, sign: int, user_ids):
+def _raw(rule: HoursRule, start: datetime, end: datetime, sign: int):
     """± the minutes of the completions first completed in [start, end)."""
-    query = (select(Completion.user_id.label("user_id"),
+    return (select(Completion.user_id.label("user_id"),
                     Completion.item_type.label("item_type"),
                     (rule.minutes() * sign).label("minutes"))
              .outerjoin(Courseware, and_(Completion.item_type == "courseware",
@@ -92,24 +95,18 @@ def _raw(rule: HoursRule, start: datetime, end: datetime, sign: int, user_ids):
                                            ClassSession.id == Completion.item_id))
              .where(Completion.status == "completed", Completion.first_completed_at >= start,
                     Completion.first_completed_at < end))
-    if user_ids is not None:
-        query = query.where(Completion.user_id.in_(user_ids))
-    return query
 
 
-def _summary(rule: HoursRule, year: int, month: int, sign: int, user_ids):
+def _summary(rule: HoursRule, year: int, month: int, sign: int):
     """± the minutes counted in the summary's (year, month) rows; own minutes joined now."""
     summary = StudyMinutes
-    query = (select(summary.user_id.label("user_id"), summary.item_type.label("item_type"),
+    return (select(summary.user_id.label("user_id"), summary.item_type.label("item_type"),
                     (summary.completions * rule.worth(summary.item_type) * sign).label("minutes"))
              .outerjoin(Courseware, and_(summary.item_type == "courseware",
                                          Courseware.id == summary.item_id))
              .outerjoin(ClassSession, and_(summary.item_type == "session",
                                            ClassSession.id == summary.item_id))
              .where(summary.year == year, summary.month == month))
-    if user_ids is not None:
-        query = query.where(summary.user_id.in_(user_ids))
-    return query
 
 
 def through(moment: datetime, year: periods.Period) -> datetime:
@@ -148,7 +145,7 @@ class YearHours:
 def of_user(db: Session, user_id: int, rule: HoursRule, now: datetime, tz: str) -> YearHours:
     """The user's hours in the current local year, per item type and in all."""
     year = periods.year_of(periods.local_today(now, tz), tz)
-    part = earned(rule, year.start, through(now, year), [user_id])
+    part = earned(rule, year.start, through(now, year), [user_id], now)
     by_type = {kind: 0.0 for kind in ITEM_TYPES}
     for _user, kind, minutes in db.execute(select(part)):
         by_type[kind] = int(minutes or 0) / 60

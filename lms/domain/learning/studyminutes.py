@@ -22,7 +22,7 @@ back a first completion rebuilds its officers' rows (`unitstats.rebuild(officer_
 `drift()` compares it with a recount.
 """
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import (
@@ -101,7 +101,10 @@ def rebuild(db: Session, user_ids: Iterable[int] | None = None) -> None:
     if users is not None:
         gone = gone.where(StudyMinutes.user_id.in_(users))
     db.execute(gone.execution_options(synchronize_session=False))
-    db.execute(TABLE.insert().from_select(KEY + ("completions",), recount(users)))
+    fresh = recount(users).subquery("fresh")
+    # in key order, so one month's rows sit together in the heap (a report reads them)
+    db.execute(TABLE.insert().from_select(KEY + ("completions",), select(fresh).order_by(
+        fresh.c.year, fresh.c.month, fresh.c.user_id)))
 
 
 def recount(user_ids: list[int] | None = None):
@@ -138,27 +141,34 @@ def drift(db: Session) -> dict[tuple, tuple[int, int]]:
 
 # --- reading a period ---------------------------------------------------------------------
 
-def terms(start: datetime, end: datetime) -> tuple[list[tuple], list[tuple]]:
+def terms(start: datetime, end: datetime, now: datetime | None = None
+          ) -> tuple[list[tuple], list[tuple]]:
     """[start, end) as signed terms whose sum counts exactly the items first completed in
     it: raw intervals (from, to, ±1) to read from lms_completion, and summary rows (year,
-    month or YEAR, ±1). Each edge is read on the nearer side of its month boundary, and a
-    year with more than six months in the period is its year row less the others."""
+    month or YEAR, ±1). Each edge is read on the side of its month boundary with less time
+    to read — time after `now` is free, as nothing is completed there yet (a hint only:
+    either side is exact) — and a year with more than six months is its year row less the
+    others."""
     if end <= start:
         return [], []
     lo, hi = _month(start), _month(end)
     if lo == hi:  # inside one month: no whole month to read
         return [(start, end, 1)], []
+
+    def cost(low: datetime, high: datetime):
+        return max(min(high, now or high) - low, timedelta(0))
+
     raw = []
     if start > lo:
         after = _next(lo)
-        if after - start <= start - lo:
+        if cost(start, after) <= cost(lo, start):
             raw.append((start, after, 1))
             lo = after
         else:
             raw.append((lo, start, -1))
     if end > hi:
         after = _next(hi)
-        if end - hi <= after - end:
+        if cost(hi, end) <= cost(end, after):
             raw.append((hi, end, 1))
         else:
             raw.append((end, after, -1))
