@@ -212,17 +212,17 @@ def owed_per_unit(lesson_ids, path: str | None = None):
             select(Unit.id).where(Unit.path.startswith(path, autoescape=True))))
     spans = spans.subquery("spans")
     due = MicroLesson.due_at
-    counted = (select(spans.c.unit_id, MicroLesson.id.label("lesson_id"),
-                      func.sum(spans.c.n).label("n"))
-               .join(MicroLesson, and_(MicroLesson.id.in_(lessons),
-                                       or_(spans.c.since.is_(None), spans.c.since <= due),
-                                       or_(spans.c.until.is_(None), spans.c.until > due)))
-               .group_by(spans.c.unit_id, MicroLesson.id).subquery("counted"))
-    return (select(counted.c.unit_id, counted.c.lesson_id,
-                   MicroLesson.due_at.label("due_at"), counted.c.n)
-            .join(MicroLesson, MicroLesson.id == counted.c.lesson_id)
-            .join(MemberUnit, MemberUnit.id == counted.c.unit_id)
+    # grouped by the unit's and the lesson's own keys, so the planner can tell how many
+    # rows come out (it cannot through the spans' grouping) and joins them by id later
+    return (select(MemberUnit.id.label("unit_id"), MicroLesson.id.label("lesson_id"),
+                   due.label("due_at"), func.sum(spans.c.n).label("n"))
+            .select_from(spans)
+            .join(MemberUnit, MemberUnit.id == spans.c.unit_id)
+            .join(MicroLesson, and_(MicroLesson.id.in_(lessons),
+                                    or_(spans.c.since.is_(None), spans.c.since <= due),
+                                    or_(spans.c.until.is_(None), spans.c.until > due)))
             .where(lesson_reaches(MemberUnit.path))
+            .group_by(MemberUnit.id, MicroLesson.id, due)
             .subquery("owed_per_unit"))
 
 

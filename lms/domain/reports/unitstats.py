@@ -19,6 +19,11 @@ scripts) are not seen: call `rebuild` for their lessons. No session hook does it
 caller's back — the plugin must not change its host's session class.
 
 `drift()` compares the table with a fresh recompute (tests, and a health check).
+
+The study-minutes summary (`learning.studyminutes`, the study hours' counts per officer and
+month) rides along: `record_completion` counts a first completion in it too, `rebuild()`
+rebuilds it with everything else and `rebuild(officer_ids=…)` for completions written past
+the domain, and `drift()` reports its differences under ("minutes", …) keys.
 """
 from collections.abc import Iterable
 from dataclasses import dataclass
