@@ -120,7 +120,7 @@ def recount(user_ids: list[int] | None = None):
                .group_by(year, month, Completion.user_id, Completion.item_type, item))
     if user_ids is not None:
         monthly = monthly.where(Completion.user_id.in_(user_ids))
-    months = monthly.subquery("months")
+    months = monthly.cte("months")  # read twice (months and years), computed once
     yearly = (select(months.c.year, literal(YEAR), months.c.user_id, months.c.item_type,
                      months.c.item_id, func.sum(months.c.completions))
               .group_by(months.c.year, months.c.user_id, months.c.item_type,
