@@ -267,7 +267,8 @@ class Factory:
                          first_completed_at=at if status == "completed" else None,
                          best_score=score, first_score=score, attempts=1, last_activity_at=at)
         self.db.add(row)
-        unitstats.rebuild(self.db, lesson_ids=[lesson.id])  # written past record_completion
+        # written past record_completion
+        unitstats.rebuild(self.db, lesson_ids=[lesson.id], officer_ids=[user.id])
         self.db.commit()
         return row
 

@@ -171,7 +171,7 @@ def test_orm_written_completions_are_counted_by_an_explicit_rebuild(db, make, wo
     db.add(row)
     db.commit()
     assert unitstats.drift(db) != {}  # nothing counts behind the caller's back
-    unitstats.rebuild(db, lesson_ids=[lesson.id])
+    unitstats.rebuild(db, lesson_ids=[lesson.id], officer_ids=[p["b2"].id])
     db.commit()
     check(db, t["city"], lessons)
 

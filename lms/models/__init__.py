@@ -16,7 +16,15 @@ from .content import (
                       Question,
                       Quiz,
 )
-from .learning import Attempt, Completion, LessonUnitStats, Mistake, Notification, PointsEntry
+from .learning import (
+    Attempt,
+    Completion,
+    LessonUnitStats,
+    Mistake,
+    Notification,
+    PointsEntry,
+    StudyMinutes,
+)
 from .org import ROLES, UNIT_KINDS, ApiToken, AuditEvent, Membership, Unit, User
 from .outbox import DELIVERY_STATES, NotificationDelivery
 
@@ -25,6 +33,7 @@ __all__ = [
     "Courseware", "CoursewareRevision", "LessonAudience", "MicroLesson", "Question", "Quiz",
     "QuestionBank",
     "Attempt", "Completion", "LessonUnitStats", "Mistake", "Notification", "PointsEntry",
+    "StudyMinutes",
     "ChecklistItem", "ChecklistScore", "ClassroomReview", "SessionRating",
     "DELIVERY_STATES", "NotificationDelivery", "PointsClaim", "PointsQuota", "PointsRule",
     "ROLES", "UNIT_KINDS", "ApiToken", "AuditEvent", "Membership", "Unit", "User",

@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -56,6 +57,12 @@ class Completion(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "item_type", "item_id"),
         Index("ix_lms_completion_item", "item_type", "item_id", "status"),
+        # study hours: the few days at a period's edges that the minutes summary leaves
+        # (`hours.earned`); completed rows only, index-only on PostgreSQL
+        Index("ix_lms_completion_first_completed", "first_completed_at",
+              postgresql_include=["user_id", "item_type", "item_id"],
+              postgresql_where=text("status = 'completed'"),
+              sqlite_where=text("status = 'completed'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +102,26 @@ class LessonUnitStats(Base):
     # officers who owe the lesson for the unit (`policy.owed_per_unit`, released or not);
     # no Python default: a completion's increment (a CTE on PostgreSQL) leaves it out
     assigned: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class StudyMinutes(Base):
+    """Items first completed per (UTC year, UTC month, officer, item type, item): a summary
+    of lms_completion kept exact by `domain.learning.studyminutes` (in the transaction that
+    first completes an item), so a year's study hours read one or two rows per officer.
+    `month` 0 is the whole year; `item_id` is 0 for lessons (their minutes are a fixed rule)
+    and the item's id for courseware and class sessions, whose own minutes are read at
+    report time (they may be corrected).
+
+    Derived data, hence no foreign keys: `unitstats.rebuild()` recreates it."""
+
+    __tablename__ = "lms_study_minutes"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    item_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    item_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    completions: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PointsEntry(Base):

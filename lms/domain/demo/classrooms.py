@@ -31,6 +31,7 @@ from ...models import (
 from ..classrooms import acceptance, rotation
 from ..clock import to_utc
 from ..org import policy
+from ..reports import unitstats
 from .classroomdata import (
     CHECKLISTS,
     COMMENTS_GOOD,
@@ -255,6 +256,8 @@ def _lecturers_and_sessions(db: Session, rng: random.Random, plans: list[_Plan],
     if lecturers:
         db.execute(update(User).where(User.id.in_(sorted(lecturers))).values(is_trainer=True))
     _write(db, attendance, ratings, points.get("session_attended", 0))
+    # the check-ins' completions were written past the domain: their study minutes
+    unitstats.rebuild(db, officer_ids={a["user_id"] for a in attendance})
 
 
 def _attend(rng: random.Random, session: ClassSession, pool: list[int], now: datetime,

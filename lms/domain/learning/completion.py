@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Completion
 from .. import hotsql
+from . import studyminutes
 
 KEY = ("user_id", "item_type", "item_id")
 READING_CAP_SECONDS = 3600  # one visit counts at most an hour of reading
@@ -68,11 +69,45 @@ def _add_reading(dialect: str):
 
 
 def mark_completed(db: Session, user_id: int, item_type: str, item_id: int, now: datetime,
-                   score: int | None = None, attempted: bool = False) -> None:
+                   score: int | None = None, attempted: bool = False) -> bool:
     """Complete the item (first completion time kept), raise the best score, count attempts;
-    an attempt's score becomes the first score when the row has none yet."""
+    an attempt's score becomes the first score when the row has none yet. A first
+    completion, found under the row's lock (`lock_row`), also counts in the study-minutes
+    summary (`studyminutes`); True if this was one."""
+    increment = studyminutes.first_completion(user_id, item_type, item_id,
+                                              lock_row(db, user_id, item_type, item_id, now),
+                                              now)
+    write_completed(db, user_id, item_type, item_id, now, score, attempted)
+    if increment is not None:
+        db.execute(studyminutes.add_statement(db.get_bind().dialect.name), increment)
+    return increment is not None
+
+
+def write_completed(db: Session, user_id: int, item_type: str, item_id: int, now: datetime,
+                    score: int | None = None, attempted: bool = False) -> None:
+    """`mark_completed`'s upsert alone, for a caller that counted the first completion in
+    the study-minutes summary itself (`unitstats.record_completion`, the attempt path)."""
     db.execute(mark_completed_statement(db.get_bind().dialect.name),
                mark_completed_params(user_id, item_type, item_id, now, score, attempted))
+
+
+def lock_row(db: Session, user_id: int, item_type: str, item_id: int, now: datetime):
+    """Create the (user, item) row as in progress if it is missing, else lock it, changing
+    nothing; returns its status and first_completed_at as they stand under the lock (held
+    until the transaction ends), so exactly one transaction sees the first completion."""
+    return db.connection().execute(_lock_row(db.get_bind().dialect.name), {
+        "p_user_id": user_id, "p_item_type": item_type, "p_item_id": item_id,
+        "p_now": now}).one()
+
+
+@lru_cache(maxsize=4)
+def _lock_row(dialect: str):
+    """`lock_row`'s upsert, built once per dialect (binds: p_*)."""
+    table = Completion.__table__
+    stmt = _key_insert(dialect).values(status="in_progress", attempts=0, time_spent_seconds=0,
+                                       last_activity_at=_NOW)
+    return (stmt.on_conflict_do_update(index_elements=KEY, set_={"status": table.c.status})
+            .returning(table.c.status, table.c.first_completed_at))
 
 
 def mark_completed_params(user_id: int, item_type: str, item_id: int, now: datetime,

@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from ...models import ClassSession, Completion, Courseware
+from ...models import ClassSession, Completion, Courseware, StudyMinutes
 from ..reports import periods
+from . import studyminutes
 
 ITEM_TYPES = ("lesson", "courseware", "session")
 FROM_ITEM = {"courseware": "estimated", "session": "length"}  # the item's own minutes
@@ -30,14 +31,17 @@ class HoursRule:
 
     def minutes(self):
         """SQL: the minutes a completion row is worth; needs the joins of `earned`."""
-        def worth(kind, own):
+        return self.worth(Completion.item_type)
+
+    def worth(self, item_type):
+        """SQL: the minutes one item of `item_type` (a column) is worth; needs Courseware and
+        ClassSession joined on the item (outer joins: a missing item is worth 0 own)."""
+        def of(kind, own):
             fixed = getattr(self, kind)
             return literal(fixed) if fixed is not None else func.coalesce(own, 0)
-        return case((Completion.item_type == "lesson", worth("lesson", None)),
-                    (Completion.item_type == "courseware",
-                     worth("courseware", Courseware.estimated_minutes)),
-                    (Completion.item_type == "session",
-                     worth("session", ClassSession.duration_minutes)),
+        return case((item_type == "lesson", of("lesson", None)),
+                    (item_type == "courseware", of("courseware", Courseware.estimated_minutes)),
+                    (item_type == "session", of("session", ClassSession.duration_minutes)),
                     else_=0)
 
 
@@ -59,22 +63,50 @@ def rule_from(hours: Mapping, target) -> HoursRule:
                      float(target))
 
 
-def earned(rule: HoursRule, start: datetime, end: datetime, user_ids=None):
+def earned(rule: HoursRule, start: datetime, end: datetime, user_ids=None,
+           now: datetime | None = None):
     """A subquery of (user_id, item_type, minutes): minutes earned per officer and item type
-    by items first completed in [start, end); `user_ids` limits it (a value list or select)."""
-    query = (select(Completion.user_id.label("user_id"),
+    by items first completed in [start, end); `user_ids` limits it (a value list or select).
+
+    Whole months come from the study-minutes summary, the edges from lms_completion
+    (`studyminutes.terms`, which `now` helps choose); the rule is applied here, so the
+    answer is the one a sum over every completion gives, for any period and rule."""
+    raw, rows = studyminutes.terms(start, end, now)
+    parts = [_raw(rule, low, high, sign) for low, high, sign in raw]
+    parts += [_summary(rule, year, month, sign) for year, month, sign in rows]
+    if not parts:
+        parts = [_raw(rule, start, start, 1)]  # an empty period: no rows
+    signed = union_all(*parts).subquery("signed")
+    query = select(signed.c.user_id, signed.c.item_type,
+                   func.sum(signed.c.minutes).label("minutes"))
+    if user_ids is not None:  # once, not per part: PostgreSQL pushes a value list down
+        query = query.where(signed.c.user_id.in_(user_ids))
+    return query.group_by(signed.c.user_id, signed.c.item_type).subquery("earned")
+
+
+def _raw(rule: HoursRule, start: datetime, end: datetime, sign: int):
+    """± the minutes of the completions first completed in [start, end)."""
+    return (select(Completion.user_id.label("user_id"),
                     Completion.item_type.label("item_type"),
-                    func.sum(rule.minutes()).label("minutes"))
+                    (rule.minutes() * sign).label("minutes"))
              .outerjoin(Courseware, and_(Completion.item_type == "courseware",
                                          Courseware.id == Completion.item_id))
              .outerjoin(ClassSession, and_(Completion.item_type == "session",
                                            ClassSession.id == Completion.item_id))
              .where(Completion.status == "completed", Completion.first_completed_at >= start,
-                    Completion.first_completed_at < end)
-             .group_by(Completion.user_id, Completion.item_type))
-    if user_ids is not None:
-        query = query.where(Completion.user_id.in_(user_ids))
-    return query.subquery("earned")
+                    Completion.first_completed_at < end))
+
+
+def _summary(rule: HoursRule, year: int, month: int, sign: int):
+    """± the minutes counted in the summary's (year, month) rows; own minutes joined now."""
+    summary = StudyMinutes
+    return (select(summary.user_id.label("user_id"), summary.item_type.label("item_type"),
+                    (summary.completions * rule.worth(summary.item_type) * sign).label("minutes"))
+             .outerjoin(Courseware, and_(summary.item_type == "courseware",
+                                         Courseware.id == summary.item_id))
+             .outerjoin(ClassSession, and_(summary.item_type == "session",
+                                           ClassSession.id == summary.item_id))
+             .where(summary.year == year, summary.month == month))
 
 
 def through(moment: datetime, year: periods.Period) -> datetime:
@@ -113,7 +145,7 @@ class YearHours:
 def of_user(db: Session, user_id: int, rule: HoursRule, now: datetime, tz: str) -> YearHours:
     """The user's hours in the current local year, per item type and in all."""
     year = periods.year_of(periods.local_today(now, tz), tz)
-    part = earned(rule, year.start, through(now, year), [user_id])
+    part = earned(rule, year.start, through(now, year), [user_id], now)
     by_type = {kind: 0.0 for kind in ITEM_TYPES}
     for _user, kind, minutes in db.execute(select(part)):
         by_type[kind] = int(minutes or 0) / 60

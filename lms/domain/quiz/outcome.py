@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Attempt, PointsEntry
 from .. import hotsql
-from ..learning import completion, points
+from ..learning import completion, points, studyminutes
 from ..reports import unitstats
 from . import grading, mistakes, review
 from .quizview import QuizItem
@@ -69,20 +69,25 @@ def record(db: Session, user_id: int, item: QuizItem, attempt: "int | Insert",
                                                   returning=_PASSED_BEFORE).passed_before
         mistakes.record_wrong(db, user_id, wrong, now, source=(kind, item_id))
         return Recorded(attempt, 0, passed_before)
-    counted = unitstats.Counted(None)
     if lesson:  # the reports' per-(lesson, unit) summary, same transaction
         counted = unitstats.record_completion(db, user_id, item_id, now, graded.score,
                                               deferred=postgres, inserting=attempt)
         if counted.before is None:  # the key was taken: nothing written
             return Recorded(None)
         attempt = counted.attempt_id or attempt
+    else:  # courseware: only the study-minutes summary, found under the row's lock
+        before = completion.lock_row(db, user_id, kind, item_id, now)
+        counted = unitstats.Counted(before, minutes=studyminutes.first_completion(
+            user_id, kind, item_id, before, now))
     first_before = counted.before.first_completed_at if lesson else None
     rule, amount, bonus = _rules(item, graded, now, rules, first_before)
     if postgres:  # the rest in one round trip (`_passing_statement`)
         return Recorded(attempt, _write_pass(db, user_id, item, attempt, graded, now, counted,
                                              wrong, rule, amount, bonus))
-    completion.mark_completed(db, user_id, kind, item_id, now, score=graded.score,
-                              attempted=True)
+    completion.write_completed(db, user_id, kind, item_id, now, score=graded.score,
+                               attempted=True)
+    if counted.minutes and not lesson:  # a lesson's was written by record_completion
+        db.execute(studyminutes.add_statement(db.get_bind().dialect.name), counted.minutes)
     paid = 0
     if amount or bonus:
         paid = sum(db.execute(_pay_statement(db.get_bind().dialect.name, bool(bonus)),
@@ -98,9 +103,9 @@ def _write_pass(db: Session, user_id: int, item: QuizItem, attempt_id: int,
                 rule: str, amount: int, bonus: int) -> int:
     """PostgreSQL: the completion upsert, the summary increment (if any), the mistakes (if
     any), the points and the attempt's `points_awarded`, as one statement; returns points
-    paid. Each part is the very statement its module writes on its own; a lesson's
-    completion row is locked already (`record_completion`), so their order inside the
-    statement does not matter: they touch different rows, and the summary increment is
+    paid. Each part is the very statement its module writes on its own; the completion row
+    is locked already (`record_completion`, `completion.lock_row`), so their order inside
+    the statement does not matter: they touch different rows, and the summary increment is
     commutative."""
     kind, item_id = item.item_type, item.item_id
     params = {**completion.mark_completed_params(user_id, kind, item_id, now,
@@ -108,20 +113,26 @@ def _write_pass(db: Session, user_id: int, item: QuizItem, attempt_id: int,
               **_pay_params(user_id, item, now, rule, amount, bonus), "p_id": attempt_id}
     if counted.increment:
         params.update(counted.increment)
+    if counted.minutes:
+        params.update(counted.minutes)
     if wrong:
         params.update(mistakes.wrong_params(user_id, wrong, now, source=(kind, item_id)))
-    statement = _passing_statement(bool(counted.increment), bool(wrong), bool(bonus))
+    statement = _passing_statement(bool(counted.increment), bool(counted.minutes), bool(wrong),
+                                   bool(bonus))
     return int(hotsql.execute(db, statement, params).scalar())
 
 
-@lru_cache(maxsize=8)
-def _passing_statement(with_increment: bool, with_wrong: bool, with_bonus: bool):
+@lru_cache(maxsize=16)
+def _passing_statement(with_increment: bool, with_minutes: bool, with_wrong: bool,
+                       with_bonus: bool):
     """`_write_pass`'s statement, built once per shape: data-modifying CTEs, the points
     paid summed by the outer SELECT."""
     attempts = Attempt.__table__
     parts = [completion.mark_completed_statement("postgresql").cte("completed")]
     if with_increment:
         parts.append(unitstats.add_statement("postgresql").cte("counted"))
+    if with_minutes:
+        parts.append(studyminutes.add_statement("postgresql").cte("minutes"))
     if with_wrong:
         parts.append(mistakes.wrong_statement().cte("wrong"))
     paid = _pay_statement("postgresql", with_bonus).cte("paid")

@@ -46,7 +46,8 @@ def write_attempts(db, outcome: Outcome) -> None:
 
 
 def write_completions(db, outcome: Outcome) -> None:
-    """The officers' completion rows, then the summary rows of the lessons concerned."""
+    """The officers' completion rows, then the summary rows of the lessons concerned and the
+    study minutes of the officers whose first completion changed."""
     for group in outcome.groups:
         new = group.new
         db.execute(update(Completion).where(
@@ -58,6 +59,11 @@ def write_completions(db, outcome: Outcome) -> None:
     lessons = {g.item_id for g in outcome.groups if g.item_type == "lesson"}
     if lessons:  # counts, on-time counts and score sums follow the rows just written
         unitstats.rebuild(db, lesson_ids=lessons)
+    moved = {g.user_id for g in outcome.groups
+             if (g.old.status, g.old.first_completed_at)
+             != (g.new.status, g.new.first_completed_at)}
+    if moved:  # a first completion taken back or moved: those officers' study minutes
+        unitstats.rebuild(db, officer_ids=moved)
 
 
 def write_points(db, outcome: Outcome, rules: Mapping[str, int], now: datetime,

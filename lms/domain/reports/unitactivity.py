@@ -88,7 +88,7 @@ def by_buckets(db: Session, buckets, root_path: str, period: Period, now: dateti
                rule: hours.HoursRule, tz: str) -> dict[int, Activity]:
     """Activity per bucket: `buckets` maps bucket_id → the unit ids (member_id) it sums."""
     moment = moment_of(period, now)
-    parts = (_officers(root_path, moment, rule, tz), _sessions(root_path, period, moment),
+    parts = (_officers(root_path, moment, rule, tz, now), _sessions(root_path, period, moment),
              _accepted(root_path, period))
     columns = [func.coalesce(func.sum(part.c[name]), 0)
                for part in parts for name in part.c.keys() if name != "key"]
@@ -106,14 +106,17 @@ def _within(column, root_path: str):
     return column.in_(select(Unit.id).where(Unit.path.startswith(root_path, autoescape=True)))
 
 
-def _officers(root_path: str, moment: datetime, rule: hours.HoursRule, tz: str):
+def _officers(root_path: str, moment: datetime, rule: hours.HoursRule, tz: str,
+              now: datetime):
     """Per unit: active officers at `moment`, their minutes this year, how many on track."""
     year = periods.year_of(periods.local_today(moment, tz), tz)
     members = (select(Membership.user_id, Membership.unit_id)
                .where(*policy.member_at(moment), _within(Membership.unit_id, root_path))
                .subquery("members"))
+    # the whole bureau: every officer's minutes, joined to the members below (a filter
+    # first would build the members twice)
     earned = hours.earned(rule, year.start, hours.through(moment, year),
-                          select(members.c.user_id))
+                          None if is_whole_tree(root_path) else select(members.c.user_id), now)
     per_officer = (select(members.c.unit_id, members.c.user_id,
                           func.coalesce(func.sum(earned.c.minutes), 0).label("minutes"))
                    .outerjoin(earned, earned.c.user_id == members.c.user_id)

@@ -24,6 +24,11 @@ hook does it behind the caller's back — the plugin must not change its host's 
 class.
 
 `drift()` compares the table with a fresh recompute (tests, and a health check).
+
+The study-minutes summary (`learning.studyminutes`, the study hours' counts per officer and
+month) rides along: `record_completion` counts a first completion in it too, `rebuild()`
+rebuilds it with everything else and `rebuild(officer_ids=…)` for completions written past
+the domain, and `drift()` reports its differences under ("minutes", …) keys.
 """
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,7 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ...models import Completion, LessonUnitStats, Membership, MicroLesson, User
-from ..learning import completion
+from ..learning import completion, studyminutes
 from ..org import policy
 
 STATS = LessonUnitStats.__table__
@@ -48,16 +53,18 @@ COUNTED = COLUMNS[:-1]  # what a completion increments: `assigned` follows who o
 class Counted:
     """What `record_completion` found: the completion row as it was before (status,
     first_completed_at, best_score, first_score) and, when deferred, the summary increment
-    still to write (binds of `add_statement`; None: nothing to count)."""
+    still to write (binds of `add_statement`; None: nothing to count) and the study-minutes
+    one (binds of `studyminutes.add_statement`; None: not a first completion)."""
 
     before: object
     increment: dict | None = None
     attempt_id: int | None = None
+    minutes: dict | None = None
 
 
 def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
                       score: int | None, deferred: bool = False, inserting=None) -> Counted:
-    """Count a passed lesson attempt. Call it right before `completion.mark_completed(...,
+    """Count a passed lesson attempt. Call it right before `completion.write_completed(...,
     "lesson", lesson_id, now, score=score)` in the same transaction, with the officer's
     row already locked FOR SHARE or FOR UPDATE by an earlier statement of it
     (`keylock.grading_for`). It also closes the open reading visit. `deferred`: the
@@ -65,7 +72,8 @@ def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
     `add_statement` in the same transaction (after this, while the row lock is held).
     `inserting` (PostgreSQL): the passed attempt still to insert (`outcome.Insert`), written
     in the same statement as the claim; when its key was taken nothing is written and
-    `before` is None, else its id is `attempt_id`.
+    `before` is None, else its id is `attempt_id`. A first completion also counts in the
+    study-minutes summary (`studyminutes`), owed or not; deferred like the increment.
 
     The transition is found without a read-then-write race: one upsert creates the
     completion row if missing (so two first attempts cannot both see "no row") or else
@@ -99,8 +107,12 @@ def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
         before = completion.claim_row(db, user_id, "lesson", lesson_id, now)
         unit_id, due_at = db.execute(select(*owed), {"p_user_id": user_id,
                                                      "p_item_id": lesson_id}).one()
+    minutes = studyminutes.first_completion(user_id, "lesson", lesson_id, before, now)
+    if minutes is not None and not deferred:
+        db.execute(studyminutes.add_statement(dialect), minutes)
+    kept = minutes if deferred else None
     if unit_id is None:
-        return Counted(before, None, attempt_id)
+        return Counted(before, None, attempt_id, kept)
     if before.status != "completed":  # first completion: what mark_completed will store
         first = before.first_completed_at or now
         best = _best(before.best_score, score)
@@ -111,24 +123,32 @@ def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
     elif score is not None and (before.best_score is None or score > before.best_score):
         delta = (0, 0, score - (before.best_score or 0), int(before.best_score is None), 0, 0)
     else:
-        return Counted(before, None, attempt_id)
+        return Counted(before, None, attempt_id, kept)
     increment = _increment(lesson_id, unit_id, delta)
     if deferred:
-        return Counted(before, increment, attempt_id)
+        return Counted(before, increment, attempt_id, kept)
     db.execute(add_statement(dialect), increment)
     return Counted(before, None, attempt_id)
 
 
 def rebuild(db: Session, unit_ids: Iterable[int] | None = None,
-            lesson_ids: Iterable[int] | None = None) -> None:
-    """Recompute the rows of these units and/or lessons (everything when both are None)
-    from lms_completion: one DELETE and one INSERT … SELECT; no commit.
+            lesson_ids: Iterable[int] | None = None,
+            officer_ids: Iterable[int] | None = None) -> None:
+    """Recompute the rows of these units and/or lessons from lms_completion: one DELETE
+    and one INSERT … SELECT; no commit. `officer_ids`: officers whose completions were
+    written past `record_completion`/`completion.complete` — their study-minutes rows
+    (`studyminutes`) instead. Everything, both summaries, when all three are None.
 
     Call it after the change that requires it, in the same transaction. Pending ORM changes
     are flushed first. On PostgreSQL the table is locked in EXCLUSIVE mode (readers go on):
     a concurrent `record_completion` increment then either commits before the recount,
     which sees it, or waits and lands on the recounted row, never in between.
     """
+    everything = unit_ids is None and lesson_ids is None and officer_ids is None
+    if everything or officer_ids is not None:
+        studyminutes.rebuild(db, officer_ids)
+        if not everything and unit_ids is None and lesson_ids is None:
+            return
     units = None if unit_ids is None else sorted(set(unit_ids) - {None})
     lessons = None if lesson_ids is None else sorted(set(lesson_ids))
     if units == [] or lessons == []:
@@ -180,16 +200,20 @@ def recount(unit_ids: list[int] | None = None, lesson_ids: list[int] | None = No
                                   done.c.unit_id == owed.c.unit_id)))
 
 
-def drift(db: Session) -> dict[tuple[int, int], tuple[tuple, tuple]]:
-    """(lesson, unit) → (stored, recomputed) for every row that differs; {} when exact."""
+def drift(db: Session) -> dict[tuple, tuple]:
+    """(lesson, unit) → (stored, recomputed) for every row that differs, and the
+    study-minutes summary's differences under ("minutes", *its key); {} when exact."""
     db.flush()
     stored = {(r[0], r[1]): tuple(r[2:]) for r in db.execute(select(
         *(STATS.c[c] for c in COLUMNS))) if any(r[2:])}
     fresh = {(r[0], r[1]): tuple(int(v) for v in r[2:]) for r in db.execute(recount())}
     zero = (0,) * (len(COLUMNS) - 2)
-    return {key: (stored.get(key, zero), fresh.get(key, zero))
-            for key in stored.keys() | fresh.keys()
-            if stored.get(key, zero) != fresh.get(key, zero)}
+    found = {key: (stored.get(key, zero), fresh.get(key, zero))
+             for key in stored.keys() | fresh.keys()
+             if stored.get(key, zero) != fresh.get(key, zero)}
+    found.update({("minutes", *key): counts
+                  for key, counts in studyminutes.drift(db).items()})
+    return found
 
 
 def _increment(lesson_id: int, unit_id: int, delta: tuple[int, ...]) -> dict:

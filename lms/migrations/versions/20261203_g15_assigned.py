@@ -7,7 +7,7 @@ report reads summary rows instead of joining every membership with every lesson
 (lesson, unit) owed, with its completions.
 
 Revision ID: g15_assigned
-Revises: c13_classroom_acceptance
+Revises: s15_study_minutes
 Create Date: 2026-12-03 16:30:00
 """
 from alembic import op
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = 'g15_assigned'
-down_revision = 'c13_classroom_acceptance'
+down_revision = 's15_study_minutes'
 branch_labels = None
 depends_on = None
 
