@@ -215,3 +215,21 @@ def test_a_quarter_reports_assigned_counts_are_policy_owed(db, make, world, tmp_
                 for row in report.rows if not row.own}
     assert {row.unit.code: row.counts.assigned for row in report.rows} == expected
     assert report.total.assigned == sum(by_unit.values()) == 4 + 4  # the newcomer: for_a
+
+
+def test_a_unit_moved_by_the_org_import_recounts_who_owes(db, make, world, runner, tmp_path):
+    # station A (and its branch) moves under county B, which a lesson addresses: its officers
+    # owe that lesson from now on, and the county A lesson no longer (DESIGN §6: supervisors
+    # must believe every number)
+    t, _ = world
+    to_b = make.lesson(publish_at=NOW - timedelta(days=2), due_at=NOW + timedelta(days=3),
+                       audience=(t["county_b"],))
+    to_a = make.lesson(publish_at=NOW - timedelta(days=2), due_at=NOW + timedelta(days=3),
+                       audience=(t["county_a"],))
+    assert (to_b.id, t["branch_a"].id) not in check(db)
+    units = tmp_path / "units.csv"
+    units.write_text("code,name,kind,parent_code\nSA,A派出所,station,CB\n", encoding="utf-8")
+    assert runner.invoke(args=["lms", "import-units", str(units)]).exit_code == 0
+    counts = check(db)
+    assert counts[(to_b.id, t["branch_a"].id)] == 2 and counts[(to_b.id, t["station_a"].id)] == 1
+    assert (to_a.id, t["branch_a"].id) not in counts

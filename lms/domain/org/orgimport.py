@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ...models import UNIT_KINDS, Unit
 from ..csvfile import read_table
 from ..problems import Problem
+from ..reports import unitstats
 
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
 UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
@@ -181,13 +182,18 @@ def apply_units(db: Session, plan: UnitPlan, progress: Progress = _no_progress) 
                 summary.updated += 1
         wanted[row.code] = values
     # Paths are recomputed for the whole tree, so a moved unit carries its subtree along.
-    changes = []
+    changes, moved = [], []
     for code, values in _with_paths(wanted, id_of).items():
         old = stored.get(code)
         if old is None or any(getattr(old, key) != value for key, value in values.items()):
             changes.append({"id": id_of[code], **values})
+        if old is not None and old.path != values["path"]:
+            moved.append(id_of[code])
     for start in range(0, len(changes), BATCH):
         db.execute(update(Unit), changes[start:start + BATCH])
+    # A moved unit (a new path) may enter or leave a lesson's audience subtree: who owes
+    # what there changes, so its summary rows are recounted (as `units.move` does).
+    unitstats.rebuild(db, unit_ids=moved)
     progress(len(plan.rows))
     return summary
 
