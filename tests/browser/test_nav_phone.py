@@ -60,3 +60,27 @@ def test_desktop_keeps_the_top_bar_with_the_badge(page, server_url, db, make, si
     assert page.locator(".tabbar").is_hidden()
     assert page.locator(".topbar .nav").get_by_role("link", name="消息").inner_text() == "消息2"
     shot("nav-desktop")
+
+
+def test_unread_notifications_are_cards_like_the_read_ones(page, server_url, db, make,
+                                                           sign_in, shot):
+    """The badge's style (`.unread`: a gold pill) stays on the count: the inbox marks an
+    unread notification's card with the same class, and it must not become a gold oval."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    officer = make.user(name="李娜")
+    _unread(db, officer, 2)
+    sign_in(officer.police_no, Factory.PASSWORD)
+    page.wait_for_url(f"{server_url}/")
+    page.goto(f"{server_url}/notifications")
+    page.locator("article.notification.unread").last.get_by_role(
+        "button", name="标为已读").click()
+    page.wait_for_url(f"{server_url}/notifications*")
+    unread, read = page.locator("article.notification.unread"), page.locator("article.read")
+    assert unread.count() == 1 and read.count() == 1
+    assert page.locator(".tabbar .unread").inner_text() == "1"
+    shot("inbox-unread-card-phone")
+    card, other = unread.bounding_box(), read.bounding_box()
+    assert card["width"] == other["width"]  # a full-width card, not a pill sized to its text
+    style = unread.evaluate("e => [getComputedStyle(e).borderRadius, getComputedStyle(e).display]")
+    assert style == read.evaluate(
+        "e => [getComputedStyle(e).borderRadius, getComputedStyle(e).display]")
