@@ -81,7 +81,7 @@ def instrument() -> None:
     _patch(history, "ensure_weekly_lessons")
     _patch(answers, "Sheets")
     _patch(history._Book, "write")
-    _patch(history, "_derive", lambda db, model, *a: f"INSERT … SELECT {model.__tablename__}")
+    _patch(bulk, "insert_columns", lambda db, table, *a: f"bulk.insert_columns {table}")
     _patch(bulk, "insert",
            lambda db, model, *a, **k: f"bulk.insert {getattr(model, '__tablename__', model)}")
     original = bulk.loading
