@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
 
-UNIT_KINDS = ("bureau", "county", "department", "station", "branch")
+UNIT_KINDS = ("province", "bureau", "county", "department", "station", "branch")
 ROLES = ("officer", "trainer", "supervisor", "admin")
 
 

@@ -65,7 +65,9 @@ def build(db: Session, units: list[DemoUnit], seed: int, tz: str, now: datetime,
     rng = random.Random(seed + 13)
     types = _types(db)
     people = _People(db, units)
-    hosts = [u for u in units if u.depth >= 2] or [u for u in units if u.depth == 1]
+    bureaus = {u.id for u in units if u.kind == "bureau"}
+    counties = [u for u in units if u.parent_id in bureaus]
+    hosts = [u for u in units if u.depth > counties[0].depth] or counties
     start = now - timedelta(days=365)
     plans, titles = [], set()
     states = (["retired"] * RETIRED + ["returned"] * RETURNED + ["applied"] * APPLIED
@@ -110,7 +112,8 @@ class _People:
 
     def __init__(self, db: Session, units: list[DemoUnit]):
         path_of = {u.id: u.path for u in units}
-        self.counties = {u.id: u for u in units if u.depth == 1}
+        self.bureaus = {u.id for u in units if u.kind == "bureau"}
+        self.units = {u.id: u for u in units}  # the counties `rotation.propose` names
         rows = db.execute(select(User.id, User.unit_id, User.is_supervisor, User.party_member,
                                  User.password_hash.is_not(None))
                           .where(User.active.is_(True), User.is_officer.is_(True))
@@ -127,13 +130,17 @@ class _People:
 
     def inspectors(self, county_id: int) -> list[int]:
         """Secretaries (supervisors) in the county; its officers when it has none."""
-        county = self.counties[county_id]
+        county = self.units[county_id]
         found = [uid for uid, path, sup, _ in self._rows if sup and path.startswith(county.path)]
         return found or self.under(county)
 
 
-def _county(unit: DemoUnit) -> int:
-    return int(unit.path.strip("/").split("/")[1])
+def _county(unit: DemoUnit, bureaus: set[int]) -> int:
+    """The unit's county: the child of its bureau on its path (in a province, a bureau is
+    not the top)."""
+    ids = [int(part) for part in unit.path.strip("/").split("/")]
+    at = max(i for i, unit_id in enumerate(ids) if unit_id in bureaus)
+    return ids[at + 1]
 
 
 def _plan(db: Session, rng: random.Random, kind: _Type, host: DemoUnit, state: str, n: int,
@@ -178,7 +185,7 @@ def _inspections(db: Session, rng: random.Random, plans: list[_Plan], people: _P
         items[item.type_id].append(item)
     for when, i, round_no, decision in events:
         plan = plans[i]
-        applicant = _county(plan.host)
+        applicant = _county(plan.host, people.bureaus)
         county = rotation.propose(db, applicant)
         if county is None:
             continue
