@@ -8,12 +8,14 @@ graded attempts (a few failed first), so the attempts, completions, points, mist
 notebooks and the reports' summary agree as if the year had been lived through the app.
 """
 import bisect
+import gc
 import random
 import re
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -121,6 +123,7 @@ def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, week
     first = (db.scalar(select(func.max(Attempt.id))) or 0) + 1
     ticks = max(1, len(officers) // 10)
     with ExitStack() as loads:
+        loads.enter_context(_no_cycle_collection())
         for model in LOADED:  # indexes and keys once, after every chunk is in
             loads.enter_context(bulk.loading(db, model))
         for start in range(0, len(officers), CHUNK):
@@ -289,9 +292,23 @@ class _Book:
         self._clear()
 
 
-def _by_column(kinds: dict[str, str], rows: list[tuple]) -> dict[str, tuple]:
+def _by_column(kinds: dict[str, str], rows: list[tuple]) -> dict[str, list]:
     """Rows (tuples in `kinds`' order) as columns."""
-    return dict(zip(kinds, zip(*rows)))
+    return {column: list(map(itemgetter(i), rows)) for i, column in enumerate(kinds)}
+
+
+@contextmanager
+def _no_cycle_collection():
+    """The cycle collector off while millions of row tuples are alive: nothing here makes
+    cycles, and each of its full passes would walk all of them (it cost more than deciding
+    the rows)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _draw(random_, table: tuple[list[float], list[answers.Sheet]]) -> answers.Sheet:
