@@ -80,7 +80,7 @@ def instrument() -> None:
     _patch(history, "build")
     _patch(history, "ensure_weekly_lessons")
     _patch(answers, "Sheets")
-    _patch(history._Book, "write")
+    _patch(history, "_write", "history._write (a thread, per chunk)")
     _patch(bulk, "insert_columns", lambda db, table, *a: f"bulk.insert_columns {table}")
     _patch(bulk, "insert",
            lambda db, model, *a, **k: f"bulk.insert {getattr(model, '__tablename__', model)}")

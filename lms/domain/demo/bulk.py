@@ -8,23 +8,34 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import ForeignKeyConstraint, UniqueConstraint, text
+from sqlalchemy import Connection, ForeignKeyConstraint, UniqueConstraint, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 
-def insert(db: Session, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+def dialect(db: Session | Connection) -> str:
+    """The database's dialect name, from a session or a connection."""
+    return (db.dialect if isinstance(db, Connection) else db.get_bind().dialect).name
+
+
+def _driver(db: Session | Connection):
+    """The driver's own connection under a session or a connection."""
+    return (db if isinstance(db, Connection) else db.connection()).connection.driver_connection
+
+
+def insert(db: Session | Connection, model, columns: tuple[str, ...], rows: list[tuple]
+           ) -> None:
     """Insert many rows into `model`'s table (or the table so named): COPY on PostgreSQL,
     executemany elsewhere. Text must be given escaped for COPY (`copy_text`) where it may
     hold backslashes, tabs or line breaks."""
     if not rows:
         return
     table = model if isinstance(model, str) else model.__tablename__
-    if db.get_bind().dialect.name == "postgresql":
+    if dialect(db) == "postgresql":
         # COPY in text form, formatted here in large chunks: psycopg's write_row per row
         # costs more than the server's work. Values are ints, plain words and datetimes.
-        raw = db.connection().connection.driver_connection
+        raw = _driver(db)
         with raw.cursor() as cursor:
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN"
                              ) as copy:
@@ -33,7 +44,7 @@ def insert(db: Session, model, columns: tuple[str, ...], rows: list[tuple]) -> N
         return
     # SQLite: the driver's executemany with tuples, ~10x faster than ORM dicts. Datetimes are
     # written in SQLAlchemy's own SQLite format so string comparisons in SQL stay right.
-    raw = db.connection().connection.driver_connection
+    raw = _driver(db)
     marks = ", ".join("?" * len(columns))
     raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
                     (tuple(_sqlite_value(v) for v in row) for row in rows))
@@ -44,10 +55,10 @@ def stream(db: Session, table: str, columns: tuple[str, ...]):
     """A function that inserts rows into `table`, chunk by chunk, as `insert` does. On
     PostgreSQL it writes to one COPY kept open until the block ends (the server works on
     the rows while the caller makes the next; the session must not be used meanwhile)."""
-    if db.get_bind().dialect.name != "postgresql":
+    if dialect(db) != "postgresql":
         yield lambda rows: insert(db, table, columns, rows)
         return
-    raw = db.connection().connection.driver_connection
+    raw = _driver(db)
     with raw.cursor() as cursor:
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             yield lambda rows: copy.write("".join(map(_copy_line, rows)))
@@ -82,7 +93,7 @@ def from_stamp(value: int) -> datetime:
     return PG_EPOCH + timedelta(microseconds=value)
 
 
-def insert_columns(db: Session, table: str, kinds: dict[str, str],
+def insert_columns(db: Session | Connection, table: str, kinds: dict[str, str],
                    values: dict[str, Sequence | Fixed]) -> None:
     """Insert rows given column by column (`kinds`: column → INT, STAMP, BOOL or TEXT; a TEXT
     column is a `Fixed` value)."""
@@ -91,19 +102,19 @@ def insert_columns(db: Session, table: str, kinds: dict[str, str],
 
 
 @contextmanager
-def stream_columns(db: Session, table: str, kinds: dict[str, str]):
+def stream_columns(db: Session | Connection, table: str, kinds: dict[str, str]):
     """A function that inserts rows given column by column (as `insert_columns`), chunk by
     chunk into one COPY kept open until the block ends (the session must not be used
     meanwhile); executemany on SQLite."""
     names = tuple(kinds)
-    if db.get_bind().dialect.name != "postgresql":
+    if dialect(db) != "postgresql":
         def send(values: dict) -> None:
             n = _length(values)
             columns = [_plain_column(kinds[c], values[c], n) for c in names]
             insert(db, table, names, list(zip(*columns)))
         yield send
         return
-    raw = db.connection().connection.driver_connection
+    raw = _driver(db)
     with raw.cursor() as cursor:
         with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT binary)"
                          ) as copy:
@@ -198,7 +209,7 @@ def lock_for_loading(db: Session, models) -> None:
     with NOWAIT and, if one is busy, released and tried again, so the demo never holds one
     of these locks while waiting for another and cannot be half of a deadlock over them.
     After LOCK_PATIENCE seconds of that it waits in line like any other statement."""
-    if db.get_bind().dialect.name != "postgresql":
+    if dialect(db) != "postgresql":
         return
     names = ", ".join(model.__tablename__ for model in models)
     give_up = time.monotonic() + LOCK_PATIENCE
@@ -239,7 +250,7 @@ def loading(db: Session, model):
 
     Call `lock_for_loading` for the tables first.
     """
-    if db.get_bind().dialect.name != "postgresql":
+    if dialect(db) != "postgresql":
         yield
         return
     table = model.__table__

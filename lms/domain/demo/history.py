@@ -9,15 +9,17 @@ notebooks and the reports' summary agree as if the year had been lived through t
 """
 import bisect
 import gc
+import queue
 import random
 import re
+import threading
 from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import itemgetter
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
 
 from ...models import Attempt, Completion, MicroLesson, Mistake, PointsEntry, Question, Quiz, utcnow
@@ -126,19 +128,14 @@ def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, week
         loads.enter_context(_no_cycle_collection())
         for model in LOADED:  # indexes and keys once, after every chunk is in
             loads.enter_context(bulk.loading(db, model))
-        for start in range(0, len(officers), CHUNK):
-            chunk = officers[start:start + CHUNK]
-            # The attempts go to the server while the rest are decided: it takes one part
-            # of the COPY while this process decides the next (two cores).
-            with bulk.stream_columns(db, STAGED_ATTEMPT, STAGED_ATTEMPT_KINDS) as send:
-                for n, (user_id, unit_id) in enumerate(chunk, start):
+        # The server writes one chunk while this process decides the next (two cores).
+        with _writer(db, first, points) as write:
+            for start in range(0, len(officers), CHUNK):
+                for n, (user_id, unit_id) in enumerate(officers[start:start + CHUNK], start):
                     book.officer(rng, user_id, unit_id)
-                    if len(book.attempts) >= 100_000:
-                        send(book.take_attempts())
                     if n % ticks == 0:
                         progress(4)
-                send(book.take_attempts())
-            book.write(db, first)
+                write(book.take())
     if db.get_bind().dialect.name == "postgresql":  # the ids were given: continue after them
         db.execute(text("SELECT setval(pg_get_serial_sequence('lms_attempt', 'id'), "
                         "(SELECT max(id) FROM lms_attempt))"))
@@ -149,14 +146,92 @@ def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, week
     return book.completed
 
 
-CHUNK = 30_000  # officers decided and written at a time: a bureau (memory stays flat)
+CHUNK = 5_000  # officers decided and written at a time (memory stays flat)
+
+
+@contextmanager
+def _writer(db: Session, first: int, points: dict[str, int]):
+    """A function that writes a `_Part` (`_write`). On PostgreSQL a thread writes it while
+    the caller decides the next (the session is the thread's until the block ends; at most
+    one part waits); on SQLite, whose connection stays in its thread, it is written at once."""
+    if db.get_bind().dialect.name != "postgresql":
+        yield lambda part: _write(db, part, first, points)
+        return
+    parts: queue.Queue = queue.Queue(maxsize=1)
+    failed: list[BaseException] = []
+    # The thread writes through the transaction's connection: a session may need the
+    # caller's context (Flask's) to find it.
+    connection = db.connection()
+
+    def run() -> None:
+        while (part := parts.get()) is not None:
+            if not failed:
+                try:
+                    _write(connection, part, first, points)
+                except BaseException as error:  # handed to the caller's thread
+                    failed.append(error)
+
+    def write(part: _Part) -> None:
+        if failed:
+            raise failed[0]
+        parts.put(part)
+
+    thread = threading.Thread(target=run, name="demo-history-writer", daemon=True)
+    thread.start()
+    try:
+        yield write
+    finally:
+        parts.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
+
+
+@dataclass
+class _Part:
+    """Rows decided and not yet written (tuples in the order of their `*_KINDS`)."""
+
+    attempts: list[tuple] = field(default_factory=list)
+    done: list[tuple] = field(default_factory=list)
+    owed: list[tuple] = field(default_factory=list)
+    ledger: dict[str, list[tuple]] = field(default_factory=dict)  # rule → lines
+    mistakes: list[tuple] = field(default_factory=list)
+
+
+def _write(db: Session | Connection, part: _Part, first: int, points: dict[str, int]) -> None:
+    """A part: the attempts staged and joined with their graded sheets, so each sheet's JSON
+    travels and is parsed once; the rest as they are (`bulk`: COPY)."""
+    pg = bulk.dialect(db) == "postgresql"
+    bulk.insert_columns(db, STAGED_ATTEMPT, STAGED_ATTEMPT_KINDS,
+                        _by_column(STAGED_ATTEMPT_KINDS, part.attempts))
+    if pg:  # plans from the staged rows' real sizes
+        db.execute(text(f"ANALYZE {STAGED_ATTEMPT}"))
+    db.execute(_ATTEMPTS, {"first": first})
+    db.execute(text(f"{'TRUNCATE' if pg else 'DELETE FROM'} {STAGED_ATTEMPT}"))
+    lesson = {"item_type": bulk.Fixed("lesson")}
+    if part.done:
+        bulk.insert_columns(db, "lms_completion", COMPLETION_KINDS, {
+            **lesson, "status": bulk.Fixed("completed"), **_by_column(DONE_KINDS, part.done)})
+    if part.owed:
+        bulk.insert_columns(db, "lms_completion", COMPLETION_KINDS, {
+            **lesson, "status": bulk.Fixed("in_progress"),
+            "first_completed_at": bulk.Fixed(None), "attempts": bulk.Fixed(1),
+            **_by_column(OWED_KINDS, part.owed)})
+    for rule, lines in part.ledger.items():
+        if lines:
+            bulk.insert_columns(db, "lms_points_ledger", POINTS_KINDS, {
+                "rule": bulk.Fixed(rule), "points": bulk.Fixed(points[rule]),
+                "source_type": bulk.Fixed("lesson"), **_by_column(LEDGER_KINDS, lines)})
+    if part.mistakes:
+        bulk.insert_columns(db, "lms_mistake", {**MISTAKE_KINDS, "correct_streak": INT}, {
+            **_by_column(MISTAKE_KINDS, part.mistakes), "correct_streak": bulk.Fixed(0)})
 
 
 class _Book:
-    """The history as it is decided, column by column (`bulk.insert_columns`): the attempts
-    (staged narrow, each with the number of its graded answer sheet), and the completions,
-    points ledger and mistake notebooks that follow from them, as the app would have written
-    them one attempt at a time. Times are `bulk` stamps (whole seconds)."""
+    """The history as it is decided: the attempts (narrow, each with the number of its
+    graded answer sheet), and the completions, points ledger and mistake notebooks that
+    follow from them, as the app would have written them one attempt at a time. Times are
+    `bulk` stamps (whole seconds)."""
 
     def __init__(self, sheets: answers.Sheets, lessons: list[_Lesson], points: dict[str, int],
                  now: datetime, windows: dict[int, tuple[datetime, datetime]]):
@@ -173,19 +248,18 @@ class _Book:
         self.branch_factor: dict[int, float] = {}
         self.completed = 0
         self._seq = 0
-        self.attempts: list[tuple] = []  # STAGED_ATTEMPT_KINDS, not yet sent
-        self._clear()
+        self.attempts: list[tuple] = []  # the rows of the next `_Part`
+        self.done: list[tuple] = []
+        self.owed: list[tuple] = []
+        self.ledger: dict[str, list[tuple]] = {rule: [] for rule in points}
+        self.mistakes: list[tuple] = []
 
-    def _clear(self) -> None:
-        self.done: list[tuple] = []  # DONE_KINDS
-        self.owed: list[tuple] = []  # OWED_KINDS
-        self.ledger: dict[str, list[tuple]] = {rule: [] for rule in self.points}  # LEDGER_KINDS
-        self.mistakes: list[tuple] = []  # MISTAKE_KINDS
-
-    def take_attempts(self) -> dict:
-        """The staged attempts decided since the last call, column by column."""
-        taken, self.attempts = self.attempts, []
-        return _by_column(STAGED_ATTEMPT_KINDS, taken)
+    def take(self) -> _Part:
+        """The rows decided since the last call."""
+        part = _Part(self.attempts, self.done, self.owed, self.ledger, self.mistakes)
+        self.attempts, self.done, self.owed, self.mistakes = [], [], [], []
+        self.ledger = {rule: [] for rule in self.points}
+        return part
 
     def officer(self, rng: random.Random, user_id: int, unit_id: int) -> None:
         """One officer's year: per lesson done on time, late, tried and failed, or not."""
@@ -262,34 +336,6 @@ class _Book:
                     seen[0] += 1
                     seen[1] = max(seen[1], at)
         return spent
-
-    def write(self, db: Session, first: int) -> None:
-        """The chunk decided so far: the attempts joined with their graded sheets, so each
-        sheet's JSON travels and is parsed once; the rest as they are (`bulk`: COPY)."""
-        pg = db.get_bind().dialect.name == "postgresql"
-        if pg:  # plans from the staged rows' real sizes
-            db.execute(text(f"ANALYZE {STAGED_ATTEMPT}"))
-        db.execute(_ATTEMPTS, {"first": first})
-        db.execute(text(f"{'TRUNCATE' if pg else 'DELETE FROM'} {STAGED_ATTEMPT}"))
-        lesson = {"item_type": bulk.Fixed("lesson")}
-        if self.done:
-            bulk.insert_columns(db, "lms_completion", COMPLETION_KINDS, {
-                **lesson, "status": bulk.Fixed("completed"),
-                **_by_column(DONE_KINDS, self.done)})
-        if self.owed:
-            bulk.insert_columns(db, "lms_completion", COMPLETION_KINDS, {
-                **lesson, "status": bulk.Fixed("in_progress"),
-                "first_completed_at": bulk.Fixed(None), "attempts": bulk.Fixed(1),
-                **_by_column(OWED_KINDS, self.owed)})
-        for rule, lines in self.ledger.items():
-            if lines:
-                bulk.insert_columns(db, "lms_points_ledger", POINTS_KINDS, {
-                    "rule": bulk.Fixed(rule), "points": bulk.Fixed(self.points[rule]),
-                    "source_type": bulk.Fixed("lesson"), **_by_column(LEDGER_KINDS, lines)})
-        if self.mistakes:
-            bulk.insert_columns(db, "lms_mistake", {**MISTAKE_KINDS, "correct_streak": INT}, {
-                **_by_column(MISTAKE_KINDS, self.mistakes), "correct_streak": bulk.Fixed(0)})
-        self._clear()
 
 
 def _by_column(kinds: dict[str, str], rows: list[tuple]) -> dict[str, list]:
