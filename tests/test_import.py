@@ -146,8 +146,8 @@ def test_bad_unit_rows_are_all_reported_and_nothing_changes(imported, runner, wr
     result = runner.invoke(args=["lms", "import-units", str(bad)])
     assert result.exit_code != 0
     assert result.stderr.splitlines()[:-1] == [
-        f"{bad}:3: unknown kind 'xyz' (expected one of bureau, county, department, station, "
-        "branch)",
+        f"{bad}:3: unknown kind 'xyz' (expected one of province, bureau, county, department, "
+        "station, branch)",
         f"{bad}:4: parent_code 'C9' is neither in this file nor in the database",
         f"{bad}:6: duplicate code 'C2' (first on line 5)",
         f"{bad}:7: empty name",
