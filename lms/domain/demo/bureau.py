@@ -222,8 +222,9 @@ def _turnover(rng: random.Random, rows: list[dict], start: datetime, end: dateti
         if n % 2 == 0:
             rows[i].update(membership.joining(moment, GRACE))
             joined[rows[i]["police_no"]] = moment
-        else:
-            left[rows[i]["police_no"]] = moment
+        else:  # at the end of a working day (17:00 in China): one change per day, in bulk
+            left[rows[i]["police_no"]] = moment.replace(hour=9, minute=0, second=0,
+                                                        microsecond=0)
     return joined, left
 
 
@@ -231,9 +232,13 @@ def _leave(db: Session, ids: dict[str, int], joined: dict[str, datetime],
            left: dict[str, datetime]) -> dict[int, tuple[datetime | None, datetime | None]]:
     """Deactivate the leavers as of their leaving time (membership history included); the
     windows of joiners and leavers for the history of completions."""
-    for police_no, moment in sorted(left.items(), key=lambda item: item[1]):
-        db.execute(update(User).where(User.id == ids[police_no]).values(active=False))
-        membership.record(db, [ids[police_no]], moment)
+    by_day: dict[datetime, list[int]] = {}
+    for police_no, moment in left.items():
+        by_day.setdefault(moment, []).append(ids[police_no])
+    for moment, leavers in sorted(by_day.items()):
+        db.execute(update(User).where(User.id.in_(leavers)).values(active=False)
+                   .execution_options(synchronize_session=False))
+        membership.record(db, leavers, moment)
     return {**{ids[no]: (moment, None) for no, moment in joined.items()},
             **{ids[no]: (None, moment) for no, moment in left.items()}}
 
