@@ -50,20 +50,6 @@ def insert(db: Session | Connection, model, columns: tuple[str, ...], rows: list
                     (tuple(_sqlite_value(v) for v in row) for row in rows))
 
 
-@contextmanager
-def stream(db: Session, table: str, columns: tuple[str, ...]):
-    """A function that inserts rows into `table`, chunk by chunk, as `insert` does. On
-    PostgreSQL it writes to one COPY kept open until the block ends (the server works on
-    the rows while the caller makes the next; the session must not be used meanwhile)."""
-    if dialect(db) != "postgresql":
-        yield lambda rows: insert(db, table, columns, rows)
-        return
-    raw = _driver(db)
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            yield lambda rows: copy.write("".join(map(_copy_line, rows)))
-
-
 # Column-wise rows: each column a sequence of one kind (or one value for every row). On
 # PostgreSQL they go as COPY's binary format, laid out column by column with strided slice
 # assignment (no Python work per row: the per-row formatting cost more than the server's
