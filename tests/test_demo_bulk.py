@@ -12,7 +12,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lms.domain.demo import bulk, bureau, history, orgtree
+from lms.domain.demo import bulk, bureau, history, historyrows, orgtree
 from lms.domain.reports import unitstats
 from lms.models import Attempt, Completion, Mistake, PointsEntry, Unit, User
 from lms.paths import COURSES_DIR
@@ -89,7 +89,7 @@ def test_rows_given_column_by_column_arrive_as_given(db, make):
     officers = [make.user(), make.user()]
     db.flush()
     at = [AT, AT + timedelta(days=400, seconds=7)]
-    bulk.insert_columns(db, "lms_completion", history.COMPLETION_KINDS, {
+    bulk.insert_columns(db, "lms_completion", historyrows.COMPLETION_KINDS, {
         "user_id": [o.id for o in officers], "item_type": bulk.Fixed("lesson"),
         "item_id": [11, 12], "status": bulk.Fixed("in_progress"),
         "first_completed_at": bulk.Fixed(None), "best_score": [40, 60],
@@ -106,7 +106,7 @@ def test_rows_given_column_by_column_arrive_as_given(db, make):
 def test_a_stream_of_chunks_is_one_load(db, make):
     officer = make.user()
     db.flush()
-    with bulk.stream_columns(db, "lms_points_ledger", history.POINTS_KINDS) as send:
+    with bulk.stream_columns(db, "lms_points_ledger", historyrows.POINTS_KINDS) as send:
         for chunk in range(3):
             ids = range(chunk * 100, chunk * 100 + 100)
             send({"user_id": [officer.id] * 100, "rule": bulk.Fixed("lesson_late"),

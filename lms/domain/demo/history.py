@@ -8,25 +8,21 @@ graded attempts (a few failed first), so the attempts, completions, points, mist
 notebooks and the reports' summary agree as if the year had been lived through the app.
 """
 import bisect
-import gc
-import queue
 import random
 import re
-import threading
 from collections.abc import Callable
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from operator import itemgetter
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ...models import Attempt, Completion, MicroLesson, Mistake, PointsEntry, Question, Quiz, utcnow
 from ..clock import to_local, to_utc
 from ..learning import issues
 from ..reports import unitstats
-from . import answers, bulk
+from . import answers, bulk, historyrows
 
 ISSUE_PREFIX = re.compile(r"^第\s*\d+\s*期\s*")  # "第10期 " at the start of a title
 RETAKE = 0.08  # completions whose first attempt failed
@@ -35,9 +31,6 @@ QUIZ_COLUMNS = ("pass_score", "attempts_allowed", "shuffle", "partial_credit",
                 "time_limit_seconds", "review")
 QUESTION_COLUMNS = ("key", "position", "kind", "stem", "options", "answer", "explanation",
                     "tags", "retired")
-ATTEMPT_COLUMNS = ("user_id", "quiz_id", "item_type", "item_id", "idempotency_key", "status",
-                   "started_at", "submitted_at", "answers", "results", "score", "passed",
-                   "points_awarded")
 LOADED = (Attempt, Completion, Mistake, PointsEntry)  # the tables `build` bulk-loads
 
 
@@ -118,18 +111,18 @@ def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, week
     rng = random.Random(seed)
     book = _Book(answers.Sheets(db, {lesson.quiz_id for lesson in lessons}, rng), lessons,
                  points, now, windows or {})
-    _staging(db, book.sheets.graded)
+    historyrows.staging(db, book.sheets.graded)
     if db.get_bind().dialect.name == "postgresql":  # the staged attempts' join in memory
         db.execute(text("SET LOCAL work_mem = '256MB'"))
     bulk.lock_for_loading(db, LOADED)
     first = (db.scalar(select(func.max(Attempt.id))) or 0) + 1
     ticks = max(1, len(officers) // 10)
     with ExitStack() as loads:
-        loads.enter_context(_no_cycle_collection())
+        loads.enter_context(historyrows.no_cycle_collection())
         for model in LOADED:  # indexes and keys once, after every chunk is in
             loads.enter_context(bulk.loading(db, model))
         # The server writes one chunk while this process decides the next (two cores).
-        with _writer(db, first, points) as write:
+        with historyrows.writer(db, first, points) as write:
             for start in range(0, len(officers), CHUNK):
                 for n, (user_id, unit_id) in enumerate(officers[start:start + CHUNK], start):
                     book.officer(rng, user_id, unit_id)
@@ -140,91 +133,13 @@ def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, week
         db.execute(text("SELECT setval(pg_get_serial_sequence('lms_attempt', 'id'), "
                         "(SELECT max(id) FROM lms_attempt))"))
         db.execute(text("SET LOCAL work_mem TO DEFAULT"))
-    for table in (STAGED_ATTEMPT, STAGED_SHEET):
+    for table in (historyrows.STAGED_ATTEMPT, historyrows.STAGED_SHEET):
         db.execute(text(f"DROP TABLE {table}"))
     unitstats.rebuild(db)  # bulk-loaded completions: the reports' summary from scratch
     return book.completed
 
 
 CHUNK = 5_000  # officers decided and written at a time (memory stays flat)
-
-
-@contextmanager
-def _writer(db: Session, first: int, points: dict[str, int]):
-    """A function that writes a `_Part` (`_write`). On PostgreSQL a thread writes it while
-    the caller decides the next (the session is the thread's until the block ends; at most
-    one part waits); on SQLite, whose connection stays in its thread, it is written at once."""
-    if db.get_bind().dialect.name != "postgresql":
-        yield lambda part: _write(db, part, first, points)
-        return
-    parts: queue.Queue = queue.Queue(maxsize=1)
-    failed: list[BaseException] = []
-    # The thread writes through the transaction's connection: a session may need the
-    # caller's context (Flask's) to find it.
-    connection = db.connection()
-
-    def run() -> None:
-        while (part := parts.get()) is not None:
-            if not failed:
-                try:
-                    _write(connection, part, first, points)
-                except BaseException as error:  # handed to the caller's thread
-                    failed.append(error)
-
-    def write(part: _Part) -> None:
-        if failed:
-            raise failed[0]
-        parts.put(part)
-
-    thread = threading.Thread(target=run, name="demo-history-writer", daemon=True)
-    thread.start()
-    try:
-        yield write
-    finally:
-        parts.put(None)
-        thread.join()
-    if failed:
-        raise failed[0]
-
-
-@dataclass
-class _Part:
-    """Rows decided and not yet written (tuples in the order of their `*_KINDS`)."""
-
-    attempts: list[tuple] = field(default_factory=list)
-    done: list[tuple] = field(default_factory=list)
-    owed: list[tuple] = field(default_factory=list)
-    ledger: dict[str, list[tuple]] = field(default_factory=dict)  # rule → lines
-    mistakes: list[tuple] = field(default_factory=list)
-
-
-def _write(db: Session | Connection, part: _Part, first: int, points: dict[str, int]) -> None:
-    """A part: the attempts staged and joined with their graded sheets, so each sheet's JSON
-    travels and is parsed once; the rest as they are (`bulk`: COPY)."""
-    pg = bulk.dialect(db) == "postgresql"
-    bulk.insert_columns(db, STAGED_ATTEMPT, STAGED_ATTEMPT_KINDS,
-                        _by_column(STAGED_ATTEMPT_KINDS, part.attempts))
-    if pg:  # plans from the staged rows' real sizes
-        db.execute(text(f"ANALYZE {STAGED_ATTEMPT}"))
-    db.execute(_ATTEMPTS, {"first": first})
-    db.execute(text(f"{'TRUNCATE' if pg else 'DELETE FROM'} {STAGED_ATTEMPT}"))
-    lesson = {"item_type": bulk.Fixed("lesson")}
-    if part.done:
-        bulk.insert_columns(db, "lms_completion", COMPLETION_KINDS, {
-            **lesson, "status": bulk.Fixed("completed"), **_by_column(DONE_KINDS, part.done)})
-    if part.owed:
-        bulk.insert_columns(db, "lms_completion", COMPLETION_KINDS, {
-            **lesson, "status": bulk.Fixed("in_progress"),
-            "first_completed_at": bulk.Fixed(None), "attempts": bulk.Fixed(1),
-            **_by_column(OWED_KINDS, part.owed)})
-    for rule, lines in part.ledger.items():
-        if lines:
-            bulk.insert_columns(db, "lms_points_ledger", POINTS_KINDS, {
-                "rule": bulk.Fixed(rule), "points": bulk.Fixed(points[rule]),
-                "source_type": bulk.Fixed("lesson"), **_by_column(LEDGER_KINDS, lines)})
-    if part.mistakes:
-        bulk.insert_columns(db, "lms_mistake", {**MISTAKE_KINDS, "correct_streak": INT}, {
-            **_by_column(MISTAKE_KINDS, part.mistakes), "correct_streak": bulk.Fixed(0)})
 
 
 class _Book:
@@ -254,9 +169,9 @@ class _Book:
         self.ledger: dict[str, list[tuple]] = {rule: [] for rule in points}
         self.mistakes: list[tuple] = []
 
-    def take(self) -> _Part:
+    def take(self) -> historyrows.Part:
         """The rows decided since the last call."""
-        part = _Part(self.attempts, self.done, self.owed, self.ledger, self.mistakes)
+        part = historyrows.Part(self.attempts, self.done, self.owed, self.ledger, self.mistakes)
         self.attempts, self.done, self.owed, self.mistakes = [], [], [], []
         self.ledger = {rule: [] for rule in self.points}
         return part
@@ -338,81 +253,12 @@ class _Book:
         return spent
 
 
-def _by_column(kinds: dict[str, str], rows: list[tuple]) -> dict[str, list]:
-    """Rows (tuples in `kinds`' order) as columns."""
-    return {column: list(map(itemgetter(i), rows)) for i, column in enumerate(kinds)}
-
-
-@contextmanager
-def _no_cycle_collection():
-    """The cycle collector off while millions of row tuples are alive: nothing here makes
-    cycles, and each of its full passes would walk all of them (it cost more than deciding
-    the rows)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def _draw(random_, table: tuple[list[float], list[answers.Sheet]]) -> answers.Sheet:
     cumulative, sheets = table
     return sheets[bisect.bisect(cumulative, random_() * cumulative[-1])]
 
 
 SECOND = 1_000_000  # in stamps
-INT, STAMP, TEXT = bulk.INT, bulk.STAMP, bulk.TEXT
-COMPLETION_KINDS = {"user_id": INT, "item_type": TEXT, "item_id": INT, "status": TEXT,
-                    "first_completed_at": STAMP, "best_score": INT, "attempts": INT,
-                    "time_spent_seconds": INT, "last_activity_at": STAMP, "first_score": INT}
-DONE_KINDS = {c: COMPLETION_KINDS[c] for c in (
-    "user_id", "item_id", "first_completed_at", "best_score", "attempts", "time_spent_seconds",
-    "last_activity_at", "first_score")}
-OWED_KINDS = {c: COMPLETION_KINDS[c] for c in (
-    "user_id", "item_id", "best_score", "time_spent_seconds", "last_activity_at",
-    "first_score")}
-POINTS_KINDS = {"user_id": INT, "rule": TEXT, "points": INT, "source_type": TEXT,
-                "source_id": INT, "at": STAMP}
-LEDGER_KINDS = {"user_id": INT, "source_id": INT, "at": STAMP}
-MISTAKE_KINDS = {"user_id": INT, "question_id": INT, "wrong_count": INT,
-                 "last_wrong_at": STAMP}
-
-STAGED_ATTEMPT, STAGED_SHEET = "demo_attempt", "demo_sheet"
-STAGED_ATTEMPT_KINDS = {"seq": INT, "user_id": INT, "lesson_id": INT, "n": INT,
-                        "started_at": STAMP, "submitted_at": STAMP, "sheet": INT, "paid": INT}
-
-
-def _staging(db: Session, sheets: list[answers.Sheet]) -> None:
-    """The temporary tables the attempts are staged in (this session only, never logged),
-    with every graded answer sheet."""
-    pg = db.get_bind().dialect.name == "postgresql"
-    json, stamp = ("json", "timestamp") if pg else ("text", "datetime")
-    db.execute(text(f"CREATE TEMPORARY TABLE {STAGED_SHEET} (no integer, answers {json}, "
-                    f"results {json}, score integer, passed boolean)"))
-    db.execute(text(f"CREATE TEMPORARY TABLE {STAGED_ATTEMPT} (seq integer, user_id integer, "
-                    f"lesson_id integer, n integer, started_at {stamp}, submitted_at {stamp}, "
-                    "sheet integer, paid integer)"))
-    bulk.insert(db, STAGED_SHEET, ("no", "answers", "results", "score", "passed"), [
-        (s.no, *((bulk.copy_text(s.answers), bulk.copy_text(s.results)) if pg
-                 else (s.answers, s.results)),
-         s.score, ("t" if s.passed else "f") if pg else s.passed) for s in sheets])
-    if pg:
-        db.execute(text(f"ANALYZE {STAGED_SHEET}"))
-
-
-# Ids in the order the attempts were made, given rather than drawn: sorting the joined rows
-# (~600 bytes each) to draw them in order cost more than writing them.
-_ATTEMPTS = text(
-    f"INSERT INTO lms_attempt (id, {', '.join(ATTEMPT_COLUMNS)}) "
-    "SELECT :first + a.seq, a.user_id, l.quiz_id, 'lesson', a.lesson_id, "
-    "'demo-' || a.lesson_id || '-' || a.n, "
-    "'submitted', a.started_at, a.submitted_at, s.answers, s.results, s.score, s.passed, "
-    f"a.paid FROM {STAGED_ATTEMPT} a JOIN {STAGED_SHEET} s ON s.no = a.sheet "
-    "JOIN lms_micro_lesson l ON l.id = a.lesson_id")
-
-
 def _monday(moment: datetime) -> datetime:
     """Midnight of the Monday of `moment`'s week."""
     return (moment - timedelta(days=moment.weekday())).replace(hour=0, minute=0, second=0,
