@@ -63,7 +63,16 @@ def _patch(module, name, label=None):
 def instrument() -> None:
     """Wrap the demo's phases (module attributes, so callers pick the wrappers up)."""
     sys.path.insert(0, str(ROOT))
-    from lms.domain.demo import activity, answers, bulk, bureau, classrooms, history, orgtree
+    from lms.domain.demo import (
+        activity,
+        answers,
+        bulk,
+        bureau,
+        classrooms,
+        history,
+        historyrows,
+        orgtree,
+    )
     from lms.domain.org import membership
     from lms.domain.reminders import escalation, inbox
     from lms.domain.reports import unitstats
@@ -80,8 +89,8 @@ def instrument() -> None:
     _patch(history, "build")
     _patch(history, "ensure_weekly_lessons")
     _patch(answers, "Sheets")
-    _patch(history._Book, "write")
-    _patch(history, "_derive", lambda db, model, *a: f"INSERT … SELECT {model.__tablename__}")
+    _patch(historyrows, "write", "historyrows.write (a thread, per chunk)")
+    _patch(bulk, "insert_columns", lambda db, table, *a: f"bulk.insert_columns {table}")
     _patch(bulk, "insert",
            lambda db, model, *a, **k: f"bulk.insert {getattr(model, '__tablename__', model)}")
     original = bulk.loading

@@ -73,13 +73,14 @@ class Sheets:
 
     def can_fail(self, quiz_id: int) -> bool:
         """Whether the quiz can be failed at all (one without questions cannot)."""
-        return bool(self._table(quiz_id, False)[1])
+        return bool(self.table(quiz_id, False)[1])
 
     def _draw(self, quiz_id: int, passed: bool) -> Sheet:
-        cumulative, sheets = self._table(quiz_id, passed)
+        cumulative, sheets = self.table(quiz_id, passed)
         return sheets[bisect.bisect(cumulative, self._rng.random() * cumulative[-1])]
 
-    def _table(self, quiz_id: int, passed: bool) -> tuple[list[float], list[Sheet]]:
+    def table(self, quiz_id: int, passed: bool) -> tuple[list[float], list[Sheet]]:
+        """The sheets of one outcome with their cumulative weights (graded on first use)."""
         found = self._tables.get((quiz_id, passed))
         if found is None:
             found = self._tables[(quiz_id, passed)] = self._build(quiz_id, passed)

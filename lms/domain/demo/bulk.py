@@ -1,25 +1,41 @@
 """Bulk writes for the demo: COPY on PostgreSQL, the driver's executemany on SQLite; no Flask."""
+import struct
+import sys
 import time
+from array import array
+from collections.abc import Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import ForeignKeyConstraint, UniqueConstraint, text
+from sqlalchemy import Connection, ForeignKeyConstraint, UniqueConstraint, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 
-def insert(db: Session, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+def dialect(db: Session | Connection) -> str:
+    """The database's dialect name, from a session or a connection."""
+    return (db.dialect if isinstance(db, Connection) else db.get_bind().dialect).name
+
+
+def _driver(db: Session | Connection):
+    """The driver's own connection under a session or a connection."""
+    return (db if isinstance(db, Connection) else db.connection()).connection.driver_connection
+
+
+def insert(db: Session | Connection, model, columns: tuple[str, ...], rows: list[tuple]
+           ) -> None:
     """Insert many rows into `model`'s table (or the table so named): COPY on PostgreSQL,
     executemany elsewhere. Text must be given escaped for COPY (`copy_text`) where it may
     hold backslashes, tabs or line breaks."""
     if not rows:
         return
     table = model if isinstance(model, str) else model.__tablename__
-    if db.get_bind().dialect.name == "postgresql":
+    if dialect(db) == "postgresql":
         # COPY in text form, formatted here in large chunks: psycopg's write_row per row
         # costs more than the server's work. Values are ints, plain words and datetimes.
-        raw = db.connection().connection.driver_connection
+        raw = _driver(db)
         with raw.cursor() as cursor:
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN"
                              ) as copy:
@@ -28,24 +44,128 @@ def insert(db: Session, model, columns: tuple[str, ...], rows: list[tuple]) -> N
         return
     # SQLite: the driver's executemany with tuples, ~10x faster than ORM dicts. Datetimes are
     # written in SQLAlchemy's own SQLite format so string comparisons in SQL stay right.
-    raw = db.connection().connection.driver_connection
+    raw = _driver(db)
     marks = ", ".join("?" * len(columns))
     raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
                     (tuple(_sqlite_value(v) for v in row) for row in rows))
 
 
+# Column-wise rows: each column a sequence of one kind (or one value for every row). On
+# PostgreSQL they go as COPY's binary format, laid out column by column with strided slice
+# assignment (no Python work per row: the per-row formatting cost more than the server's
+# parsing); elsewhere as tuples to executemany. Times are "stamps": integer microseconds since
+# PostgreSQL's epoch (naive UTC), the binary timestamp itself.
+INT, STAMP, BOOL, TEXT = "int", "stamp", "bool", "text"
+PG_EPOCH = datetime(2000, 1, 1)
+_WIDTH = {INT: 4, STAMP: 8, BOOL: 1}
+_TYPECODE = {INT: "i", STAMP: "q"}
+_SIGNATURE = b"PGCOPY\n\xff\r\n\0" + bytes(8)  # flags and header extension: none
+_TRAILER = b"\xff\xff"
+
+
+class Fixed(NamedTuple):
+    """One value for every row of a column (None: NULL)."""
+
+    value: object
+
+
+def stamp(moment: datetime) -> int:
+    """A naive UTC datetime as a stamp."""
+    return (moment - PG_EPOCH) // timedelta(microseconds=1)
+
+
+def from_stamp(value: int) -> datetime:
+    """A stamp as a naive UTC datetime."""
+    return PG_EPOCH + timedelta(microseconds=value)
+
+
+def insert_columns(db: Session | Connection, table: str, kinds: dict[str, str],
+                   values: dict[str, Sequence | Fixed]) -> None:
+    """Insert rows given column by column (`kinds`: column → INT, STAMP, BOOL or TEXT; a TEXT
+    column is a `Fixed` value)."""
+    with stream_columns(db, table, kinds) as send:
+        send(values)
+
+
 @contextmanager
-def stream(db: Session, table: str, columns: tuple[str, ...]):
-    """A function that inserts rows into `table`, chunk by chunk, as `insert` does. On
-    PostgreSQL it writes to one COPY kept open until the block ends (the server works on
-    the rows while the caller makes the next; the session must not be used meanwhile)."""
-    if db.get_bind().dialect.name != "postgresql":
-        yield lambda rows: insert(db, table, columns, rows)
+def stream_columns(db: Session | Connection, table: str, kinds: dict[str, str]):
+    """A function that inserts rows given column by column (as `insert_columns`), chunk by
+    chunk into one COPY kept open until the block ends (the session must not be used
+    meanwhile); executemany on SQLite."""
+    names = tuple(kinds)
+    if dialect(db) != "postgresql":
+        def send(values: dict) -> None:
+            n = _length(values)
+            columns = [_plain_column(kinds[c], values[c], n) for c in names]
+            insert(db, table, names, list(zip(*columns)))
+        yield send
         return
-    raw = db.connection().connection.driver_connection
+    raw = _driver(db)
     with raw.cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            yield lambda rows: copy.write("".join(map(_copy_line, rows)))
+        with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT binary)"
+                         ) as copy:
+            copy.write(_SIGNATURE)
+            yield lambda values: copy.write(_binary_rows([(kinds[c], values[c])
+                                                          for c in names]))
+            copy.write(_TRAILER)
+
+
+def _length(values: dict) -> int:
+    return next(len(v) for v in values.values() if not isinstance(v, Fixed))
+
+
+def _plain_column(kind: str, values, n: int) -> list:
+    """A column as executemany takes it (stamps as datetimes, as SQLAlchemy stores them)."""
+    if isinstance(values, Fixed):
+        value = values.value
+        return [from_stamp(value) if kind == STAMP and value is not None else value] * n
+    if kind == STAMP:
+        return [from_stamp(v) for v in values]
+    return [bool(v) for v in values] if kind == BOOL else list(values)
+
+
+def _binary_rows(fields: list[tuple[str, Sequence | Fixed]]) -> bytearray:
+    """Rows in COPY's binary format: one fixed-width row template (field count, lengths,
+    the fixed values) repeated, each column written into its place with strided slices."""
+    template = bytearray(struct.pack("!h", len(fields)))
+    columns, n = [], None
+    for kind, values in fields:
+        if isinstance(values, Fixed):
+            if values.value is None:
+                template += b"\xff\xff\xff\xff"
+                continue
+            data = _binary_value(kind, values.value)
+            template += struct.pack("!i", len(data)) + data
+            continue
+        width = _WIDTH[kind]
+        template += struct.pack("!i", width)
+        columns.append((len(template), width, _binary_column(kind, values)))
+        template += bytes(width)
+        n = len(values)
+    size = len(template)
+    rows = template * (n or 0)
+    for offset, width, data in columns:
+        for k in range(width):
+            rows[offset + k::size] = data[k::width]
+    return rows
+
+
+def _binary_column(kind: str, values) -> bytes:
+    """A column's values, big-endian, back to back."""
+    if kind == BOOL:
+        return bytes(map(bool, values))
+    column = array(_TYPECODE[kind], values)
+    if sys.byteorder == "little":
+        column.byteswap()
+    return column.tobytes()
+
+
+def _binary_value(kind: str, value) -> bytes:
+    if kind == TEXT:
+        return str(value).encode()
+    if kind == BOOL:
+        return b"\x01" if value else b"\x00"
+    return struct.pack("!q" if kind == STAMP else "!i", value)
 
 
 def _copy_line(row: tuple) -> str:
@@ -75,7 +195,7 @@ def lock_for_loading(db: Session, models) -> None:
     with NOWAIT and, if one is busy, released and tried again, so the demo never holds one
     of these locks while waiting for another and cannot be half of a deadlock over them.
     After LOCK_PATIENCE seconds of that it waits in line like any other statement."""
-    if db.get_bind().dialect.name != "postgresql":
+    if dialect(db) != "postgresql":
         return
     names = ", ".join(model.__tablename__ for model in models)
     give_up = time.monotonic() + LOCK_PATIENCE
@@ -116,7 +236,7 @@ def loading(db: Session, model):
 
     Call `lock_for_loading` for the tables first.
     """
-    if db.get_bind().dialect.name != "postgresql":
+    if dialect(db) != "postgresql":
         yield
         return
     table = model.__table__

@@ -1,7 +1,8 @@
 """Demo data: a realistic city bureau (org tree, roster, fixed demo logins); no Flask.
 
-The tree (`orgtree`) is scaled to the officer count. Everything is deterministic for a given
-seed, and written with bulk statements.
+The tree (`orgtree`) is scaled to the officer count: above 30,000 officers a province of
+city bureaus, the demo logins in the first (the admin and top supervisor at the province).
+Everything is deterministic for a given seed, and written with bulk statements.
 """
 import random
 from collections import Counter
@@ -23,7 +24,7 @@ DEFAULT_POINTS = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2}
 
 DEMO_PASSWORD = "zhuhun-demo-2026"
 GRACE = timedelta(days=7)  # the default LMS_NEWCOMER_GRACE_DAYS
-MIN_OFFICERS, MAX_OFFICERS = 30, 200_000  # 30: the demo logins and a dozen branches
+MIN_OFFICERS, MAX_OFFICERS = 30, 300_000  # 30: the demo logins and a dozen branches
 
 # Common surnames, most frequent first (weights fall off with rank), and given-name characters.
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋"
@@ -47,6 +48,7 @@ LOGINS = [
     ("000010", "郑华", ("admin",), "politics", "管理员"),
 ]
 LOGIN_NOTES = {no: note for no, _name, _roles, _where, note in LOGINS}
+PROVINCE_NOTES = {"000001": "管理员、省厅督导"}  # where "bureau" is the province root
 SECRETARY_PLACES = {where for _no, _name, roles, where, note in LOGINS if note == "党支部书记"}
 
 
@@ -102,11 +104,18 @@ def has_units(db: Session) -> bool:
 
 def describe_logins(db: Session) -> str:
     """The demo logins that exist in this database, for `demo --if-empty` to repeat."""
-    users = db.execute(select(User.police_no, User.name, Unit.name).join(Unit)
+    users = db.execute(select(User.police_no, User.name, Unit.name, Unit.kind).join(Unit)
                        .where(User.police_no.in_(LOGIN_NOTES))
                        .order_by(User.police_no)).all()
-    return "\n".join(logins_table([(no, name, LOGIN_NOTES[no], unit)
-                                   for no, name, unit in users]))
+    return "\n".join(logins_table([(no, name, _note(no, kind), unit)
+                                   for no, name, unit, kind in users]))
+
+
+def _note(police_no: str, unit_kind: str) -> str:
+    """What a demo login is for, as printed."""
+    if unit_kind == "province":
+        return PROVINCE_NOTES.get(police_no, LOGIN_NOTES[police_no])
+    return LOGIN_NOTES[police_no]
 
 
 def check_empty(db: Session, officers: int) -> None:
@@ -160,13 +169,12 @@ def build(db: Session, officers: int, seed: int, tz: str, progress: Callable[[in
     share.finish()
     classrooms.build(db, units, seed, tz, now, points or DEFAULT_POINTS)
     activity.record(db, now, tz)
-    name_of = {unit.id: unit.name for unit in units}
     return DemoSummary(
         units_by_kind=dict(Counter(unit.kind for unit in units)), accounts=len(users),
         completions=completions,
         party_members=sum(user.party_member for user in users),
-        logins=[(no, name, note, name_of[login_units[where].id])
-                for no, name, _roles, where, note in LOGINS])
+        logins=[(no, name, _note(no, login_units[where].kind), login_units[where].name)
+                for no, name, _roles, where, _note_text in LOGINS])
 
 
 class _Share:
@@ -186,14 +194,15 @@ class _Share:
 
 
 def _login_units(by_code: dict[str, DemoUnit]) -> dict[str, DemoUnit]:
-    """Where the demo logins work: the bureau, the first county and its first station, a
-    branch there and one under another of its stations, a branch of the second county,
-    政治部 and its first section."""
+    """Where the demo logins work: the bureau (the province root, when there is one), the
+    first county and its first station, a branch there and one under another of its
+    stations, a branch of the second county, 政治部 and its first section."""
     def first_branch(prefix: str, but: str | None = None) -> DemoUnit:
         return min((u for u in by_code.values() if u.kind == "branch"
                     and u.code.startswith(prefix) and not (but and u.code.startswith(but))),
                    key=lambda u: u.code)
-    return {"bureau": by_code["SZ"], "county": by_code["C01"], "politics": by_code["D01"],
+    top = by_code.get(orgtree.PROVINCE[0], by_code["SZ"])
+    return {"bureau": top, "county": by_code["C01"], "politics": by_code["D01"],
             "station": by_code["C01S01"], "branch": first_branch("C01S01"),
             "other_branch": first_branch("C01", but="C01S01"),
             "other_county": first_branch("C02"), "section": by_code["D01S01"]}
@@ -213,8 +222,9 @@ def _turnover(rng: random.Random, rows: list[dict], start: datetime, end: dateti
         if n % 2 == 0:
             rows[i].update(membership.joining(moment, GRACE))
             joined[rows[i]["police_no"]] = moment
-        else:
-            left[rows[i]["police_no"]] = moment
+        else:  # at the end of a working day (17:00 in China): one change per day, in bulk
+            left[rows[i]["police_no"]] = moment.replace(hour=9, minute=0, second=0,
+                                                        microsecond=0)
     return joined, left
 
 
@@ -222,9 +232,13 @@ def _leave(db: Session, ids: dict[str, int], joined: dict[str, datetime],
            left: dict[str, datetime]) -> dict[int, tuple[datetime | None, datetime | None]]:
     """Deactivate the leavers as of their leaving time (membership history included); the
     windows of joiners and leavers for the history of completions."""
-    for police_no, moment in sorted(left.items(), key=lambda item: item[1]):
-        db.execute(update(User).where(User.id == ids[police_no]).values(active=False))
-        membership.record(db, [ids[police_no]], moment)
+    by_day: dict[datetime, list[int]] = {}
+    for police_no, moment in left.items():
+        by_day.setdefault(moment, []).append(ids[police_no])
+    for moment, leavers in sorted(by_day.items()):
+        db.execute(update(User).where(User.id.in_(leavers)).values(active=False)
+                   .execution_options(synchronize_session=False))
+        membership.record(db, leavers, moment)
     return {**{ids[no]: (moment, None) for no, moment in joined.items()},
             **{ids[no]: (None, moment) for no, moment in left.items()}}
 

@@ -7,9 +7,11 @@ time, some late, some never, with better and worse branches. Every completion co
 graded attempts (a few failed first), so the attempts, completions, points, mistake
 notebooks and the reports' summary agree as if the year had been lived through the app.
 """
+import bisect
 import random
 import re
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,7 +22,7 @@ from ...models import Attempt, Completion, MicroLesson, Mistake, PointsEntry, Qu
 from ..clock import to_local, to_utc
 from ..learning import issues
 from ..reports import unitstats
-from . import answers, bulk
+from . import answers, bulk, historyrows
 
 ISSUE_PREFIX = re.compile(r"^第\s*\d+\s*期\s*")  # "第10期 " at the start of a title
 RETAKE = 0.08  # completions whose first attempt failed
@@ -29,15 +31,7 @@ QUIZ_COLUMNS = ("pass_score", "attempts_allowed", "shuffle", "partial_credit",
                 "time_limit_seconds", "review")
 QUESTION_COLUMNS = ("key", "position", "kind", "stem", "options", "answer", "explanation",
                     "tags", "retired")
-MISTAKE_COLUMNS = ("user_id", "question_id", "wrong_count", "correct_streak", "last_wrong_at")
-ATTEMPT_COLUMNS = ("user_id", "quiz_id", "item_type", "item_id", "idempotency_key", "status",
-                   "started_at", "submitted_at", "answers", "results", "score", "passed",
-                   "points_awarded")
-COMPLETION_COLUMNS = ("user_id", "item_type", "item_id", "status", "first_completed_at",
-                      "best_score", "attempts", "time_spent_seconds", "last_activity_at",
-                      "first_score")
-POINTS_COLUMNS = ("user_id", "rule", "points", "source_type", "source_id", "at")
-LOADED = (Attempt, Completion, Mistake, PointsEntry)  # the tables `_Book.write` bulk-loads
+LOADED = (Attempt, Completion, Mistake, PointsEntry)  # the tables `build` bulk-loads
 
 
 @dataclass(frozen=True)
@@ -115,208 +109,156 @@ def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, week
     if not lessons or not officers:
         return 0
     rng = random.Random(seed)
-    book = _Book(answers.Sheets(db, {lesson.quiz_id for lesson in lessons}, rng), points)
-    branch_factor: dict[int, float] = {}
-    _staging(db)
-    # The attempts go to the server while the rest are decided: it parses one chunk of the
-    # COPY while this process decides the next (two cores).
-    with bulk.stream(db, STAGED_ATTEMPT, STAGED_ATTEMPT_COLUMNS) as send:
-        for n, (user_id, unit_id) in enumerate(officers):
-            if unit_id not in branch_factor:
-                branch_factor[unit_id] = rng.uniform(0.55, 1.0)
-            diligence = min(1.0, rng.betavariate(5, 1.6) * branch_factor[unit_id] + 0.15)
-            joined, left = (windows or {}).get(user_id, (None, None))
-            for lesson in lessons:
-                if (joined and lesson.publish_at < joined) or (left and lesson.due_at > left):
-                    continue
-                row = _outcome(rng, diligence, lesson, now)
-                if row is not None:
-                    book.passed(rng, user_id, lesson, *row)
-                elif (lesson.due_at < now and rng.random() < FAILED_AND_GAVE_UP
-                      and book.sheets.can_fail(lesson.quiz_id)):
-                    book.failed(rng, user_id, lesson)
-            if len(book.attempts) >= 50_000:
-                send(book.attempts)
-                book.attempts = []
-            if n % max(1, len(officers) // 10) == 0:
-                progress(4)
-        send(book.attempts)
-        book.attempts = []
-    book.write(db)
+    book = _Book(answers.Sheets(db, {lesson.quiz_id for lesson in lessons}, rng), lessons,
+                 points, now, windows or {})
+    historyrows.staging(db, book.sheets.graded)
+    if db.get_bind().dialect.name == "postgresql":  # the staged attempts' join in memory
+        db.execute(text("SET LOCAL work_mem = '256MB'"))
+    bulk.lock_for_loading(db, LOADED)
+    first = (db.scalar(select(func.max(Attempt.id))) or 0) + 1
+    ticks = max(1, len(officers) // 10)
+    with ExitStack() as loads:
+        loads.enter_context(historyrows.no_cycle_collection())
+        for model in LOADED:  # indexes and keys once, after every chunk is in
+            loads.enter_context(bulk.loading(db, model))
+        # The server writes one chunk while this process decides the next (two cores).
+        with historyrows.writer(db, first, points) as write:
+            for start in range(0, len(officers), CHUNK):
+                for n, (user_id, unit_id) in enumerate(officers[start:start + CHUNK], start):
+                    book.officer(rng, user_id, unit_id)
+                    if n % ticks == 0:
+                        progress(4)
+                write(book.take())
+    if db.get_bind().dialect.name == "postgresql":  # the ids were given: continue after them
+        db.execute(text("SELECT setval(pg_get_serial_sequence('lms_attempt', 'id'), "
+                        "(SELECT max(id) FROM lms_attempt))"))
+        db.execute(text("SET LOCAL work_mem TO DEFAULT"))
+    for table in (historyrows.STAGED_ATTEMPT, historyrows.STAGED_SHEET):
+        db.execute(text(f"DROP TABLE {table}"))
     unitstats.rebuild(db)  # bulk-loaded completions: the reports' summary from scratch
     return book.completed
 
 
-class _Book:
-    """The history as it is decided: attempts, each with its answer sheet. Completions,
-    points and mistake notebooks follow from them in SQL when written (`write`)."""
+CHUNK = 5_000  # officers decided and written at a time (memory stays flat)
 
-    def __init__(self, sheets: answers.Sheets, points: dict[str, int]):
-        self.sheets, self.points = sheets, points
-        self.attempts: list[tuple] = []  # STAGED_ATTEMPT_COLUMNS, not yet sent
+
+class _Book:
+    """The history as it is decided: the attempts (narrow, each with the number of its
+    graded answer sheet), and the completions, points ledger and mistake notebooks that
+    follow from them, as the app would have written them one attempt at a time. Times are
+    `bulk` stamps (whole seconds)."""
+
+    def __init__(self, sheets: answers.Sheets, lessons: list[_Lesson], points: dict[str, int],
+                 now: datetime, windows: dict[int, tuple[datetime, datetime]]):
+        self.sheets, self.points, self.now = sheets, points, bulk.stamp(now)
+        # Per lesson what every decision needs, drawn tables included (no lookups per cell).
+        self.lessons = [(lesson.id, bulk.stamp(lesson.publish_at), bulk.stamp(lesson.due_at),
+                         sheets.table(lesson.quiz_id, True),
+                         sheets.table(lesson.quiz_id, False) if sheets.can_fail(lesson.quiz_id)
+                         else None)
+                        for lesson in lessons if lesson.publish_at <= now]
+        self.windows = {user: (bulk.stamp(joined) if joined else None,
+                               bulk.stamp(left) if left else None)
+                        for user, (joined, left) in windows.items()}
+        self.branch_factor: dict[int, float] = {}
         self.completed = 0
         self._seq = 0
+        self.attempts: list[tuple] = []  # the rows of the next `_Part`
+        self.done: list[tuple] = []
+        self.owed: list[tuple] = []
+        self.ledger: dict[str, list[tuple]] = {rule: [] for rule in points}
+        self.mistakes: list[tuple] = []
 
-    def passed(self, rng: random.Random, user_id: int, lesson: _Lesson,
-               completed_at: datetime, on_time: bool) -> None:
-        """A completion: sometimes a failed attempt first, then the passing one."""
-        tries = []
-        if rng.random() < RETAKE and self.sheets.can_fail(lesson.quiz_id):
-            before = completed_at - timedelta(minutes=rng.uniform(5, 60 * 30))
-            tries.append((max(before, lesson.publish_at), self.sheets.failing(lesson.quiz_id)))
-        tries.append((completed_at, self.sheets.passing(lesson.quiz_id)))
-        # What the passing attempt paid; the ledger rows themselves are derived (`_LEDGER`).
-        paid = self.points["lesson_on_time" if on_time else "lesson_late"]
-        if tries[0][1].score == 100:  # only a perfect first attempt earns the bonus
+    def take(self) -> historyrows.Part:
+        """The rows decided since the last call."""
+        part = historyrows.Part(self.attempts, self.done, self.owed, self.ledger, self.mistakes)
+        self.attempts, self.done, self.owed, self.mistakes = [], [], [], []
+        self.ledger = {rule: [] for rule in self.points}
+        return part
+
+    def officer(self, rng: random.Random, user_id: int, unit_id: int) -> None:
+        """One officer's year: per lesson done on time, late, tried and failed, or not."""
+        if unit_id not in self.branch_factor:
+            self.branch_factor[unit_id] = rng.uniform(0.55, 1.0)
+        diligence = min(1.0, rng.betavariate(5, 1.6) * self.branch_factor[unit_id] + 0.15)
+        late_below = diligence + (1 - diligence) * 0.45
+        joined, left = self.windows.get(user_id, (None, None))
+        now, random_, uniform = self.now, rng.random, rng.uniform
+        wrong: dict[int, list[int]] = {}  # question → [times wrong, last wrong]
+        for lesson_id, publish, due, passing, failing in self.lessons:
+            if (joined and publish < joined) or (left and due > left):
+                continue
+            roll = random_()
+            if roll < diligence:  # done within the week
+                window = min(due, now) - publish
+                moment = publish + int(uniform(0, max(window, 0)) / SECOND) * SECOND
+            elif roll < late_below and due < now:  # late
+                moment = due + int(uniform(3600, 3600 * 24 * 10)) * SECOND
+            else:
+                moment = None
+            if moment is not None and moment <= now:
+                tries = []
+                if failing and random_() < RETAKE:
+                    before = moment - int(uniform(5 * 60, 60 * 60 * 30)) * SECOND
+                    tries.append((max(before, publish), _draw(random_, failing)))
+                tries.append((moment, _draw(random_, passing)))
+                self._completed(random_, user_id, lesson_id, due, tries, wrong)
+            elif due < now and failing and random_() < FAILED_AND_GAVE_UP:
+                at = publish + int(uniform(0, due - publish) / SECOND) * SECOND
+                self._owed(random_, user_id, lesson_id, at, _draw(random_, failing), wrong)
+        self.mistakes += [(user_id, question, *wrong[question]) for question in sorted(wrong)]
+
+    def _completed(self, random_, user_id: int, lesson_id: int, due: int,
+                   tries: list[tuple[int, answers.Sheet]], wrong: dict) -> None:
+        """A completion: its attempts (a failed one first, sometimes), its ledger lines (on
+        time or late, and the bonus for a perfect first attempt)."""
+        at, sheet = tries[-1]
+        rule = "lesson_on_time" if at <= due else "lesson_late"
+        paid = self.points[rule]
+        first_score = tries[0][1].score
+        if first_score == 100:
             paid += self.points["lesson_perfect"]
-        self._attempts(rng, user_id, lesson, tries, paid, 240, 480)
+            self.ledger["lesson_perfect"].append((user_id, lesson_id, at))
+        self.ledger[rule].append((user_id, lesson_id, at))
+        spent = self._attempts(random_, user_id, lesson_id, tries, paid, 240, 480, wrong)
+        self.done.append((user_id, lesson_id, at, max(first_score, sheet.score), len(tries),
+                          spent, at, first_score))
         self.completed += 1
 
-    def failed(self, rng: random.Random, user_id: int, lesson: _Lesson) -> None:
+    def _owed(self, random_, user_id: int, lesson_id: int, at: int, sheet: answers.Sheet,
+              wrong: dict) -> None:
         """One failed attempt, never taken again: the lesson stays owed."""
-        at = lesson.publish_at + timedelta(seconds=rng.uniform(
-            0, (lesson.due_at - lesson.publish_at).total_seconds()))
-        sheet = self.sheets.failing(lesson.quiz_id)
-        self._attempts(rng, user_id, lesson, [(at.replace(microsecond=0), sheet)], 0, 120, 240)
+        spent = self._attempts(random_, user_id, lesson_id, [(at, sheet)], 0, 120, 240, wrong)
+        self.owed.append((user_id, lesson_id, sheet.score, spent, at, sheet.score))
 
-    def _attempts(self, rng: random.Random, user_id: int, lesson: _Lesson,
-                  tries: list[tuple[datetime, answers.Sheet]], paid: int,
-                  least: int, spread: int) -> None:
-        """The tries' rows; the last carries the completion's time spent on the lesson
-        (`least` s plus up to `spread`), the others 0."""
-        seq, last = self._seq, len(tries) - 1
+    def _attempts(self, random_, user_id: int, lesson_id: int,
+                  tries: list[tuple[int, answers.Sheet]], paid: int, least: int, spread: int,
+                  wrong: dict) -> int:
+        """The tries' staged rows; returns the time spent on the lesson (`least` s plus up
+        to `spread`), which the last carries (the others 0)."""
+        last = len(tries) - 1
+        spent = least + int(random_() * spread)
         for n, (at, sheet) in enumerate(tries):
-            started = at - timedelta(seconds=60 + int(rng.random() * 300))
-            if n < last:
-                self.attempts.append((seq + n, user_id, lesson.id, n + 1, started, at,
-                                      sheet.no, 0, 0))
-            else:
-                self.attempts.append((seq + n, user_id, lesson.id, n + 1, started, at,
-                                      sheet.no, paid if sheet.passed else 0,
-                                      least + int(rng.random() * spread)))
-        self._seq = seq + last + 1
-
-    def write(self, db: Session) -> None:
-        """Everything from the staged attempts, set-based, in bulk (`bulk.loading`: indexes
-        and keys checked once after): the attempts joined with their graded sheets, so each
-        sheet's JSON travels once; the mistake notebooks (every question answered wrongly:
-        how often, when last); the completions (passed or still owed, first and best
-        scores, attempts); the points ledger (on time or late, and the bonus for a perfect
-        first attempt). As the app would have written them one attempt at a time."""
-        pg = db.get_bind().dialect.name == "postgresql"
-        graded = self.sheets.graded
-        bulk.insert(db, STAGED_SHEET, ("no", "answers", "results", "score", "passed"), [
-            (s.no, *((bulk.copy_text(s.answers), bulk.copy_text(s.results)) if pg
-                     else (s.answers, s.results)),
-             s.score, ("t" if s.passed else "f") if pg else s.passed) for s in graded])
-        bulk.insert(db, STAGED_WRONG, ("no", "question_id"),
-                    [(s.no, question) for s in graded for question in s.wrong])
-        if pg:  # the completions' GROUP BY and the sorts in memory
-            db.execute(text("SET LOCAL work_mem = '256MB'"))
-        bulk.lock_for_loading(db, LOADED)
-        if pg:  # plans from the staged rows' real sizes
-            db.execute(text(f"ANALYZE {STAGED_ATTEMPT}, {STAGED_SHEET}, {STAGED_WRONG}"))
-        first = (db.scalar(select(func.max(Attempt.id))) or 0) + 1
-        _derive(db, Attempt, _ATTEMPTS, {"first": first})
-        if pg:  # the ids were given: the sequence continues after them
-            db.execute(text("SELECT setval(pg_get_serial_sequence('lms_attempt', 'id'), "
-                            "(SELECT max(id) FROM lms_attempt))"))
-        _derive(db, Mistake, _MISTAKES)
-        _derive(db, Completion, _COMPLETIONS)
-        _derive(db, PointsEntry, _LEDGER, {"on_time": self.points["lesson_on_time"],
-                                           "late": self.points["lesson_late"],
-                                           "perfect": self.points["lesson_perfect"]})
-        for table in (STAGED_ATTEMPT, STAGED_SHEET, STAGED_WRONG):
-            db.execute(text(f"DROP TABLE {table}"))
-        if pg:
-            db.execute(text("SET LOCAL work_mem TO DEFAULT"))
+            self.attempts.append((self._seq, user_id, lesson_id, n + 1,
+                                  at - (60 + int(random_() * 300)) * SECOND, at, sheet.no,
+                                  paid if n == last and sheet.passed else 0))
+            self._seq += 1
+            for question in sheet.wrong:
+                seen = wrong.get(question)
+                if seen is None:
+                    wrong[question] = [1, at]
+                else:
+                    seen[0] += 1
+                    seen[1] = max(seen[1], at)
+        return spent
 
 
-def _derive(db: Session, model, statement, params: dict | None = None) -> None:
-    """Fill `model`'s table with one INSERT … SELECT from the staged attempts."""
-    with bulk.loading(db, model):
-        db.execute(statement, params or {})
+def _draw(random_, table: tuple[list[float], list[answers.Sheet]]) -> answers.Sheet:
+    cumulative, sheets = table
+    return sheets[bisect.bisect(cumulative, random_() * cumulative[-1])]
 
 
-STAGED_ATTEMPT, STAGED_SHEET, STAGED_WRONG = "demo_attempt", "demo_sheet", "demo_sheet_wrong"
-STAGED_ATTEMPT_COLUMNS = ("seq", "user_id", "lesson_id", "n", "started_at", "submitted_at",
-                          "sheet", "paid", "spent")
-
-
-def _staging(db: Session) -> tuple[str, ...]:
-    """The temporary tables `_Book.write` stages attempts and sheets in (this session only,
-    never logged); returns their names."""
-    json, stamp = ("json", "timestamp") if db.get_bind().dialect.name == "postgresql" \
-        else ("text", "datetime")
-    for ddl in (f"{STAGED_SHEET} (no integer, answers {json}, results {json}, score integer, "
-                "passed boolean)",
-                f"{STAGED_WRONG} (no integer, question_id integer)",
-                f"{STAGED_ATTEMPT} (seq integer, user_id integer, lesson_id integer, "
-                f"n integer, started_at {stamp}, submitted_at {stamp}, sheet integer, "
-                "paid integer, spent integer)"):
-        db.execute(text(f"CREATE TEMPORARY TABLE {ddl}"))
-    return STAGED_ATTEMPT, STAGED_SHEET, STAGED_WRONG
-
-
-# Ids in the order the attempts were made, given rather than drawn: sorting the joined rows
-# (~600 bytes each) to draw them in order cost more than writing them.
-_ATTEMPTS = text(
-    f"INSERT INTO lms_attempt (id, {', '.join(ATTEMPT_COLUMNS)}) "
-    "SELECT :first + a.seq, a.user_id, l.quiz_id, 'lesson', a.lesson_id, "
-    "'demo-' || a.lesson_id || '-' || a.n, "
-    "'submitted', a.started_at, a.submitted_at, s.answers, s.results, s.score, s.passed, "
-    f"a.paid FROM {STAGED_ATTEMPT} a JOIN {STAGED_SHEET} s ON s.no = a.sheet "
-    "JOIN lms_micro_lesson l ON l.id = a.lesson_id")
-_MISTAKES = text(
-    f"INSERT INTO lms_mistake ({', '.join(MISTAKE_COLUMNS)}) "
-    "SELECT a.user_id, w.question_id, count(*), 0, max(a.submitted_at) "
-    f"FROM {STAGED_ATTEMPT} a JOIN {STAGED_WRONG} w ON w.no = a.sheet "
-    "GROUP BY a.user_id, w.question_id ORDER BY a.user_id, w.question_id")
-# A lesson passed has one passing attempt, its last; one still owed has one failed attempt.
-_COMPLETIONS = text(
-    f"INSERT INTO lms_completion ({', '.join(COMPLETION_COLUMNS)}) "
-    "SELECT a.user_id, 'lesson', a.lesson_id, "
-    "CASE WHEN max(CASE WHEN s.passed THEN 1 ELSE 0 END) = 1 THEN 'completed' "
-    "ELSE 'in_progress' END, max(CASE WHEN s.passed THEN a.submitted_at END), max(s.score), "
-    "count(*), max(a.spent), max(a.submitted_at), max(CASE WHEN a.n = 1 THEN s.score END) "
-    f"FROM {STAGED_ATTEMPT} a JOIN {STAGED_SHEET} s ON s.no = a.sheet "
-    "GROUP BY a.user_id, a.lesson_id ORDER BY min(a.seq)")
-# The ledger of the lessons completed: on time (by the due time) or late, and the bonus
-# when the first attempt was perfect; in the order the app pays them.
-_LEDGER = text(
-    f"INSERT INTO lms_points_ledger ({', '.join(POINTS_COLUMNS)}) "
-    "SELECT user_id, rule, points, 'lesson', item_id, at FROM ("
-    "SELECT c.id, c.user_id, c.item_id, c.first_completed_at AS at, "
-    "CASE WHEN c.first_completed_at <= l.due_at THEN 'lesson_on_time' "
-    "ELSE 'lesson_late' END AS rule, "
-    "CASE WHEN c.first_completed_at <= l.due_at THEN :on_time ELSE :late END AS points "
-    "FROM lms_completion c JOIN lms_micro_lesson l ON l.id = c.item_id "
-    "WHERE c.item_type = 'lesson' AND c.status = 'completed' "
-    "UNION ALL SELECT c.id, c.user_id, c.item_id, c.first_completed_at, 'lesson_perfect', "
-    ":perfect FROM lms_completion c "
-    "WHERE c.item_type = 'lesson' AND c.status = 'completed' AND c.first_score = 100"
-    ") AS earned ORDER BY id, rule")
-
-
-def _outcome(rng: random.Random, diligence: float, lesson: _Lesson, now: datetime):
-    """(completed_at, on time) or None for an officer who has not done it."""
-    if lesson.publish_at > now:
-        return None
-    roll = rng.random()
-    window = (min(lesson.due_at, now) - lesson.publish_at).total_seconds()
-    if roll < diligence:  # done within the week
-        moment = lesson.publish_at + timedelta(seconds=rng.uniform(0, max(window, 0)))
-        if moment > now:
-            return None
-    elif roll < diligence + (1 - diligence) * 0.45 and lesson.due_at < now:  # late
-        moment = lesson.due_at + timedelta(hours=rng.uniform(1, 24 * 10))
-        if moment > now:
-            return None
-    else:
-        return None
-    return moment.replace(microsecond=0), moment <= lesson.due_at
-
-
+SECOND = 1_000_000  # in stamps
 def _monday(moment: datetime) -> datetime:
     """Midnight of the Monday of `moment`'s week."""
     return (moment - timedelta(days=moment.weekday())).replace(hour=0, minute=0, second=0,

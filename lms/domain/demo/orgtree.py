@@ -1,7 +1,10 @@
 """Demo data: the org tree of a realistic city bureau, scaled to the officer count; no Flask.
 
-300 officers give a dozen units, 30,000 about 650; deterministic for a given seed.
+300 officers give a dozen units, 30,000 about 650; above BUREAU_OFFICERS a province of as
+many bureaus of about that size as it takes (300,000: ten, about 6,500 units). Deterministic
+for a given seed.
 """
+import math
 import random
 from dataclasses import dataclass, field
 
@@ -12,6 +15,13 @@ from ...models import Unit
 
 OFFICERS_PER_BRANCH = 60
 BRANCHES_PER_STATION = 4
+BUREAU_OFFICERS = 30_000  # the largest single bureau; above it a province of bureaus
+
+# The province and its city bureaus: the first is the demo's own (its codes unprefixed, so
+# the demo logins and `make run` look the same at any size), the others follow.
+PROVINCE = ("JS", "江苏省公安厅")
+CITIES = ("苏州", "南京", "无锡", "常州", "南通", "扬州", "镇江", "泰州", "盐城", "淮安",
+          "徐州", "连云港", "宿迁")
 
 # County bureaus with the towns and streets their police stations are named after.
 COUNTIES = [
@@ -60,7 +70,33 @@ class _Node:
 
 
 def plan_tree(officers: int, rng: random.Random) -> _Node:
-    """The tree for `officers`: counties and departments, stations, then party branches."""
+    """The tree for `officers`: one city bureau, or above BUREAU_OFFICERS a province of
+    bureaus sharing them (each a bureau's tree, told apart by a code prefix and city)."""
+    if officers <= BUREAU_OFFICERS:
+        return plan_bureau(officers, rng)
+    count = min(math.ceil(officers / BUREAU_OFFICERS), len(CITIES))
+    province = _Node(*PROVINCE, "province")
+    for k, share in enumerate(spread(officers, [1.0] * count)):
+        bureau = plan_bureau(share, rng)
+        if k:
+            _rename(bureau, f"B{k + 1:02d}", CITIES[k])
+        bureau.name = CITIES[k] + "市公安局"
+        province.children.append(bureau)
+    return province
+
+
+def _rename(node: _Node, prefix: str, city: str) -> None:
+    """Another city's bureau: every code prefixed, its counties named for the city (stations
+    and branches are told apart by the bureau they are in)."""
+    node.code = prefix if node.kind == "bureau" else prefix + node.code
+    if node.kind == "county":
+        node.name = city + node.name
+    for child in node.children:
+        _rename(child, prefix, city)
+
+
+def plan_bureau(officers: int, rng: random.Random) -> _Node:
+    """A city bureau for `officers`: counties and departments, stations, then party branches."""
     n_counties = clamp(round(officers / 3000), 2, len(COUNTIES))
     n_departments = clamp(round(officers / 2000), 1, len(DEPARTMENTS))
     n_parents = n_counties + n_departments
