@@ -105,6 +105,8 @@ def test_a_lesson_drawing_from_the_bank_from_form_to_officer(
     # A submit button re-shows the page: wait for the new page, not the old one's elements.
     expect(page.locator("#draws")).to_be_visible()
     expect(page.locator(".st-qe-fixed")).to_be_hidden()
+    # studio.js is deferred: under load the page can show before its change listener exists
+    page.wait_for_load_state("domcontentloaded")
     with page.expect_navigation():  # choosing the bank lists its tags (studio.js presses 列出标签)
         page.select_option("select[name=quiz-d0-bank]", "fengqiao")
     assert "枫桥经验（5）" in page.inner_text(".st-draw-tags")
