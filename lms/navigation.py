@@ -84,7 +84,9 @@ def lms_nav() -> tuple[Shown, ...]:
     environ = request.environ
     cached = environ.get("lms.nav")
     if cached is None:
-        user, endpoint = current_user.user, request.endpoint
+        # The signed-in user's roles; a view that checked the session in its own
+        # statement has them without loading the `User` (`auth.session.SessionUser`).
+        user, endpoint = current_user._get_current_object(), request.endpoint
         cached = environ["lms.nav"] = tuple(
             Shown(e, url, label, hint, endpoint == e, _unread(user.id) if e == INBOX else 0)
             for e, url, label, hint in _entries(tuple(item.visible(user) for item in NAV)))

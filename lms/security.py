@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from . import errors
+from .auth.session import names_user
 from .domain import clock, text
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -34,8 +35,11 @@ def enforce_session_limits():
     A hook of the LMS's parent blueprint, so it runs for the LMS's own routes only."""
     if request.endpoint.startswith("lms.api."):
         return None  # the API authenticates bearer tokens only and never reads the session
-    if not _may_be_signed_in() or not current_user.is_authenticated:
+    if not names_user() and (not _may_be_signed_in() or not current_user.is_authenticated):
         return None
+    # A session naming a user is held to its limits on its own times, without checking the
+    # user yet (that is done once, where the request first needs it: `auth.session`); an
+    # expired session that named a stale user is simply ended here instead of later.
     now = clock.epoch_seconds()
     config = current_app.config
     started, seen = session.get("lms_auth_at", 0), session.get("lms_seen_at", 0)

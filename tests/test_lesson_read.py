@@ -135,9 +135,10 @@ def test_the_page_reads_standing_attempt_and_unread_count_in_one_statement(
         page = client.get(f"/lessons/{lesson.id}")
     assert page.status_code == 200 and "<form" in page.text
     assert page.text.count('aria-label="3 条未读">3</span>') == 2  # top bar and phone tab
-    # besides the session's user (Flask-Login's), the page's one read; nothing written
-    assert len([s for s in seen.reads if not s.startswith("SELECT lms_user.")]) == 1
+    # the session's check is part of the page's one read; nothing written
+    assert len(seen.reads) == 1 and "session_version" in seen.reads[0]
     assert seen.commits == 0
+    assert officer.name in page.text  # the top bar's name, from that read
     key = db_session().scalar(select(Attempt.idempotency_key).where(
         Attempt.user_id == officer.id, Attempt.status == "open"))
     assert key in page.text  # the form completes the reused attempt
@@ -149,3 +150,25 @@ def test_the_page_of_a_lesson_not_theirs_is_404(make, login, client):
     elsewhere = make.lesson(audience=[tree["branch_b"]])
     login(officer.police_no)
     assert client.get(f"/lessons/{elsewhere.id}").status_code == 404
+
+
+@pytest.mark.parametrize("ended", ["signed out elsewhere", "deactivated"])
+def test_the_page_of_a_session_no_longer_live_sends_to_sign_in(make, login, client, ended):
+    officer = make.user()
+    lesson = make.lesson()
+    login(officer.police_no)
+    assert client.get(f"/lessons/{lesson.id}").status_code == 200
+    if ended == "deactivated":
+        change(User, officer.id, active=False)
+    else:
+        change(User, officer.id, session_version=officer.session_version + 1)
+    page = client.get(f"/lessons/{lesson.id}")
+    assert page.status_code == 302 and "/login" in page.headers["Location"]
+    assert lesson.title not in page.text
+    assert client.get("/profile").status_code == 302  # and so is every other page
+
+
+def test_the_page_without_a_session_sends_to_sign_in(make, client):
+    lesson = make.lesson()
+    page = client.get(f"/lessons/{lesson.id}")
+    assert page.status_code == 302 and "/login" in page.headers["Location"]

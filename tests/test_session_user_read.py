@@ -15,7 +15,7 @@ def test_reading_the_session_user_leaves_pending_changes_to_the_request(app, mak
     with app.test_request_context("/"):
         session = db_session()
         session.add(Unit(code="HOST1", name="宿主的单位", kind="bureau", path="/", depth=0))
-        assert load_user(f"{officer.id}:{officer.session_version}") is not None
+        assert load_user(f"{officer.id}:{officer.session_version}").is_authenticated
         session.rollback()  # the route refuses: nothing it added may survive
     db.expire_all()
     assert db.scalar(select(Unit).where(Unit.code == "HOST1")) is None

@@ -33,7 +33,7 @@ def start_session(user: User) -> None:
     session.clear()
     if lang:
         session["lms_lang"] = lang
-    login_user(SessionUser(user))
+    login_user(SessionUser.of(user))
     session.permanent = True
     session["lms_auth_at"] = session["lms_seen_at"] = clock.epoch_seconds()
 

@@ -5,12 +5,13 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from .. import navigation
+from ..auth.session import claimed_by_view
 from ..domain import clock
 from ..domain.learning import lessons, lessonview, plan
 from ..domain.quiz import quizview
 from ..models import MicroLesson
 from ..quiz.views import submit_form
-from ..web import db_session, end_reads, read_connection, session_connection, unit_of_work
+from ..web import db_session, read_connection, session_connection, unit_of_work
 
 lessons_bp = Blueprint("lessons", __name__)
 
@@ -44,30 +45,34 @@ def index():
 def _lesson_or_404(lesson_id: int) -> lessonview.LessonView:
     """The lesson's cached view, if the officer may see it (the page's one read, here in
     the request's transaction)."""
-    view = lessonview.read_for_user(db_session(), session_connection, current_user.user.id,
-                                    lesson_id, clock.utcnow(), str(get_locale() or "")).view
-    if view is None:
+    user = current_user.user
+    read = lessonview.read_for_user(db_session(), session_connection, user.id,
+                                    user.session_version, lesson_id, clock.utcnow(),
+                                    str(get_locale() or ""))
+    if read is None or read.view is None:
         abort(404)
-    return view
+    return read.view
 
 
 @lessons_bp.get("/lessons/<lms_id:lesson_id>")
-@login_required
+@claimed_by_view
 def show(lesson_id: int):
     """Read the lesson and take its quiz; showing the page opens (or reuses) an attempt.
-    The officer's standing, open attempt and unread count are one statement
-    (`lessonview.read_for_user`); only a page that has to open an attempt writes."""
-    user, now = current_user.user, clock.utcnow()
-    end_reads()  # the session's user is loaded: one pooled connection at a time
-    read = lessonview.read_for_user(db_session(), read_connection, user.id, lesson_id, now,
-                                    str(get_locale() or ""))
+    The session's check (`accounts.live_session`), the officer's standing, open attempt and
+    unread count are one statement (`lessonview.read_for_user`); only a page that has to
+    open an attempt writes."""
+    signed_in, now = current_user._get_current_object(), clock.utcnow()
+    read = lessonview.read_for_user(db_session(), read_connection, signed_in.id,
+                                    signed_in.version, lesson_id, now, str(get_locale() or ""))
+    if not signed_in.confirm(read and read.principal):
+        return current_app.login_manager.unauthorized()  # signed out elsewhere, or disabled
     request.environ[navigation.UNREAD_KEY] = read.unread
     if read.view is None:
         abort(404)
     lesson, attempt, remaining = read.view, read.reusable_attempt(now), None
     if attempt is None:
         with unit_of_work() as db:
-            opened = quizview.open_quiz(db, user.id, lesson.item(), now,
+            opened = quizview.open_quiz(db, signed_in.id, lesson.item(), now,
                                         questions=lesson.questions)
         attempt, remaining = opened.attempt, opened.remaining
     return render_template("lms/lessons/show.html", lesson=lesson, status=read.status,

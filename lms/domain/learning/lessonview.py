@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, aliased, defer
 
 from ...models import ApiToken, Attempt, Completion, MicroLesson, Question, Quiz, Unit, User, utcnow
 from ..org import policy
-from ..org.accounts import live_token
+from ..org.accounts import Principal, live_session, live_token
 from ..quiz import draws, gradingkeys
 from ..quiz.quizview import OpenAttempt, PublicQuestion, QuizItem, public_questions
 from ..reminders import inbox
@@ -87,13 +87,15 @@ class OpenRow:
 @dataclass(frozen=True)
 class LessonRead:
     """One request's read of a lesson: whose it is, the lesson (None: not theirs to see),
-    their standing on it, their open attempt, and (page reads) their unread messages."""
+    their standing on it, their open attempt, and (page reads) their unread messages and
+    the signed-in user's `Principal`."""
 
     user_id: int
     view: LessonView | None
     status: LessonStatus | None
     attempt: OpenRow | None
     unread: int | None = None
+    principal: Principal | None = None
 
     def reusable_attempt(self, now: datetime) -> OpenAttempt | None:
         """The open attempt as the quiz shows it, when it is the one `quizview.start` would
@@ -130,16 +132,21 @@ def read_for_token(db: Session, connect, digest: str, lesson_id: int, now: datet
     return None if row is None else _lesson_read(db, row, lesson_id, now, locale)
 
 
-def read_for_user(db: Session, connect, user_id: int, lesson_id: int, now: datetime,
-                  locale: str = "") -> LessonRead:
-    """The lesson page's read, in ONE statement: as `read_for_token` for a user the session
-    has already loaded and checked, plus their unread messages (the page's navigation
-    shows the count)."""
+def read_for_user(db: Session, connect, user_id: int, session_version: int, lesson_id: int,
+                  now: datetime, locale: str = "") -> LessonRead | None:
+    """The lesson page's read, in ONE statement: as `read_for_token` for the user a session
+    names, checked by `accounts.live_session` in the same statement, plus their unread
+    messages (the page's navigation shows the count) and their `Principal`. None when the
+    session is not live."""
     with connect() as conn:
         row = conn.execute(_read_statement(conn.dialect.name, "user"),
-                           {"p_user_id": user_id, "p_lesson_id": lesson_id,
-                            "p_now": now}).one()
-    return _lesson_read(db, row, lesson_id, now, locale, unread=row.unread)
+                           {"p_user_id": user_id, "p_version": session_version,
+                            "p_lesson_id": lesson_id, "p_now": now}).first()
+    if row is None:
+        return None
+    principal = Principal(row.user_id, row.user_name, True,
+                          *(getattr(row, f"user_{name}") for name in _PRINCIPAL_ROLES))
+    return _lesson_read(db, row, lesson_id, now, locale, row.unread, principal)
 
 
 def _standing(view: LessonView, row, now: datetime) -> LessonStatus:
@@ -152,18 +159,19 @@ def _standing(view: LessonView, row, now: datetime) -> LessonStatus:
 
 
 def _lesson_read(db: Session, row, lesson_id: int, now: datetime, locale: str,
-                 unread: int | None = None) -> LessonRead:
+                 unread: int | None = None, principal: Principal | None = None) -> LessonRead:
     if row.lesson_id is None or not (row.reaches or row.owed):  # `lessons._open_to`
-        return LessonRead(row.user_id, None, None, None, unread)
+        return LessonRead(row.user_id, None, None, None, unread, principal)
     view = _cached(db, lesson_id, row.version, locale)
     status = _standing(view, row, now)
     attempt = None if row.attempt_id is None else OpenRow(
         row.attempt_id, row.attempt_key, row.attempt_started_at, row.attempt_option_order,
         row.attempt_question_ids)
-    return LessonRead(row.user_id, view, status, attempt, unread)
+    return LessonRead(row.user_id, view, status, attempt, unread, principal)
 
 
 _Officer = aliased(User, name="officer")
+_PRINCIPAL_ROLES = Principal._fields[3:]  # is_officer … is_admin
 _OfficerUnit = aliased(Unit, name="officer_unit")
 
 
@@ -198,8 +206,12 @@ def _read_statement(dialect: str, by: str):
                                         bindparam("p_token_now"))))
     else:
         statement = (select(*columns, inbox.unread_of(_Officer.id).scalar_subquery()
-                            .label("unread"))
-                     .select_from(_Officer).where(_Officer.id == bindparam("p_user_id")))
+                            .label("unread"),
+                            *(getattr(_Officer, name).label(f"user_{name}")
+                              for name in _PRINCIPAL_ROLES), _Officer.name.label("user_name"))
+                     .select_from(_Officer)
+                     .where(_Officer.id == bindparam("p_user_id"),
+                            *live_session(_Officer, bindparam("p_version"))))
     statement = (
         statement.join(_OfficerUnit, _OfficerUnit.id == _Officer.unit_id)
         .outerjoin(MicroLesson, and_(MicroLesson.id == bindparam("p_lesson_id"),

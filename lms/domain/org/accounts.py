@@ -4,6 +4,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -152,6 +153,35 @@ def live_token(user, digest, now) -> tuple:
     the token (`models.utcnow`), not the lessons' clock."""
     return (ApiToken.user_id == user.id, ApiToken.token_hash == digest,
             ApiToken.revoked_at.is_(None), ApiToken.expires_at > now, user.active.is_(True))
+
+
+class Principal(NamedTuple):
+    """What the navigation and the policy checks read of a signed-in user, when a hot read
+    has checked the session in its own statement (`lessonview.read_for_user`)."""
+
+    id: int
+    name: str
+    active: bool
+    is_officer: bool
+    is_trainer: bool
+    is_supervisor: bool
+    is_admin: bool
+
+
+PRINCIPAL_COLUMNS = Principal._fields
+
+
+def live_session(user, version) -> tuple:
+    """SQL conditions: a session naming `user` (the `User` entity or an alias) at session
+    `version` (a value or bind) is still signed in: the version is the user's current one
+    (signing out, a password change or a reset raises it) and the user is active. THE
+    session rule: `session_is_live` is the same rule for a loaded user."""
+    return (user.session_version == version, user.active.is_(True))
+
+
+def session_is_live(user: User | None, version: int) -> bool:
+    """`live_session` for a loaded user (or None: no such user)."""
+    return user is not None and bool(user.active) and user.session_version == version
 
 
 # built once (User.unit is a joined eager load, so the unit comes along)
