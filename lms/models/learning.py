@@ -32,7 +32,7 @@ class Attempt(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"))
     quiz_id: Mapped[int] = mapped_column(ForeignKey("lms_quiz.id"))
     item_type: Mapped[str] = mapped_column(String(16))
     item_id: Mapped[int] = mapped_column(Integer)
@@ -153,7 +153,7 @@ class Mistake(Base):
     __table_args__ = (UniqueConstraint("user_id", "question_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"))
     question_id: Mapped[int] = mapped_column(ForeignKey("lms_question.id"))
     wrong_count: Mapped[int] = mapped_column(Integer, default=1)
     correct_streak: Mapped[int] = mapped_column(Integer, default=0)
