@@ -1,4 +1,5 @@
-"""A problem found while validating an input file, reported as `FILE:LINE: message`."""
+"""What the domain refuses: a problem at a line of an input file (`FILE:LINE: message`), or a
+request refused with a message for people."""
 from dataclasses import dataclass
 
 
@@ -12,3 +13,11 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
+
+
+class Refusal(Exception):
+    """A request the domain refuses; `message` is for people (subclasses add an API `code`)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

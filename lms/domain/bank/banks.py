@@ -18,7 +18,7 @@ from .. import audit
 from ..coursefiles import dbspecs, syncapply
 from ..coursefiles import yamlmarks as ym
 from ..coursefiles.specs import BankSpec
-from ..problems import Problem
+from ..problems import Problem, Refusal
 from ..quiz import keylock, regrade, regrade_bank
 from .xlsximport import ImportedQuestion
 
@@ -26,12 +26,8 @@ DEFAULT_BANK = "default"
 DEFAULT_NAME = "默认题库"
 
 
-class BankError(Exception):
+class BankError(Refusal):
     """A bank key or name the import refuses; `message` is for people."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class AnsweredKeys(BankError):

@@ -25,23 +25,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import (
-    Integer,
-    bindparam,
-    case,
-    cast,
-    delete,
-    extract,
-    func,
-    literal,
-    select,
-    text,
-    union_all,
-)
+from sqlalchemy import Integer, bindparam, case, cast, extract, func, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ...models import Completion, StudyMinutes
+from .. import summaryrows
 
 TABLE = StudyMinutes.__table__
 KEY = ("year", "month", "user_id", "item_type", "item_id")
@@ -87,24 +76,16 @@ def add_statement(dialect: str):
 
 
 def rebuild(db: Session, user_ids: Iterable[int] | None = None) -> None:
-    """Recompute these officers' rows (everything when None) from lms_completion: one
-    DELETE and one INSERT … SELECT; no commit. On PostgreSQL the table is locked in
-    EXCLUSIVE mode, so a concurrent increment lands before the recount (which sees it) or
-    waits and lands on the recounted row."""
+    """Recompute these officers' rows (everything when None) from lms_completion
+    (`summaryrows.replace`: one DELETE and one INSERT … SELECT under a lock; no commit)."""
     users = None if user_ids is None else sorted(set(user_ids) - {None})
     if users == []:
         return
-    db.flush()
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("LOCK TABLE lms_study_minutes IN EXCLUSIVE MODE"))
-    gone = delete(StudyMinutes)
-    if users is not None:
-        gone = gone.where(StudyMinutes.user_id.in_(users))
-    db.execute(gone.execution_options(synchronize_session=False))
     fresh = recount(users).subquery("fresh")
     # in key order, so one month's rows sit together in the heap (a report reads them)
-    db.execute(TABLE.insert().from_select(KEY + ("completions",), select(fresh).order_by(
-        fresh.c.year, fresh.c.month, fresh.c.user_id)))
+    summaryrows.replace(db, TABLE, () if users is None else (TABLE.c.user_id.in_(users),),
+                        KEY + ("completions",),
+                        select(fresh).order_by(fresh.c.year, fresh.c.month, fresh.c.user_id))
 
 
 def recount(user_ids: list[int] | None = None):

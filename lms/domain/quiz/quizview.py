@@ -14,17 +14,14 @@ from sqlalchemy.orm import Session
 
 from ...models import Attempt, Courseware, MicroLesson, Question, Quiz
 from ..learning import completion
+from ..problems import Refusal
 from . import draws, grading
 
 
-class QuizError(Exception):
+class QuizError(Refusal):
     """A submission the quiz refuses; `code` is the API's error code."""
 
     code = "invalid"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class AttemptsExhausted(QuizError):

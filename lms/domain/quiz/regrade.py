@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from ...models import Attempt, Courseware, MicroLesson, Question, Quiz, User
 from .. import audit
 from ..org import policy
+from ..problems import Refusal
 from . import keylock
 from . import regrade_effects as effects
 from .regrade_state import OfficerChange, Outcome, compute
@@ -32,14 +33,10 @@ from .regrade_state import OfficerChange, Outcome, compute
 PREVIEW_ROWS = 500  # officers listed on the preview page; the counts cover everyone
 
 
-class RegradeError(Exception):
+class RegradeError(Refusal):
     """A regrade the rules refuse; `message` is for people."""
 
     code = "regrade_refused"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class InvalidKey(RegradeError):

@@ -35,11 +35,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, select, text
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ...models import Completion, LessonUnitStats, Membership, MicroLesson, User
+from .. import summaryrows
 from ..learning import completion, studyminutes
 from ..org import policy
 
@@ -139,10 +140,9 @@ def rebuild(db: Session, unit_ids: Iterable[int] | None = None,
     written past `record_completion`/`completion.complete` — their study-minutes rows
     (`studyminutes`) instead. Everything, both summaries, when all three are None.
 
-    Call it after the change that requires it, in the same transaction. Pending ORM changes
-    are flushed first. On PostgreSQL the table is locked in EXCLUSIVE mode (readers go on):
-    a concurrent `record_completion` increment then either commits before the recount,
-    which sees it, or waits and lands on the recounted row, never in between.
+    Call it after the change that requires it, in the same transaction
+    (`summaryrows.replace`: pending ORM changes flushed, the table locked against a
+    concurrent `record_completion` increment landing in between).
     """
     everything = unit_ids is None and lesson_ids is None and officer_ids is None
     if everything or officer_ids is not None:
@@ -153,16 +153,10 @@ def rebuild(db: Session, unit_ids: Iterable[int] | None = None,
     lessons = None if lesson_ids is None else sorted(set(lesson_ids))
     if units == [] or lessons == []:
         return
-    db.flush()
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("LOCK TABLE lms_lesson_unit_stats IN EXCLUSIVE MODE"))
-    gone = delete(LessonUnitStats)
-    if units is not None:
-        gone = gone.where(LessonUnitStats.unit_id.in_(units))
-    if lessons is not None:
-        gone = gone.where(LessonUnitStats.lesson_id.in_(lessons))
-    db.execute(gone.execution_options(synchronize_session=False))
-    db.execute(insert(LessonUnitStats).from_select(COLUMNS, recount(units, lessons)))
+    conditions = (() if units is None else (LessonUnitStats.unit_id.in_(units),)) + (
+        () if lessons is None else (LessonUnitStats.lesson_id.in_(lessons),))
+    summaryrows.replace(db, LessonUnitStats.__table__, conditions, COLUMNS,
+                        recount(units, lessons))
 
 
 def recount(unit_ids: list[int] | None = None, lesson_ids: list[int] | None = None):

@@ -23,6 +23,7 @@ from ..coursefiles import yamlmarks as ym
 from ..coursefiles.markup import render_markdown
 from ..coursefiles.specs import CoursewareSpec, QuizSpec
 from ..org import policy
+from ..problems import Refusal
 from . import drawform, questions, yamlzh
 
 # The field rules of a course file (docs/CONTENT.md, reader._common), for the form.
@@ -35,12 +36,8 @@ EDITABLE = "draft"  # content is edited as a draft; in review and published it i
 _SLUG = re.compile(r"[a-z0-9-]+")
 
 
-class AuthoringError(Exception):
+class AuthoringError(Refusal):
     """A request the workflow refuses; `message` is for people."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class Invalid(AuthoringError):
