@@ -13,6 +13,27 @@ _hasher = Passwords(time_cost=1, memory_cost=8, parallelism=1)
 RULES = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2}  # points per rule
 
 
+ONE_QUESTION_QUIZ = """\
+quiz:
+  questions:
+    - id: q1
+      kind: true_false
+      stem: 对党忠诚是第一位的政治要求。
+      answer: true
+"""
+
+
+def lesson_source(publish_at: str, due_at: str, audience: tuple[str, ...] = ()) -> str:
+    """A one-question lesson file as trainers write it (docs/CONTENT.md); an `audience`'s
+    lines come after `due_at`, from line 10 on."""
+    lines = ["---", "issue_no: 1", "slug: zhongcheng", "title: 对党忠诚", "summary: 简介。",
+             "estimated_minutes: 6", "min_read_seconds: 60", f"publish_at: {publish_at}",
+             f"due_at: {due_at}"]
+    if audience:
+        lines += ["audience:", *(f"  - {code}" for code in audience)]
+    return "\n".join(lines) + "\n" + ONE_QUESTION_QUIZ + "---\n正文。\n"
+
+
 def bearer(client, user) -> dict:
     """The Authorization header of a new API token for `user` (Factory.PASSWORD)."""
     response = client.post("/api/v1/auth/token", json={

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from factories import ONE_QUESTION_QUIZ, lesson_source
 from sqlalchemy import func, select, update
 
 from lms.domain.org import policy
@@ -20,33 +21,7 @@ from lms.models import LessonUnitStats, MicroLesson, User
 NOW = datetime(2026, 11, 18, 2, 0)  # Wednesday 10:00 in Shanghai
 TZ = "Asia/Shanghai"
 PASSWORDS = Passwords(time_cost=1, memory_cost=8, parallelism=1)
-QUIZ_YAML = """\
-quiz:
-  questions:
-    - id: q1
-      kind: true_false
-      stem: 对党忠诚是第一位的政治要求。
-      answer: true
-"""
-LESSON_FILE = """\
----
-issue_no: 1
-slug: zhongcheng
-title: 对党忠诚
-summary: 简介。
-estimated_minutes: 6
-min_read_seconds: 60
-publish_at: 2026-11-16 08:00
-due_at: 2026-11-22 23:59
-quiz:
-  questions:
-    - id: q1
-      kind: true_false
-      stem: 对党忠诚是第一位的政治要求。
-      answer: true
----
-正文。
-"""
+LESSON_FILE = lesson_source("2026-11-16 08:00", "2026-11-22 23:59")
 
 
 def owed_counts(db) -> dict[tuple[int, int], int]:
@@ -104,7 +79,7 @@ def test_a_synced_lesson_is_assigned_and_a_new_audience_recounts_it(db, world, r
     assert check(db) == {(lesson.id, t["branch_a"].id): 2, (lesson.id, t["branch_b"].id): 1,
                          (lesson.id, t["station_a"].id): 1}
 
-    path.write_text(LESSON_FILE.replace("quiz:", "audience:\n  - CB\nquiz:", 1), "utf-8")
+    path.write_text(lesson_source("2026-11-16 08:00", "2026-11-22 23:59", ("CB",)), "utf-8")
     assert runner.invoke(args=["lms", "sync-courses", str(tmp_path / "courses")]).exit_code == 0
     assert check(db) == {(lesson.id, t["branch_b"].id): 1}
 
@@ -116,7 +91,7 @@ def test_studio_lessons_created_published_and_rescheduled_are_assigned(db, make,
     form = lessonwork.LessonInput(
         issue_no=15, title="第15期", summary="", body_md="正文。",
         publish_at=datetime(2026, 11, 23, 8, 0), due_at=datetime(2026, 11, 29, 23, 59),
-        quiz_yaml=QUIZ_YAML)
+        quiz_yaml=ONE_QUESTION_QUIZ)
     lesson = lessonwork.save_lesson(db, author, form, TZ)  # a draft: owed once it is out
     db.commit()
     assert sum(check(db).values()) == 4

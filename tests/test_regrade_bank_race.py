@@ -1,17 +1,13 @@
 """A drawn quiz's submission racing a regrade of a bank question on PostgreSQL: the
 submission waits for the bank's key lock and then grades against the new key, whichever quiz
 drew the question. (SQLite's writers are serial: BEGIN IMMEDIATE.)"""
-import threading
-import time
-
 import pytest
+from races import submit_behind_the_lock
 from sqlalchemy import select
 from test_regrade_bank import RULES, answer, drawn_lesson, make_bank
-from test_regrade_race import waiting_for_advisory_lock
 
-from lms.domain.quiz import attempts, quizview, regrade_bank
-from lms.models import Attempt, MicroLesson, Question, utcnow
-from lms.web import db_session
+from lms.domain.quiz import quizview, regrade_bank
+from lms.models import Attempt, Question, utcnow
 
 
 def test_a_drawn_submission_during_a_bank_regrade_is_graded_with_the_new_key(app, db, make):
@@ -32,29 +28,8 @@ def test_a_drawn_submission_during_a_bank_regrade_is_graded_with_the_new_key(app
     regrade_bank.apply(db, trainer, b1.bank_id, {b1.id: "C"}, plan.token, now, RULES)
     # the regrade's transaction is open and holds the bank's key lock: the racer must wait
 
-    def race():
-        with app.app_context():
-            session = db_session()
-            lesson = session.get(MicroLesson, second.id)
-            attempts.submit(session, racer.id, quizview.lesson_item(lesson), given,
-                            opened.attempt.idempotency_key, now, RULES)
-            session.commit()
-            session.remove()
-
-    thread = threading.Thread(target=race)
-    thread.start()
-    with app.app_context():
-        watcher = app.extensions["lms"].db.engine.connect()
-        for _ in range(600):  # until the racer queues on the lock (it never would without it)
-            if waiting_for_advisory_lock(watcher):
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("the submission did not wait for the regrade")
-        watcher.close()
-    db.commit()
-    thread.join(30)
-    db.expire_all()
+    submit_behind_the_lock(app, db, racer.id, second.id, given,
+                           opened.attempt.idempotency_key, now, RULES)
     scores = dict(db.execute(select(Attempt.user_id, Attempt.score)
                              .where(Attempt.status == "submitted")).all())
     assert scores == {early.id: 100, racer.id: 100}

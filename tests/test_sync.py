@@ -4,6 +4,7 @@ import re
 import shutil
 
 import pytest
+from factories import lesson_source
 from sqlalchemy import func, select
 
 from lms.models import (
@@ -64,31 +65,10 @@ quiz:
 """
 
 # Line numbers matter: the audience test points at line 12.
-LESSON = """\
----
-issue_no: 1
-slug: zhongcheng
-title: 对党忠诚
-summary: 简介。
-estimated_minutes: 6
-min_read_seconds: 60
-publish_at: 2026-01-05 08:00
-due_at: 2026-01-11 23:59
-audience:
-  - C01
-  - ZZ9
-quiz:
-  questions:
-    - id: q1
-      kind: true_false
-      stem: 对党忠诚是第一位的政治要求。
-      answer: true
----
-正文。
-"""
+LESSON = lesson_source("2026-01-05 08:00", "2026-01-11 23:59", ("C01", "ZZ9"))
 
 
-WITHOUT_AUDIENCE = LESSON.replace("audience:\n  - C01\n  - ZZ9\n", "")
+WITHOUT_AUDIENCE = lesson_source("2026-01-05 08:00", "2026-01-11 23:59")
 
 
 @pytest.fixture
@@ -322,7 +302,7 @@ def test_unknown_classroom_unit_code_is_a_path_line_problem(sync, db, folder):
 def test_audience_codes_resolve_to_units(sync, db, folder, make):
     units = make.tree()
     (folder / "lessons" / "01-zhongcheng.md").write_text(
-        LESSON.replace("  - C01\n  - ZZ9\n", "  - CA\n  - SB\n"), "utf-8")
+        lesson_source("2026-01-05 08:00", "2026-01-11 23:59", ("CA", "SB")), "utf-8")
     assert sync(folder).exit_code == 0
     assert set(db.scalars(select(LessonAudience.unit_id))) == {units["county_a"].id,
                                                                units["station_b"].id}
