@@ -27,7 +27,11 @@ class _Rendered:
 def execute(db: Session, statement, params: Mapping):
     """Run `statement` (a Core statement built once, e.g. under `lru_cache`) with `params`
     on the session's connection, in its transaction; returns the result."""
-    connection = db.connection()
+    return execute_on(db.connection(), statement, params)
+
+
+def execute_on(connection, statement, params: Mapping):
+    """`execute` on a given Connection (one outside the session's transaction, say)."""
     if connection.dialect.name != "postgresql":
         return connection.execute(statement, params)
     rendered = _render(statement, connection.dialect)

@@ -24,6 +24,7 @@ from sqlalchemy import String, Text, and_, bindparam, cast, func, literal_column
 from sqlalchemy.orm import Session, aliased, defer
 
 from ...models import ApiToken, Attempt, Completion, MicroLesson, Question, Quiz, Unit, User, utcnow
+from .. import hotsql
 from ..org import policy
 from ..org.accounts import Principal, live_session, live_token
 from ..quiz import draws, gradingkeys
@@ -126,9 +127,9 @@ def read_for_token(db: Session, connect, digest: str, lesson_id: int, now: datet
     manager), released before `db` loads the view on a cache miss, so a request never
     holds two pooled connections at once."""
     with connect() as conn:
-        row = conn.execute(_read_statement(conn.dialect.name, "token"),
-                           {"p_digest": digest, "p_lesson_id": lesson_id, "p_now": now,
-                            "p_token_now": utcnow()}).first()
+        row = hotsql.execute_on(conn, _read_statement(conn.dialect.name, "token"),
+                                {"p_digest": digest, "p_lesson_id": lesson_id, "p_now": now,
+                                 "p_token_now": utcnow()}).first()
     return None if row is None else _lesson_read(db, row, lesson_id, now, locale)
 
 
@@ -139,9 +140,9 @@ def read_for_user(db: Session, connect, user_id: int, session_version: int, less
     messages (the page's navigation shows the count) and their `Principal`. None when the
     session is not live."""
     with connect() as conn:
-        row = conn.execute(_read_statement(conn.dialect.name, "user"),
-                           {"p_user_id": user_id, "p_version": session_version,
-                            "p_lesson_id": lesson_id, "p_now": now}).first()
+        row = hotsql.execute_on(conn, _read_statement(conn.dialect.name, "user"),
+                                {"p_user_id": user_id, "p_version": session_version,
+                                 "p_lesson_id": lesson_id, "p_now": now}).first()
     if row is None:
         return None
     principal = Principal(row.user_id, row.user_name, True,
