@@ -13,6 +13,10 @@ DEFAULTS = {
     "LMS_COURSES_PATH": "courses",
     "LMS_IDLE_TIMEOUT": timedelta(minutes=30),
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),  # the absolute session limit
+    # The session cookie is sent when the session changes (sign-in, its last-seen time at
+    # most twice a minute: `security.enforce_session_limits`), not re-signed and re-sent
+    # unchanged with every page: its expiry is capped by the absolute limit anyway.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     "LMS_TOKEN_TTL": timedelta(hours=12),
     "LMS_ACTIVATION_TTL": timedelta(days=30),
     # The admin's roster import in the browser (docs/ADMIN-ROSTER.md): where an upload waits

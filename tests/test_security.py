@@ -3,6 +3,7 @@ import re
 
 import pytest
 from factories import Factory
+from flask import g
 from sqlalchemy import select
 
 from lms import create_app
@@ -28,6 +29,26 @@ def test_login_with_csrf_token_works(csrf_on, make, client):
     response = client.post("/login", data={"police_no": officer.police_no,
                                            "password": Factory.PASSWORD, "csrf_token": token})
     assert response.status_code == 302
+
+
+def test_sign_in_issues_a_new_csrf_secret_and_pages_resend_no_unchanged_cookie(
+        csrf_on, make, client):
+    officer, lesson = make.user(), make.lesson()
+    token = csrf_token(client.get("/login").text)
+    with client.session_transaction() as session:
+        before = session["csrf_token"]
+    client.post("/login", data={"police_no": officer.police_no,
+                                "password": Factory.PASSWORD, "csrf_token": token})
+    with client.session_transaction() as session:
+        secret = session["csrf_token"]  # on the sign-in's own cookie
+    assert secret != before
+    g.pop("csrf_token", None)  # test requests share `g`; a real request starts without it
+    for _ in range(2):
+        page = client.get(f"/lessons/{lesson.id}")
+        assert page.status_code == 200 and "Set-Cookie" not in page.headers
+    answer = client.post("/logout", data={"csrf_token": csrf_token(page.text)})
+    assert answer.status_code == 302  # the page's token is good for the new secret
+    assert client.get("/").status_code == 302
 
 
 @pytest.mark.parametrize("target", [

@@ -1,9 +1,21 @@
 """Sign in, first-time activation, sign out, language switch."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from ..domain import clock
 from ..domain.org import accounts
@@ -36,6 +48,11 @@ def start_session(user: User) -> None:
     login_user(SessionUser.of(user))
     session.permanent = True
     session["lms_auth_at"] = session["lms_seen_at"] = clock.epoch_seconds()
+    # A new CSRF secret with the new session (the old one was cleared with it): issued here,
+    # it rides on the sign-in's own cookie instead of making the first page send another.
+    # Flask-WTF keeps the request's signed token on `g`, made from the old secret: drop it.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    generate_csrf()
 
 
 @auth_bp.route("/login", methods=["GET", "POST"])
