@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from ...models import Attendance, ClassSession, Membership, MicroLesson, PointsEntry, Unit
 from ..learning import hours
 from ..org import policy
-from . import unitactivity
+from . import buckets, unitactivity
 from .assignments import Counts, due_lessons, is_whole_tree, rolled_up, sum_by
 from .periods import Period
 from .rollup import LessonRef, OfficerRow, Selection, UnitRef, officers_of, unit_ref
@@ -106,12 +106,8 @@ def inspection(db: Session, root: Unit, period: Period, now: datetime,
 def completion_by_branch(db: Session, root: Unit, period: Period,
                          now: datetime) -> dict[int, Counts]:
     """Counts per party branch (its subtree) within `root`'s subtree, keyed by unit id."""
-    branch, member = aliased(Unit), aliased(Unit)
-    buckets = (select(branch.id.label("bucket_id"), member.id.label("member_id"))
-               .join(member, member.path.startswith(branch.path))
-               .where(branch.kind == "branch", branch.path.startswith(root.path, autoescape=True))
-               .subquery("buckets"))
-    return sum_by(rolled_up(db, buckets, root.path, due_lessons(db, now, period), now), 0)
+    return sum_by(rolled_up(db, buckets.of_kind(root, "branch"), root.path,
+                            due_lessons(db, now, period), now), 0)
 
 
 def _ranked(rows: list[BranchRow], bottom_share: float) -> list[BranchRow]:
@@ -134,7 +130,6 @@ def _branch_extras(db: Session, root: Unit, period: Period,
     """Per branch (its subtree): active officers at the period's end (or now), and the points
     and check-ins of officers while they were its members. Read from the
     membership history, so later roster changes leave a past quarter as it was."""
-    branch, member = aliased(Unit), aliased(Unit)
     in_scope = Unit.path.startswith(root.path, autoescape=True)
     # Pre-filters only (the final join keeps the root's branches); none for the whole bureau.
     subtree = None if is_whole_tree(root.path) else select(Unit.id).where(in_scope)
@@ -160,10 +155,9 @@ def _branch_extras(db: Session, root: Unit, period: Period,
                          within(Membership.unit_id))
                   .group_by(Membership.unit_id).subquery("attendance"))
     parts = (members, points, attendance)
-    query = (select(branch.id, *(func.coalesce(func.sum(p.c.n), 0) for p in parts))
-             .join(member, member.path.startswith(branch.path))
-             .where(branch.kind == "branch", branch.path.startswith(root.path, autoescape=True)))
+    pairs = buckets.of_kind(root, "branch")
+    query = select(pairs.c.bucket_id, *(func.coalesce(func.sum(p.c.n), 0) for p in parts))
     for part in parts:
-        query = query.outerjoin(part, part.c.key == member.id)
-    rows = db.execute(query.group_by(branch.id))
+        query = query.outerjoin(part, part.c.key == pairs.c.member_id)
+    rows = db.execute(query.group_by(pairs.c.bucket_id))
     return {key: tuple(int(v) for v in values) for key, *values in rows}

@@ -7,13 +7,13 @@ in `assignments`; the quarterly inspection behind the 通报 is in `inspection`.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select, union, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, case, func, or_, select, union
+from sqlalchemy.orm import Session
 
 from ...models import Completion, Membership, MicroLesson, Unit, User
 from ..clock import to_local
 from ..org import policy
-from . import periods
+from . import buckets, periods
 from .assignments import Counts, due_lessons, released, rolled_up, sum_by
 from .periods import Period
 from .sorting import Sort
@@ -144,14 +144,8 @@ def last_due_week(db: Session, now: datetime, tz: str) -> Period:
 def completion_by_child(db: Session, unit: Unit, selection: Selection,
                         now: datetime) -> UnitReport:
     """Per child unit of `unit` (and its own officers): assigned, completed, on time, overdue."""
-    child, member = aliased(Unit), aliased(Unit)
-    buckets = union_all(
-        select(child.id.label("bucket_id"), member.id.label("member_id"))
-        .join(member, member.path.startswith(child.path)).where(child.parent_id == unit.id),
-        select(Unit.id.label("bucket_id"), Unit.id.label("member_id")).where(Unit.id == unit.id),
-    ).subquery("buckets")
     due = _lessons(db, selection, now)
-    cells = rolled_up(db, buckets, unit.path, due, now)
+    cells = rolled_up(db, buckets.of_children(unit), unit.path, due, now)
     per_bucket, per_lesson = sum_by(cells, 0), sum_by(cells, 1)
     children = db.scalars(select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.code))
     rows = [UnitRow(unit_ref(c), per_bucket.get(c.id, Counts())) for c in children]
@@ -197,10 +191,8 @@ def trend(db: Session, unit: Unit, weeks: list[Period], now: datetime) -> list[T
         return []
     span = Period(key="trend", kind="span", first_day=weeks[0].first_day,
                   end_day=weeks[-1].end_day, start=weeks[0].start, end=weeks[-1].end)
-    whole = select(Unit.id.label("bucket_id"), Unit.id.label("member_id")).where(
-        Unit.path.startswith(unit.path, autoescape=True)).subquery("buckets")
     due = _lessons(db, Selection(period=span), now)
-    per_lesson = sum_by(rolled_up(db, whole, unit.path, due, now), 1)
+    per_lesson = sum_by(rolled_up(db, buckets.whole(unit), unit.path, due, now), 1)
     return [TrendPoint(week, sum((c for lesson_id, c in per_lesson.items()
                                   if week.start <= due[lesson_id] < week.end), Counts()))
             for week in weeks]

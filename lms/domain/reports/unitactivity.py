@@ -9,13 +9,13 @@ summed into buckets by path prefix, so a total equals the sum of its rows.
 from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, true, union_all
+from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from ...models import Attendance, Classroom, ClassSession, Membership, Unit
 from ..learning import hours
 from ..org import policy
-from . import periods
+from . import buckets, periods
 from .assignments import is_whole_tree
 from .periods import Period
 
@@ -64,38 +64,28 @@ def moment_of(period: Period, now: datetime) -> datetime:
 def by_child(db: Session, unit: Unit, period: Period, now: datetime, rule: hours.HoursRule,
              tz: str) -> dict[int, Activity]:
     """Per child unit of `unit`, and under `unit.id` its directly attached part."""
-    child, member = aliased(Unit), aliased(Unit)
-    buckets = union_all(
-        select(child.id.label("bucket_id"), member.id.label("member_id"))
-        .join(member, member.path.startswith(child.path)).where(child.parent_id == unit.id),
-        select(Unit.id.label("bucket_id"), Unit.id.label("member_id")).where(Unit.id == unit.id),
-    ).subquery("buckets")
-    return by_buckets(db, buckets, unit.path, period, now, rule, tz)
+    return by_buckets(db, buckets.of_children(unit), unit.path, period, now, rule, tz)
 
 
 def by_branch(db: Session, root: Unit, period: Period, now: datetime, rule: hours.HoursRule,
               tz: str) -> dict[int, Activity]:
     """Per party branch (its subtree) in `root`'s subtree."""
-    branch, member = aliased(Unit), aliased(Unit)
-    buckets = (select(branch.id.label("bucket_id"), member.id.label("member_id"))
-               .join(member, member.path.startswith(branch.path))
-               .where(branch.kind == "branch", branch.path.startswith(root.path, autoescape=True))
-               .subquery("buckets"))
-    return by_buckets(db, buckets, root.path, period, now, rule, tz)
+    return by_buckets(db, buckets.of_kind(root, "branch"), root.path, period, now, rule, tz)
 
 
-def by_buckets(db: Session, buckets, root_path: str, period: Period, now: datetime,
+def by_buckets(db: Session, pairs, root_path: str, period: Period, now: datetime,
                rule: hours.HoursRule, tz: str) -> dict[int, Activity]:
-    """Activity per bucket: `buckets` maps bucket_id → the unit ids (member_id) it sums."""
+    """Activity per bucket: `pairs` (`buckets`) maps bucket_id → the unit ids (member_id) it
+    sums."""
     moment = moment_of(period, now)
     parts = (_officers(root_path, moment, rule, tz, now), _sessions(root_path, period, moment),
              _accepted(root_path, period))
     columns = [func.coalesce(func.sum(part.c[name]), 0)
                for part in parts for name in part.c.keys() if name != "key"]
-    query = select(buckets.c.bucket_id, *columns)
+    query = select(pairs.c.bucket_id, *columns)
     for part in parts:
-        query = query.outerjoin(part, part.c.key == buckets.c.member_id)
-    rows = db.execute(query.group_by(buckets.c.bucket_id))
+        query = query.outerjoin(part, part.c.key == pairs.c.member_id)
+    rows = db.execute(query.group_by(pairs.c.bucket_id))
     return {bucket: Activity(*(int(v) for v in values)) for bucket, *values in rows}
 
 
