@@ -19,7 +19,7 @@ class SessionUser(UserMixin):
     with `confirm` (`claimed_by_view`), which saves the page a round trip and an ORM load."""
 
     def __init__(self, user_id: int, version: int, user: User | None = None):
-        self.id, self.version = user_id, version
+        self.claim = (user_id, version)  # what the session names, unchecked
         self._user = user
         self._principal: Principal | None = None
         self._live: bool | None = None if user is None else session_is_live(user, version)
@@ -38,8 +38,17 @@ class SessionUser(UserMixin):
         """The signed-in `user` (at sign-in: loaded and checked already)."""
         return cls(user.id, user.session_version, user)
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.version}"
+    @property
+    def id(self) -> int:
+        """The user's id, once the session is checked live (AttributeError otherwise, as for
+        an anonymous user): a host's route sharing the LoginManager never reads an
+        unchecked claim."""
+        if not self._check():
+            raise AttributeError("the session's user is signed out")
+        return self.claim[0]
+
+    def get_id(self) -> str | None:
+        return f"{self.claim[0]}:{self.claim[1]}" if self._check() else None
 
     @property
     def is_authenticated(self) -> bool:
@@ -80,13 +89,21 @@ class SessionUser(UserMixin):
 
     def _load(self) -> None:
         with outside_transaction() as db:
-            user = db.get(User, self.id)
-        self._live = session_is_live(user, self.version)
+            user = db.get(User, self.claim[0])
+        self._live = session_is_live(user, self.claim[1])
         self._user = user if self._live else None
+        if not self._live:
+            self._principal = None
 
     def __getattr__(self, name):
         # Only for names not set in __init__: a confirmed principal answers what it holds
-        # (the page's navigation and name) without loading the `User`.
+        # (the page's navigation and name) without loading the `User`. Python comes here
+        # too when a property raises AttributeError (`user`, `id` of a dead session): that
+        # stands, rather than asking `user` again.
+        if name.startswith("_") or name in ("user", "id", "claim"):
+            raise AttributeError(name)
+        if "_request" in self.__dict__:
+            self._for_this_request()
         principal = self.__dict__.get("_principal")
         if principal is not None and name in PRINCIPAL_COLUMNS:
             return getattr(principal, name)

@@ -62,8 +62,8 @@ def show(lesson_id: int):
     unread count are one statement (`lessonview.read_for_user`); only a page that has to
     open an attempt writes."""
     signed_in, now = current_user._get_current_object(), clock.utcnow()
-    read = lessonview.read_for_user(db_session(), read_connection, signed_in.id,
-                                    signed_in.version, lesson_id, now, str(get_locale() or ""))
+    read = lessonview.read_for_user(db_session(), read_connection, *signed_in.claim, lesson_id,
+                                    now, str(get_locale() or ""))
     if not signed_in.confirm(read and read.principal):
         return current_app.login_manager.unauthorized()  # signed out elsewhere, or disabled
     request.environ[navigation.UNREAD_KEY] = read.unread
