@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/calibrate.py [--duration 10s] [--no-insert]
 
-Both under gunicorn 2 sync workers and the same wrk settings and Lua overhead
+All under gunicorn 2 sync workers and the same wrk settings and Lua overhead
 (bench/read.lua) as the load benchmarks: bare Flask "hello" JSON (NOTES.md ~5,000 req/s on
-a quiet box) and bare Flask doing one INSERT + COMMIT to the bench database per request
-(NOTES.md ~1,100 req/s with expire_on_commit off). The box is shared, so every load figure is
+a quiet box), bare Flask doing one INSERT + COMMIT to the bench database per request
+(NOTES.md ~1,100 req/s with expire_on_commit off), and bare Flask serving a signed-in HTML
+page (cookie session, CSRF token, one SELECT by primary key, a Jinja page of the lesson
+page's size: `_hello.py`). The box is shared, so every load figure is
 printed beside the ceilings measured in the same run, as a ratio (`ratio_line`).
 """
 import argparse
@@ -30,6 +32,7 @@ def ceiling_table() -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS bench_ceiling "
                      "(id serial PRIMARY KEY, at timestamp)")
         conn.execute("TRUNCATE bench_ceiling")
+        conn.execute("INSERT INTO bench_ceiling (id, at) VALUES (0, now())")  # the page's row
 
 
 def measure(path: str, connections: int, duration: str, env: dict) -> dict:
@@ -47,11 +50,15 @@ def measure(path: str, connections: int, duration: str, env: dict) -> dict:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise SystemExit("the ceiling app did not start") from None
                 time.sleep(0.2)
+        header, value = "X-Bench", "none"
+        if path == "/page":  # a signed-in session's cookie, as the lesson page's run sends
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/sign-in", timeout=5) as r:
+                header, value = "Cookie", r.headers["Set-Cookie"].split(";", 1)[0]
         with tempfile.TemporaryDirectory() as tmp:
             values = Path(tmp) / "values.txt"
-            values.write_text("none\n")
+            values.write_text(f"{value}\n")
             return run_wrk(f"http://127.0.0.1:{PORT}", "read.lua",
-                           [path, "X-Bench", str(values)],
+                           [path, header, str(values)],
                            connections=connections, duration=duration,
                            server=Server(f"http://127.0.0.1:{PORT}", proc))
     finally:
@@ -79,6 +86,8 @@ def main(argv=None) -> dict:
         ceiling_table()
         env["BENCH_DATABASE_URL"] = database_url(DEFAULT_DB)
         routes.append(("insert", "/insert", "one INSERT + COMMIT (NOTES ~1,100)"))
+        routes.append(("page", "/page", "signed-in page: cookie session, CSRF token, one "
+                                        "SELECT, a 12 KB Jinja page"))
     for key, path, label in routes:
         figures = measure(path, args.connections, args.duration, env)
         figures["load"] = os.getloadavg()[0]

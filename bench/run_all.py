@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/run_all.py [--reuse] [--officers 30000] [--duration 20s] [--json OUT]
 
-setup_db → calibration (the bare-Flask ceilings: hello JSON, one INSERT + COMMIT) → attempts
+setup_db → calibration (the bare-Flask ceilings: hello JSON, one INSERT + COMMIT, a signed-in
+page) → attempts
 → lesson_read → reports → calibration again; then the ratio table of DESIGN §6.
 The box is shared, so each load step first waits (at most two minutes) for the CPUs to be
 mostly idle and prints how idle they were; the calibration runs bracket the figures.
@@ -42,17 +43,25 @@ def summary(r: dict) -> None:
     run (mean of the calibrations before and after), then the reports against their times."""
     heading("ratios to bare Flask in this run (DESIGN §6)")
     hello, insert = _mean_ceiling(r, "hello"), _mean_ceiling(r, "insert")
+    page = _mean_ceiling(r, "page")
     for key, label in (("hello", "bare Flask hello JSON"),
-                       ("insert", "bare Flask one INSERT + COMMIT")):
+                       ("insert", "bare Flask one INSERT + COMMIT"),
+                       ("page", "bare Flask signed-in page")):
         runs = ", ".join(f"{c[key]['rps']:.0f}" for c in r["calibration"] if key in c)
         print(f"  ceiling {label}: {runs} req/s (mean {_mean_ceiling(r, key):.0f})")
     rows = []
     a, read = r["attempts"], r["lesson_read"]
-    for key, label in (("api", "GET /api/v1/lessons/<id>"), ("html", "officer lesson page")):
-        f = read[key]
-        ratio = f["rps"] / hello if hello else 0
-        rows.append((label, f"{f['rps']:.0f} req/s, p95 {f['p95_ms']:.0f} ms",
-                     f"{ratio:.0%} of hello", "≥ 30 %", ratio >= 0.30))
+    f = read["api"]
+    ratio = f["rps"] / hello if hello else 0
+    rows.append(("GET /api/v1/lessons/<id>", f"{f['rps']:.0f} req/s, p95 {f['p95_ms']:.0f} ms",
+                 f"{ratio:.0%} of hello", "≥ 30 %", ratio >= 0.30))
+    # The page against the least a signed-in page does (docs/PERFORMANCE.md: its target);
+    # its share of hello is printed beside it.
+    f = read["html"]
+    ratio = f["rps"] / page if page else 0
+    rows.append(("officer lesson page", f"{f['rps']:.0f} req/s, p95 {f['p95_ms']:.0f} ms",
+                 f"{ratio:.0%} of page ({f['rps'] / hello if hello else 0:.0%} of hello)",
+                 "≥ 50 % of page", ratio >= 0.50))
     for key, label in (("submit", "POST …/attempts"), ("fetch_submit", "GET lesson + POST")):
         f = a[key]["figures"]
         ratio = f["attempts_per_s"] / insert if insert else 0
@@ -64,10 +73,10 @@ def summary(r: dict) -> None:
         if target:
             rows.append((label.strip(), f"{res['domain_ms']:.0f} ms", "", f"< {target:.0f} ms",
                          res["domain_ms"] < target))
-    print(f"  {'path':<40} {'measured':<32} {'ratio':<16} {'target':<22} met")
+    print(f"  {'path':<40} {'measured':<32} {'ratio':<26} {'target':<22} met")
     for label, measured, ratio, target, met in rows:
         flag = "" if met is None else ("yes" if met else "NO")
-        print(f"  {label[:40]:<40} {measured:<32} {ratio:<16} {target:<22} {flag}")
+        print(f"  {label[:40]:<40} {measured:<32} {ratio:<26} {target:<22} {flag}")
     c = r["attempts"]
     ok = all(c[k]["check"]["consistent"] for k in ("submit", "fetch_submit"))
     storms = sum(s["ok"] for s in c["storm"])
