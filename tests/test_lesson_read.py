@@ -172,3 +172,18 @@ def test_the_page_without_a_session_sends_to_sign_in(make, client):
     lesson = make.lesson()
     page = client.get(f"/lessons/{lesson.id}")
     assert page.status_code == 302 and "/login" in page.headers["Location"]
+
+
+def test_the_page_shows_the_navigation_of_every_role_the_user_has(make, login, client):
+    import re
+
+    def entries(page: str) -> set[str]:
+        nav = re.search(r'<nav class="nav"[^>]*>(.*?)</nav>', page, re.S).group(1)
+        return set(re.findall(r'href="([^"]+)"', nav))
+    user = make.user(roles=("officer", "trainer", "supervisor", "admin"))
+    lesson = make.lesson()
+    login(user.police_no)
+    page = client.get(f"/lessons/{lesson.id}").text  # roles from the page's own read
+    other = client.get("/notifications").text  # roles from the loaded user
+    assert entries(page) == entries(other)
+    assert {"/studio/", "/supervise/", "/admin/units"} <= entries(page)
