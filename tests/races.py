@@ -1,4 +1,4 @@
-"""A submission racing a regrade that holds its key lock (PostgreSQL advisory locks)."""
+"""Two writers racing on PostgreSQL: the second must queue on a lock the first holds."""
 import threading
 import time
 
@@ -9,22 +9,19 @@ from lms.domain.quiz import attempts, quizview
 from lms.models import MicroLesson
 from lms.web import db_session
 
-
-def waiting_for_advisory_lock(db) -> bool:
-    return bool(db.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                                "AND NOT granted")).scalar())
+ADVISORY_WAITS = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+ANY_WAITS = "SELECT count(*) FROM pg_locks WHERE NOT granted"
 
 
-def submit_behind_the_lock(app, db, user_id: int, lesson_id: int, answers: dict, key: str,
-                           now, rules: dict, **options) -> None:
-    """Submit `answers` for the lesson in another session while `db`'s open transaction
-    holds the key lock; check the submission queues on that lock, then commit `db` and let
-    it finish."""
+def behind_the_lock(app, db, work, waits: str = ANY_WAITS,
+                    failure: str = "the second writer did not wait for the first") -> None:
+    """Run `work(session)` and commit it in another session while `db`'s open transaction
+    holds a lock it needs; check that it queues (`waits` counts waiting locks), then commit
+    `db` and let it finish."""
     def race():
         with app.app_context():
             session = db_session()
-            item = quizview.lesson_item(session.get(MicroLesson, lesson_id))
-            attempts.submit(session, user_id, item, answers, key, now, rules, **options)
+            work(session)
             session.commit()
             session.remove()
 
@@ -33,12 +30,22 @@ def submit_behind_the_lock(app, db, user_id: int, lesson_id: int, answers: dict,
     with app.app_context():
         watcher = app.extensions["lms"].db.engine.connect()
         for _ in range(600):  # until the racer queues on the lock (it never would without it)
-            if waiting_for_advisory_lock(watcher):
+            if watcher.execute(text(waits)).scalar():
                 break
             time.sleep(0.05)
         else:
-            pytest.fail("the submission did not wait for the regrade")
+            pytest.fail(failure)
         watcher.close()
     db.commit()
     thread.join(30)
     db.expire_all()
+
+
+def submit_behind_the_lock(app, db, user_id: int, lesson_id: int, answers: dict, key: str,
+                           now, rules: dict, **options) -> None:
+    """Submit `answers` for the lesson while `db`'s open regrade holds the key lock."""
+    def submit(session):
+        item = quizview.lesson_item(session.get(MicroLesson, lesson_id))
+        attempts.submit(session, user_id, item, answers, key, now, rules, **options)
+    behind_the_lock(app, db, submit, ADVISORY_WAITS,
+                    "the submission did not wait for the regrade")

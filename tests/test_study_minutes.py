@@ -2,12 +2,11 @@
 lms_completion after every kind of write, and the study hours read through it equal the sum
 over every completion, for any period, instant, time zone and hours rule."""
 import random
-import threading
-import time
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text, update
+from races import behind_the_lock
+from sqlalchemy import select, update
 
 from lms.auth.session import passwords
 from lms.domain.classrooms import checkins
@@ -17,7 +16,6 @@ from lms.domain.org import accounts
 from lms.domain.quiz import attempts, quizview, regrade
 from lms.domain.reports import periods, unitactivity, unitstats
 from lms.models import ClassSession, Completion, Courseware, Question, StudyMinutes
-from lms.web import db_session
 
 NOW = datetime(2026, 11, 18, 2, 0)
 RULES = {"lesson_on_time": 5, "lesson_late": 2, "lesson_perfect": 2, "courseware_quiz": 3}
@@ -301,28 +299,8 @@ def test_two_first_completions_at_once_count_once(app, db, make):
     assert completion.mark_completed(db, officer.id, "courseware", item.id, NOW)
     # this transaction holds the row's lock: the racer must wait for it
     counted = []
-
-    def race():
-        with app.app_context():
-            session = db_session()
-            counted.append(completion.mark_completed(session, officer.id, "courseware",
-                                                     item.id, NOW + timedelta(seconds=1)))
-            session.commit()
-            session.remove()
-
-    thread = threading.Thread(target=race)
-    thread.start()
-    with app.app_context():
-        watcher = app.extensions["lms"].db.engine.connect()
-        for _ in range(600):  # until the racer queues on the row lock
-            if watcher.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("the second writer did not wait for the first")
-        watcher.close()
-    db.commit()
-    thread.join(30)
+    behind_the_lock(app, db, lambda session: counted.append(completion.mark_completed(
+        session, officer.id, "courseware", item.id, NOW + timedelta(seconds=1))))
     assert counted == [False]
     assert stored(db)[(2026, 0, officer.id, "courseware", item.id)] == 1
     assert unitstats.drift(db) == {}
