@@ -1,14 +1,17 @@
 """Quiz attempts under load: attempts/s and latency at 32 connections, checked against the database.
 
-    .venv/bin/python bench/attempts.py [--users 64] [--duration 20s] [--connections 32]
+    .venv/bin/python bench/attempts.py [--users 1024] [--duration 20s] [--connections 32]
 
-Starts gunicorn (bench/serve.py) on the bench database, fetches a token for each bench user,
-then runs wrk with bench/attempt.lua twice: every request a full attempt (POST), and
-"fetch the lesson, then submit" (GET and POST alternately). After each run the database must
-hold exactly one Attempt row per 2xx answer, plus at most one per connection for requests
-still in flight when wrk stopped; none lost (every returned id is stored) and none doubled
-(one row per key; the completion's attempt counter moved by the same number). Last, an
-idempotency storm: 8 concurrent copies of one key must leave one row.
+Starts gunicorn (bench/serve.py) on the bench database, issues a token for each of `--users`
+officers spread over the roster (1,024: a few attempts each in a run, as officers make a few
+per lesson; 64 officers passing a hundred times each measured their own completion and
+summary rows' update chains and lock waits, docs/PERFORMANCE.md), then runs wrk with
+bench/attempt.lua twice: every request a full attempt (POST), and "fetch the lesson, then
+submit" (GET and POST alternately). After each run the database must hold exactly one
+Attempt row per 2xx answer, plus at most one per connection for requests still in flight
+when wrk stopped; none lost (every returned id is stored) and none doubled (one row per key;
+the completion's attempt counter moved by the same number). Last, an idempotency storm: 8
+concurrent copies of one key must leave one row.
 """
 import argparse
 import json
@@ -105,7 +108,7 @@ def storm(base: str, token: str, lesson_id: int, answers: dict, copies: int = 8)
 def main(argv=None, ceilings: dict | None = None) -> dict:
     """`ceilings`: calibrate.main()'s figures from this run (else measured here first)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=64)
+    parser.add_argument("--users", type=int, default=1024)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", default="20s")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)

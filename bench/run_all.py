@@ -90,7 +90,10 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reuse", action="store_true", help="keep an existing lms_bench")
     parser.add_argument("--officers", type=int, default=30000)
-    parser.add_argument("--users", type=int, default=64)
+    parser.add_argument("--users", type=int, default=64,
+                        help="officers with a password: sessions and the lesson API's tokens")
+    parser.add_argument("--attempt-users", type=int, default=1024,
+                        help="officers submitting attempts (tokens issued in the database)")
     parser.add_argument("--duration", default="20s")
     parser.add_argument("--json", help="also write every figure to this file")
     parser.add_argument("--quiet-wait", type=float, default=120.0,
@@ -110,7 +113,8 @@ def main(argv=None) -> dict:
     load["calibration"] = os.getloadavg()[0]
     ceilings = results["calibration"][0]
     quiet(results, "attempts")
-    results["attempts"] = attempts.main([f"--users={args.users}", f"--duration={args.duration}"],
+    results["attempts"] = attempts.main([f"--users={args.attempt_users}",
+                                         f"--duration={args.duration}"],
                                         ceilings)
     load["attempts"] = os.getloadavg()[0]
     quiet(results, "lesson_read")
