@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from clients import signed_in
 from dbutil import isolated_database
 from factories import Factory
 from flask import has_app_context
@@ -133,14 +134,14 @@ def frozen_clock(request, monkeypatch):
 
 @pytest.fixture
 def browser_for(app):
-    """A signed-in test client per user: browser_for(user).get(...)."""
-    def _browser(user):
-        client = app.test_client()
-        response = client.post("/login", data={"police_no": user.police_no,
-                                               "password": Factory.PASSWORD})
-        assert response.status_code == 302
-        return client
-    return _browser
+    """A signed-in test client per user, sessions kept apart: browser_for(user).get(...)."""
+    return lambda user: signed_in(app, user)
+
+
+@pytest.fixture
+def as_user(app):
+    """`browser_for` under the studio tests' name."""
+    return lambda user: signed_in(app, user)
 
 
 @pytest.fixture

@@ -151,7 +151,7 @@ def test_a_lesson_time_at_the_calendars_ends_is_a_problem_not_a_crash(
 @pytest.mark.parametrize("field", ["publish_at", "due_at"])
 def test_rescheduling_to_year_one_is_refused_not_a_500(db, make, app, field):
     """The studio's schedule form took 0001-01-01T00:00 and failed converting it to UTC."""
-    from test_studio import PersonClient
+    from clients import PersonClient
     author = make.user(roles=("trainer",))
     lesson = make.lesson(issue_no=3)
     client = PersonClient(app, app.response_class, use_cookies=True)

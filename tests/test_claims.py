@@ -5,9 +5,6 @@ from datetime import date, datetime
 
 import images
 import pytest
-from factories import Factory
-from flask import g, has_app_context
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from lms.domain.claims import claims, evidence, rules
@@ -18,26 +15,8 @@ NOW = datetime(2026, 11, 18, 2, 0)  # 10:00 in Shanghai
 TODAY = date(2026, 11, 18)
 
 
-class PersonClient(FlaskClient):
-    """A client that keeps to its own signed-in user: requests made while the test holds an
-    app context share its `g`, where Flask-Login caches the current user."""
-
-    def open(self, *args, **kwargs):
-        if has_app_context():
-            g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
 
 
-@pytest.fixture
-def browser_for(app):
-    """A signed-in client per person, sessions kept apart."""
-    def _as(user):
-        client = PersonClient(app, app.response_class, use_cookies=True)
-        response = client.post("/login", data={"police_no": user.police_no,
-                                               "password": Factory.PASSWORD})
-        assert response.status_code == 302
-        return client
-    return _as
 
 
 @pytest.fixture

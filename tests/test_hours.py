@@ -4,8 +4,6 @@ from datetime import datetime
 
 import pytest
 from factories import Factory
-from flask import g, has_app_context
-from flask.testing import FlaskClient
 
 from lms.domain.learning import completion, hours
 from lms.domain.reports import inspection, periods, unitactivity
@@ -16,23 +14,8 @@ TZ = "Asia/Shanghai"
 Q4 = periods.parse("2026Q4", TZ)
 
 
-class PersonClient(FlaskClient):
-    """Keeps to its own signed-in user (Flask-Login caches the user in the shared `g`)."""
-
-    def open(self, *args, **kwargs):
-        if has_app_context():
-            g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
 
 
-@pytest.fixture
-def browser_for(app):
-    def _as(user):
-        client = PersonClient(app, app.response_class, use_cookies=True)
-        assert client.post("/login", data={"police_no": user.police_no,
-                                           "password": Factory.PASSWORD}).status_code == 302
-        return client
-    return _as
 
 
 @pytest.fixture

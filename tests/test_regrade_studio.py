@@ -5,9 +5,6 @@ only before its due time."""
 from datetime import timedelta
 
 import pytest
-from factories import Factory
-from flask import g, has_app_context
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from lms.domain.learning import points
@@ -22,23 +19,8 @@ QUESTIONS = ({"key": "q1", "kind": "single", "stem": "“三会”不包括哪�
               "answer": True})
 
 
-class PersonClient(FlaskClient):
-    """A test client that keeps to its own signed-in user (see test_studio)."""
-
-    def open(self, *args, **kwargs):
-        if has_app_context():
-            g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
 
 
-@pytest.fixture
-def as_user(app):
-    def _as(user):
-        client = PersonClient(app, app.response_class, use_cookies=True)
-        assert client.post("/login", data={"police_no": user.police_no,
-                                           "password": Factory.PASSWORD}).status_code == 302
-        return client
-    return _as
 
 
 @pytest.fixture

@@ -92,7 +92,7 @@ def test_a_released_lesson_cannot_be_hidden_again_and_withdrawn_by_rescheduling(
         db, make, app):
     """Withdrawing is refused once a lesson is out; moving its publish time into the future
     first made it hidden again, withdrawable, and editable as a draft."""
-    from test_studio import PersonClient
+    from clients import PersonClient
 
     from lms.domain import clock
     from lms.models import AuditEvent, MicroLesson

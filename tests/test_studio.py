@@ -4,9 +4,8 @@ import re
 from datetime import datetime
 
 import pytest
+from clients import PersonClient
 from factories import Factory
-from flask import g, has_app_context
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from lms.domain.coursefiles.reader import load_course_tree
@@ -66,28 +65,8 @@ def people(make):
             "officer": make.user(unit, name="陈民警")}
 
 
-class PersonClient(FlaskClient):
-    """A test client that keeps to its own signed-in user.
-
-    Requests made while a test holds an app context share that context's `g`, where
-    Flask-Login caches the current user; forgetting it makes each request load its own."""
-
-    def open(self, *args, **kwargs):
-        if has_app_context():
-            g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
 
 
-@pytest.fixture
-def as_user(app):
-    """A test client signed in as `user` (one client per person, so sessions stay apart)."""
-    def _as(user):
-        client = PersonClient(app, app.response_class, use_cookies=True)
-        response = client.post("/login", data={"police_no": user.police_no,
-                                               "password": Factory.PASSWORD})
-        assert response.status_code == 302
-        return client
-    return _as
 
 
 def form(**overrides):

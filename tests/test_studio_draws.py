@@ -16,7 +16,6 @@ from test_studio_questions import BASE
 from lms.domain.quiz.quizstats import quiz_stats
 from lms.models import Attempt, Courseware, MicroLesson, Question
 
-as_user = test_studio.as_user
 practice = test_studio.practice
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 assert NOW and people  # the lesson tests' clock and fixture (people) are used here too

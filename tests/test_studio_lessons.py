@@ -4,10 +4,9 @@ published lesson visible exactly at its publish time — by list, URL, API and c
 from datetime import datetime, timedelta
 
 import pytest
-import test_studio
+from clients import PersonClient
 from factories import Factory, bearer
 from sqlalchemy import select
-from test_studio import PersonClient
 from test_studio_questions import question
 
 from lms.domain.org import policy
@@ -18,7 +17,6 @@ NOW = datetime(2026, 11, 18, 2, 0)  # Wednesday 10:00 in Shanghai
 PUBLISH_UTC = datetime(2026, 11, 23, 0, 0)  # Monday 08:00 in Shanghai
 DUE_UTC = datetime(2026, 11, 29, 15, 59)  # Sunday 23:59 in Shanghai
 
-as_user = test_studio.as_user  # the fixture: a signed-in client per person
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 

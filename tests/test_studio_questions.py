@@ -11,7 +11,7 @@ from lms.domain.studio import questions
 from lms.models import Courseware
 
 # The studio's fixtures: signed-in clients per person, trainers, a category.
-as_user, people, practice = test_studio.as_user, test_studio.people, test_studio.practice
+people, practice = test_studio.people, test_studio.practice
 
 BASE = {"slug": "sanhui-yike", "title": "如何规范开展“三会一课”", "category": "practice",
         "summary": "", "estimated_minutes": "8", "min_read_seconds": "120",
