@@ -145,17 +145,6 @@ def outside_transaction() -> Iterator:
     session.commit()  # no round trip in autocommit: it only ends the session's use of it
 
 
-def end_reads() -> None:
-    """End the request's transaction when it has only read so far (the session's user, where
-    `outside_transaction` could not keep it out of one): COMMIT gives its connection back to
-    the pool for the next `read_connection`, so the request holds one at a time, and unlike
-    the ROLLBACK at the request's end it leaves psycopg's prepared statements on that
-    connection alone."""
-    session = db_session()()  # the request's Session behind the scoped proxy
-    if session.in_transaction():
-        session.commit()
-
-
 def hours_rule():
     """LMS_HOURS and LMS_HOURS_TARGET as the study-hours rule (docs/POINTS-AND-HOURS.md)."""
     config = current_app.config
