@@ -20,6 +20,7 @@ import secrets
 import sys
 import time
 
+from _client import issue_tokens
 from _common import DEFAULT_DB, ROOT, answer_sets, bench_officers, connect, current_lesson
 
 PATHS = ("api", "html", "attempt")
@@ -59,19 +60,6 @@ def make_app(dbname: str):
             counts["rollbacks"] += 1
 
     return app, counts
-
-
-def tokens_for(app, user_ids: list[int]) -> list[str]:
-    """One bearer token per bench officer, issued in-process (no argon2 here)."""
-    from datetime import timedelta
-
-    from lms.domain.org.accounts import issue_token
-    from lms.models import User
-    with app.app_context():
-        db = app.extensions["lms"].db.session
-        tokens = [issue_token(db, db.get(User, uid), timedelta(hours=2))[0] for uid in user_ids]
-        db.commit()
-    return tokens
 
 
 def session_client(app, user_id: int):
@@ -168,10 +156,11 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     with connect(args.db) as conn:
         lesson_id, quiz_id, _title = current_lesson(conn)
-        user_ids = [uid for uid, _ in bench_officers(conn, args.users)]
+        officers = bench_officers(conn, args.users)
         answers = answer_sets(conn, quiz_id)
+    user_ids = [uid for uid, _ in officers]
     app, counts = make_app(args.db)
-    tokens = tokens_for(app, user_ids)
+    tokens = issue_tokens([no for _, no in officers], args.db)
     clients = [session_client(app, uid) for uid in user_ids[:16]]
     print(f"in-process, lesson {lesson_id}, {args.n} requests per path, "
           f"load average {os.getloadavg()[0]:.1f}")
