@@ -2,6 +2,7 @@
 the lesson's visibility and the officer's open attempt in one statement, and the HTML page
 reads its standing and unread count the same way. The same refusals hold as everywhere
 else, and a fetch that only reuses its attempt writes nothing."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -175,8 +176,6 @@ def test_the_page_without_a_session_sends_to_sign_in(make, client):
 
 
 def test_the_page_shows_the_navigation_of_every_role_the_user_has(make, login, client):
-    import re
-
     def entries(page: str) -> set[str]:
         nav = re.search(r'<nav class="nav"[^>]*>(.*?)</nav>', page, re.S).group(1)
         return set(re.findall(r'href="([^"]+)"', nav))
