@@ -228,6 +228,14 @@ def _officer_owes(due):
     return (*member_at(due), User.owes_from <= due)
 
 
+def officer_owes():
+    """SQL conditions: the officer's half of `owes` alone, over `Membership` (joined to
+    `User`) and `MicroLesson`, for a count per (lesson, unit) that is kept only where
+    `owed_per_unit` has the pair: its audience half holds or fails for the whole pair, so
+    it is checked there once instead of once per officer."""
+    return _officer_owes(MicroLesson.due_at)
+
+
 def owed(lesson_ids=None, path: str | None = None, unit_id: int | None = None,
          user_id=None):
     """A subquery of (user_id, unit_id, lesson_id, due_at): every (officer, lesson) pair owed,
