@@ -27,11 +27,11 @@ def start(db: Session, user_ids: Iterable[int]) -> None:
     """Open the first row of these new accounts, from their joining time; no commit."""
     ids = sorted(set(user_ids))
     for start_at in range(0, len(ids), BATCH):
-        rows = db.execute(select(User.id, User.unit_id, User.is_officer, User.active,
-                                 User.joined_at).where(User.id.in_(ids[start_at:start_at + BATCH])))
-        db.execute(insert(Membership), [
-            {"user_id": r.id, "unit_id": r.unit_id, "is_officer": r.is_officer,
-             "active": r.active, "valid_from": r.joined_at} for r in rows])
+        # copied by the database: the rows never come through Python (300,000 at a province)
+        db.execute(insert(Membership).from_select(
+            ("user_id", "unit_id", "is_officer", "active", "valid_from"),
+            select(User.id, User.unit_id, User.is_officer, User.active, User.joined_at)
+            .where(User.id.in_(ids[start_at:start_at + BATCH])).order_by(User.id)))
 
 
 def record(db: Session, user_ids: Iterable[int], at: datetime) -> set[int]:
