@@ -3,10 +3,12 @@ statement does, inside the session's transaction, and the engine's statement eve
 see them. On SQLite `hotsql` is the Core execute itself."""
 from datetime import datetime
 
-from sqlalchemy import Integer, bindparam, event, func, literal, select
+import pytest
+from sqlalchemy import Integer, Numeric, bindparam, cast, event, exc, func, literal, select
 
 from lms.domain import hotsql
 from lms.domain.quiz import attempts, quizview
+from lms.errors import is_transient
 from lms.models import Attempt
 
 NOW = datetime(2026, 11, 18, 2, 0)
@@ -76,3 +78,51 @@ def test_it_runs_in_the_session_transaction(db, make):
     insert(db, run, quizview.lesson_item(lesson), officer, "undone", None)
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Attempt)) == 0
+
+
+def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(db, make):
+    """A constraint violation is SQLAlchemy's IntegrityError, whichever way it ran: the
+    callers and the error pages tell a fault of the database from a bug by that class."""
+    lesson = make.lesson()
+    db.commit()
+    item = quizview.lesson_item(lesson)
+    missing = type("Nobody", (), {"id": 987654})()
+    with pytest.raises(exc.IntegrityError):
+        insert(db, lambda s, p: hotsql.execute(db, s, p), item, missing, "orphan", None)
+    db.rollback()
+
+
+def test_a_lost_connection_is_invalidated_and_answered_as_transient(app, db, make):
+    """A backend that dies under a hot statement is SQLAlchemy's OperationalError with the
+    connection invalidated, as its own execute reports it (503 and a fresh connection)."""
+    _postgres_only(db, "pg_terminate_backend")
+    officer = make.user()
+    db.commit()
+    engine = app.extensions["lms"].db.engine
+    connection = db.connection()
+    pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with engine.connect() as other:
+        other.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+    statement = select(func.count()).select_from(Attempt).where(
+        Attempt.user_id == bindparam("p_user_id"))
+    with pytest.raises(exc.OperationalError) as raised:
+        hotsql.execute(db, statement, {"p_user_id": officer.id})
+    assert raised.value.connection_invalidated
+    assert is_transient(raised.value)
+    db.rollback()
+    assert hotsql.execute(db, statement, {"p_user_id": officer.id}).scalar() == 0
+
+
+def test_a_column_that_needs_result_processing_is_refused(db):
+    """Rows come straight from psycopg, so a type SQLAlchemy would convert on the way out
+    (here a Numeric read as float) is refused when the statement is rendered, not
+    returned unconverted."""
+    _postgres_only(db, "the driver path")
+    statement = select(cast(literal(1.5), Numeric(10, 2, asdecimal=False)).label("x"))
+    with pytest.raises(TypeError, match="result processing"):
+        hotsql.execute(db, statement, {})
+
+
+def _postgres_only(db, what: str) -> None:
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip(f"{what} is PostgreSQL's; on SQLite hotsql is the Core execute")

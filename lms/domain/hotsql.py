@@ -1,19 +1,24 @@
 """Hot-path statements run as driver SQL compiled once; no Flask.
 
 Executing a Core statement costs SQLAlchemy ~0.1–0.15 ms of Python per call even when its
-compiled form is cached (the cache key, the execution context, the binds; measured with
-the attempt's statements, docs/PERFORMANCE.md): a tenth of the INSERT ceiling's whole
-request. On PostgreSQL `execute` renders a statement once per dialect and runs the string
-with `Connection.exec_driver_sql` on the session's connection: same transaction, same
-engine events (statement counters and tests see it), same error handling (a dropped
-connection is still recognised), the same bind processing (each type's own processor,
-e.g. JSON), and psycopg still prepares it server-side after a few runs. Elsewhere
+compiled form is cached (the cache key, the execution context, the binds), and a driver-SQL
+execute still builds a result object: psycopg's column descriptions and SQLAlchemy's
+metadata of every column, anew for each call (~18 % of an attempt's instructions,
+docs/PERFORMANCE.md). On PostgreSQL `execute` renders a statement once per dialect and runs
+it on the session connection's psycopg cursor: same transaction, the same engine events
+(`before_cursor_execute`/`after_cursor_execute`: statement counters and tests see it), the
+same bind processing (each type's own processor, e.g. JSON), the same errors (the driver's
+error wrapped as SQLAlchemy wraps it, a dropped connection invalidated and recognised), and
+psycopg still prepares it server-side after a few runs. Rows come back as named tuples: a
+statement whose columns need a result processor is refused when it is rendered. Elsewhere
 (SQLite) it is the plain Core execute.
 """
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from psycopg.rows import namedtuple_row
+from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
 
@@ -40,7 +45,7 @@ def execute_on(connection, statement, params: Mapping):
     for name, value in params.items():
         process = processors.get(name)
         binds[name] = value if process is None else process(value)
-    return connection.exec_driver_sql(rendered.sql, binds)
+    return Rows(_run(connection, rendered.sql, binds))
 
 
 @lru_cache(maxsize=64)
@@ -54,4 +59,65 @@ def _render(statement, dialect) -> _Rendered:
             value = bind.effective_value
             process = processors.get(names)
             fixed[names] = value if process is None else process(value)
+    for column in compiled._result_columns:  # rows come straight from psycopg
+        if not _plain(column.type, dialect):
+            raise TypeError(f"hotsql: column {column.name!r} needs SQLAlchemy's result "
+                            "processing; run this statement with the Core execute")
     return _Rendered(compiled.string, fixed, processors)
+
+
+def _plain(type_, dialect) -> bool:
+    """Whether SQLAlchemy returns the driver's value as it is (no result processor; one
+    that depends on the driver's type code counts as one)."""
+    try:
+        return type_.dialect_impl(dialect).result_processor(dialect, None) is None
+    except Exception:  # a processor chosen by the type code, which is not known here
+        return False
+
+
+class Rows:
+    """A statement's rows (named tuples), with the result methods the hot paths use."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: list):
+        self._rows = rows
+
+    def first(self):
+        return self._rows[0] if self._rows else None
+
+    def one(self):
+        if len(self._rows) != 1:
+            raise exc.NoResultFound("No row was found") if not self._rows else \
+                exc.MultipleResultsFound("Multiple rows were found")
+        return self._rows[0]
+
+    def scalar(self):
+        return self._rows[0][0] if self._rows else None
+
+    def all(self) -> list:
+        return self._rows
+
+
+def _run(connection, sql: str, binds: dict) -> list:
+    """`sql` on the connection's psycopg cursor, as SQLAlchemy's execute would run it: the
+    cursor events around it, a driver error wrapped (and a lost connection invalidated)."""
+    dispatch = connection.dispatch
+    raw = connection.connection.driver_connection
+    with raw.cursor(row_factory=namedtuple_row) as cursor:
+        if dispatch.before_cursor_execute:
+            dispatch.before_cursor_execute(connection, cursor, sql, binds, None, False)
+        try:
+            cursor.execute(sql, binds)
+            # `description` would build a Column per column: ask the result itself
+            rows = cursor.fetchall() if cursor.pgresult.nfields else []
+        except connection.dialect.loaded_dbapi.Error as error:
+            lost = connection.dialect.is_disconnect(error, raw, cursor)
+            if lost:
+                connection.invalidate(error)
+            raise exc.DBAPIError.instance(
+                sql, binds, error, connection.dialect.loaded_dbapi.Error,
+                connection_invalidated=lost, dialect=connection.dialect) from error
+        if dispatch.after_cursor_execute:
+            dispatch.after_cursor_execute(connection, cursor, sql, binds, None, False)
+    return rows
