@@ -4,7 +4,18 @@ see them. On SQLite `hotsql` is the Core execute itself."""
 from datetime import datetime
 
 import pytest
-from sqlalchemy import Integer, Numeric, bindparam, cast, event, exc, func, literal, select
+from sqlalchemy import (
+    Integer,
+    Numeric,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+    exc,
+    func,
+    literal,
+    select,
+)
 
 from lms.domain import hotsql
 from lms.domain.quiz import attempts, quizview
@@ -124,5 +135,30 @@ def test_a_column_that_needs_result_processing_is_refused(db):
 
 
 def _postgres_only(db, what: str) -> None:
-    if db.get_bind().dialect.name != "postgresql":
+    bind = db.get_bind() if hasattr(db, "get_bind") else db
+    if bind.dialect.name != "postgresql":
         pytest.skip(f"{what} is PostgreSQL's; on SQLite hotsql is the Core execute")
+
+
+def test_an_error_keeps_the_statements_values_out_of_its_message(app, make):
+    """Production hides a failed statement's values (police numbers, token hashes, answers)
+    from its error and so from the logs; a hot statement's error hides them too. (SQLite
+    runs the Core execute, SQLAlchemy's own.)"""
+    _postgres_only(app.extensions["lms"].db.engine, "the driver path")
+    lesson = make.lesson()
+    item = quizview.lesson_item(lesson)
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]  # the test's own database or schema
+    hiding = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], hide_parameters=True,
+                           connect_args=options.get("connect_args", {}))
+    try:
+        with hiding.begin() as connection:
+            statement = attempts._insert_attempt(connection.dialect.name)
+            stored = {"submitted_at": NOW, "score": 0, "passed": False, "answers": {},
+                      "results": [], "question_ids": None}
+            with pytest.raises(exc.IntegrityError) as raised:
+                hotsql.execute_on(connection, statement, attempts._insert_params(
+                    987654, item, "SECRET-KEY-7", NOW, stored))  # no such officer
+    finally:
+        hiding.dispose()
+    assert "SECRET-KEY-7" not in str(raised.value)
+    assert "parameters hidden" in str(raised.value)

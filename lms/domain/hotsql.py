@@ -7,12 +7,13 @@ metadata of every column, anew for each call (~18 % of an attempt's instructions
 docs/PERFORMANCE.md). On PostgreSQL `execute` renders a statement once per dialect and runs
 it on the session connection's psycopg cursor: same transaction, the same engine events
 (`before_cursor_execute`/`after_cursor_execute`: statement counters and tests see it), the
-same bind processing (each type's own processor, e.g. JSON), the same errors (the driver's
-error wrapped as SQLAlchemy wraps it, a dropped connection invalidated and recognised), and
+same bind processing (each type's own processor, e.g. JSON), the same errors (a failure is
+handed to SQLAlchemy's own handling: its classes, hidden parameters, invalidation), and
 psycopg still prepares it server-side after a few runs. Rows come back as named tuples: a
 statement whose columns need a result processor is refused when it is rendered. Elsewhere
 (SQLite) it is the plain Core execute.
 """
+import keyword
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -59,6 +60,10 @@ def _render(statement, dialect) -> _Rendered:
             value = bind.effective_value
             process = processors.get(names)
             fixed[names] = value if process is None else process(value)
+    names = [column.keyname for column in compiled._result_columns]
+    odd = [n for n in names if not n.isidentifier() or n.startswith("_") or keyword.iskeyword(n)]
+    if odd or len(set(names)) != len(names):  # psycopg would rename them in its named tuples
+        raise TypeError(f"hotsql: label the columns {odd or names} as distinct plain names")
     for column in compiled._result_columns:  # rows come straight from psycopg
         if not _plain(column.type, dialect):
             raise TypeError(f"hotsql: column {column.name!r} needs SQLAlchemy's result "
@@ -76,7 +81,8 @@ def _plain(type_, dialect) -> bool:
 
 
 class Rows:
-    """A statement's rows (named tuples), with the result methods the hot paths use."""
+    """A statement's rows (named tuples), with the result methods the hot paths use: first,
+    one, scalar, all and iteration (on SQLite `execute` returns SQLAlchemy's own Result)."""
 
     __slots__ = ("_rows",)
 
@@ -98,26 +104,45 @@ class Rows:
     def all(self) -> list:
         return self._rows
 
+    def __iter__(self):
+        return iter(self._rows)
+
+
+class _Context:
+    """What cursor-event listeners read of SQLAlchemy's execution context, with room for
+    the attributes they set on it (Flask-SQLAlchemy's query recording, timers)."""
+
+    compiled = None
+    executemany = False
+
+    def __init__(self, connection, cursor, statement: str, parameters: dict):
+        self.connection = self.root_connection = connection
+        self.dialect = connection.dialect
+        self.cursor, self.statement, self.parameters = cursor, statement, parameters
+
 
 def _run(connection, sql: str, binds: dict) -> list:
-    """`sql` on the connection's psycopg cursor, as SQLAlchemy's execute would run it: the
-    cursor events around it, a driver error wrapped (and a lost connection invalidated)."""
-    dispatch = connection.dispatch
+    """`sql` on the connection's psycopg cursor, as SQLAlchemy's execute runs it: the cursor
+    events around it (with a context, and a listener's rewritten statement honoured), and a
+    failure handled by SQLAlchemy itself (its error classes, hidden parameters, a lost
+    connection invalidated with the pool's older ones, `handle_error` events)."""
     raw = connection.connection.driver_connection
     with raw.cursor(row_factory=namedtuple_row) as cursor:
-        if dispatch.before_cursor_execute:
-            dispatch.before_cursor_execute(connection, cursor, sql, binds, None, False)
+        events = connection._has_events or connection.engine._has_events
+        context = _Context(connection, cursor, sql, binds) if events else None
         try:
+            if events:
+                for listen in connection.dispatch.before_cursor_execute:
+                    sql, binds = listen(connection, cursor, sql, binds, context, False)
             cursor.execute(sql, binds)
+            if events:
+                connection.dispatch.after_cursor_execute(connection, cursor, sql, binds,
+                                                         context, False)
             # `description` would build a Column per column: ask the result itself
-            rows = cursor.fetchall() if cursor.pgresult.nfields else []
-        except connection.dialect.loaded_dbapi.Error as error:
-            lost = connection.dialect.is_disconnect(error, raw, cursor)
-            if lost:
-                connection.invalidate(error)
-            raise exc.DBAPIError.instance(
-                sql, binds, error, connection.dialect.loaded_dbapi.Error,
-                connection_invalidated=lost, dialect=connection.dialect) from error
-        if dispatch.after_cursor_execute:
-            dispatch.after_cursor_execute(connection, cursor, sql, binds, None, False)
-    return rows
+            return cursor.fetchall() if cursor.pgresult.nfields else []
+        except BaseException as error:
+            if isinstance(error, Exception) and not isinstance(
+                    error, connection.dialect.loaded_dbapi.Error):
+                raise  # a listener's own bug, which SQLAlchemy lets through unwrapped too
+            connection._handle_dbapi_exception(error, sql, binds, cursor, None)
+            raise  # not reached: the call above raises
