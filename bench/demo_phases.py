@@ -89,8 +89,9 @@ def instrument() -> None:
     _patch(history, "build")
     _patch(history, "ensure_weekly_lessons")
     _patch(answers, "Sheets")
-    _patch(historyrows, "write", "historyrows.write (a thread, per chunk)")
-    _patch(bulk, "insert_columns", lambda db, table, *a: f"bulk.insert_columns {table}")
+    _patch(historyrows, "_send", "historyrows._send (the writer thread, per chunk)")
+    _patch(bulk, "pack", lambda table, *a: f"bulk.pack {table} (deciding thread)")
+    _patch(bulk, "copy_packed", lambda db, packed: f"bulk.copy {packed.table}")
     _patch(bulk, "insert",
            lambda db, model, *a, **k: f"bulk.insert {getattr(model, '__tablename__', model)}")
     original = bulk.loading

@@ -73,9 +73,11 @@ ATTEMPTS = text(
 
 @contextmanager
 def writer(db: Session, first: int, points: dict[str, int]):
-    """A function that writes a `Part` (`write`). On PostgreSQL a thread writes it while
-    the caller decides the next (the session is the thread's until the block ends; at most
-    one part waits); on SQLite, whose connection stays in its thread, it is written at once."""
+    """A function that writes a `Part` (`write`). On PostgreSQL the caller packs its rows
+    for COPY and a thread sends them while the caller decides and packs the next (the
+    session is the thread's until the block ends; at most one part waits): the thread
+    then holds the interpreter only briefly, and the server's writing overlaps all of the
+    Python. On SQLite, whose connection stays in its thread, it is written at once."""
     if db.get_bind().dialect.name != "postgresql":
         yield lambda part: write(db, part, first, points)
         return
@@ -89,14 +91,14 @@ def writer(db: Session, first: int, points: dict[str, int]):
         while (part := parts.get()) is not None:
             if not failed:
                 try:
-                    write(connection, part, first, points)
+                    _send(connection, part, first)
                 except BaseException as error:  # handed to the caller's thread
                     failed.append(error)
 
     def hand_over(part: Part) -> None:
         if failed:
             raise failed[0]
-        parts.put(part)
+        parts.put([bulk.pack(*load) for load in loads(part, points)])
 
     thread = threading.Thread(target=run, name="demo-history-writer", daemon=True)
     thread.start()
@@ -123,30 +125,52 @@ class Part:
 def write(db: Session | Connection, part: Part, first: int, points: dict[str, int]) -> None:
     """A part: the attempts staged and joined with their graded sheets, so each sheet's JSON
     travels and is parsed once; the rest as they are (`bulk`: COPY)."""
-    pg = bulk.dialect(db) == "postgresql"
-    bulk.insert_columns(db, STAGED_ATTEMPT, STAGED_ATTEMPT_KINDS,
-                        by_column(STAGED_ATTEMPT_KINDS, part.attempts))
-    if pg:  # plans from the staged rows' real sizes
-        db.execute(text(f"ANALYZE {STAGED_ATTEMPT}"))
-    db.execute(ATTEMPTS, {"first": first})
-    db.execute(text(f"{'TRUNCATE' if pg else 'DELETE FROM'} {STAGED_ATTEMPT}"))
+    _send(db, loads(part, points), first)
+
+
+def loads(part: Part, points: dict[str, int]) -> list[tuple[str, dict, dict]]:
+    """A part's rows as `bulk.insert_columns` takes them, (table, kinds, columns), in the
+    order they are written: the staged attempts first."""
+    out = [(STAGED_ATTEMPT, STAGED_ATTEMPT_KINDS, by_column(STAGED_ATTEMPT_KINDS, part.attempts))]
     lesson = {"item_type": bulk.Fixed("lesson")}
     if part.done:
-        bulk.insert_columns(db, "lms_completion", COMPLETION_KINDS, {
-            **lesson, "status": bulk.Fixed("completed"), **by_column(DONE_KINDS, part.done)})
+        out.append(("lms_completion", COMPLETION_KINDS, {
+            **lesson, "status": bulk.Fixed("completed"), **by_column(DONE_KINDS, part.done)}))
     if part.owed:
-        bulk.insert_columns(db, "lms_completion", COMPLETION_KINDS, {
+        out.append(("lms_completion", COMPLETION_KINDS, {
             **lesson, "status": bulk.Fixed("in_progress"),
             "first_completed_at": bulk.Fixed(None), "attempts": bulk.Fixed(1),
-            **by_column(OWED_KINDS, part.owed)})
+            **by_column(OWED_KINDS, part.owed)}))
     for rule, lines in part.ledger.items():
         if lines:
-            bulk.insert_columns(db, "lms_points_ledger", POINTS_KINDS, {
+            out.append(("lms_points_ledger", POINTS_KINDS, {
                 "rule": bulk.Fixed(rule), "points": bulk.Fixed(points[rule]),
-                "source_type": bulk.Fixed("lesson"), **by_column(LEDGER_KINDS, lines)})
+                "source_type": bulk.Fixed("lesson"), **by_column(LEDGER_KINDS, lines)}))
     if part.mistakes:
-        bulk.insert_columns(db, "lms_mistake", {**MISTAKE_KINDS, "correct_streak": INT}, {
-            **by_column(MISTAKE_KINDS, part.mistakes), "correct_streak": bulk.Fixed(0)})
+        out.append(("lms_mistake", {**MISTAKE_KINDS, "correct_streak": INT}, {
+            **by_column(MISTAKE_KINDS, part.mistakes), "correct_streak": bulk.Fixed(0)}))
+    return out
+
+
+def _send(db: Session | Connection, rows: list, first: int) -> None:
+    """Write `loads` (or the same packed, `bulk.Packed`): the staged attempts, joined into
+    lms_attempt, then the other tables' rows."""
+    staged, *rest = rows
+    _insert(db, staged)
+    if bulk.dialect(db) == "postgresql":  # plans from the staged rows' real sizes
+        db.execute(text(f"ANALYZE {STAGED_ATTEMPT}"))
+    db.execute(ATTEMPTS, {"first": first})
+    db.execute(text(f"{'TRUNCATE' if bulk.dialect(db) == 'postgresql' else 'DELETE FROM'} "
+                    f"{STAGED_ATTEMPT}"))
+    for load in rest:
+        _insert(db, load)
+
+
+def _insert(db: Session | Connection, load) -> None:
+    if isinstance(load, bulk.Packed):
+        bulk.copy_packed(db, load)
+    else:
+        bulk.insert_columns(db, *load)
 
 
 def by_column(kinds: dict[str, str], rows: list[tuple]) -> dict[str, list]:
