@@ -12,6 +12,7 @@ import argparse
 import functools
 import os
 import sys
+import threading
 import time
 from collections import defaultdict
 
@@ -19,7 +20,9 @@ from _common import FLASK, ROOT, app_env, heading, run, timed
 from setup_db import describe, recreate
 
 TOTALS: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0])
-DEPTH = [0]
+# Nesting per thread: the one other thread, history's writer, runs inside history.build
+# (two levels down), so its phases print under it.
+DEPTH = threading.local()
 BACKEND = [0]  # the demo session's PostgreSQL backend process
 
 
@@ -41,12 +44,14 @@ def _timer(label):
         def inner(*args, **kwargs):
             name = label(*args, **kwargs) if callable(label) else label
             wall, cpu, server = time.perf_counter(), time.process_time(), _backend_cpu()
-            DEPTH[0] += 1
+            depth = getattr(DEPTH, "n", 0 if threading.current_thread() is
+                            threading.main_thread() else 2)
+            DEPTH.n = depth + 1
             try:
                 return fn(*args, **kwargs)
             finally:
-                DEPTH[0] -= 1
-                entry = TOTALS["  " * DEPTH[0] + name]
+                DEPTH.n = depth
+                entry = TOTALS["  " * depth + name]
                 entry[0] += time.perf_counter() - wall
                 entry[1] += time.process_time() - cpu
                 entry[2] += _backend_cpu() - server
