@@ -162,3 +162,16 @@ def test_an_error_keeps_the_statements_values_out_of_its_message(app, make):
         hiding.dispose()
     assert "SECRET-KEY-7" not in str(raised.value)
     assert "parameters hidden" in str(raised.value)
+
+
+def test_without_the_internals_it_runs_the_public_driver_sql_execute(db, make, monkeypatch):
+    """A host whose SQLAlchemy lacks an internal the direct path uses still gets the same
+    rows, through SQLAlchemy's public driver-SQL execute."""
+    officer, lesson = make.user(), make.lesson()
+    monkeypatch.setattr(hotsql, "_DIRECT", False)
+    run = lambda s, p: hotsql.execute(db, s, p)  # noqa: E731
+    item = quizview.lesson_item(lesson)
+    attempt_id = insert(db, run, item, officer, "public", None)
+    assert attempt_id is not None
+    statement = select(Attempt.id, Attempt.score).where(Attempt.id == bindparam("p_id"))
+    assert tuple(run(statement, {"p_id": attempt_id}).one()) == (attempt_id, 80)

@@ -12,6 +12,11 @@ handed to SQLAlchemy's own handling: its classes, hidden parameters, invalidatio
 psycopg still prepares it server-side after a few runs. Rows come back as named tuples: a
 statement whose columns need a result processor is refused when it is rendered. Elsewhere
 (SQLite) it is the plain Core execute.
+
+This leans on four SQLAlchemy internals (`_bind_processors`, `_result_columns`,
+`_has_events`, `_handle_dbapi_exception`): constraints.txt pins the version the tests
+(tests/test_hotsql.py) check, and a host whose SQLAlchemy lacks one gets the public
+driver-SQL execute instead (correct, a little slower).
 """
 import keyword
 from collections.abc import Mapping
@@ -20,7 +25,12 @@ from functools import lru_cache
 
 from psycopg.rows import namedtuple_row
 from sqlalchemy import exc
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+
+_DIRECT = all(hasattr(Connection, name) for name in ("_has_events", "_handle_dbapi_exception")) \
+    and all(hasattr(SQLCompiler, name) for name in ("_result_columns", "_bind_processors"))
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,8 @@ def execute_on(connection, statement, params: Mapping):
     for name, value in params.items():
         process = processors.get(name)
         binds[name] = value if process is None else process(value)
+    if not _DIRECT:
+        return connection.exec_driver_sql(rendered.sql, binds)
     return Rows(_run(connection, rendered.sql, binds))
 
 
