@@ -73,9 +73,10 @@ def test_a_trainer_composes_a_weekly_lesson_and_another_approves_it(
     page.click("button[name=preview], input[name=preview]")
     preview = page.locator("#preview")
     assert "“枫桥经验”起源于哪个省？" in preview.inner_text()
-    assert not page.locator("#preview .st-answer").first.is_visible()
+    # hidden by the editor's stylesheet, which the re-shown page may still be loading: wait
+    expect(page.locator("#preview .st-answer").first).to_be_hidden()
     page.check("#show-lesson-key")
-    assert page.locator("#preview .st-answer").first.is_visible()
+    expect(page.locator("#preview .st-answer").first).to_be_visible()
     assert "答案：A" in page.locator("#preview .st-answer").first.inner_text()
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     page.locator("#preview").scroll_into_view_if_needed()
