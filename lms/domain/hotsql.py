@@ -23,11 +23,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from psycopg.rows import namedtuple_row
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
+
+try:  # the PostgreSQL driver is an optional extra; the direct path runs only on it
+    from psycopg.rows import namedtuple_row
+except ImportError:  # SQLite only: `execute` is the Core execute there
+    namedtuple_row = None
 
 _DIRECT = all(hasattr(Connection, name) for name in ("_has_events", "_handle_dbapi_exception")) \
     and all(hasattr(SQLCompiler, name) for name in ("_result_columns", "_bind_processors"))
