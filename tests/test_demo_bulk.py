@@ -103,20 +103,6 @@ def test_rows_given_column_by_column_arrive_as_given(db, make):
                     (officers[1].id, "lesson", 12, "in_progress", None, 2**31 - 1, at[1])]
 
 
-def test_a_stream_of_chunks_is_one_load(db, make):
-    officer = make.user()
-    db.flush()
-    with bulk.stream_columns(db, "lms_points_ledger", historyrows.POINTS_KINDS) as send:
-        for chunk in range(3):
-            ids = range(chunk * 100, chunk * 100 + 100)
-            send({"user_id": [officer.id] * 100, "rule": bulk.Fixed("lesson_late"),
-                  "points": bulk.Fixed(2), "source_type": bulk.Fixed("lesson"),
-                  "source_id": list(ids), "at": [bulk.stamp(AT) + n for n in ids]})
-    got = db.execute(select(PointsEntry.source_id, PointsEntry.at, PointsEntry.points)
-                     .order_by(PointsEntry.source_id)).all()
-    assert [(n, AT + timedelta(microseconds=n), 2) for n in range(300)] == got
-
-
 @pytest.mark.usefixtures("frozen_clock")
 def test_a_province_of_bureaus_written_in_chunks_keeps_every_invariant(db, runner,
                                                                         monkeypatch):

@@ -86,8 +86,9 @@ def insert_columns(db: Session | Connection, table: str, kinds: dict[str, str],
     if dialect(db) == "postgresql":
         copy_packed(db, pack(table, kinds, values))
         return
-    with stream_columns(db, table, kinds) as send:
-        send(values)
+    names, n = tuple(kinds), _length(values)
+    columns = [_plain_column(kinds[c], values[c], n) for c in names]
+    insert(db, table, names, list(zip(*columns)))
 
 
 class Packed(NamedTuple):
@@ -112,29 +113,6 @@ def copy_packed(db: Session | Connection, packed: Packed) -> None:
                          "(FORMAT binary)") as copy:
             copy.write(_SIGNATURE)
             copy.write(packed.data)
-            copy.write(_TRAILER)
-
-
-@contextmanager
-def stream_columns(db: Session | Connection, table: str, kinds: dict[str, str]):
-    """A function that inserts rows given column by column (as `insert_columns`), chunk by
-    chunk into one COPY kept open until the block ends (the session must not be used
-    meanwhile); executemany on SQLite."""
-    names = tuple(kinds)
-    if dialect(db) != "postgresql":
-        def send(values: dict) -> None:
-            n = _length(values)
-            columns = [_plain_column(kinds[c], values[c], n) for c in names]
-            insert(db, table, names, list(zip(*columns)))
-        yield send
-        return
-    raw = _driver(db)
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT binary)"
-                         ) as copy:
-            copy.write(_SIGNATURE)
-            yield lambda values: copy.write(_binary_rows([(kinds[c], values[c])
-                                                          for c in names]))
             copy.write(_TRAILER)
 
 

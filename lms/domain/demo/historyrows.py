@@ -155,13 +155,13 @@ def loads(part: Part, points: dict[str, int]) -> list[tuple[str, dict, dict]]:
 def _send(db: Session | Connection, rows: list, first: int) -> None:
     """Write `loads` (or the same packed, `bulk.Packed`): the staged attempts, joined into
     lms_attempt, then the other tables' rows."""
+    pg = bulk.dialect(db) == "postgresql"
     staged, *rest = rows
     _insert(db, staged)
-    if bulk.dialect(db) == "postgresql":  # plans from the staged rows' real sizes
+    if pg:  # plans from the staged rows' real sizes
         db.execute(text(f"ANALYZE {STAGED_ATTEMPT}"))
     db.execute(ATTEMPTS, {"first": first})
-    db.execute(text(f"{'TRUNCATE' if bulk.dialect(db) == 'postgresql' else 'DELETE FROM'} "
-                    f"{STAGED_ATTEMPT}"))
+    db.execute(text(f"{'TRUNCATE' if pg else 'DELETE FROM'} {STAGED_ATTEMPT}"))
     for load in rest:
         _insert(db, load)
 
