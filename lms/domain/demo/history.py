@@ -32,8 +32,6 @@ QUIZ_COLUMNS = ("pass_score", "attempts_allowed", "shuffle", "partial_credit",
 QUESTION_COLUMNS = ("key", "position", "kind", "stem", "options", "answer", "explanation",
                     "tags", "retired")
 LOADED = (Attempt, Completion, Mistake, PointsEntry)  # the tables `build` bulk-loads
-REBUILD_READS = ("lms_completion", "lms_membership", "lms_user", "lms_micro_lesson",
-                 "lms_unit", "lms_lesson_audience")  # what `unitstats.rebuild` joins
 
 
 @dataclass(frozen=True)
@@ -139,7 +137,7 @@ def build(db: Session, officers: list[tuple[int, int]], seed: int, tz: str, week
         # the rebuild: without any, PostgreSQL guesses two completions per lesson and
         # fetches each of a province's 13 M by index with a lookup per officer and
         # membership (191 s at 300,000 officers; 14 s with them).
-        db.execute(text(f"ANALYZE {', '.join(REBUILD_READS)}"))
+        db.execute(text(f"ANALYZE {', '.join(unitstats.REBUILD_READS)}"))
     for table in (historyrows.STAGED_ATTEMPT, historyrows.STAGED_SHEET):
         db.execute(text(f"DROP TABLE {table}"))
     # bulk-loaded completions: the reports' summary from scratch, its hashes and sorts

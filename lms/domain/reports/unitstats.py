@@ -132,6 +132,11 @@ def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
     return Counted(before, None, attempt_id)
 
 
+# The tables `rebuild` reads; a caller that bulk-loaded them analyses these first.
+REBUILD_READS = ("lms_completion", "lms_membership", "lms_user", "lms_micro_lesson",
+                 "lms_unit", "lms_lesson_audience")
+
+
 def rebuild(db: Session, unit_ids: Iterable[int] | None = None,
             lesson_ids: Iterable[int] | None = None,
             officer_ids: Iterable[int] | None = None) -> None:
