@@ -6,6 +6,7 @@ SQLite (no row versions) the full path always runs, and the same must hold."""
 from datetime import datetime, timedelta
 
 import pytest
+from factories import bearer
 from sqlalchemy import event, func, select, update
 
 from lms.domain.learning import completion, points
@@ -123,3 +124,47 @@ def test_with_the_keys_cached_nothing_is_read_after_the_lock(app, db, make):
     assert "key_question.xmin" in statements[1]  # the guard: the version after the lock
     assert not [s for s in statements if "lms_question.answer" in s]
     assert len(statements) == 3  # lock, attempt with completion claim, the rest
+
+
+def test_an_api_submission_is_three_statements_the_first_holding_the_locks(app, db, make,
+                                                                           client):
+    """PostgreSQL: the token and lesson read takes the key lock and the officer's row, then
+    the attempt with its completion claim, then the rest; nothing else."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE: no locks to take")
+    first, second, item = make.user(), make.user(), lesson(make)
+    answers = make.answers(item.quiz)
+    path = f"/api/v1/lessons/{item.id}/attempts"
+    headers = bearer(client, first), bearer(client, second)
+    assert client.post(path, headers=headers[0],
+                       json={"answers": answers, "idempotency_key": "k1"}).status_code == 201
+    statements: list[str] = []
+    engine = app.extensions["lms"].db.engine
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        answered = client.post(path, headers=headers[1],
+                               json={"answers": answers, "idempotency_key": "k2"})
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert answered.status_code == 201 and answered.json["score"] == 100
+    sent = [s for s in statements if s not in ("BEGIN", "COMMIT")]
+    assert "pg_advisory_xact_lock_shared" in sent[0] and "FOR NO KEY UPDATE OF officer" in sent[0]
+    assert sent[1].startswith("WITH written AS (INSERT INTO lms_attempt")
+    assert len(sent) == 3, sent
+
+
+def test_the_hot_reads_stay_short_enough_for_psycopg_to_cache(app):
+    """psycopg converts a query's placeholders once per text only below a length; the
+    lesson reads run on every request."""
+    limit = pytest.importorskip("psycopg._queries").MAX_CACHED_STATEMENT_LENGTH
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    from lms.domain.learning import lessonview
+    for by, lock in (("token", False), ("token", True), ("user", False)):
+        statement = lessonview._read_statement("postgresql", by, lock)
+        sql = str(statement.compile(dialect=psycopg.dialect()))
+        assert len(sql) <= limit, (by, lock, len(sql))

@@ -21,13 +21,14 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
 
 
-def _token_read(connect, lesson_id: int, now: datetime) -> lessonview.LessonRead:
+def _token_read(connect, lesson_id: int, now: datetime,
+                lock: bool = False) -> lessonview.LessonRead:
     """The caller's token and the lesson, in one statement on `connect()`'s connection
-    (`lessonview.read_for_token`: the same token rule as `token_required`); 401 when the
-    token is missing or dead."""
+    (`lessonview.read_for_token`: the same token rule as `token_required`; `lock`: with a
+    submission's locks); 401 when the token is missing or dead."""
     token = bearer_token()
     read = None if token is None else lessonview.read_for_token(
-        db_session(), connect, hash_token(token), lesson_id, now)
+        db_session(), connect, hash_token(token), lesson_id, now, lock=lock)
     if read is None:
         raise ApiError(401, "unauthorized", UNAUTHORIZED)
     return read
@@ -106,9 +107,10 @@ def _lesson_json(view: lessonview.LessonView, questions) -> Response:
 @api_bp.post("/lessons/<lms_id:lesson_id>/attempts")
 def submit_attempt(lesson_id: int):
     """Grade an attempt once per idempotency key; the same key returns the first answer.
-    The token and the lesson are one statement, inside the attempt's own transaction."""
+    The token, the lesson and the submission's locks are one statement, inside the
+    attempt's own transaction."""
     now = clock.utcnow()
-    read = _token_read(session_connection, lesson_id, now)
+    read = _token_read(session_connection, lesson_id, now, lock=True)
     data = json_body()
     item = _visible(read).item()
     try:
@@ -116,7 +118,8 @@ def submit_attempt(lesson_id: int):
             result = attempts.submit(db, read.user_id, item, data.get("answers"),
                                      data.get("idempotency_key"), now,
                                      current_app.config["LMS_POINTS"],
-                                     none_open=read.attempt is None)
+                                     none_open=read.attempt is None,
+                                     locked_quiz=read.locked_quiz)
     except attempts.Unanswered as refused:
         return {"error": {"code": refused.code, "message": refused.message,
                           "question_ids": refused.question_ids}}, 422

@@ -16,7 +16,7 @@ per attempt, `draws`), never a key: `attempts.submit` reads the keys after its l
 """
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -27,7 +27,7 @@ from ...models import ApiToken, Attempt, Completion, MicroLesson, Question, Quiz
 from .. import hotsql
 from ..org import policy
 from ..org.accounts import Principal, live_session, live_token
-from ..quiz import draws, gradingkeys
+from ..quiz import draws, gradingkeys, keylock
 from ..quiz.quizview import OpenAttempt, PublicQuestion, QuizItem, public_questions
 from ..reminders import inbox
 from .lessons import LessonStatus, status_of
@@ -97,6 +97,7 @@ class LessonRead:
     attempt: OpenRow | None
     unread: int | None = None
     principal: Principal | None = None
+    locked_quiz: int | None = None  # `read_for_token(lock=True)`: whose key lock it holds
 
     def reusable_attempt(self, now: datetime) -> OpenAttempt | None:
         """The open attempt as the quiz shows it, when it is the one `quizview.start` would
@@ -119,18 +120,27 @@ class LessonRead:
 
 
 def read_for_token(db: Session, connect, digest: str, lesson_id: int, now: datetime,
-                   locale: str = "") -> LessonRead | None:
+                   locale: str = "", lock: bool = False) -> LessonRead | None:
     """The hot read of `GET /api/v1/lessons/<id>` in ONE statement: the token
     (`accounts.live_token`), the lesson's visibility for its officer (`lessons._open_to`, as
     everywhere), their completion, the content version and their open attempt. None when
     the token is not live. `connect()` gives the connection for the statement (a context
     manager), released before `db` loads the view on a cache miss, so a request never
-    holds two pooled connections at once."""
+    holds two pooled connections at once.
+
+    `lock` (a submission, on PostgreSQL): the statement also takes the locks a submission
+    starts with (`keylock.grading_in`: the key lock of the lesson's quiz, then the officer's
+    row), held until the transaction of `connect()`'s connection ends; `locked_quiz`
+    names that quiz."""
     with connect() as conn:
-        row = hotsql.execute_on(conn, _read_statement(conn.dialect.name, "token"),
+        locking = lock and conn.dialect.name == "postgresql"
+        row = hotsql.execute_on(conn, _read_statement(conn.dialect.name, "token", locking),
                                 {"p_digest": digest, "p_lesson_id": lesson_id, "p_now": now,
                                  "p_token_now": utcnow()}).first()
-    return None if row is None else _lesson_read(db, row, lesson_id, now, locale)
+    if row is None:
+        return None
+    read = _lesson_read(db, row, lesson_id, now, locale)
+    return replace(read, locked_quiz=row.locked_quiz) if locking else read
 
 
 def read_for_user(db: Session, connect, user_id: int, session_version: int, lesson_id: int,
@@ -177,14 +187,14 @@ _OfficerUnit = aliased(Unit, name="officer_unit")
 
 
 @lru_cache(maxsize=8)
-def _read_statement(dialect: str, by: str):
+def _read_statement(dialect: str, by: str, lock: bool = False):
     """`read_for_token`'s (`by` "token") and `read_for_user`'s ("user") statement, built
     once per dialect. The officer comes from the token or the id; the lesson, completion
     and open attempt are outer joins, so a live token always gives a row. The lesson joins
     when released (`policy.lesson_released`); the rest of `lessons._open_to` (addressed to
     the officer's unit, or owed by them) comes back as two columns, so "owed" is evaluated
     once (it is also the lesson's status), which keeps the statement under psycopg's 4 KB
-    limit for caching its conversion of a query."""
+    limit for caching its conversion of a query. `lock`: `read_for_token(lock=True)`'s."""
     now = bindparam("p_now")
     owed = policy.owed_by(_Officer.id)
     attempt_columns = (Attempt.id, Attempt.idempotency_key, Attempt.started_at,
@@ -227,8 +237,17 @@ def _read_statement(dialect: str, by: str):
             newest_open.with_only_columns(column).scalar_subquery().label(name)
             for column, name in zip(attempt_columns, names, strict=True)))
     attempt = newest_open.lateral("open_attempt")
-    return statement.outerjoin(attempt, true()).add_columns(
+    statement = statement.outerjoin(attempt, true()).add_columns(
         *(column.label(name) for column, name in zip(attempt.c, names, strict=True)))
+    if not lock:
+        return statement
+    # the key lock of the lesson's quiz whether or not the lesson is released to the officer
+    # (then they get a 404 and nothing is graded); the joined lesson names it when it is
+    lessons = MicroLesson.__table__.alias("locked_lesson")
+    quiz = (select(lessons.c.quiz_id).where(lessons.c.id == bindparam("p_lesson_id"))
+            .scalar_subquery())
+    return keylock.grading_in(statement.add_columns(MicroLesson.quiz_id.label("locked_quiz")),
+                              quiz, _Officer)
 
 
 def _cached(db: Session, lesson_id: int, version: str | None, locale: str) -> LessonView:

@@ -106,13 +106,14 @@ class SubmitResult:
 
 def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
            idempotency_key: object, now: datetime, rules: Mapping[str, int],
-           none_open: bool = False) -> SubmitResult:
+           none_open: bool = False, locked_quiz: int | None = None) -> SubmitResult:
     """Grade and record an attempt once per key; the same key again returns the first result.
 
     `none_open`: the caller read in this transaction that the officer has no open attempt
     at the item (the API's lesson read); then the common case skips the read after the
-    lock (`_submit_cached`). Raises a QuizError for answers, keys, time limits or attempt
-    counts the quiz refuses.
+    lock (`_submit_cached`). `locked_quiz`: the caller's first statement in this
+    transaction took this quiz's key lock and the officer's row (`keylock.grading_in`).
+    Raises a QuizError for answers, keys, time limits or attempt counts the quiz refuses.
     """
     user_id = user if isinstance(user, int) else user.id
     key = _valid_key(idempotency_key)
@@ -122,11 +123,15 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
     # Locks first, then every read: a regrade waits for us, or we grade after it; with
     # limited attempts the officer's submissions are counted one at a time; a lesson's
     # summary upkeep needs the officer's row held against a roster move (`keylock`).
+    held = locked_quiz is not None and locked_quiz == item.quiz.id  # both, exclusively
     if drawn:  # and a regrade of a bank question it may have drawn
-        keylock.grading(db, item.quiz.id)
+        if not held:
+            keylock.grading(db, item.quiz.id)
         keylock.grading_banks(db, draws.bank_ids(db, item.quiz))
-        if limited or item.item_type == "lesson":
+        if not held and (limited or item.item_type == "lesson"):
             keylock.grading_for(db, None, user_id, exclusive=limited)
+    elif held:
+        pass
     elif limited or item.item_type == "lesson":
         keylock.grading_for(db, item.quiz.id, user_id, exclusive=limited)
     else:

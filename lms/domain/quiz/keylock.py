@@ -6,7 +6,7 @@ advisory locks live in memory, so thousands of officers submitting the same week
 not contend on (or write to) the quiz row, as a row lock FOR KEY SHARE would. On SQLite
 each write transaction begins IMMEDIATE and the two are serial already.
 """
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from ...models import User
@@ -51,9 +51,11 @@ def changing_bank(db: Session, bank_id: int) -> None:
 def grading_for(db: Session, quiz_id: int | None, user_id: int, exclusive: bool) -> None:
     """`grading`, then the officer's row locked, in one round trip: FOR SHARE (a roster
     move of the officer waits for this submission, which counts the reports' summary
-    under the unit it reads afterwards), or FOR UPDATE when `exclusive` (a quiz with
-    limited attempts: the officer's submissions are counted one at a time). `quiz_id`
+    under the unit it reads afterwards), or FOR NO KEY UPDATE when `exclusive` (a quiz
+    with limited attempts: the officer's submissions are counted one at a time). `quiz_id`
     None: the officer's row alone (a drawn quiz, whose key locks are taken before it).
+    A caller whose first statement took both already (`grading_in`, the API's submission
+    read) skips this.
 
     The advisory lock is a one-time filter of the row's scan, so it is granted before the
     row lock is asked for: the same order as a regrade (advisory lock, then rows), and
@@ -63,6 +65,22 @@ def grading_for(db: Session, quiz_id: int | None, user_id: int, exclusive: bool)
             "p_ns": NAMESPACE, "p_quiz": quiz_id, "p_user_id": user_id}).all()
 
 
+def grading_in(statement, quiz_id, officer):
+    """`statement` (PostgreSQL) taking, as `grading_for(..., exclusive=True)` does, the key
+    lock of the quiz `quiz_id` (an SQL scalar; none when it is NULL) and then the row of
+    `officer` (a `User` alias in it) FOR NO KEY UPDATE: a submission's first statement
+    holds both, so the officer's submissions are counted one at a time and a roster move
+    waits. The advisory lock is a one-time filter, granted before the row lock as in a
+    regrade. Nothing that holds a bank's key lock waits for an officer's row (regrades,
+    imports and syncs only key-share it, by foreign key), so a drawn quiz's bank locks may
+    follow. Every later statement reads a snapshot taken after both locks."""
+    # short SQL: the statement it joins stays under psycopg's 4 KB for caching a query
+    grant = select(func.count(func.pg_advisory_xact_lock_shared(
+        literal_column(str(NAMESPACE)), quiz_id)).label("granted"))
+    return (statement.where(grant.scalar_subquery() >= literal_column("0"))
+            .with_for_update(of=officer, key_share=True))
+
+
 def _grading_for(with_quiz: bool, exclusive: bool):
     users = User.__table__
     officer = select(users.c.id).where(users.c.id == bindparam("p_user_id"))
@@ -70,7 +88,7 @@ def _grading_for(with_quiz: bool, exclusive: bool):
         lock = select(func.pg_advisory_xact_lock_shared(bindparam("p_ns"),
                                                         bindparam("p_quiz")))
         officer = officer.where(lock.scalar_subquery().is_not(None))
-    return officer.with_for_update(read=not exclusive)
+    return officer.with_for_update(read=not exclusive, key_share=exclusive)
 
 
 _GRADING_FOR = {(with_quiz, exclusive): _grading_for(with_quiz, exclusive)

@@ -1,7 +1,8 @@
 """What a newly recorded attempt changes besides itself: the completion row (best and first
 score, reading time), the reports' summary, points and the mistake notebook; no Flask.
 Called by `attempts.submit` in its transaction, once per attempt (the request that
-recorded it), after `keylock.grading_for` locked the officer's row for a lesson."""
+recorded it), after `keylock` locked the officer's row for a lesson (`grading_for`, or the
+API's first statement: `grading_in`)."""
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime

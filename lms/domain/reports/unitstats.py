@@ -67,9 +67,9 @@ def record_completion(db: Session, user_id: int, lesson_id: int, now: datetime,
                       score: int | None, deferred: bool = False, inserting=None) -> Counted:
     """Count a passed lesson attempt. Call it right before `completion.write_completed(...,
     "lesson", lesson_id, now, score=score)` in the same transaction, with the officer's
-    row already locked FOR SHARE or FOR UPDATE by an earlier statement of it
-    (`keylock.grading_for`). It also closes the open reading visit. `deferred`: the
-    increment is returned instead of written, for the caller to write with
+    row already locked FOR SHARE or FOR NO KEY UPDATE by an earlier statement of it
+    (`keylock.grading_for`, `keylock.grading_in`). It also closes the open reading visit.
+    `deferred`: the increment is returned instead of written, for the caller to write with
     `add_statement` in the same transaction (after this, while the row lock is held).
     `inserting` (PostgreSQL): the passed attempt still to insert (`outcome.Insert`), written
     in the same statement as the claim; when its key was taken nothing is written and
