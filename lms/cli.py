@@ -6,7 +6,6 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import text
 
 from .web import db_session, newcomer_grace, unit_of_work
 
@@ -263,14 +262,8 @@ def demo(officers: int, seed: int, weeks: int, if_empty: bool):
                                   tz=current_app.config["LMS_TIMEZONE"], progress=bar.update,
                                   password_hash=password_hash, weeks=weeks,
                                   points=current_app.config["LMS_POINTS"])
-    if db.get_bind().dialect.name == "postgresql":
-        # Fresh statistics after a bulk load: without them the planner picks nested loops
-        # over millions of rows (a reminder run took minutes instead of seconds). The build
-        # analysed the tables the reminder queries read before storing the notifications
-        # (activity.record); those are what is left. Autovacuum analyses the attempts,
-        # mistakes and ledger after the commit (seconds of sampling nothing here needs).
-        with unit_of_work():
-            db.execute(text("ANALYZE lms_notification"))
+    with unit_of_work():  # statistics for what it loaded, as the reports need them
+        demo_data.analyse(db)
     click.echo(summary.describe())
 
 

@@ -111,3 +111,24 @@ def test_demo_history_fills_a_year_of_weekly_lessons(runner, db):
     for row in rows:
         is_late = row.first_completed_at > by_id[row.item_id].due_at
         assert ((row.user_id, row.item_id) in late) == is_late
+
+
+
+def test_the_demo_leaves_statistics_for_every_table(runner, db):
+    """PostgreSQL: the reports plan with the loaded rows' statistics at once, whether or not
+    autovacuum ever samples them (a province's 通报 took 2.4× as long without)."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite plans without gathered statistics")
+    from sqlalchemy import text
+
+    from lms.models.base import Base
+    started = db.scalar(text("SELECT clock_timestamp()"))
+    db.commit()
+    result = runner.invoke(args=["lms", "demo", "--officers", "300"])
+    assert result.exit_code == 0, result.output
+    analysed = dict(db.execute(text(
+        "SELECT relname, last_analyze FROM pg_stat_user_tables "
+        "WHERE schemaname = current_schema()")).all())
+    stale = [table.name for table in Base.metadata.sorted_tables
+             if analysed.get(table.name) is None or analysed[table.name] < started]
+    assert stale == []

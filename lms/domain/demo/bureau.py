@@ -10,10 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from ...models import Unit, User
+from ...models.base import Base
 from .. import clock
 from ..claims import rules
 from ..org import membership
@@ -126,6 +127,20 @@ def check_empty(db: Session, officers: int) -> None:
     if units:
         raise ValueError(f"The database already has {units} units; demo data is built only "
                          "into an empty org. Use a fresh database.")
+
+
+def analyse(db: Session) -> None:
+    """PostgreSQL: fresh statistics for every LMS table, after the build's commit. Without
+    them the reports plan for the tables as they were before the load until autovacuum
+    samples them, which may be never (it is off on some servers): a province's 通报 of
+    one bureau took 1.4 s instead of 0.6 s, reading the 17 M-line ledger it had no
+    statistics for. The build analysed what its own queries read (the completions before
+    the summary's rebuild, the reminders' tables); this is the rest, a sample of each
+    table (2.6 s for the four largest at a province). Only the LMS's own tables: a host's
+    are left alone."""
+    if db.get_bind().dialect.name == "postgresql":
+        names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        db.execute(text(f"ANALYZE {names}"))
 
 
 def build(db: Session, officers: int, seed: int, tz: str, progress: Callable[[int], object],
