@@ -262,13 +262,14 @@ def _check_answered_bank_keys(db: Session, tree: CourseTree, root: Path | str | 
                               plan: SyncPlan) -> None:
     """The same for a bank file: a question's key that attempts of any quiz drew stays as
     it is until the studio regrades it (the bank's answer statistics)."""
-    for spec in tree.banks:
-        if spec.key not in plan.writes["bank"]:
-            continue
-        bank_id = db.scalar(select(QuestionBank.id).where(QuestionBank.key == spec.key))
-        if bank_id is None:
-            continue
-        keylock.changing_bank(db, bank_id)  # no submission grades on these keys meanwhile
+    written = [(spec, db.scalar(select(QuestionBank.id).where(QuestionBank.key == spec.key)))
+               for spec in tree.banks if spec.key in plan.writes["bank"]]
+    written = [(spec, bank_id) for spec, bank_id in written if bank_id is not None]
+    # No submission grades on these keys meanwhile; the locks in id order, as a drawn
+    # quiz's submission takes them (`keylock.grading_banks`), so the two cannot deadlock.
+    for bank_id in sorted(bank_id for _, bank_id in written):
+        keylock.changing_bank(db, bank_id)
+    for spec, bank_id in written:
         stored = {q.key: q for q in db.scalars(select(Question).where(
             Question.bank_id == bank_id))}
         rekeyed = {}

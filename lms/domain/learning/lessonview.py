@@ -134,9 +134,16 @@ def read_for_token(db: Session, connect, digest: str, lesson_id: int, now: datet
     names that quiz."""
     with connect() as conn:
         locking = lock and conn.dialect.name == "postgresql"
-        row = hotsql.execute_on(conn, _read_statement(conn.dialect.name, "token", locking),
-                                {"p_digest": digest, "p_lesson_id": lesson_id, "p_now": now,
-                                 "p_token_now": utcnow()}).first()
+        statement = _read_statement(conn.dialect.name, "token", locking)
+        params = {"p_digest": digest, "p_lesson_id": lesson_id, "p_now": now,
+                  "p_token_now": utcnow()}
+        row = hotsql.execute_on(conn, statement, params).first()
+        if row is None and locking:
+            # The officer's row may have changed while the read waited for it (a move):
+            # PostgreSQL then checks the new row against the others as first read, and the
+            # officer's old unit no longer joins. Again, under the locks now held and with
+            # a snapshot taken after them; a dead token or a deactivated officer stays None.
+            row = hotsql.execute_on(conn, statement, params).first()
     if row is None:
         return None
     read = _lesson_read(db, row, lesson_id, now, locale)

@@ -48,20 +48,22 @@ def changing_bank(db: Session, bank_id: int) -> None:
                    {"ns": BANK_NAMESPACE, "bank": bank_id})
 
 
-def grading_for(db: Session, quiz_id: int | None, user_id: int, exclusive: bool) -> None:
+def grading_for(db: Session, quiz_id: int, user_id: int, exclusive: bool) -> None:
     """`grading`, then the officer's row locked, in one round trip: FOR SHARE (a roster
     move of the officer waits for this submission, which counts the reports' summary
     under the unit it reads afterwards), or FOR NO KEY UPDATE when `exclusive` (a quiz
-    with limited attempts: the officer's submissions are counted one at a time). `quiz_id`
-    None: the officer's row alone (a drawn quiz, whose key locks are taken before it).
-    A caller whose first statement took both already (`grading_in`, the API's submission
+    with limited attempts: the officer's submissions are counted one at a time). A
+    caller whose first statement took both already (`grading_in`, the API's submission
     read) skips this.
 
     The advisory lock is a one-time filter of the row's scan, so it is granted before the
     row lock is asked for: the same order as a regrade (advisory lock, then rows), and
-    every statement after this one reads a snapshot taken after both locks."""
+    every statement after this one reads a snapshot taken after both locks. A drawn
+    quiz's bank locks (`grading_banks`) come after both, on every path. Nothing that holds
+    a key lock exclusively waits for an officer's row (regrades, imports and syncs only
+    key-share it, by foreign key), so neither order can close a cycle."""
     if db.get_bind().dialect.name == "postgresql":
-        hotsql.execute(db, _GRADING_FOR[quiz_id is not None, exclusive], {
+        hotsql.execute(db, _GRADING_FOR[exclusive], {
             "p_ns": NAMESPACE, "p_quiz": quiz_id, "p_user_id": user_id}).all()
 
 
@@ -70,10 +72,9 @@ def grading_in(statement, quiz_id, officer):
     lock of the quiz `quiz_id` (an SQL scalar; none when it is NULL) and then the row of
     `officer` (a `User` alias in it) FOR NO KEY UPDATE: a submission's first statement
     holds both, so the officer's submissions are counted one at a time and a roster move
-    waits. The advisory lock is a one-time filter, granted before the row lock as in a
-    regrade. Nothing that holds a bank's key lock waits for an officer's row (regrades,
-    imports and syncs only key-share it, by foreign key), so a drawn quiz's bank locks may
-    follow. Every later statement reads a snapshot taken after both locks."""
+    waits. The locks and their order are `grading_for`'s. Every later statement reads a
+    snapshot taken after both; this one's was taken before them, so a caller reads again
+    if the officer's row changed meanwhile (`lessonview.read_for_token`)."""
     # short SQL: the statement it joins stays under psycopg's 4 KB for caching a query
     grant = select(func.count(func.pg_advisory_xact_lock_shared(
         literal_column(str(NAMESPACE)), quiz_id)).label("granted"))
@@ -81,15 +82,12 @@ def grading_in(statement, quiz_id, officer):
             .with_for_update(of=officer, key_share=True))
 
 
-def _grading_for(with_quiz: bool, exclusive: bool):
+def _grading_for(exclusive: bool):
     users = User.__table__
-    officer = select(users.c.id).where(users.c.id == bindparam("p_user_id"))
-    if with_quiz:
-        lock = select(func.pg_advisory_xact_lock_shared(bindparam("p_ns"),
-                                                        bindparam("p_quiz")))
-        officer = officer.where(lock.scalar_subquery().is_not(None))
-    return officer.with_for_update(read=not exclusive, key_share=exclusive)
+    lock = select(func.pg_advisory_xact_lock_shared(bindparam("p_ns"), bindparam("p_quiz")))
+    return (select(users.c.id)
+            .where(users.c.id == bindparam("p_user_id"), lock.scalar_subquery().is_not(None))
+            .with_for_update(read=not exclusive, key_share=exclusive))
 
 
-_GRADING_FOR = {(with_quiz, exclusive): _grading_for(with_quiz, exclusive)
-                for with_quiz in (False, True) for exclusive in (False, True)}
+_GRADING_FOR = {exclusive: _grading_for(exclusive) for exclusive in (False, True)}

@@ -7,8 +7,8 @@ preview they saw (its `token`): the key, the attempts, completions, points (new 
 only), the lessons' summary table and the mistake notebook, audited with counts.
 docs/REGRADING.md gives the rules and why.
 
-Concurrency: on PostgreSQL `apply` locks the quiz row FOR UPDATE and the quiz's key lock
-(`keylock`) exclusively before it reads anything, and a submission holds the key lock shared
+Concurrency: on PostgreSQL `apply` locks the quiz row FOR NO KEY UPDATE and the quiz's key
+lock (`keylock`) exclusively before it reads anything, and a submission holds the key lock shared
 while it reads the key and records the attempt (`attempts.submit`), so an attempt is graded
 either wholly before a regrade (and regraded by it) or after it (against the new key). On
 SQLite every write transaction begins IMMEDIATE, which serialises the two already.
@@ -208,7 +208,10 @@ def apply(db: Session, actor: User, quiz_id: int, new_answers: Mapping[int, obje
     RegradeError when there is nothing to change."""
     policy.require_author(actor)
     # The quiz row orders regrades of one quiz; the key lock orders them against grading.
-    db.execute(select(Quiz.id).where(Quiz.id == quiz_id).with_for_update())
+    # FOR NO KEY UPDATE, not FOR UPDATE: a submission holding the key lock shared inserts
+    # its attempt, whose foreign key share-locks this row's key; FOR UPDATE would make it
+    # wait for us while we wait for its key lock (a deadlock).
+    db.execute(select(Quiz.id).where(Quiz.id == quiz_id).with_for_update(key_share=True))
     keylock.changing(db, quiz_id)
     db.expire_all()  # read the keys and attempts as they are now that we hold the locks
     quiz = _quiz(db, quiz_id, new_answers)
