@@ -167,3 +167,31 @@ def waits_for_advisory(app) -> None:
         else:
             pytest.fail("the regrade did not queue for the key lock")
         watcher.close()
+
+
+def test_a_request_without_a_live_token_takes_no_lock(app, db, make):
+    """A POST with an unknown token is answered 401 at once, even while a regrade holds the
+    quiz's key lock: only a token's holder queues for a quiz's locks."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE")
+    trainer = make.user(roles=("trainer",))
+    lesson = make.lesson(quiz=make.quiz(QUESTIONS))
+    q1 = db.scalar(select(Question).where(Question.quiz_id == lesson.quiz_id))
+    plan = regrade.plan(db, q1.quiz_id, {q1.id: "A"})
+    regrade.apply(db, trainer, q1.quiz_id, {q1.id: "A"}, plan.token, utcnow(), RULES)
+    answered = []
+
+    def submit():
+        with app.app_context(), app.test_client() as client:
+            answered.append(client.post(
+                f"/api/v1/lessons/{lesson.id}/attempts", headers={"Authorization": "Bearer x"},
+                json={"answers": {str(q1.id): "A"}, "idempotency_key": "k1"}))
+
+    thread = threading.Thread(target=submit)
+    thread.start()
+    thread.join(10)
+    waited = thread.is_alive()
+    db.rollback()  # releases the racer, had it queued
+    thread.join(30)
+    assert not waited, "a request without a token queued for the quiz's key lock"
+    assert answered[0].status_code == 401

@@ -248,10 +248,15 @@ def _read_statement(dialect: str, by: str, lock: bool = False):
         *(column.label(name) for column, name in zip(attempt.c, names, strict=True)))
     if not lock:
         return statement
-    # the key lock of the lesson's quiz whether or not the lesson is released to the officer
-    # (then they get a 404 and nothing is graded); the joined lesson names it when it is
-    lessons = MicroLesson.__table__.alias("locked_lesson")
-    quiz = (select(lessons.c.quiz_id).where(lessons.c.id == bindparam("p_lesson_id"))
+    # The key lock of the lesson's quiz, whether or not the lesson is released to the
+    # officer (then they get a 404 and nothing is graded; the joined lesson names it when it
+    # is), and only for a token that exists: a request without one never takes a lock.
+    # Short aliases: the statement stays under psycopg's 4 KB (see above).
+    lessons, tokens = MicroLesson.__table__.alias("ll"), ApiToken.__table__.alias("lt")
+    quiz = (select(lessons.c.quiz_id)
+            .where(lessons.c.id == bindparam("p_lesson_id"),
+                   select(literal_column("1")).where(tokens.c.token_hash == bindparam("p_digest"))
+                   .exists())
             .scalar_subquery())
     return keylock.grading_in(statement.add_columns(MicroLesson.quiz_id.label("locked_quiz")),
                               quiz, _Officer)

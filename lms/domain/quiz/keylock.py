@@ -77,7 +77,7 @@ def grading_in(statement, quiz_id, officer):
     if the officer's row changed meanwhile (`lessonview.read_for_token`)."""
     # short SQL: the statement it joins stays under psycopg's 4 KB for caching a query
     grant = select(func.count(func.pg_advisory_xact_lock_shared(
-        literal_column(str(NAMESPACE)), quiz_id)).label("granted"))
+        literal_column(str(NAMESPACE)), quiz_id)).label("n"))
     return (statement.where(grant.scalar_subquery() >= literal_column("0"))
             .with_for_update(of=officer, key_share=True))
 
