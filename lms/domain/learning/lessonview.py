@@ -16,7 +16,7 @@ per attempt, `draws`), never a key: `attempts.submit` reads the keys after its l
 """
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -146,8 +146,8 @@ def read_for_token(db: Session, connect, digest: str, lesson_id: int, now: datet
             row = hotsql.execute_on(conn, statement, params).first()
     if row is None:
         return None
-    read = _lesson_read(db, row, lesson_id, now, locale)
-    return replace(read, locked_quiz=row.locked_quiz) if locking else read
+    return _lesson_read(db, row, lesson_id, now, locale,
+                        locked_quiz=row.locked_quiz if locking else None)
 
 
 def read_for_user(db: Session, connect, user_id: int, session_version: int, lesson_id: int,
@@ -177,15 +177,16 @@ def _standing(view: LessonView, row, now: datetime) -> LessonStatus:
 
 
 def _lesson_read(db: Session, row, lesson_id: int, now: datetime, locale: str,
-                 unread: int | None = None, principal: Principal | None = None) -> LessonRead:
+                 unread: int | None = None, principal: Principal | None = None,
+                 locked_quiz: int | None = None) -> LessonRead:
     if row.lesson_id is None or not (row.reaches or row.owed):  # `lessons._open_to`
-        return LessonRead(row.user_id, None, None, None, unread, principal)
+        return LessonRead(row.user_id, None, None, None, unread, principal, locked_quiz)
     view = _cached(db, lesson_id, row.version, locale)
     status = _standing(view, row, now)
     attempt = None if row.attempt_id is None else OpenRow(
         row.attempt_id, row.attempt_key, row.attempt_started_at, row.attempt_option_order,
         row.attempt_question_ids)
-    return LessonRead(row.user_id, view, status, attempt, unread, principal)
+    return LessonRead(row.user_id, view, status, attempt, unread, principal, locked_quiz)
 
 
 _Officer = aliased(User, name="officer")

@@ -124,13 +124,11 @@ def submit(db: Session, user: User | int, item: QuizItem, answers_raw: object,
     # limited attempts the officer's submissions are counted one at a time; a lesson's
     # summary upkeep needs the officer's row held against a roster move (`keylock`).
     # One order everywhere: the quiz's key lock, the officer's row, the banks' key locks.
-    held = locked_quiz is not None and locked_quiz == item.quiz.id  # both, exclusively
-    if held:
-        pass
-    elif limited or item.item_type == "lesson":
-        keylock.grading_for(db, item.quiz.id, user_id, exclusive=limited)
-    else:
-        keylock.grading(db, item.quiz.id)
+    if locked_quiz != item.quiz.id:  # else the caller's first statement took both
+        if limited or item.item_type == "lesson":
+            keylock.grading_for(db, item.quiz.id, user_id, exclusive=limited)
+        else:
+            keylock.grading(db, item.quiz.id)
     if drawn:  # and a regrade of a bank question it may have drawn
         keylock.grading_banks(db, draws.bank_ids(db, item.quiz))
     if none_open and not (drawn or limited or item.quiz.time_limit_seconds):
