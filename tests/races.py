@@ -27,18 +27,25 @@ def behind_the_lock(app, db, work, waits: str = ANY_WAITS,
 
     thread = threading.Thread(target=race)
     thread.start()
-    with app.app_context():
-        watcher = app.extensions["lms"].db.engine.connect()
-        for _ in range(600):  # until the racer queues on the lock (it never would without it)
-            if watcher.execute(text(waits)).scalar():
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail(failure)
-        watcher.close()
+    queued(app, waits, failure)
     db.commit()
     thread.join(30)
     db.expire_all()
+
+
+def queued(app, waits: str, failure: str) -> None:
+    """Return once another session queues on a lock (`waits` counts waiting locks); fail
+    with `failure` if none does within 30 s (it never would without the lock)."""
+    with app.app_context():
+        watcher = app.extensions["lms"].db.engine.connect()
+        try:
+            for _ in range(600):
+                if watcher.execute(text(waits)).scalar():
+                    return
+                time.sleep(0.05)
+            pytest.fail(failure)
+        finally:
+            watcher.close()
 
 
 def submit_behind_the_lock(app, db, user_id: int, lesson_id: int, answers: dict, key: str,

@@ -3,6 +3,7 @@ after the lock, and a write that counts only while those keys are still current.
 the cache holds, the outcome is the full path's: a changed key grades by the new one, a
 retired question is not asked for, a retry is replayed, nothing is written twice. On
 SQLite (no row versions) the full path always runs, and the same must hold."""
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -108,17 +109,8 @@ def test_with_the_keys_cached_nothing_is_read_after_the_lock(app, db, make):
     first, second, item = make.user(), make.user(), lesson(make)
     answers = make.answers(item.quiz)
     submit(db, first, item, answers, "k1")
-    statements: list[str] = []
-    engine = app.extensions["lms"].db.engine
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_sent(app) as statements:
         assert submit(db, second, item, answers, "k2").score == 100
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert "pg_advisory_xact_lock_shared" in statements[0]
     assert statements[1].startswith("WITH written AS (INSERT INTO lms_attempt")
     assert "key_question.xmin" in statements[1]  # the guard: the version after the lock
@@ -138,18 +130,9 @@ def test_an_api_submission_is_three_statements_the_first_holding_the_locks(app, 
     headers = bearer(client, first), bearer(client, second)
     assert client.post(path, headers=headers[0],
                        json={"answers": answers, "idempotency_key": "k1"}).status_code == 201
-    statements: list[str] = []
-    engine = app.extensions["lms"].db.engine
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_sent(app) as statements:
         answered = client.post(path, headers=headers[1],
                                json={"answers": answers, "idempotency_key": "k2"})
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert answered.status_code == 201 and answered.json["score"] == 100
     sent = [s for s in statements if s not in ("BEGIN", "COMMIT")]
     assert "pg_advisory_xact_lock_shared" in sent[0] and "FOR NO KEY UPDATE OF officer" in sent[0]
@@ -168,3 +151,19 @@ def test_the_hot_reads_stay_short_enough_for_psycopg_to_cache(app):
         statement = lessonview._read_statement("postgresql", by, lock)
         sql = str(statement.compile(dialect=psycopg.dialect()))
         assert len(sql) <= limit, (by, lock, len(sql))
+
+
+@contextmanager
+def sql_sent(app):
+    """The SQL statements the app sends inside the block, whitespace folded."""
+    statements: list[str] = []
+    engine = app.extensions["lms"].db.engine
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

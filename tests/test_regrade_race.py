@@ -2,12 +2,11 @@
 lock and then grades against the new key, so no attempt is recorded under a key that a
 committed regrade replaced. (SQLite's writers are serial: BEGIN IMMEDIATE.)"""
 import threading
-import time
 from datetime import timedelta
 
 import pytest
 from factories import bearer
-from races import ADVISORY_WAITS, ANY_WAITS, behind_the_lock, submit_behind_the_lock
+from races import ADVISORY_WAITS, ANY_WAITS, behind_the_lock, queued, submit_behind_the_lock
 from sqlalchemy import func, select, text
 
 from lms.domain.org import accounts, useradmin
@@ -53,14 +52,9 @@ def test_an_api_submission_during_a_regrade_waits_and_grades_with_the_new_key(ap
     headers = bearer(app.test_client(), racer)
     plan = regrade.plan(db, q1.quiz_id, {q1.id: "A"})
     regrade.apply(db, trainer, q1.quiz_id, {q1.id: "A"}, plan.token, utcnow(), RULES)
-    answered = []
-
-    def submit(session):
-        with app.test_client() as client:
-            answered.append(client.post(f"/api/v1/lessons/{lesson.id}/attempts", headers=headers,
-                                        json={"answers": {str(q1.id): "A"},
-                                              "idempotency_key": "k1"}))
-    behind_the_lock(app, db, submit, ADVISORY_WAITS, "the submission did not wait for the regrade")
+    answered = api_submit_behind_the_lock(app, db, lesson.id, headers,
+                                          {str(q1.id): "A"}, ADVISORY_WAITS,
+                                          "the submission did not wait for the regrade")
     assert answered[0].status_code == 201 and answered[0].json["score"] == 100
     assert db.scalar(select(Attempt.score).where(Attempt.user_id == racer.id)) == 100
 
@@ -76,14 +70,9 @@ def test_an_api_submission_during_a_deactivation_waits_and_is_refused(app, db, m
     q1 = db.scalar(select(Question).where(Question.quiz_id == lesson.quiz_id))
     headers = bearer(app.test_client(), officer)
     accounts.deactivate(db, db.get(User, officer.id), utcnow())
-    answered = []
-
-    def submit(session):
-        with app.test_client() as client:
-            answered.append(client.post(f"/api/v1/lessons/{lesson.id}/attempts", headers=headers,
-                                        json={"answers": {str(q1.id): "B"},
-                                              "idempotency_key": "k1"}))
-    behind_the_lock(app, db, submit, ANY_WAITS, "the submission did not wait for the officer")
+    answered = api_submit_behind_the_lock(app, db, lesson.id, headers,
+                                          {str(q1.id): "B"}, ANY_WAITS,
+                                          "the submission did not wait for the officer")
     assert answered[0].status_code == 401
     assert db.scalar(select(func.count()).select_from(Attempt)) == 0
     assert unitstats.drift(db) == {}
@@ -104,14 +93,9 @@ def test_an_api_submission_during_a_unit_move_waits_and_counts_under_the_new_uni
     headers = bearer(app.test_client(), officer)
     assert useradmin.move_user(db, db.get(User, admin.id), db.get(User, officer.id),
                                db.get(Unit, t["branch_b"].id), None, utcnow())
-    answered = []
-
-    def submit(session):
-        with app.test_client() as client:
-            answered.append(client.post(f"/api/v1/lessons/{lesson.id}/attempts", headers=headers,
-                                        json={"answers": {str(q1.id): "B"},
-                                              "idempotency_key": "k1"}))
-    behind_the_lock(app, db, submit, ANY_WAITS, "the submission did not wait for the move")
+    answered = api_submit_behind_the_lock(app, db, lesson.id, headers,
+                                          {str(q1.id): "B"}, ANY_WAITS,
+                                          "the submission did not wait for the move")
     assert answered[0].status_code == 201, answered[0].json
     assert unitstats.drift(db) == {}
     counted = db.get(LessonUnitStats, (lesson.id, t["branch_b"].id))
@@ -148,25 +132,13 @@ def test_a_regrade_queued_behind_a_submission_lets_it_record_its_attempt(app, db
 
     thread = threading.Thread(target=run_regrade)
     thread.start()
-    waits_for_advisory(app)
+    queued(app, ADVISORY_WAITS, "the regrade did not queue for the key lock")
     db.execute(text("SET LOCAL lock_timeout = '5s'"))
     result = attempts.submit(db, officer.id, item, {str(q1.id): "A"}, "k1", utcnow(), RULES)
     db.commit()
     thread.join(30)
     assert result.score == 0  # graded with the key before the regrade
     assert [type(error) for error in failures] == [regrade.StalePreview]
-
-
-def waits_for_advisory(app) -> None:
-    with app.app_context():
-        watcher = app.extensions["lms"].db.engine.connect()
-        for _ in range(600):
-            if watcher.execute(text(ADVISORY_WAITS)).scalar():
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("the regrade did not queue for the key lock")
-        watcher.close()
 
 
 def test_a_request_without_a_live_token_takes_no_lock(app, db, make):
@@ -195,3 +167,18 @@ def test_a_request_without_a_live_token_takes_no_lock(app, db, make):
     thread.join(30)
     assert not waited, "a request without a token queued for the quiz's key lock"
     assert answered[0].status_code == 401
+
+
+def api_submit_behind_the_lock(app, db, lesson_id: int, headers: dict, answers: dict,
+                               waits: str, failure: str) -> list:
+    """POST `answers` to the lesson's attempts over the API while `db`'s open transaction
+    holds a lock the submission needs (`behind_the_lock`); returns [the response]."""
+    answered = []
+
+    def submit(_session):
+        with app.test_client() as client:
+            answered.append(client.post(f"/api/v1/lessons/{lesson_id}/attempts",
+                                        headers=headers,
+                                        json={"answers": answers, "idempotency_key": "k1"}))
+    behind_the_lock(app, db, submit, waits, failure)
+    return answered
